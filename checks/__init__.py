@@ -1,0 +1,1 @@
+"""Canonical entry schema, charts of accounts, rule declarations and audit parameters."""

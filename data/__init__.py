@@ -1,0 +1,1 @@
+"""Sample ledgers and the generator that makes them."""

@@ -1,0 +1,1 @@
+"""Prefect flows, the command line and the IO edges (export readers, output writers)."""

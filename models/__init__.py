@@ -1,0 +1,1 @@
+"""Scoring: entry features, the isolation forest, ranking and reasons."""
