@@ -55,6 +55,7 @@ class ReviewBudget(BaseModel):
 
     share: float = Field(0.05, gt=0, le=1, description="全部分录中标记复核的最大比例")
     per_village_max: int = Field(60, ge=1, description="每村每次运行最多标记的分录数")
+    min_risk: float = Field(0.3, ge=0, le=1, description="风险分低于此值的分录不标记")
 
 
 class ModelParams(BaseModel):

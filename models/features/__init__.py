@@ -1,0 +1,1 @@
+"""Entry features: each function is named after the column it returns."""

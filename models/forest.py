@@ -1,0 +1,104 @@
+"""The isolation forest, kept apart from the review cut-off.
+
+Following scikit-learn's conventions: ``__init__`` stores parameters, ``fit`` returns ``self``,
+learned state ends in ``_``. The forest gives raw anomaly scores only; turning them into a
+ranking and a ``flagged`` decision is :mod:`models.ranking`'s job, changeable without refitting.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import joblib
+import numpy as np
+import pandas as pd
+import sklearn
+from sklearn.ensemble import IsolationForest
+
+
+def _frame_hash(features: pd.DataFrame) -> str:
+    hashed = pd.util.hash_pandas_object(features, index=False).to_numpy()
+    return hashlib.sha256(hashed.tobytes()).hexdigest()[:16]
+
+
+class LedgerForest:
+    """An isolation forest over entry features, with the metadata needed to reuse it knowingly."""
+
+    def __init__(self, n_estimators: int = 200, max_samples: int = 256, seed: int = 0) -> None:
+        self.n_estimators = n_estimators
+        self.max_samples = max_samples
+        self.seed = seed
+
+    def fit(self, features: pd.DataFrame, *, training_period: tuple[str, str] | None = None):
+        """Fit on a feature frame; returns ``self``."""
+        self.feature_names_ = list(features.columns)
+        self.forest_ = IsolationForest(
+            n_estimators=self.n_estimators,
+            max_samples=min(self.max_samples, len(features)),
+            random_state=self.seed,
+        ).fit(features.to_numpy(dtype=np.float64))
+        self.training_rows_ = len(features)
+        self.training_period_ = training_period
+        self.data_hash_ = _frame_hash(features)
+        self.fitted_at_ = datetime.now(UTC).isoformat(timespec="seconds")
+        return self
+
+    def anomaly_scores(self, features: pd.DataFrame) -> np.ndarray:
+        """The paper's anomaly score s(x) in (0, 1]: higher is more anomalous."""
+        if list(features.columns) != self.feature_names_:
+            raise ValueError(
+                f"features {list(features.columns)} differ from the fitted {self.feature_names_}"
+            )
+        # Scoring ignores n_jobs; the threading backend lets it use both cores.
+        with joblib.parallel_config(backend="threading", n_jobs=-1):
+            return -self.forest_.score_samples(features.to_numpy(dtype=np.float64))
+
+    @property
+    def version(self) -> str:
+        """A short id naming this fitted model: parameters, features and training data."""
+        key = json.dumps(
+            [self.n_estimators, self.max_samples, self.seed, self.feature_names_,
+             self.data_hash_, sklearn.__version__],
+        )
+        return hashlib.sha256(key.encode()).hexdigest()[:12]
+
+    def metadata(self) -> dict[str, Any]:
+        return {
+            "model_version": self.version,
+            "kind": "IsolationForest",
+            "n_estimators": self.n_estimators,
+            "max_samples": self.max_samples,
+            "seed": self.seed,
+            "features": self.feature_names_,
+            "training_rows": self.training_rows_,
+            "training_period": self.training_period_,
+            "data_hash": self.data_hash_,
+            "fitted_at": self.fitted_at_,
+            "sklearn_version": sklearn.__version__,
+            "numpy_version": np.__version__,
+            "pandas_version": pd.__version__,
+        }
+
+    def save(self, directory: Path) -> Path:
+        """Persist as ``<version>.joblib`` with a JSON sidecar of its metadata."""
+        directory.mkdir(parents=True, exist_ok=True)
+        path = directory / f"{self.version}.joblib"
+        joblib.dump(self, path)
+        path.with_suffix(".json").write_text(
+            json.dumps(self.metadata(), ensure_ascii=False, indent=2), encoding="utf-8"
+        )
+        return path
+
+    @staticmethod
+    def load(path: Path) -> LedgerForest:
+        model = joblib.load(path)
+        if model.metadata()["sklearn_version"] != sklearn.__version__:
+            raise ValueError(
+                f"模型 {path} 由 scikit-learn {model.metadata()['sklearn_version']} 训练，"
+                f"当前为 {sklearn.__version__}，请重新训练"
+            )
+        return model
