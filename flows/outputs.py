@@ -1,0 +1,214 @@
+"""The writer edge: the files of one audit run (FORMATS.md §4).
+
+entries.parquet is for programs (exact decimals, list columns); findings.xlsx/csv are for
+inspectors (Chinese headers, most suspicious first, the whole voucher beside each finding);
+quarantine.csv is for the agency; run.json for monitoring.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from checks.entry_schema import ENTRY_COLUMNS
+
+VOUCHER_KEY = ["town", "village", "period", "voucher_word", "voucher_number"]
+SCORE_COLUMNS = ["risk_score", "rule_ids", "signals", "flagged", "rank", "reasons", "anomaly_score"]
+QUARANTINE_COLUMNS = ["source_file", "source_sheet", "source_row", "column", "reason", "raw"]
+# Spreadsheet programs run a cell as a formula when it starts with one of these (OWASP CSV
+# injection); a leading apostrophe makes it plain text.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+FINDING_HEADERS = {
+    "rank": "排名",
+    "risk_score": "风险分",
+    "rule_ids": "违反规则",
+    "signals": "疑点信号",
+    "reasons": "疑点说明",
+    "town": "乡镇",
+    "village": "村",
+    "period": "会计期间",
+    "voucher_date": "凭证日期",
+    "voucher_no": "凭证号",
+    "line_no": "分录号",
+    "summary": "摘要",
+    "account_code": "科目编码",
+    "account_name": "科目名称",
+    "debit": "借方金额",
+    "credit": "贷方金额",
+    "counterparty": "往来单位",
+    "settlement": "结算方式",
+    "attachments": "附件张数",
+    "decision_ref": "决议编号",
+    "contract_ref": "合同编号",
+    "preparer": "制单人",
+    "reviewer": "审核人",
+    "voucher_context": "凭证全部分录",
+    "source_file": "来源文件",
+    "source_sheet": "来源工作表",
+    "source_row": "来源行号",
+    "entry_id": "分录编号",
+}
+VOUCHER_LINE_HEADERS = {
+    "rank": "疑点排名",
+    "is_finding": "疑点分录",
+    "voucher_no": "凭证号",
+    "line_no": "分录号",
+    "voucher_date": "凭证日期",
+    "summary": "摘要",
+    "account_code": "科目编码",
+    "account_name": "科目名称",
+    "debit": "借方金额",
+    "credit": "贷方金额",
+    "counterparty": "往来单位",
+    "settlement": "结算方式",
+    "town": "乡镇",
+    "village": "村",
+    "source_file": "来源文件",
+    "source_row": "来源行号",
+}
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Prefix text cells that a spreadsheet would run as a formula with an apostrophe."""
+    safe = frame.copy()
+    for name in safe.columns:
+        column = safe[name]
+        if column.dtype == "str" or column.dtype == object:
+            text = column.astype("str")
+            risky = text.str.startswith(FORMULA_PREFIXES).fillna(False)
+            if risky.any():
+                safe[name] = text.where(~risky, "'" + text)
+    return safe
+
+
+def yuan_text(fen: pd.Series) -> pd.Series:
+    """Exact yuan with two decimals from integer fen, e.g. -120005 → "-1200.05"."""
+    magnitude = fen.abs()
+    text = (magnitude // 100).astype("str") + "." + (magnitude % 100).astype("str").str.zfill(2)
+    return text.where(fen >= 0, "-" + text)
+
+
+def _decimal_yuan(fen: pd.Series) -> pa.Array:
+    """fen as an exact decimal128(18, 2) array: the unscaled value of a decimal is the fen."""
+    values = fen.to_numpy(dtype=np.int64)
+    words = np.empty((len(values), 2), dtype=np.int64)
+    words[:, 0] = values
+    words[:, 1] = values >> 63  # sign extension into the high 64 bits
+    return pa.Array.from_buffers(
+        pa.decimal128(18, 2), len(values), [None, pa.py_buffer(words.tobytes())]
+    )
+
+
+def entries_table(scored: pd.DataFrame) -> pa.Table:
+    """The entries.parquet table: canonical fields, exact money, scores and list columns."""
+    columns: dict[str, Any] = {}
+    for name in ENTRY_COLUMNS:
+        if name == "debit_fen":
+            columns["debit"] = _decimal_yuan(scored["debit_fen"])
+            columns["credit"] = _decimal_yuan(scored["credit_fen"])
+        elif name == "credit_fen":
+            continue
+        elif name == "voucher_date":
+            columns[name] = pa.array(scored[name].dt.date, type=pa.date32())
+        else:
+            columns[name] = pa.Array.from_pandas(scored[name])
+    columns["debit_fen"] = pa.Array.from_pandas(scored["debit_fen"])
+    columns["credit_fen"] = pa.Array.from_pandas(scored["credit_fen"])
+    for name in SCORE_COLUMNS:
+        columns[name] = pa.Array.from_pandas(scored[name])
+    return pa.table(columns)
+
+
+def _line_text(lines: pd.DataFrame) -> pd.Series:
+    side = np.where(lines["debit_fen"] != 0, "借", "贷")
+    amount = yuan_text(lines["debit_fen"] + lines["credit_fen"])
+    return side + " " + lines["account_code"] + " " + lines["account_name"] + " " + amount
+
+
+def voucher_lines(scored: pd.DataFrame) -> pd.DataFrame:
+    """Every line of every voucher that holds a flagged entry, with the finding's rank."""
+    findings = scored.loc[scored["flagged"], [*VOUCHER_KEY, "rank", "entry_id"]]
+    first_rank = findings.groupby(VOUCHER_KEY, sort=False)["rank"].min().rename("voucher_rank")
+    lines = scored.merge(first_rank.reset_index(), on=VOUCHER_KEY, how="inner")
+    lines["is_finding"] = np.where(lines["flagged"], "★", "")
+    return lines.sort_values(["voucher_rank", "line_no"], kind="stable")
+
+
+def findings_frame(scored: pd.DataFrame) -> pd.DataFrame:
+    """Flagged entries, most suspicious first, each with its whole voucher as context."""
+    lines = voucher_lines(scored)
+    lines["line_text"] = _line_text(lines)
+    context = lines.groupby(VOUCHER_KEY, sort=False)["line_text"].agg("；".join)
+    findings = scored.loc[scored["flagged"]].sort_values("rank")
+    findings = findings.join(context.rename("voucher_context"), on=VOUCHER_KEY)
+    findings["debit"] = yuan_text(findings["debit_fen"])
+    findings["credit"] = yuan_text(findings["credit_fen"])
+    findings["voucher_date"] = findings["voucher_date"].dt.strftime("%Y-%m-%d")
+    findings["rule_ids"] = findings["rule_ids"].map("、".join).astype("str")
+    findings["signals"] = findings["signals"].map("、".join).astype("str")
+    return findings[list(FINDING_HEADERS)].rename(columns=FINDING_HEADERS)
+
+
+def _voucher_sheet(scored: pd.DataFrame) -> pd.DataFrame:
+    lines = voucher_lines(scored).rename(columns={"voucher_rank": "rank_of_voucher"})
+    lines["rank"] = lines["rank_of_voucher"]
+    lines["debit"] = yuan_text(lines["debit_fen"])
+    lines["credit"] = yuan_text(lines["credit_fen"])
+    lines["voucher_date"] = lines["voucher_date"].dt.strftime("%Y-%m-%d")
+    return lines[list(VOUCHER_LINE_HEADERS)].rename(columns=VOUCHER_LINE_HEADERS)
+
+
+def write_findings(scored: pd.DataFrame, out_dir: Path) -> dict[str, Path]:
+    """findings.csv (UTF-8 with BOM) and findings.xlsx (findings + the lines of their vouchers)."""
+    findings = neutralise_formulas(findings_frame(scored))
+    vouchers = neutralise_formulas(_voucher_sheet(scored))
+    csv_path = out_dir / "findings.csv"
+    findings.to_csv(csv_path, index=False, encoding="utf-8-sig")
+    xlsx_path = out_dir / "findings.xlsx"
+    with pd.ExcelWriter(
+        xlsx_path,
+        engine="xlsxwriter",
+        engine_kwargs={"options": {"strings_to_formulas": False, "strings_to_urls": False}},
+    ) as writer:
+        findings.to_excel(writer, sheet_name="疑点清单", index=False)
+        vouchers.to_excel(writer, sheet_name="凭证明细", index=False)
+        for sheet in writer.sheets.values():
+            sheet.freeze_panes(1, 0)
+    return {"findings_csv": csv_path, "findings_xlsx": xlsx_path}
+
+
+def write_quarantine(quarantine: pd.DataFrame, out_dir: Path) -> Path:
+    path = out_dir / "quarantine.csv"
+    neutralise_formulas(quarantine[QUARANTINE_COLUMNS]).to_csv(
+        path, index=False, encoding="utf-8-sig"
+    )
+    return path
+
+
+def write_run_outputs(
+    *, scored: pd.DataFrame, quarantine: pd.DataFrame, out_dir: Path
+) -> dict[str, Path]:
+    """Write the data files of FORMATS.md §4 into ``out_dir``; run.json comes last, apart."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = {"entries": out_dir / "entries.parquet"}
+    pq.write_table(entries_table(scored), paths["entries"], compression="zstd")
+    paths.update(write_findings(scored, out_dir))
+    paths["quarantine"] = write_quarantine(quarantine, out_dir)
+    paths["run"] = out_dir / "run.json"
+    return paths
+
+
+def write_run_record(run_record: dict[str, Any], out_dir: Path) -> Path:
+    """run.json, written last so its timings cover the whole run."""
+    path = out_dir / "run.json"
+    path.write_text(
+        json.dumps(run_record, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
+    )
+    return path

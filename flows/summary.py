@@ -1,0 +1,53 @@
+"""The run's markdown summary, for the Prefect artifact and the terminal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _table(header: list[str], rows: list[list[Any]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def summary_markdown(run_record: dict[str, Any]) -> str:
+    """A short report of one run: files, row accounting, breaches per rule, flagged, timings."""
+    totals = run_record["totals"]
+    parts = [
+        f"# 三资审计运行 {run_record['run_id']}",
+        f"输出目录：`{run_record['out_dir']}`",
+        f"模型版本：`{run_record['model'].get('model_version')}`",
+        "## 总计",
+        _table(
+            ["文件", "无法读取", "读取行", "载入分录", "隔离行", "跳过合计行", "违规分录",
+             "标记复核"],
+            [[
+                totals["files"], totals["files_unreadable"], totals["rows_read"],
+                totals["loaded"], totals["quarantined"], totals["skipped_subtotal"],
+                totals["entries_with_rule_breaches"], totals["flagged"],
+            ]],
+        ),
+        "## 文件",
+        _table(
+            ["文件", "读取行", "载入", "隔离", "跳过合计行", "错误"],
+            [
+                [
+                    report["file"], report.get("rows_read", 0), report.get("loaded", 0),
+                    report.get("quarantined", 0), report.get("skipped_subtotal", 0),
+                    report.get("error", ""),
+                ]
+                for report in run_record["files"]
+            ],
+        ),
+        "## 各规则违规分录数",
+        _table(
+            ["规则", "分录数"],
+            [[rule, count] for rule, count in run_record["rule_counts"].items() if count],
+        )
+        if any(run_record["rule_counts"].values())
+        else "无违规。",
+        "## 各阶段用时（秒）",
+        _table(["阶段", "秒"], [[stage, value] for stage, value in run_record["timings"].items()]),
+    ]
+    return "\n\n".join(parts) + "\n"
