@@ -53,9 +53,12 @@ class LedgerForest:
             raise ValueError(
                 f"features {list(features.columns)} differ from the fitted {self.feature_names_}"
             )
-        # Scoring ignores n_jobs; the threading backend lets it use both cores.
+        # Scoring ignores n_jobs; the threading backend lets it use both cores. Threads sum
+        # the trees' path lengths in varying order, so round away the last bits: the same
+        # entries must score the same in every run.
         with joblib.parallel_config(backend="threading", n_jobs=-1):
-            return -self.forest_.score_samples(features.to_numpy(dtype=np.float64))
+            scores = -self.forest_.score_samples(features.to_numpy(dtype=np.float64))
+        return np.round(scores, 10)
 
     @property
     def version(self) -> str:

@@ -141,8 +141,8 @@ def _reasons(
     signal_text = _joined_details(signals[signals["entry_id"].isin(flagged_ids)], "detail")
     parts = pd.DataFrame(
         {
-            "rules": flagged_ids.map(rule_text).fillna(""),
-            "signals": flagged_ids.map(signal_text).fillna(""),
+            "rules": flagged_ids.map(rule_text).astype("str").fillna(""),
+            "signals": flagged_ids.map(signal_text).astype("str").fillna(""),
             "forest": pd.Series(
                 np.where(
                     percentile[flagged] >= FOREST_TAIL_START,

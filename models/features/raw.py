@@ -34,7 +34,7 @@ def is_debit(debit_fen: pd.Series) -> pd.Series:
 
 def weekday(voucher_date: pd.Series) -> pd.Series:
     """Day of the week, Monday = 0."""
-    return voucher_date.dt.weekday.rename("weekday")
+    return voucher_date.dt.day_of_week.rename("weekday")
 
 
 def day_of_month(voucher_date: pd.Series) -> pd.Series:

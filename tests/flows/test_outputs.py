@@ -1,0 +1,97 @@
+import json
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+
+from checks.params import ReviewBudget
+from flows.outputs import (
+    neutralise_formulas,
+    write_quarantine,
+    write_run_outputs,
+    write_run_record,
+    yuan_text,
+)
+from models.ranking import rank_entries
+from tests.entries import make_entries
+
+
+def _scored() -> pd.DataFrame:
+    entries = make_entries([
+        {"voucher_number": 1, "line_no": 1, "debit_fen": 1_234_56, "summary": "=HYPERLINK(\"x\")"},
+        {"voucher_number": 1, "line_no": 2, "credit_fen": 1_234_56, "account_code": "101",
+         "account_name": "现金"},
+        {"voucher_number": 2, "line_no": 1, "debit_fen": -5, "summary": "红字冲销"},
+        {"voucher_number": 2, "line_no": 2, "credit_fen": -5, "account_code": "102",
+         "account_name": "银行存款"},
+    ])
+    breaches = pd.DataFrame({"entry_id": ["e0000"], "rule_id": ["summary.banned_item"],
+                             "detail": ["摘要含禁止事项"]})
+    signals = pd.DataFrame({"entry_id": ["e0000"], "signal_id": ["signal.round_amount"],
+                            "detail": ["整数金额"]})
+    ranked = rank_entries(entries, breaches=breaches, signals=signals, anomaly=np.zeros(4),
+                          rule_weights={"summary.banned_item": 1.0},
+                          review=ReviewBudget(share=0.5, per_village_max=5))
+    return pd.concat([entries, ranked], axis=1)
+
+
+def test_yuan_text_is_exact():
+    fen = pd.Series([0, 5, -5, 123456, -120005, 10**15 + 1], dtype="int64")
+    assert yuan_text(fen).tolist() == [
+        "0.00", "0.05", "-0.05", "1234.56", "-1200.05", "10000000000000.01"
+    ]
+
+
+def test_formulas_are_neutralised_but_other_text_kept():
+    frame = pd.DataFrame({"t": ["=1+1", "+86", "-x", "@SUM(A1)", "\tx", "正常", ""],
+                          "n": [-1, 2, 3, 4, 5, 6, 7]})
+    safe = neutralise_formulas(frame)
+    assert safe["t"].tolist() == ["'=1+1", "'+86", "'-x", "'@SUM(A1)", "'\tx", "正常", ""]
+    assert safe["n"].tolist() == frame["n"].tolist()
+
+
+def test_run_outputs_follow_the_contract(tmp_path):
+    scored = _scored()
+    quarantine = pd.DataFrame({"source_file": ["a.csv"], "source_sheet": [""], "source_row": [7],
+                               "column": ["凭证日期"], "reason": ["日期无效"],
+                               "raw": ['{"摘要": "=cmd"}']})
+    paths = write_run_outputs(scored=scored, quarantine=quarantine, out_dir=tmp_path)
+    write_run_record({"run_id": "x", "timings": {}}, tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "entries.parquet", "findings.csv", "findings.xlsx", "quarantine.csv", "run.json"
+    ]
+    table = pq.read_table(paths["entries"])
+    assert {"source_file", "source_row", "entry_id", "risk_score", "rule_ids", "flagged",
+            "reasons", "debit", "credit"} <= set(table.column_names)
+    assert str(table.schema.field("debit").type) == "decimal128(18, 2)"
+    assert table.column("debit").to_pylist()[:3] == [Decimal("1234.56"), Decimal("0.00"),
+                                                      Decimal("-0.05")]
+    assert table.column("rule_ids").to_pylist()[0] == ["summary.banned_item"]
+    assert table.column("rule_ids").to_pylist()[1] == []
+
+    findings = pd.read_csv(tmp_path / "findings.csv", encoding="utf-8-sig", dtype=str)
+    assert (tmp_path / "findings.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    first = findings.iloc[0]
+    assert first["排名"] == "1" and first["违反规则"] == "summary.banned_item"
+    assert first["摘要"] == "'=HYPERLINK(\"x\")"
+    assert first["借方金额"] == "1234.56"
+    assert first["凭证全部分录"] == "借 541 管理费用 1234.56；贷 101 现金 1234.56"
+
+    workbook = pd.read_excel(tmp_path / "findings.xlsx", sheet_name=None, dtype=str,
+                             engine="calamine")
+    assert list(workbook) == ["疑点清单", "凭证明细"]
+    assert workbook["疑点清单"]["摘要"].iloc[0] == "'=HYPERLINK(\"x\")"
+    assert len(workbook["凭证明细"]) == 2  # both lines of voucher 记-1
+    quarantined = pd.read_csv(tmp_path / "quarantine.csv", encoding="utf-8-sig", dtype=str)
+    assert quarantined.columns.tolist()[:3] == ["source_file", "source_sheet", "source_row"]
+    assert json.loads((tmp_path / "run.json").read_text(encoding="utf-8"))["run_id"] == "x"
+
+
+def test_quarantine_file_has_header_even_when_empty(tmp_path):
+    empty = pd.DataFrame({name: pd.Series(dtype="str") for name in
+                          ["source_file", "source_sheet", "source_row", "column", "reason", "raw"]})
+    path = write_quarantine(empty, tmp_path)
+    assert path.read_text(encoding="utf-8-sig").strip() == (
+        "source_file,source_sheet,source_row,column,reason,raw"
+    )

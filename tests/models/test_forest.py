@@ -1,0 +1,59 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from models.features.raw import raw_features
+from models.forest import LedgerForest
+from tests.entries import make_entries
+
+
+def _features(seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({"a": rng.normal(size=500), "b": rng.normal(size=500)})
+
+
+def test_outlier_scores_highest_and_fit_is_deterministic():
+    features = _features()
+    features.loc[17] = [12.0, -12.0]
+    first = LedgerForest(n_estimators=50, seed=3).fit(features)
+    scores = first.anomaly_scores(features)
+    assert scores.argmax() == 17
+    second = LedgerForest(n_estimators=50, seed=3).fit(features)
+    np.testing.assert_array_equal(scores, second.anomaly_scores(features))
+    assert first.version == second.version
+
+
+def test_saved_model_round_trips_with_metadata(tmp_path):
+    features = _features()
+    model = LedgerForest(n_estimators=20, seed=1).fit(
+        features, training_period=("2023-01", "2024-12")
+    )
+    path = model.save(tmp_path)
+    assert path.with_suffix(".json").exists()
+    loaded = LedgerForest.load(path)
+    np.testing.assert_array_equal(loaded.anomaly_scores(features), model.anomaly_scores(features))
+    meta = loaded.metadata()
+    assert meta["features"] == ["a", "b"] and meta["training_rows"] == 500
+    assert meta["training_period"] == ("2023-01", "2024-12")
+
+
+def test_scoring_other_features_is_refused():
+    model = LedgerForest(n_estimators=10).fit(_features())
+    with pytest.raises(ValueError, match="differ"):
+        model.anomaly_scores(_features().rename(columns={"a": "c"}))
+
+
+def test_raw_features_do_not_mutate_and_read_right():
+    entries = make_entries([
+        {"debit_fen": 99_900, "account_code": "541001", "voucher_date": "2023-03-18",
+         "attachments": None},
+        {"credit_fen": 99_900, "account_code": "101", "line_no": 2, "voucher_date": "2023-03-18"},
+    ])
+    before = entries.copy()
+    features = raw_features(entries)
+    pd.testing.assert_frame_equal(entries, before)
+    assert features["account_first_level"].tolist() == [541, 101]
+    assert features["is_debit"].tolist() == [1, 0]
+    assert features["weekday"].tolist() == [5, 5]  # 2023-03-18 is a Saturday
+    assert features["attachment_count"].tolist() == [-1, 1]
+    assert features["log_amount"].iloc[0] == pytest.approx(np.log10(1000))

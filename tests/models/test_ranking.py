@@ -1,0 +1,76 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from checks.params import ReviewBudget
+from models.ranking import forest_percentile, rank_entries
+from tests.entries import make_entries
+
+
+def _no_rows(key: str) -> pd.DataFrame:
+    return pd.DataFrame({"entry_id": pd.Series(dtype="str"), key: pd.Series(dtype="str"),
+                         "detail": pd.Series(dtype="str")})
+
+
+def _ledger(n: int, villages: tuple[str, ...] = ("下坝村",)) -> pd.DataFrame:
+    return make_entries(
+        [{"village": villages[i % len(villages)], "voucher_number": i + 1, "debit_fen": 100 + i}
+         for i in range(n)]
+    )
+
+
+def test_rule_breach_outranks_ordinary_entries_and_is_explained():
+    entries = _ledger(40)
+    breaches = pd.DataFrame({"entry_id": ["e0007"], "rule_id": ["voucher.balance"],
+                             "detail": ["凭证 记-8 借方合计 1.07 元，贷方合计 0.00 元"]})
+    ranked = rank_entries(entries, breaches=breaches, signals=_no_rows("signal_id"),
+                          anomaly=np.linspace(0.3, 0.5, 40),
+                          rule_weights={"voucher.balance": 1.0},
+                          review=ReviewBudget(share=0.05, per_village_max=10, min_risk=0.3))
+    top = ranked.loc[ranked["rank"] == 1]
+    assert entries.loc[top.index, "entry_id"].tolist() == ["e0007"]
+    assert top["rule_ids"].iloc[0] == ["voucher.balance"]
+    assert "借方合计 1.07 元" in top["reasons"].iloc[0]
+    assert ranked["risk_score"].between(0, 1).all()
+    # Nothing else: the budget is 2 entries but only the breach scores above min_risk,
+    # apart from the forest's very top entry.
+    assert ranked["flagged"].sum() <= 2
+    assert ranked.loc[~ranked["flagged"], "reasons"].eq("").all()
+
+
+def test_budget_caps_overall_and_per_village():
+    entries = _ledger(100, villages=("甲村", "乙村"))
+    breaches = pd.DataFrame({"entry_id": entries["entry_id"], "rule_id": "voucher.attachments",
+                             "detail": "附件为 0"})
+    ranked = rank_entries(entries, breaches=breaches, signals=_no_rows("signal_id"),
+                          anomaly=np.full(100, 0.4), rule_weights={"voucher.attachments": 0.5},
+                          review=ReviewBudget(share=0.10, per_village_max=3))
+    assert ranked["flagged"].sum() == 6  # 3 per village, under the overall 10
+    flagged_villages = entries.loc[ranked["flagged"], "village"].value_counts()
+    assert flagged_villages.to_dict() == {"甲村": 3, "乙村": 3}
+    assert sorted(ranked["rank"].dropna().tolist()) == [1, 2, 3, 4, 5, 6]
+
+    ranked = rank_entries(entries, breaches=breaches, signals=_no_rows("signal_id"),
+                          anomaly=np.full(100, 0.4), rule_weights={"voucher.attachments": 0.5},
+                          review=ReviewBudget(share=0.04, per_village_max=50))
+    assert ranked["flagged"].sum() == 4
+
+
+def test_forest_reason_states_the_true_percentile():
+    entries = _ledger(200)
+    anomaly = np.linspace(0.3, 0.7, 200)
+    ranked = rank_entries(entries, breaches=_no_rows("rule_id"), signals=_no_rows("signal_id"),
+                          anomaly=anomaly, rule_weights={},
+                          review=ReviewBudget(share=0.01, per_village_max=50, min_risk=0.3))
+    top = ranked.loc[ranked["rank"] == 1]
+    assert entries.loc[top.index, "entry_id"].item() == "e0199"
+    assert top["reasons"].item() == "模型异常程度高于 100.0% 的分录"
+    assert forest_percentile(anomaly)[198] == pytest.approx(0.995)
+
+
+def test_unknown_entry_in_findings_is_an_error():
+    entries = _ledger(3)
+    breaches = pd.DataFrame({"entry_id": ["nope"], "rule_id": ["x"], "detail": ["?"]})
+    with pytest.raises(ValueError, match="not among the entries"):
+        rank_entries(entries, breaches=breaches, signals=_no_rows("signal_id"),
+                     anomaly=np.zeros(3), rule_weights={}, review=ReviewBudget())
