@@ -1,0 +1,337 @@
+"""The findings store: open (and migrate) the database, record a run's findings.
+
+SQLite in the data directory by default (WAL, busy timeout), PostgreSQL when ``SANZI_DB_URL``
+or an explicit URL names one. Alembic migrations in ``review/migrations`` run on every open.
+Writes are bulk Core inserts: 50,000 findings are a few executemany calls, not ORM objects.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+
+from flows.outputs import VOUCHER_KEY
+from flows.settings import load_settings
+from review import aggregates, tables
+from review.audit_trail import append_action
+from review.reconcile import CELL, classify_changes, run_scope
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+SQLITE_FILE = "review.sqlite3"
+BUSY_TIMEOUT_SECONDS = 30
+SYSTEM_ACTOR = "system"
+# PostgreSQL accepts at most 65,535 bound parameters per statement; SQLite's default is 32,766.
+_DELETE_BATCH = 500
+
+
+@dataclass(frozen=True)
+class Store:
+    """An open, migrated findings store."""
+
+    engine: sa.Engine
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+@dataclass(frozen=True)
+class RunChanges:
+    """What one run changed: findings new, resolved, with changed content, unchanged."""
+
+    run_id: str
+    new: int
+    resolved: int
+    changed: int
+    unchanged: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def default_store_url(environ: Mapping[str, str] | None = None) -> str:
+    """``SANZI_DB_URL`` if set, else SQLite at ``<data dir>/review.sqlite3``."""
+    env = os.environ if environ is None else environ
+    if env.get("SANZI_DB_URL"):
+        return env["SANZI_DB_URL"]
+    data_dir = load_settings(dict(env)).data_dir
+    return f"sqlite:///{data_dir / SQLITE_FILE}"
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_SECONDS * 1000}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def create_store_engine(url: str) -> sa.Engine:
+    """An engine for ``url``; SQLite gets its folder, WAL and a busy timeout."""
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return sa.create_engine(parsed, pool_pre_ping=True)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(
+        parsed,
+        connect_args={"timeout": BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
+    )
+    sa.event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def migrate(engine: sa.Engine) -> None:
+    """Bring the schema to the newest revision (idempotent)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head")
+
+
+def open_store(url: str | None = None) -> Store:
+    """Open the store at ``url`` (default: :func:`default_store_url`) and migrate it."""
+    engine = create_store_engine(url or default_store_url())
+    migrate(engine)
+    return Store(engine=engine)
+
+
+def _utc(moment: datetime | str) -> datetime:
+    value = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as dicts of plain Python values, missing values as None."""
+    if frame.empty:
+        return []
+    boxed = frame.astype(object)
+    return boxed.where(frame.notna(), None).to_dict("records")
+
+
+def _json_lists(values: pd.Series) -> list[str]:
+    """A list column (Arrow list, Python lists or arrays) as JSON texts."""
+    return [
+        json.dumps([str(item) for item in items] if items is not None else [], ensure_ascii=False)
+        for items in values.tolist()
+    ]
+
+
+def _entry_rows(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    rows = frame[columns].copy()
+    if "voucher_date" in rows:
+        rows["voucher_date"] = rows["voucher_date"].dt.date
+    return rows
+
+
+def _finding_rows(run_id: str, flagged: pd.DataFrame) -> pd.DataFrame:
+    rows = _entry_rows(flagged, tables.ENTRY_FIELD_NAMES)
+    rows.insert(0, "run_id", run_id)
+    rows["risk_score"] = flagged["risk_score"].astype(float)
+    rows["rank"] = flagged["rank"].astype("int64")
+    rows["rule_ids"] = _json_lists(flagged["rule_ids"])
+    rows["signals"] = _json_lists(flagged["signals"])
+    rows["reasons"] = flagged["reasons"]
+    return rows
+
+
+def _voucher_line_rows(run_id: str, entries: pd.DataFrame) -> pd.DataFrame:
+    """Every line of every voucher that holds a flagged entry."""
+    vouchers = entries.loc[entries["flagged"], VOUCHER_KEY].drop_duplicates()
+    lines = entries.merge(vouchers, on=VOUCHER_KEY, how="inner")
+    columns = [column.name for column in tables.voucher_lines.columns if column.name != "run_id"]
+    rows = _entry_rows(lines, columns)
+    rows.insert(0, "run_id", run_id)
+    return rows
+
+
+def _quarantine_rows(run_id: str, quarantine: pd.DataFrame | None) -> pd.DataFrame:
+    columns = ["source_file", "source_sheet", "source_row", "column", "reason", "raw"]
+    if quarantine is None or quarantine.empty:
+        return pd.DataFrame(columns=["run_id", "position", *columns])
+    rows = quarantine.reindex(columns=columns)
+    for name in columns:
+        if name != "source_row":
+            rows[name] = rows[name].fillna("").astype("str")
+    rows["source_row"] = pd.to_numeric(rows["source_row"], errors="coerce").astype("Int64")
+    rows.insert(0, "position", range(1, len(rows) + 1))
+    rows.insert(0, "run_id", run_id)
+    return rows
+
+
+def _insert(conn: sa.Connection, table: sa.Table, frame: pd.DataFrame) -> None:
+    records = _records(frame)
+    if records:
+        conn.execute(sa.insert(table), records)
+
+
+def _known_cases(conn: sa.Connection, towns: list[str]) -> pd.DataFrame:
+    columns = [tables.cases.c[name] for name in ("entry_id", *CELL, "content_hash", "status")]
+    query = sa.select(*columns).where(tables.cases.c.town.in_(towns))
+    rows = conn.execute(query).all()
+    return pd.DataFrame(rows, columns=[column.name for column in columns]).astype("str")
+
+
+def _replace_cells(
+    conn: sa.Connection, table: sa.Table, scope: pd.DataFrame, rows: pd.DataFrame
+) -> None:
+    """Replace an aggregate table's rows for the run's (town, village, period) cells."""
+    cells = scope[CELL].to_dict("records")
+    delete = sa.delete(table).where(
+        *(table.c[name] == sa.bindparam(f"cell_{name}") for name in CELL)
+    )
+    for start in range(0, len(cells), _DELETE_BATCH):
+        batch = cells[start : start + _DELETE_BATCH]
+        conn.execute(delete, [{f"cell_{k}": v for k, v in cell.items()} for cell in batch])
+    _insert(conn, table, rows)
+
+
+def _update_cases(
+    conn: sa.Connection,
+    run_id: str,
+    changes: pd.DataFrame,
+    flagged: pd.DataFrame,
+    known_ids: pd.Index,
+) -> None:
+    """Open or refresh the run's findings as cases; close the resolved ones."""
+    current = flagged[["entry_id", *CELL, "content_hash"]]
+    fresh = current.loc[~current["entry_id"].isin(known_ids)].assign(
+        status="open", first_run_id=run_id, last_run_id=run_id, resolved_run_id=None
+    )
+    _insert(conn, tables.cases, fresh)
+    seen = current.loc[current["entry_id"].isin(known_ids)]
+    if not seen.empty:
+        refresh = (
+            sa.update(tables.cases)
+            .where(tables.cases.c.entry_id == sa.bindparam("case_id"))
+            .values(
+                content_hash=sa.bindparam("case_hash"),
+                status="open",
+                last_run_id=run_id,
+                resolved_run_id=None,
+            )
+        )
+        conn.execute(
+            refresh,
+            [
+                {"case_id": entry_id, "case_hash": content_hash}
+                for entry_id, content_hash in zip(
+                    seen["entry_id"], seen["content_hash"], strict=True
+                )
+            ],
+        )
+    resolved = changes.loc[changes["change"] == "resolved", "entry_id"]
+    if not resolved.empty:
+        close = (
+            sa.update(tables.cases)
+            .where(tables.cases.c.entry_id == sa.bindparam("case_id"))
+            .values(status="resolved", resolved_run_id=run_id)
+        )
+        conn.execute(close, [{"case_id": entry_id} for entry_id in resolved])
+
+
+def record_run(
+    store: Store,
+    *,
+    run_id: str,
+    started_at: datetime | str,
+    finished_at: datetime | str,
+    inputs: list[str],
+    out_dir: str,
+    params: Mapping[str, Any],
+    entries: pd.DataFrame,
+    quarantine: pd.DataFrame | None = None,
+    rule_titles: Mapping[str, str] | None = None,
+) -> RunChanges:
+    """Store one run's findings and what they change, in one transaction.
+
+    ``entries`` is the scored frame (canonical columns plus risk_score, rule_ids, signals,
+    flagged, reasons, rank); a finding is a flagged entry. Dispositions are not touched: a
+    decision stays attached to its entry_id + content_hash, so an unchanged entry keeps it and
+    a corrected one shows it as history. ``rule_titles`` (rule id → Chinese title) makes pages
+    readable; ``quarantine`` (FORMATS.md §4 columns) feeds the agency's report.
+    """
+    flagged = entries.loc[entries["flagged"].astype(bool)]
+    scope = run_scope(entries)
+    quarantine_rows = _quarantine_rows(run_id, quarantine)
+    with store.engine.begin() as conn:
+        known = _known_cases(conn, sorted(scope["town"].unique()))
+        changes = classify_changes(known_cases=known, findings=flagged, scope=scope)
+        counts = changes["change"].value_counts()
+        summary = RunChanges(
+            run_id=run_id,
+            **{
+                kind: int(counts.get(kind, 0))
+                for kind in ("new", "resolved", "changed", "unchanged")
+            },
+        )
+        run_row = {
+            "run_id": run_id,
+            "started_at": _utc(started_at),
+            "finished_at": _utc(finished_at),
+            "recorded_at": datetime.now(UTC),
+            "inputs": json.dumps([str(item) for item in inputs], ensure_ascii=False),
+            "out_dir": str(out_dir),
+            "params": json.dumps(params, ensure_ascii=False, default=str),
+            "n_entries": len(entries),
+            "n_findings": len(flagged),
+            "n_new": summary.new,
+            "n_resolved": summary.resolved,
+            "n_changed": summary.changed,
+            "n_unchanged": summary.unchanged,
+            "n_quarantined": len(quarantine_rows),
+        }
+        conn.execute(sa.insert(tables.runs), [run_row])
+        _insert(conn, tables.run_scope, scope.assign(run_id=run_id))
+        _insert(conn, tables.findings, _finding_rows(run_id, flagged))
+        _insert(conn, tables.finding_changes, changes.assign(run_id=run_id))
+        _insert(conn, tables.voucher_lines, _voucher_line_rows(run_id, entries))
+        _insert(conn, tables.quarantine, quarantine_rows)
+        _update_cases(conn, run_id, changes, flagged, pd.Index(known["entry_id"]))
+        _replace_cells(
+            conn,
+            tables.village_accounts,
+            scope,
+            aggregates.village_accounts(entries).assign(run_id=run_id),
+        )
+        _replace_cells(
+            conn,
+            tables.payee_periods,
+            scope,
+            aggregates.payee_periods(entries).assign(run_id=run_id),
+        )
+        if rule_titles:
+            _upsert_rule_titles(conn, rule_titles)
+        append_action(
+            conn,
+            actor=SYSTEM_ACTOR,
+            action="run.record",
+            target=run_id,
+            after={**summary.to_dict(), "n_entries": len(entries), "n_findings": len(flagged)},
+        )
+    return summary
+
+
+def _upsert_rule_titles(conn: sa.Connection, rule_titles: Mapping[str, str]) -> None:
+    conn.execute(
+        sa.delete(tables.rule_titles).where(tables.rule_titles.c.rule_id.in_(list(rule_titles)))
+    )
+    conn.execute(
+        sa.insert(tables.rule_titles),
+        [{"rule_id": rule_id, "title": title} for rule_id, title in rule_titles.items()],
+    )

@@ -1,0 +1,291 @@
+"""The store's tables, as SQLAlchemy Core metadata (the migrations create the same schema).
+
+Kept apart on purpose:
+- ``runs`` / ``run_scope`` / ``findings`` / ``finding_changes`` / ``voucher_lines`` are written
+  once per run and never updated: what each run saw;
+- ``cases`` holds one row per entry ever flagged: is it open or resolved, and its current
+  content hash;
+- ``dispositions`` holds inspectors' decisions, keyed by ``entry_id`` + ``content_hash``; runs
+  never write there, so a rerun cannot overwrite a decision;
+- ``audit_trail`` is append-only and hash-chained.
+Money is integer fen (分); timestamps are UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """A timezone-aware UTC timestamp on every backend (SQLite keeps no zone, so add it back)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"timestamps must carry a time zone: {value!r}")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None or value.tzinfo is not None:
+            return value
+        return value.replace(tzinfo=UTC)
+
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+UTC_TIME = UTCDateTime()
+TEXT = sa.Text()
+
+runs = sa.Table(
+    "runs",
+    metadata,
+    sa.Column("run_id", sa.String(64), primary_key=True),
+    sa.Column("started_at", UTC_TIME, nullable=False),
+    sa.Column("finished_at", UTC_TIME, nullable=False),
+    sa.Column("recorded_at", UTC_TIME, nullable=False),
+    sa.Column("inputs", TEXT, nullable=False),  # JSON list of paths
+    sa.Column("out_dir", TEXT, nullable=False),
+    sa.Column("params", TEXT, nullable=False),  # JSON
+    sa.Column("n_entries", sa.Integer, nullable=False),
+    sa.Column("n_findings", sa.Integer, nullable=False),
+    sa.Column("n_new", sa.Integer, nullable=False),
+    sa.Column("n_resolved", sa.Integer, nullable=False),
+    sa.Column("n_changed", sa.Integer, nullable=False),
+    sa.Column("n_unchanged", sa.Integer, nullable=False),
+    sa.Column("n_quarantined", sa.Integer, nullable=False),
+)
+
+# The (town, village, period) cells a run loaded: only these can have findings resolved by it.
+run_scope = sa.Table(
+    "run_scope",
+    metadata,
+    sa.Column("run_id", sa.String(64), sa.ForeignKey("runs.run_id"), primary_key=True),
+    sa.Column("town", TEXT, primary_key=True),
+    sa.Column("village", TEXT, primary_key=True),
+    sa.Column("period", sa.String(7), primary_key=True),
+    sa.Column("n_entries", sa.Integer, nullable=False),
+    sa.Column("n_findings", sa.Integer, nullable=False),
+)
+
+
+def _entry_columns(*, entry_id_in_key: bool) -> list[sa.Column]:
+    """The canonical entry's columns (checks/entry_schema.py), fresh for each table."""
+    return [
+        sa.Column("town", TEXT, nullable=False),
+        sa.Column("village", TEXT, nullable=False),
+        sa.Column("org_code", TEXT, nullable=False),
+        sa.Column("period", sa.String(7), nullable=False),
+        sa.Column("voucher_date", sa.Date, nullable=False),
+        sa.Column("voucher_word", TEXT, nullable=False),
+        sa.Column("voucher_number", sa.BigInteger, nullable=False),
+        sa.Column("voucher_no", TEXT, nullable=False),
+        sa.Column("line_no", sa.BigInteger, nullable=False),
+        sa.Column("summary", TEXT, nullable=False),
+        sa.Column("account_code", TEXT, nullable=False),
+        sa.Column("account_name", TEXT, nullable=False),
+        sa.Column("debit_fen", sa.BigInteger, nullable=False),
+        sa.Column("credit_fen", sa.BigInteger, nullable=False),
+        sa.Column("counterparty", TEXT, nullable=False),
+        sa.Column("settlement", TEXT, nullable=False),
+        sa.Column("attachments", sa.BigInteger, nullable=True),
+        sa.Column("decision_ref", TEXT, nullable=False),
+        sa.Column("contract_ref", TEXT, nullable=False),
+        sa.Column("preparer", TEXT, nullable=False),
+        sa.Column("reviewer", TEXT, nullable=False),
+        sa.Column("bookkeeper", TEXT, nullable=False),
+        sa.Column("source_file", TEXT, nullable=False),
+        sa.Column("source_sheet", TEXT, nullable=False),
+        sa.Column("source_row", sa.BigInteger, nullable=False),
+        sa.Column("entry_id", sa.String(128), primary_key=entry_id_in_key, nullable=False),
+        sa.Column("content_hash", sa.String(128), nullable=False),
+        sa.Column("extra", TEXT, nullable=False),
+    ]
+
+
+ENTRY_FIELD_NAMES = [column.name for column in _entry_columns(entry_id_in_key=False)]
+
+findings = sa.Table(
+    "findings",
+    metadata,
+    sa.Column("run_id", sa.String(64), sa.ForeignKey("runs.run_id"), primary_key=True),
+    *_entry_columns(entry_id_in_key=True),
+    sa.Column("risk_score", sa.Float, nullable=False),
+    sa.Column("rank", sa.Integer, nullable=False),
+    sa.Column("rule_ids", TEXT, nullable=False),  # JSON list
+    sa.Column("signals", TEXT, nullable=False),  # JSON list
+    sa.Column("reasons", TEXT, nullable=False),
+    sa.Index(None, "entry_id"),
+)
+
+# What each run changed for each case: new, changed, unchanged (flagged now) or resolved.
+finding_changes = sa.Table(
+    "finding_changes",
+    metadata,
+    sa.Column("run_id", sa.String(64), sa.ForeignKey("runs.run_id"), primary_key=True),
+    sa.Column("entry_id", sa.String(128), primary_key=True),
+    sa.Column("town", TEXT, nullable=False),
+    sa.Column("village", TEXT, nullable=False),
+    sa.Column("change", sa.String(16), nullable=False),
+    sa.Column("previous_hash", sa.String(128), nullable=True),
+    sa.Column("content_hash", sa.String(128), nullable=True),
+    sa.CheckConstraint("change IN ('new', 'changed', 'unchanged', 'resolved')", name="change"),
+    sa.Index(None, "entry_id"),
+)
+
+# Every line of every voucher that holds a finding, as the run saw it.
+voucher_lines = sa.Table(
+    "voucher_lines",
+    metadata,
+    sa.Column("run_id", sa.String(64), sa.ForeignKey("runs.run_id"), primary_key=True),
+    sa.Column("entry_id", sa.String(128), primary_key=True),
+    sa.Column("town", TEXT, nullable=False),
+    sa.Column("village", TEXT, nullable=False),
+    sa.Column("period", sa.String(7), nullable=False),
+    sa.Column("voucher_word", TEXT, nullable=False),
+    sa.Column("voucher_number", sa.BigInteger, nullable=False),
+    sa.Column("voucher_no", TEXT, nullable=False),
+    sa.Column("voucher_date", sa.Date, nullable=False),
+    sa.Column("line_no", sa.BigInteger, nullable=False),
+    sa.Column("summary", TEXT, nullable=False),
+    sa.Column("account_code", TEXT, nullable=False),
+    sa.Column("account_name", TEXT, nullable=False),
+    sa.Column("debit_fen", sa.BigInteger, nullable=False),
+    sa.Column("credit_fen", sa.BigInteger, nullable=False),
+    sa.Column("counterparty", TEXT, nullable=False),
+    sa.Column("settlement", TEXT, nullable=False),
+    sa.Column("source_file", TEXT, nullable=False),
+    sa.Column("source_sheet", TEXT, nullable=False),
+    sa.Column("source_row", sa.BigInteger, nullable=False),
+    sa.Column("flagged", sa.Boolean, nullable=False),
+    sa.Index(
+        "ix_voucher_lines_voucher",
+        "run_id",
+        "town",
+        "village",
+        "period",
+        "voucher_word",
+        "voucher_number",
+    ),
+)
+
+cases = sa.Table(
+    "cases",
+    metadata,
+    sa.Column("entry_id", sa.String(128), primary_key=True),
+    sa.Column("town", TEXT, nullable=False),
+    sa.Column("village", TEXT, nullable=False),
+    sa.Column("period", sa.String(7), nullable=False),
+    sa.Column("content_hash", sa.String(128), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("first_run_id", sa.String(64), sa.ForeignKey("runs.run_id"), nullable=False),
+    sa.Column("last_run_id", sa.String(64), sa.ForeignKey("runs.run_id"), nullable=False),
+    sa.Column("resolved_run_id", sa.String(64), sa.ForeignKey("runs.run_id"), nullable=True),
+    sa.CheckConstraint("status IN ('open', 'resolved')", name="status"),
+    sa.Index(None, "town", "village", "status"),
+)
+
+dispositions = sa.Table(
+    "dispositions",
+    metadata,
+    sa.Column("disposition_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("entry_id", sa.String(128), nullable=False),
+    sa.Column("content_hash", sa.String(128), nullable=False),
+    sa.Column("verdict", sa.String(16), nullable=False),
+    sa.Column("comment", TEXT, nullable=False),
+    sa.Column("username", sa.String(64), nullable=False),
+    sa.Column("decided_at", UTC_TIME, nullable=False),
+    sa.CheckConstraint("verdict IN ('confirmed', 'explained', 'false_alarm')", name="verdict"),
+    sa.Index(None, "entry_id", "content_hash"),
+)
+
+# Append-only; each row's hash covers its content and the previous row's hash. The unique
+# previous hash makes a fork (two rows chained to the same predecessor) impossible.
+audit_trail = sa.Table(
+    "audit_trail",
+    metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("at", sa.String(32), nullable=False),  # ISO-8601 UTC, hashed as text
+    sa.Column("actor", sa.String(64), nullable=False),
+    sa.Column("action", sa.String(32), nullable=False),
+    sa.Column("target", TEXT, nullable=False),
+    sa.Column("before", TEXT, nullable=False),  # JSON
+    sa.Column("after", TEXT, nullable=False),  # JSON
+    sa.Column("prev_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("hash", sa.String(64), nullable=False),
+)
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("username", sa.String(64), primary_key=True),
+    sa.Column("password_hash", sa.String(256), nullable=False),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("towns", TEXT, nullable=False),  # JSON list
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("created_at", UTC_TIME, nullable=False),
+    sa.CheckConstraint("role IN ('inspector', 'admin', 'agency')", name="role"),
+)
+
+# Titles of rule ids, as the flow declares them, for readable pages.
+rule_titles = sa.Table(
+    "rule_titles",
+    metadata,
+    sa.Column("rule_id", sa.String(64), primary_key=True),
+    sa.Column("title", TEXT, nullable=False),
+)
+
+# Per-village aggregates, replaced for the cells a run loaded: the summary page and the payee
+# history read these instead of millions of lines.
+village_accounts = sa.Table(
+    "village_accounts",
+    metadata,
+    sa.Column("town", TEXT, primary_key=True),
+    sa.Column("village", TEXT, primary_key=True),
+    sa.Column("period", sa.String(7), primary_key=True),
+    sa.Column("account_code", sa.String(16), primary_key=True),  # first-level code
+    sa.Column("debit_fen", sa.BigInteger, nullable=False),
+    sa.Column("credit_fen", sa.BigInteger, nullable=False),
+    sa.Column("n_lines", sa.Integer, nullable=False),
+    sa.Column("run_id", sa.String(64), sa.ForeignKey("runs.run_id"), nullable=False),
+)
+
+payee_periods = sa.Table(
+    "payee_periods",
+    metadata,
+    sa.Column("town", TEXT, primary_key=True),
+    sa.Column("village", TEXT, primary_key=True),
+    sa.Column("period", sa.String(7), primary_key=True),
+    sa.Column("counterparty", TEXT, primary_key=True),
+    sa.Column("debit_fen", sa.BigInteger, nullable=False),
+    sa.Column("credit_fen", sa.BigInteger, nullable=False),
+    sa.Column("n_lines", sa.Integer, nullable=False),
+    sa.Column("run_id", sa.String(64), sa.ForeignKey("runs.run_id"), nullable=False),
+    sa.Index(None, "town", "counterparty"),
+)
+
+quarantine = sa.Table(
+    "quarantine",
+    metadata,
+    sa.Column("run_id", sa.String(64), sa.ForeignKey("runs.run_id"), primary_key=True),
+    sa.Column("position", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("source_file", TEXT, nullable=False),
+    sa.Column("source_sheet", TEXT, nullable=False),
+    sa.Column("source_row", sa.BigInteger, nullable=True),
+    sa.Column("column", TEXT, nullable=False),
+    sa.Column("reason", TEXT, nullable=False),
+    sa.Column("raw", TEXT, nullable=False),
+)

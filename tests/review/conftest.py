@@ -1,0 +1,54 @@
+"""Stores for the review tests: a fresh SQLite file per test, and PostgreSQL when
+``SANZI_TEST_PG_URL`` is set (one fresh schema per test session, emptied before each test and
+dropped afterwards)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+
+from review.store import Store, open_store
+from review.tables import metadata
+
+PG_URL_VARIABLE = "SANZI_TEST_PG_URL"
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    base_url = os.environ.get(PG_URL_VARIABLE)
+    if not base_url:
+        pytest.skip(f"{PG_URL_VARIABLE} is not set")
+    schema = f"sanzi_test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(base_url)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    url = sa.make_url(base_url).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def _empty_pg(store: Store) -> None:
+    names = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)
+    with store.engine.begin() as conn:
+        conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path) -> Iterator[Store]:
+    if request.param == "sqlite":
+        opened = open_store(f"sqlite:///{tmp_path / 'review.sqlite3'}")
+    else:
+        opened = open_store(request.getfixturevalue("pg_url"))
+        _empty_pg(opened)
+    try:
+        yield opened
+    finally:
+        opened.dispose()

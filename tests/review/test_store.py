@@ -1,0 +1,305 @@
+"""The findings store on SQLite and PostgreSQL: migrations, runs, reruns, decisions, trail."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from review import tables
+from review.audit_trail import verify_audit_trail
+from review.dispositions import DispositionError, disposition_history, record_disposition
+from review.store import RunChanges, default_store_url, open_store, record_run
+from tests.review.ledgers import VILLAGES, ledger_rows, scored_frame
+
+START = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
+
+
+def _run(store, run_id: str, entries: pd.DataFrame, **extra) -> RunChanges:
+    return record_run(
+        store,
+        run_id=run_id,
+        started_at=START,
+        finished_at="2026-11-24T08:01:00+00:00",
+        inputs=["data/ledgers"],
+        out_dir=f"/tmp/out/{run_id}",
+        params={"county": "默认县"},
+        entries=entries,
+        **extra,
+    )
+
+
+def _current_verdict(store, entry_id: str) -> str | None:
+    in_force = [d for d in disposition_history(store, entry_id=entry_id) if d["in_force"]]
+    return in_force[0]["verdict"] if in_force else None
+
+
+def _case(store, entry_id: str) -> sa.Row:
+    with store.engine.connect() as conn:
+        return conn.execute(
+            sa.select(tables.cases).where(tables.cases.c.entry_id == entry_id)
+        ).one()
+
+
+def test_migrations_build_the_declared_schema_and_are_idempotent(store):
+    again = open_store(store.engine.url.render_as_string(hide_password=False))
+    with again.engine.connect() as conn:
+        differences = compare_metadata(MigrationContext.configure(conn), tables.metadata)
+        version = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one()
+    again.dispose()
+    assert differences == []
+    assert version == "0001"
+
+
+def test_sqlite_store_uses_wal_and_a_busy_timeout(tmp_path):
+    store = open_store(f"sqlite:///{tmp_path / 'nested' / 'review.sqlite3'}")
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+    store.dispose()
+
+
+def test_default_url_is_sqlite_in_the_data_dir_unless_a_db_url_is_set(tmp_path):
+    assert default_store_url({"SANZI_DATA_DIR": str(tmp_path)}) == (
+        f"sqlite:///{tmp_path.resolve() / 'review.sqlite3'}"
+    )
+    pg = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+    assert default_store_url({"SANZI_DATA_DIR": str(tmp_path), "SANZI_DB_URL": pg}) == pg
+
+
+def test_first_run_stores_findings_with_their_whole_vouchers(store):
+    entries = scored_frame(ledger_rows())
+    changes = _run(store, "run-1", entries, rule_titles={"cash.over_ceiling": "现金支付超限"})
+
+    assert changes.to_dict() == {
+        "run_id": "run-1",
+        "new": 6,
+        "resolved": 0,
+        "changed": 0,
+        "unchanged": 0,
+    }
+    with store.engine.connect() as conn:
+        finding = conn.execute(
+            sa.select(tables.findings).where(
+                tables.findings.c.entry_id == "青石镇/下坝村/2023-03/记-1/1"
+            )
+        ).one()
+        lines = conn.execute(
+            sa.select(tables.voucher_lines.c.entry_id, tables.voucher_lines.c.flagged)
+            .where(tables.voucher_lines.c.village == "下坝村")
+            .order_by(tables.voucher_lines.c.entry_id)
+        ).all()
+        run = conn.execute(sa.select(tables.runs)).one()
+        title = conn.execute(sa.select(tables.rule_titles.c.title)).scalar_one()
+    assert finding.debit_fen == 1_250_005
+    assert json.loads(finding.rule_ids) == ["cash.over_ceiling", "approval.missing_decision"]
+    assert finding.reasons.startswith("单笔现金支付超过限额")
+    assert finding.rank >= 1
+    # vouchers 1 and 3: both lines each, only the debit line flagged; vouchers 2 and 4 absent
+    assert [(line.entry_id[-5:], line.flagged) for line in lines] == [
+        ("记-1/1", True),
+        ("记-1/2", False),
+        ("记-3/1", True),
+        ("记-3/2", False),
+    ]
+    assert (run.n_entries, run.n_findings, run.n_new) == (24, 6, 6)
+    assert run.started_at == START
+    assert title == "现金支付超限"
+
+
+def test_rerun_after_correcting_one_village_counts_changes_and_keeps_decisions(store):
+    _run(store, "run-1", scored_frame(ledger_rows()))
+    decided = {
+        "青石镇/下坝村/2023-03/记-1/1": "confirmed",
+        "青石镇/下坝村/2023-03/记-3/1": "explained",
+        "青石镇/上坝村/2023-03/记-1/1": "false_alarm",
+        "白沙镇/河口村/2023-03/记-3/1": "confirmed",
+    }
+    for entry_id, verdict in decided.items():
+        record_disposition(
+            store, entry_id=entry_id, verdict=verdict, comment="已核对原始凭证", username="wang"
+        )
+
+    # The agency corrects 下坝村's ledger: voucher 1's amount is fixed (content changes, still
+    # flagged), voucher 3 is no longer suspicious, voucher 4 now is.
+    rows = ledger_rows()
+    for row in rows:
+        if row["village"] == "下坝村" and row["voucher_number"] == 1:
+            row["debit_fen" if row["line_no"] == 1 else "credit_fen"] = 1_200_000
+    flagged = {
+        f"{town}/{village}/2023-03/记-{number}/1"
+        for town, village in VILLAGES
+        for number in ((1, 4) if village == "下坝村" else (1, 3))
+    }
+    changes = _run(store, "run-2", scored_frame(rows, flagged))
+
+    assert changes.to_dict() == {
+        "run_id": "run-2",
+        "new": 1,
+        "resolved": 1,
+        "changed": 1,
+        "unchanged": 4,
+    }
+    # untouched villages keep every decision
+    assert _current_verdict(store, "青石镇/上坝村/2023-03/记-1/1") == "false_alarm"
+    assert _current_verdict(store, "白沙镇/河口村/2023-03/记-3/1") == "confirmed"
+    # the corrected entry is open again, its old decision kept as history
+    corrected = "青石镇/下坝村/2023-03/记-1/1"
+    assert _current_verdict(store, corrected) is None
+    history = disposition_history(store, entry_id=corrected)
+    assert [(d["verdict"], d["on_current_content"]) for d in history] == [("confirmed", False)]
+    assert _case(store, corrected).status == "open"
+    # the finding that disappeared is resolved by run-2, its decision untouched
+    gone = _case(store, "青石镇/下坝村/2023-03/记-3/1")
+    assert (gone.status, gone.resolved_run_id) == ("resolved", "run-2")
+    assert _current_verdict(store, "青石镇/下坝村/2023-03/记-3/1") == "explained"
+    with store.engine.connect() as conn:
+        kinds = dict(
+            conn.execute(
+                sa.select(tables.finding_changes.c.change, sa.func.count())
+                .where(tables.finding_changes.c.run_id == "run-2")
+                .group_by(tables.finding_changes.c.change)
+            ).all()
+        )
+        run = conn.execute(sa.select(tables.runs).where(tables.runs.c.run_id == "run-2")).one()
+    assert kinds == {"new": 1, "resolved": 1, "changed": 1, "unchanged": 4}
+    assert (run.n_new, run.n_resolved, run.n_changed, run.n_unchanged) == (1, 1, 1, 4)
+
+
+def test_identical_rerun_changes_nothing(store):
+    entries = scored_frame(ledger_rows())
+    _run(store, "run-1", entries)
+    record_disposition(
+        store,
+        entry_id="白沙镇/河口村/2023-03/记-1/1",
+        verdict="explained",
+        comment="有合同",
+        username="li",
+    )
+    changes = _run(store, "run-2", entries)
+    assert (changes.new, changes.resolved, changes.changed, changes.unchanged) == (0, 0, 0, 6)
+    assert _current_verdict(store, "白沙镇/河口村/2023-03/记-1/1") == "explained"
+
+
+def test_a_run_over_one_town_never_resolves_another_towns_findings(store):
+    _run(store, "run-1", scored_frame(ledger_rows()))
+    only_baisha = scored_frame(ledger_rows([("白沙镇", "河口村")]), flagged_ids=set())
+    changes = _run(store, "run-2", only_baisha)
+
+    assert (changes.new, changes.resolved, changes.changed, changes.unchanged) == (0, 2, 0, 0)
+    assert _case(store, "白沙镇/河口村/2023-03/记-1/1").status == "resolved"
+    assert _case(store, "青石镇/下坝村/2023-03/记-1/1").status == "open"
+
+
+def test_a_resolved_finding_that_comes_back_is_new_and_open(store):
+    entries = scored_frame(ledger_rows([("白沙镇", "河口村")]))
+    _run(store, "run-1", entries)
+    _run(store, "run-2", scored_frame(ledger_rows([("白沙镇", "河口村")]), flagged_ids=set()))
+    changes = _run(store, "run-3", entries)
+    assert (changes.new, changes.resolved) == (2, 0)
+    assert _case(store, "白沙镇/河口村/2023-03/记-1/1").status == "open"
+
+
+def test_village_aggregates_are_replaced_for_the_cells_a_run_loaded(store):
+    _run(store, "run-1", scored_frame(ledger_rows()))
+    _run(store, "run-2", scored_frame(ledger_rows([("白沙镇", "河口村")], vouchers=1)))
+    with store.engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(
+                tables.village_accounts.c.village,
+                tables.village_accounts.c.debit_fen,
+                tables.village_accounts.c.run_id,
+            ).where(tables.village_accounts.c.account_code == "541")
+        ).all()
+        payee = conn.execute(
+            sa.select(tables.payee_periods.c.n_lines).where(
+                tables.payee_periods.c.village == "河口村"
+            )
+        ).scalar_one()
+    by_village = {row.village: (row.debit_fen, row.run_id) for row in rows}
+    assert by_village["河口村"] == (1_250_005, "run-2")
+    assert by_village["下坝村"] == (1_250_005 * (1 + 2 + 3 + 4) - 5 * 6, "run-1")
+    assert payee == 2
+
+
+def test_quarantine_rows_are_kept_with_the_run(store):
+    quarantine = pd.DataFrame(
+        {
+            "source_file": ["下坝村.csv"],
+            "source_sheet": [""],
+            "source_row": [7],
+            "column": ["凭证日期"],
+            "reason": ["日期不存在：2023-02-30"],
+            "raw": ['{"凭证日期": "2023-02-30"}'],
+        }
+    )
+    _run(store, "run-1", scored_frame(ledger_rows()), quarantine=quarantine)
+    with store.engine.connect() as conn:
+        row = conn.execute(sa.select(tables.quarantine)).one()
+        count = conn.execute(sa.select(tables.runs.c.n_quarantined)).scalar_one()
+    assert (row.source_row, row.reason, count) == (7, "日期不存在：2023-02-30", 1)
+
+
+def test_a_decision_needs_a_known_finding_a_verdict_and_a_comment(store):
+    _run(store, "run-1", scored_frame(ledger_rows()))
+    entry_id = "青石镇/下坝村/2023-03/记-1/1"
+    with pytest.raises(DispositionError, match="必填"):
+        record_disposition(
+            store, entry_id=entry_id, verdict="confirmed", comment="  ", username="a"
+        )
+    with pytest.raises(DispositionError, match="结论"):
+        record_disposition(store, entry_id=entry_id, verdict="maybe", comment="x", username="a")
+    with pytest.raises(DispositionError, match="没有分录"):
+        record_disposition(store, entry_id="nope", verdict="confirmed", comment="x", username="a")
+    record_disposition(store, entry_id=entry_id, verdict="confirmed", comment="x", username="a")
+    record_disposition(store, entry_id=entry_id, verdict="false_alarm", comment="y", username="b")
+    history = disposition_history(store, entry_id=entry_id)
+    assert [(d["verdict"], d["in_force"]) for d in history] == [
+        ("false_alarm", True),
+        ("confirmed", False),
+    ]
+
+
+def test_audit_trail_chains_every_action_and_detects_tampering(store):
+    _run(store, "run-1", scored_frame(ledger_rows()))
+    entry_id = "青石镇/下坝村/2023-03/记-1/1"
+    record_disposition(store, entry_id=entry_id, verdict="confirmed", comment="属实", username="a")
+    record_disposition(store, entry_id=entry_id, verdict="explained", comment="补", username="b")
+
+    verification = verify_audit_trail(store)
+    assert (verification.ok, verification.checked) == (True, 3)
+    with store.engine.connect() as conn:
+        rows = conn.execute(sa.select(tables.audit_trail).order_by("seq")).all()
+    assert [row.action for row in rows] == ["run.record", "disposition.record"] * 1 + [
+        "disposition.record"
+    ]
+    assert json.loads(rows[2].before)["verdict"] == "confirmed"
+    assert json.loads(rows[2].after)["verdict"] == "explained"
+    assert rows[2].prev_hash == rows[1].hash
+
+    # the database refuses edits...
+    with pytest.raises(sa.exc.DBAPIError), store.engine.begin() as conn:
+        conn.execute(
+            sa.update(tables.audit_trail).values(actor="x").where(tables.audit_trail.c.seq == 2)
+        )
+    # ...and someone who gets around that is caught by the chain
+    with store.engine.begin() as conn:
+        if store.dialect == "postgresql":
+            conn.execute(sa.text("ALTER TABLE audit_trail DISABLE TRIGGER audit_trail_append_only"))
+        else:
+            conn.execute(sa.text("DROP TRIGGER audit_trail_no_update"))
+        conn.execute(
+            sa.update(tables.audit_trail)
+            .values(after=rows[1].after.replace("属实", "误报"))
+            .where(tables.audit_trail.c.seq == 2)
+        )
+        if store.dialect == "postgresql":
+            conn.execute(sa.text("ALTER TABLE audit_trail ENABLE TRIGGER audit_trail_append_only"))
+    broken = verify_audit_trail(store)
+    assert (broken.ok, broken.first_bad_seq) == (False, 2)
+    assert "篡改" in broken.message()
