@@ -2,7 +2,8 @@
 
 ``village_accounts``: debit and credit per first-level account and period (the summary page's
 income and spending mix). ``payee_periods``: debit and credit per counterparty and period (the
-payee's history on the entry page).
+payee's history on the entry page), only for counterparties that appear in a finding of the
+same town: a county has hundreds of thousands of payees, and inspectors look up few.
 """
 
 from __future__ import annotations
@@ -22,12 +23,14 @@ def village_accounts(entries: pd.DataFrame) -> pd.DataFrame:
     return _totals(keyed, [*CELL, "account_code"])
 
 
-def payee_periods(entries: pd.DataFrame) -> pd.DataFrame:
-    """Debit, credit and line count per town, village, period and named counterparty."""
-    named = entries.loc[
-        entries["counterparty"] != "", [*CELL, "counterparty", "debit_fen", "credit_fen"]
-    ]
-    return _totals(named, [*CELL, "counterparty"])
+def payee_periods(entries: pd.DataFrame, findings: pd.DataFrame) -> pd.DataFrame:
+    """Debit, credit and line count per town, village, period and counterparty, for the
+    counterparties named in ``findings`` (in the same town)."""
+    payees = findings.loc[findings["counterparty"] != "", ["town", "counterparty"]]
+    keys = pd.MultiIndex.from_frame(payees.drop_duplicates())
+    wanted = pd.MultiIndex.from_frame(entries[["town", "counterparty"]]).isin(keys)
+    lines = entries.loc[wanted, [*CELL, "counterparty", "debit_fen", "credit_fen"]]
+    return _totals(lines, [*CELL, "counterparty"])
 
 
 def _totals(lines: pd.DataFrame, keys: list[str]) -> pd.DataFrame:

@@ -24,14 +24,15 @@ from flows.outputs import VOUCHER_KEY
 from flows.settings import load_settings
 from review import aggregates, tables
 from review.audit_trail import append_action
+from review.bulk import insert_frame, update_by_key
 from review.reconcile import CELL, classify_changes, run_scope
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 SQLITE_FILE = "review.sqlite3"
 BUSY_TIMEOUT_SECONDS = 30
 SYSTEM_ACTOR = "system"
-# PostgreSQL accepts at most 65,535 bound parameters per statement; SQLite's default is 32,766.
-_DELETE_BATCH = 500
+# Cells per DELETE: three bound parameters each, well below SQLite's limit of 32,766.
+_DELETE_BATCH = 2000
 
 
 @dataclass(frozen=True)
@@ -116,14 +117,6 @@ def _utc(moment: datetime | str) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """Rows as dicts of plain Python values, missing values as None."""
-    if frame.empty:
-        return []
-    boxed = frame.astype(object)
-    return boxed.where(frame.notna(), None).to_dict("records")
-
-
 def _json_lists(values: pd.Series) -> list[str]:
     """A list column (Arrow list, Python lists or arrays) as JSON texts."""
     return [
@@ -132,15 +125,8 @@ def _json_lists(values: pd.Series) -> list[str]:
     ]
 
 
-def _entry_rows(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    rows = frame[columns].copy()
-    if "voucher_date" in rows:
-        rows["voucher_date"] = rows["voucher_date"].dt.date
-    return rows
-
-
 def _finding_rows(run_id: str, flagged: pd.DataFrame) -> pd.DataFrame:
-    rows = _entry_rows(flagged, tables.ENTRY_FIELD_NAMES)
+    rows = flagged[tables.ENTRY_FIELD_NAMES].copy()
     rows.insert(0, "run_id", run_id)
     rows["risk_score"] = flagged["risk_score"].astype(float)
     rows["rank"] = flagged["rank"].astype("int64")
@@ -155,7 +141,7 @@ def _voucher_line_rows(run_id: str, entries: pd.DataFrame) -> pd.DataFrame:
     vouchers = entries.loc[entries["flagged"], VOUCHER_KEY].drop_duplicates()
     lines = entries.merge(vouchers, on=VOUCHER_KEY, how="inner")
     columns = [column.name for column in tables.voucher_lines.columns if column.name != "run_id"]
-    rows = _entry_rows(lines, columns)
+    rows = lines[columns].copy()
     rows.insert(0, "run_id", run_id)
     return rows
 
@@ -174,12 +160,6 @@ def _quarantine_rows(run_id: str, quarantine: pd.DataFrame | None) -> pd.DataFra
     return rows
 
 
-def _insert(conn: sa.Connection, table: sa.Table, frame: pd.DataFrame) -> None:
-    records = _records(frame)
-    if records:
-        conn.execute(sa.insert(table), records)
-
-
 def _known_cases(conn: sa.Connection, towns: list[str]) -> pd.DataFrame:
     columns = [tables.cases.c[name] for name in ("entry_id", *CELL, "content_hash", "status")]
     query = sa.select(*columns).where(tables.cases.c.town.in_(towns))
@@ -191,14 +171,11 @@ def _replace_cells(
     conn: sa.Connection, table: sa.Table, scope: pd.DataFrame, rows: pd.DataFrame
 ) -> None:
     """Replace an aggregate table's rows for the run's (town, village, period) cells."""
-    cells = scope[CELL].to_dict("records")
-    delete = sa.delete(table).where(
-        *(table.c[name] == sa.bindparam(f"cell_{name}") for name in CELL)
-    )
+    cells = list(scope[CELL].itertuples(index=False, name=None))
+    key = sa.tuple_(*(table.c[name] for name in CELL))
     for start in range(0, len(cells), _DELETE_BATCH):
-        batch = cells[start : start + _DELETE_BATCH]
-        conn.execute(delete, [{f"cell_{k}": v for k, v in cell.items()} for cell in batch])
-    _insert(conn, table, rows)
+        conn.execute(sa.delete(table).where(key.in_(cells[start : start + _DELETE_BATCH])))
+    insert_frame(conn, table, rows)
 
 
 def _update_cases(
@@ -213,36 +190,21 @@ def _update_cases(
     fresh = current.loc[~current["entry_id"].isin(known_ids)].assign(
         status="open", first_run_id=run_id, last_run_id=run_id, resolved_run_id=None
     )
-    _insert(conn, tables.cases, fresh)
+    insert_frame(conn, tables.cases, fresh)
     seen = current.loc[current["entry_id"].isin(known_ids)]
-    if not seen.empty:
-        refresh = (
-            sa.update(tables.cases)
-            .where(tables.cases.c.entry_id == sa.bindparam("case_id"))
-            .values(
-                content_hash=sa.bindparam("case_hash"),
-                status="open",
-                last_run_id=run_id,
-                resolved_run_id=None,
-            )
-        )
-        conn.execute(
-            refresh,
-            [
-                {"case_id": entry_id, "case_hash": content_hash}
-                for entry_id, content_hash in zip(
-                    seen["entry_id"], seen["content_hash"], strict=True
-                )
-            ],
-        )
-    resolved = changes.loc[changes["change"] == "resolved", "entry_id"]
-    if not resolved.empty:
-        close = (
-            sa.update(tables.cases)
-            .where(tables.cases.c.entry_id == sa.bindparam("case_id"))
-            .values(status="resolved", resolved_run_id=run_id)
-        )
-        conn.execute(close, [{"case_id": entry_id} for entry_id in resolved])
+    update_by_key(
+        conn,
+        tables.cases,
+        seen.assign(status="open", last_run_id=run_id, resolved_run_id=None),
+        key="entry_id",
+    )
+    resolved = changes.loc[changes["change"] == "resolved", ["entry_id"]]
+    update_by_key(
+        conn,
+        tables.cases,
+        resolved.assign(status="resolved", resolved_run_id=run_id),
+        key="entry_id",
+    )
 
 
 def record_run(
@@ -297,11 +259,11 @@ def record_run(
             "n_quarantined": len(quarantine_rows),
         }
         conn.execute(sa.insert(tables.runs), [run_row])
-        _insert(conn, tables.run_scope, scope.assign(run_id=run_id))
-        _insert(conn, tables.findings, _finding_rows(run_id, flagged))
-        _insert(conn, tables.finding_changes, changes.assign(run_id=run_id))
-        _insert(conn, tables.voucher_lines, _voucher_line_rows(run_id, entries))
-        _insert(conn, tables.quarantine, quarantine_rows)
+        insert_frame(conn, tables.run_scope, scope.assign(run_id=run_id))
+        insert_frame(conn, tables.findings, _finding_rows(run_id, flagged))
+        insert_frame(conn, tables.finding_changes, changes.assign(run_id=run_id))
+        insert_frame(conn, tables.voucher_lines, _voucher_line_rows(run_id, entries))
+        insert_frame(conn, tables.quarantine, quarantine_rows)
         _update_cases(conn, run_id, changes, flagged, pd.Index(known["entry_id"]))
         _replace_cells(
             conn,
@@ -313,7 +275,7 @@ def record_run(
             conn,
             tables.payee_periods,
             scope,
-            aggregates.payee_periods(entries).assign(run_id=run_id),
+            aggregates.payee_periods(entries, flagged).assign(run_id=run_id),
         )
         if rule_titles:
             _upsert_rule_titles(conn, rule_titles)
