@@ -1,0 +1,59 @@
+"""Which text encoding a CSV export uses: UTF-8 (with or without BOM), else GB18030.
+
+UTF-8 is tried first because GB18030 decodes many UTF-8 byte runs into wrong characters
+without complaint (REFERENCE.md §4.2). Never GBK: GB18030 is its superset and also covers rare
+name characters such as 䶮 that GBK lacks.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+
+from flows.ingest.errors import LedgerFileError, where
+
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
+def to_utf8(data: bytes, *, file: str) -> tuple[bytes, str]:
+    """The export's bytes as UTF-8 without a BOM, and the name of the encoding they were in."""
+    if data.startswith(UTF8_BOM):
+        body = data[len(UTF8_BOM) :]
+        if not _is_utf8(body):
+            raise LedgerFileError(
+                _undecodable(body, file, "utf-8", "文件以 UTF-8 BOM 开头，但内容不是有效的 UTF-8")
+            )
+        return body, "utf-8-sig"
+    if _is_utf8(data):
+        return data, "utf-8"
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError:
+        tried = "已依次尝试 UTF-8、带 BOM 的 UTF-8 和 GB18030，均无法解码"
+        raise LedgerFileError(_undecodable(data, file, "gb18030", tried)) from None
+    return text.encode("utf-8"), "gb18030"
+
+
+def _is_utf8(data: bytes) -> bool:
+    """Validate without decoding into a Python string (Arrow's checker is much faster)."""
+    offsets = pa.py_buffer(np.array([0, len(data)], dtype=np.int64))
+    text = pa.LargeStringArray.from_buffers(1, offsets, pa.py_buffer(data))
+    try:
+        text.validate(full=True)
+    except pa.ArrowInvalid:
+        return False
+    return True
+
+
+def _undecodable(data: bytes, file: str, codec: str, what: str) -> str:
+    """Name the line of the first byte the last codec tried could not decode."""
+    try:
+        data.decode(codec)
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+    else:
+        line = 1
+    return (
+        f"{where(file, row=line)}有无法解码的字节：{what}。"
+        "请在导出软件或 Excel 中另存为「CSV UTF-8」（或 GB18030 编码）后重新提交。"
+    )

@@ -1,0 +1,200 @@
+"""A CSV export as a grid of text cells with the line numbers a person sees.
+
+The bulk of a file is parsed by Arrow's CSV reader with every column as text. Blank lines are
+kept as empty rows (so line numbers stay right), and quoted values spanning lines shift the
+numbers of the rows after them. A file whose rows do not all have the header's width (a short
+subtotal line, a line of spaces) is re-read with Python's csv module, which pads short rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+
+from flows.ingest.encoding import to_utf8
+from flows.ingest.errors import LedgerFileError, where
+from flows.ingest.headers import HEADER_SEARCH_ROWS, find_header_row, no_header_message
+
+
+@dataclass(frozen=True)
+class Grid:
+    """One table of an export as text, as a person sees it when opening the file.
+
+    ``cells`` has one ``str`` column per header position (labelled 0..n-1) and one row per line
+    or spreadsheet row below the header, blank ones included; ``row_numbers`` holds their 1-based
+    line or row numbers. ``title_lines`` are the non-empty rows above the header.
+    """
+
+    file: str
+    sheet: str
+    header_row: int
+    headers: list[str]
+    cells: pd.DataFrame
+    row_numbers: np.ndarray
+    title_lines: list[str]
+
+
+def grid_from_rows(
+    rows: list[list[str]], *, file: str, sheet: str, first_row: int = 1
+) -> Grid | None:
+    """A grid from rows of text already in memory, or None when no header is found.
+
+    ``first_row`` is the row number of ``rows[0]``.
+    """
+    header_index = find_header_row(rows)
+    if header_index is None:
+        return None
+    headers = rows[header_index]
+    body = rows[header_index + 1 :]
+    width = max([len(headers), *map(len, body)])
+    padded = [row + [""] * (width - len(row)) for row in body]
+    cells = pd.DataFrame(padded, columns=range(width), dtype="str") if body else _no_rows(width)
+    return Grid(
+        file=file,
+        sheet=sheet,
+        header_row=first_row + header_index,
+        headers=[*headers, *[""] * (width - len(headers))],
+        cells=cells,
+        row_numbers=first_row + header_index + 1 + np.arange(len(body), dtype=np.int64),
+        title_lines=_title_lines(rows[:header_index]),
+    )
+
+
+def read_csv_grid(path: Path) -> tuple[Grid, str]:
+    """The CSV file's grid and the encoding it was written in."""
+    data = path.read_bytes()
+    if not data.strip():
+        raise LedgerFileError(f"{where(path.name)}：文件为空。请重新导出后提交。")
+    body, encoding = to_utf8(data, file=path.name)
+    records = _head_records(body, path.name)
+    header_index = find_header_row([record[2] for record in records])
+    if header_index is None:
+        raise LedgerFileError(no_header_message(path.name))
+    header_line, last_line, headers = records[header_index]
+    rest = body[_after_line(body, last_line) :]
+    cells, row_numbers = _read_rows(rest, len(headers), first_line=last_line + 1, file=path.name)
+    width = cells.shape[1]
+    grid = Grid(
+        file=path.name,
+        sheet="",
+        header_row=header_line,
+        headers=[*headers, *[""] * (width - len(headers))],
+        cells=cells,
+        row_numbers=row_numbers,
+        title_lines=_title_lines([record[2] for record in records[:header_index]]),
+    )
+    return grid, encoding
+
+
+def _title_lines(rows: list[list[str]]) -> list[str]:
+    lines = [" ".join(cell.strip() for cell in row if cell.strip()) for row in rows]
+    return [line for line in lines if line]
+
+
+def _head_records(body: bytes, file: str) -> list[tuple[int, int, list[str]]]:
+    """Records starting in the first lines: (first line, last line, cells)."""
+    end = 0
+    for _ in range(HEADER_SEARCH_ROWS):
+        newline = body.find(b"\n", end)
+        if newline < 0:
+            end = len(body)
+            break
+        end = newline + 1
+    reader = csv.reader(io.StringIO(body[:end].decode("utf-8"), newline="\n"))
+    records: list[tuple[int, int, list[str]]] = []
+    line = 1
+    try:
+        for cells in reader:
+            records.append((line, reader.line_num, cells))
+            line = reader.line_num + 1
+    except csv.Error:
+        pass  # a quoted value running past the head; the header is not after it
+    return records
+
+
+def _after_line(body: bytes, line: int) -> int:
+    """Byte offset just after the end of 1-based line ``line``."""
+    offset = 0
+    for _ in range(line):
+        newline = body.find(b"\n", offset)
+        if newline < 0:
+            return len(body)
+        offset = newline + 1
+    return offset
+
+
+def _read_rows(
+    data: bytes, width: int, *, first_line: int, file: str
+) -> tuple[pd.DataFrame, np.ndarray]:
+    if not data:
+        return _no_rows(width), np.zeros(0, dtype=np.int64)
+    names = [str(position) for position in range(width)]
+    ragged: list[int | None] = []
+
+    def skip_and_note(row: pa_csv.InvalidRow) -> str:
+        ragged.append(row.number)
+        return "skip"
+
+    quoted_newlines = b'"' in data
+    table = pa_csv.read_csv(
+        pa.py_buffer(data),
+        read_options=pa_csv.ReadOptions(column_names=names),
+        parse_options=pa_csv.ParseOptions(
+            ignore_empty_lines=False,
+            newlines_in_values=quoted_newlines,
+            invalid_row_handler=skip_and_note,
+        ),
+        convert_options=pa_csv.ConvertOptions(
+            column_types=dict.fromkeys(names, pa.string()),
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    )
+    if ragged:
+        return _read_rows_padded(data, width, first_line=first_line, file=file)
+    row_numbers = first_line + np.arange(table.num_rows, dtype=np.int64)
+    if quoted_newlines and table.num_rows:
+        breaks = sum(
+            pc.count_substring(column, "\n").to_numpy().astype(np.int64)
+            for column in table.columns
+        )
+        row_numbers[1:] += np.cumsum(breaks)[:-1]
+    cells = table.to_pandas()
+    cells.columns = range(width)
+    return cells, row_numbers
+
+
+def _read_rows_padded(
+    data: bytes, width: int, *, first_line: int, file: str
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """The slow, forgiving path: Python's csv module, short rows padded with empty cells."""
+    reader = csv.reader(io.StringIO(data.decode("utf-8"), newline="\n"))
+    rows: list[list[str]] = []
+    numbers: list[int] = []
+    line = first_line
+    try:
+        for cells in reader:
+            rows.append(cells)
+            numbers.append(line)
+            line = first_line + reader.line_num
+    except csv.Error as error:
+        raise LedgerFileError(
+            f"{where(file, row=line)}无法按 CSV 解析（{error}）。"
+            "请检查该行的引号是否成对，或在 Excel 中打开后重新另存为 CSV。"
+        ) from None
+    width = max([width, *map(len, rows)])
+    padded = [row + [""] * (width - len(row)) for row in rows]
+    cells = pd.DataFrame(padded, columns=range(width), dtype="str") if rows else _no_rows(width)
+    return cells, np.array(numbers, dtype=np.int64)
+
+
+def _no_rows(width: int) -> pd.DataFrame:
+    return pd.DataFrame({position: pd.Series(dtype="str") for position in range(width)})
