@@ -20,9 +20,8 @@ def to_utf8(data: bytes, *, file: str) -> tuple[bytes, str]:
     if data.startswith(UTF8_BOM):
         body = data[len(UTF8_BOM) :]
         if not _is_utf8(body):
-            raise LedgerFileError(
-                _undecodable(body, file, "utf-8", "文件以 UTF-8 BOM 开头，但内容不是有效的 UTF-8")
-            )
+            what = "文件以 UTF-8 BOM 开头，但内容不是有效的 UTF-8"
+            raise LedgerFileError(_undecodable(body, file, ("UTF-8",), what))
         return body, "utf-8-sig"
     if _is_utf8(data):
         return data, "utf-8"
@@ -30,7 +29,7 @@ def to_utf8(data: bytes, *, file: str) -> tuple[bytes, str]:
         text = data.decode("gb18030")
     except UnicodeDecodeError:
         tried = "已依次尝试 UTF-8、带 BOM 的 UTF-8 和 GB18030，均无法解码"
-        raise LedgerFileError(_undecodable(data, file, "gb18030", tried)) from None
+        raise LedgerFileError(_undecodable(data, file, ("UTF-8", "GB18030"), tried)) from None
     return text.encode("utf-8"), "gb18030"
 
 
@@ -45,15 +44,17 @@ def _is_utf8(data: bytes) -> bool:
     return True
 
 
-def _undecodable(data: bytes, file: str, codec: str, what: str) -> str:
-    """Name the line of the first byte the last codec tried could not decode."""
-    try:
-        data.decode(codec)
-    except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-    else:
-        line = 1
+def _undecodable(data: bytes, file: str, codecs: tuple[str, ...], what: str) -> str:
+    """Point at the bad byte of the encoding that read furthest: the file is most likely that."""
+    failures = []
+    for codec in codecs:
+        try:
+            data.decode(codec)
+        except UnicodeDecodeError as error:
+            failures.append((error.start, codec))
+    position, codec = max(failures)
+    line = data.count(b"\n", 0, position) + 1
     return (
-        f"{where(file, row=line)}有无法解码的字节：{what}。"
+        f"{where(file, row=line)}有无法解码的字节（按 {codec} 读取）：{what}。"
         "请在导出软件或 Excel 中另存为「CSV UTF-8」（或 GB18030 编码）后重新提交。"
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -144,20 +145,10 @@ def _read_rows(
         return "skip"
 
     quoted_newlines = b'"' in data
-    table = pa_csv.read_csv(
-        pa.py_buffer(data),
-        read_options=pa_csv.ReadOptions(column_names=names),
-        parse_options=pa_csv.ParseOptions(
-            ignore_empty_lines=False,
-            newlines_in_values=quoted_newlines,
-            invalid_row_handler=skip_and_note,
-        ),
-        convert_options=pa_csv.ConvertOptions(
-            column_types=dict.fromkeys(names, pa.string()),
-            strings_can_be_null=False,
-            quoted_strings_can_be_null=False,
-        ),
-    )
+    try:
+        table = _arrow_table(data, names, quoted_newlines, skip_and_note)
+    except pa.ArrowInvalid:
+        ragged.append(None)  # e.g. a row longer than Arrow's block; let Python's reader try
     if ragged:
         return _read_rows_padded(data, width, first_line=first_line, file=file)
     row_numbers = first_line + np.arange(table.num_rows, dtype=np.int64)
@@ -170,6 +161,29 @@ def _read_rows(
     cells = table.to_pandas()
     cells.columns = range(width)
     return cells, row_numbers
+
+
+def _arrow_table(
+    data: bytes,
+    names: list[str],
+    quoted_newlines: bool,
+    on_invalid_row: Callable[[pa_csv.InvalidRow], str],
+) -> pa.Table:
+    """Every column as text; blank lines kept as empty rows so line numbers stay right."""
+    return pa_csv.read_csv(
+        pa.py_buffer(data),
+        read_options=pa_csv.ReadOptions(column_names=names),
+        parse_options=pa_csv.ParseOptions(
+            ignore_empty_lines=False,
+            newlines_in_values=quoted_newlines,
+            invalid_row_handler=on_invalid_row,
+        ),
+        convert_options=pa_csv.ConvertOptions(
+            column_types=dict.fromkeys(names, pa.string()),
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    )
 
 
 def _read_rows_padded(
