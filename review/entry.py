@@ -1,0 +1,162 @@
+"""Everything the entry page shows about one finding: its reasons and content, the whole
+voucher, the payee's history in the town, the original file and row, and its past."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from review.dispositions import disposition_history
+from review.queue import QueueFilter, finding_record, findings_query, rule_title_map
+from review.tables import cases, finding_changes, findings, payee_periods, runs, voucher_lines
+
+if TYPE_CHECKING:
+    from review.store import Store
+    from review.users import User
+
+CHANGE_LABELS = {"new": "新增", "changed": "内容更正", "unchanged": "未变", "resolved": "已消除"}
+# Fields an inspector compares when a corrected entry comes back.
+COMPARED_FIELDS = {
+    "voucher_date": "凭证日期",
+    "summary": "摘要",
+    "account_code": "科目编码",
+    "account_name": "科目名称",
+    "debit_fen": "借方金额",
+    "credit_fen": "贷方金额",
+    "counterparty": "往来单位",
+    "settlement": "结算方式",
+    "attachments": "附件张数",
+    "decision_ref": "决议编号",
+    "contract_ref": "合同编号",
+}
+PAYEE_HISTORY_LIMIT = 120
+OTHER_FINDINGS_LIMIT = 20
+
+
+@dataclass(frozen=True)
+class EntryDetail:
+    finding: dict[str, Any]
+    voucher: list[dict[str, Any]]
+    payee_history: list[dict[str, Any]]
+    payee_totals: dict[str, int]
+    payee_findings: list[dict[str, Any]]
+    changes: list[dict[str, Any]]
+    corrections: list[dict[str, Any]]
+    dispositions: list[dict[str, Any]]
+    extra: dict[str, str]
+
+
+def _extra_cells(text: str) -> dict[str, str]:
+    """The unrecognised columns of the original row (a JSON object), for display."""
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return {"原始内容": text}
+    if isinstance(value, dict):
+        return {str(key): "" if cell is None else str(cell) for key, cell in value.items()}
+    return {"原始内容": text}
+
+
+def _corrections(conn: sa.Connection, finding: dict[str, Any]) -> list[dict[str, Any]]:
+    """Fields that differ from the content an earlier run flagged, if the entry was corrected."""
+    earlier = conn.execute(
+        sa.select(findings)
+        .join(runs, runs.c.run_id == findings.c.run_id)
+        .where(
+            findings.c.entry_id == finding["entry_id"],
+            findings.c.content_hash != finding["content_hash"],
+        )
+        .order_by(runs.c.started_at.desc())
+        .limit(1)
+    ).first()
+    if earlier is None:
+        return []
+    return [
+        {"field": label, "before": getattr(earlier, name), "after": finding[name], "name": name}
+        for name, label in COMPARED_FIELDS.items()
+        if getattr(earlier, name) != finding[name]
+    ]
+
+
+def entry_detail(store: Store, *, user: User, entry_id: str) -> EntryDetail | None:
+    """The entry's page data, or None when it is no finding or not in the user's towns."""
+    query = findings_query(user, QueueFilter(status="all"))
+    with store.engine.connect() as conn:
+        row = conn.execute(query.where(cases.c.entry_id == entry_id)).first()
+        if row is None:
+            return None
+        finding = finding_record(row, rule_title_map(conn))
+        voucher = conn.execute(
+            sa.select(voucher_lines)
+            .where(
+                voucher_lines.c.run_id == finding["run_id"],
+                voucher_lines.c.town == finding["town"],
+                voucher_lines.c.village == finding["village"],
+                voucher_lines.c.period == finding["period"],
+                voucher_lines.c.voucher_word == finding["voucher_word"],
+                voucher_lines.c.voucher_number == finding["voucher_number"],
+            )
+            .order_by(voucher_lines.c.line_no)
+        ).all()
+        payee = finding["counterparty"]
+        history: list[Any] = []
+        totals = {"debit_fen": 0, "credit_fen": 0, "n_lines": 0}
+        payee_findings: list[Any] = []
+        if payee:
+            in_town = [
+                payee_periods.c.town == finding["town"],
+                payee_periods.c.counterparty == payee,
+            ]
+            history = conn.execute(
+                sa.select(payee_periods)
+                .where(*in_town)
+                .order_by(payee_periods.c.period.desc(), payee_periods.c.village)
+                .limit(PAYEE_HISTORY_LIMIT)
+            ).all()
+            totals = dict(
+                conn.execute(
+                    sa.select(
+                        sa.func.coalesce(sa.func.sum(payee_periods.c.debit_fen), 0).label(
+                            "debit_fen"
+                        ),
+                        sa.func.coalesce(sa.func.sum(payee_periods.c.credit_fen), 0).label(
+                            "credit_fen"
+                        ),
+                        sa.func.coalesce(sa.func.sum(payee_periods.c.n_lines), 0).label("n_lines"),
+                    ).where(*in_town)
+                )
+                .one()
+                ._mapping
+            )
+            others = findings_query(user, QueueFilter(town=finding["town"], status="all"))
+            payee_findings = conn.execute(
+                others.where(findings.c.counterparty == payee, cases.c.entry_id != entry_id)
+                .order_by(findings.c.risk_score.desc())
+                .limit(OTHER_FINDINGS_LIMIT)
+            ).all()
+        changes = conn.execute(
+            sa.select(finding_changes, runs.c.started_at)
+            .join(runs, runs.c.run_id == finding_changes.c.run_id)
+            .where(finding_changes.c.entry_id == entry_id)
+            .order_by(runs.c.started_at.desc())
+        ).all()
+        corrections = _corrections(conn, finding)
+        titles = rule_title_map(conn)
+    return EntryDetail(
+        finding=finding,
+        voucher=[dict(line._mapping) for line in voucher],
+        payee_history=[dict(item._mapping) for item in history],
+        payee_totals={key: int(value) for key, value in totals.items()},
+        payee_findings=[finding_record(item, titles) for item in payee_findings],
+        changes=[{**change._mapping, "label": CHANGE_LABELS[change.change]} for change in changes],
+        corrections=corrections,
+        dispositions=disposition_history(store, entry_id=entry_id)
+        if user.sees_dispositions
+        else [],
+        extra=_extra_cells(finding["extra"]),
+    )

@@ -1,0 +1,112 @@
+"""Run history and quarantine reports, limited to the towns a user may see.
+
+Counts per run come from ``finding_changes`` and ``run_scope`` so that an inspector of one
+town sees what a county-wide run changed in their town, not the county's totals.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from review.tables import finding_changes, quarantine, run_scope, runs
+
+if TYPE_CHECKING:
+    from review.store import Store
+    from review.users import User
+
+RUN_LIST_LIMIT = 200
+QUARANTINE_PAGE_LIMIT = 500
+
+
+def _visible_runs(user: User) -> sa.Select:
+    query = sa.select(runs)
+    if not user.sees_all_towns:
+        in_towns = sa.select(run_scope.c.run_id).where(run_scope.c.town.in_(user.towns))
+        query = query.where(runs.c.run_id.in_(in_towns))
+    return query
+
+
+def run_history(store: Store, *, user: User) -> list[dict[str, Any]]:
+    """Runs newest first, with entries, findings and change counts in the user's towns."""
+    town_limit = [] if user.sees_all_towns else [run_scope.c.town.in_(user.towns)]
+    change_limit = [] if user.sees_all_towns else [finding_changes.c.town.in_(user.towns)]
+    with store.engine.connect() as conn:
+        listed = conn.execute(
+            _visible_runs(user).order_by(runs.c.started_at.desc()).limit(RUN_LIST_LIMIT)
+        ).all()
+        run_ids = [row.run_id for row in listed]
+        sizes = {
+            row.run_id: row
+            for row in conn.execute(
+                sa.select(
+                    run_scope.c.run_id,
+                    sa.func.sum(run_scope.c.n_entries).label("n_entries"),
+                    sa.func.sum(run_scope.c.n_findings).label("n_findings"),
+                    sa.func.count(sa.distinct(run_scope.c.village)).label("n_villages"),
+                )
+                .where(run_scope.c.run_id.in_(run_ids), *town_limit)
+                .group_by(run_scope.c.run_id)
+            )
+        }
+        counts: dict[str, dict[str, int]] = {}
+        for run_id, change, count in conn.execute(
+            sa.select(finding_changes.c.run_id, finding_changes.c.change, sa.func.count())
+            .where(finding_changes.c.run_id.in_(run_ids), *change_limit)
+            .group_by(finding_changes.c.run_id, finding_changes.c.change)
+        ):
+            counts.setdefault(run_id, {})[change] = count
+    history = []
+    for row in listed:
+        size = sizes.get(row.run_id)
+        changed = counts.get(row.run_id, {})
+        history.append(
+            {
+                **row._mapping,
+                "inputs": json.loads(row.inputs),
+                "n_entries": int(size.n_entries) if size else 0,
+                "n_findings": int(size.n_findings) if size else 0,
+                "n_villages": int(size.n_villages) if size else 0,
+                **{
+                    f"n_{kind}": changed.get(kind, 0)
+                    for kind in ("new", "resolved", "changed", "unchanged")
+                },
+            }
+        )
+    return history
+
+
+def run_detail(store: Store, *, user: User, run_id: str) -> dict[str, Any] | None:
+    """One run's villages (in the user's towns) and its quarantined rows."""
+    with store.engine.connect() as conn:
+        row = conn.execute(_visible_runs(user).where(runs.c.run_id == run_id)).first()
+        if row is None:
+            return None
+        town_limit = [] if user.sees_all_towns else [run_scope.c.town.in_(user.towns)]
+        villages = conn.execute(
+            sa.select(
+                run_scope.c.town,
+                run_scope.c.village,
+                sa.func.min(run_scope.c.period).label("first_period"),
+                sa.func.max(run_scope.c.period).label("last_period"),
+                sa.func.sum(run_scope.c.n_entries).label("n_entries"),
+                sa.func.sum(run_scope.c.n_findings).label("n_findings"),
+            )
+            .where(run_scope.c.run_id == run_id, *town_limit)
+            .group_by(run_scope.c.town, run_scope.c.village)
+            .order_by(run_scope.c.town, run_scope.c.village)
+        ).all()
+        quarantined = conn.execute(
+            sa.select(quarantine)
+            .where(quarantine.c.run_id == run_id)
+            .order_by(quarantine.c.position)
+            .limit(QUARANTINE_PAGE_LIMIT)
+        ).all()
+    return {
+        "run": {**row._mapping, "inputs": json.loads(row.inputs)},
+        "villages": [dict(village._mapping) for village in villages],
+        "quarantine": [dict(item._mapping) for item in quarantined],
+        "quarantine_shown": len(quarantined),
+    }
