@@ -180,8 +180,10 @@ def parse_voucher_numbers(text: pd.Series) -> VoucherNumbers:
 def parse_counts(text: pd.Series, *, minimum: int = 0) -> Parsed:
     """Whole numbers such as 分录号 and 附件张数 (``Int64``, NA when empty or bad)."""
     filled = (text != "").to_numpy()
-    values, found = _first_match(text, (r"^(?P<n>\d{1,9})$",), ("n",), filled)
-    ok = found & (values >= minimum)
+    digits = _ascii_digits(text, max_length=9)
+    values = np.zeros(len(text), dtype=np.int64)
+    values[digits] = _integers(_arrow(text).filter(pa.array(digits)))
+    ok = digits & (values >= minimum)
     expected = "不是非负整数" if minimum == 0 else f"须为不小于 {minimum} 的整数"
     problems = _problems(text.index, (filled & ~ok, expected))
     return Parsed(_nullable(values, ok, text.index), problems)
@@ -189,7 +191,7 @@ def parse_counts(text: pd.Series, *, minimum: int = 0) -> Parsed:
 
 def parse_account_codes(text: pd.Series) -> Parsed:
     """Account codes must be digits only (科目编码 such as 101, 112001)."""
-    digits = text.str.fullmatch(r"[0-9]+").to_numpy(dtype=bool)
+    digits = _ascii_digits(text)
     filled = (text != "").to_numpy()
     problems = _problems(text.index, (filled & ~digits, "不是纯数字的科目编码"))
     return Parsed(text.where(digits, ""), problems)
@@ -211,6 +213,15 @@ def _arrow(text: pd.Series) -> pa.Array:
 
 def _series(values: pa.Array | pa.ChunkedArray, index: pd.Index) -> pd.Series:
     return values.to_pandas().set_axis(index)
+
+
+def _ascii_digits(text: pd.Series, max_length: int | None = None) -> np.ndarray:
+    """Which cells are non-empty runs of 0-9 (no longer than ``max_length``)."""
+    values = _arrow(text)
+    digits = pc.ascii_is_decimal(values)
+    if max_length is not None:
+        digits = pc.and_(digits, pc.less_equal(pc.utf8_length(values), max_length))
+    return _numpy(digits)
 
 
 def _numpy(values: pa.Array) -> np.ndarray:

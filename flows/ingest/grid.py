@@ -72,7 +72,7 @@ def grid_from_rows(
 def read_csv_grid(path: Path) -> tuple[Grid, str]:
     """The CSV file's grid and the encoding it was written in."""
     data = path.read_bytes()
-    if not data.strip():
+    if not data or data.isspace():
         raise LedgerFileError(f"{where(path.name)}：文件为空。请重新导出后提交。")
     body, encoding = to_utf8(data, file=path.name)
     records = _head_records(body, path.name)

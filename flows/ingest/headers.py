@@ -80,8 +80,8 @@ def header_expectation() -> str:
 class ColumnMap:
     """Which column holds which canonical field; the rest are unknown columns for ``extra``.
 
-    ``labels`` are the headers as a person reads them, made unique (an empty header becomes
-    第N列, a repeated one gets its column number), used in reasons and as JSON keys.
+    ``labels`` are the headers as written (surrounding spaces removed), made unique (an empty
+    header becomes 第N列, a repeated one gets its column number); reasons and JSON keys use them.
     """
 
     fields: dict[str, int]
@@ -130,7 +130,7 @@ def map_columns(headers: Sequence[str]) -> ColumnMap:
 
 
 def _labels(headers: Sequence[str]) -> list[str]:
-    stripped = ["".join(header.split()) for header in headers]
+    stripped = [header.strip() for header in headers]
     labels: list[str] = []
     for position, text in enumerate(stripped):
         if not text:

@@ -128,9 +128,9 @@ def test_layout_c_gb18030_with_titles_subtotals_and_blank_lines(tmp_path: Path) 
     quarantined = load.quarantine.iloc[0]
     assert quarantined.source_row == 8
     assert "2023年2月30日" in lines[quarantined.source_row - 1]
-    assert quarantined.column == "日期"
-    assert quarantined.reason == "日期「2023年2月30日」不是真实存在的日期"
-    assert json.loads(quarantined.raw)["摘要"] == "误工补贴"
+    assert quarantined.column == "日　期"  # the header as written, full-width space and all
+    assert quarantined.reason == "日　期「2023年2月30日」不是真实存在的日期"
+    assert json.loads(quarantined.raw)["摘　要"] == "误工补贴"
 
 
 def test_direction_and_amount_variant(tmp_path: Path) -> None:
