@@ -147,6 +147,7 @@ def finding_record(row: Any, titles: dict[str, str]) -> dict[str, Any]:
     record["rule_ids"] = json.loads(record["rule_ids"])
     record["signals"] = json.loads(record["signals"])
     record["rule_titles"] = [titles.get(rule_id, rule_id) for rule_id in record["rule_ids"]]
+    record["signal_titles"] = [titles.get(signal, signal) for signal in record["signals"]]
     record["status_label"] = STATUS_LABELS[record["review_status"]]
     return record
 

@@ -23,16 +23,28 @@ from alembic.config import Config
 from flows.outputs import VOUCHER_KEY
 from flows.settings import load_settings
 from review import aggregates, tables
-from review.audit_trail import append_action
+from review.audit_trail import append_action, verify_audit_trail
 from review.bulk import insert_frame, update_by_key
 from review.reconcile import CELL, classify_changes, run_scope
 
+SCORED_COLUMNS = [
+    *tables.ENTRY_FIELD_NAMES,
+    "risk_score",
+    "rule_ids",
+    "signals",
+    "flagged",
+    "reasons",
+    "rank",
+]
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 SQLITE_FILE = "review.sqlite3"
 BUSY_TIMEOUT_SECONDS = 30
 SYSTEM_ACTOR = "system"
 # Cells per DELETE: three bound parameters each, well below SQLite's limit of 32,766.
 _DELETE_BATCH = 2000
+
+
+__all__ = ["RunChanges", "Store", "open_store", "record_run", "verify_audit_trail"]
 
 
 @dataclass(frozen=True)
@@ -207,6 +219,20 @@ def _update_cases(
     )
 
 
+def _recorded_changes(store: Store, run_id: str) -> RunChanges | None:
+    with store.engine.connect() as conn:
+        row = conn.execute(sa.select(tables.runs).where(tables.runs.c.run_id == run_id)).first()
+    if row is None:
+        return None
+    return RunChanges(
+        run_id=run_id,
+        new=row.n_new,
+        resolved=row.n_resolved,
+        changed=row.n_changed,
+        unchanged=row.n_unchanged,
+    )
+
+
 def record_run(
     store: Store,
     *,
@@ -225,9 +251,20 @@ def record_run(
     ``entries`` is the scored frame (canonical columns plus risk_score, rule_ids, signals,
     flagged, reasons, rank); a finding is a flagged entry. Dispositions are not touched: a
     decision stays attached to its entry_id + content_hash, so an unchanged entry keeps it and
-    a corrected one shows it as history. ``rule_titles`` (rule id → Chinese title) makes pages
-    readable; ``quarantine`` (FORMATS.md §4 columns) feeds the agency's report.
+    a corrected one shows it as history. ``rule_titles`` (rule or signal id → Chinese title)
+    makes pages readable; ``quarantine`` (FORMATS.md §4 columns) feeds the agency's report.
+
+    Recording a run id that is already stored changes nothing and returns what was recorded
+    then, so a retried flow task is harmless.
     """
+    missing = sorted(set(SCORED_COLUMNS) - set(entries.columns))
+    if missing:
+        raise ValueError(
+            f"the scored entries lack the columns {missing}; pass the flow's scored frame"
+        )
+    recorded = _recorded_changes(store, run_id)
+    if recorded is not None:
+        return recorded
     flagged = entries.loc[entries["flagged"].astype(bool)]
     scope = run_scope(entries)
     quarantine_rows = _quarantine_rows(run_id, quarantine)

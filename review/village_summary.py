@@ -229,14 +229,14 @@ def monthly_chart_svg(monthly: list[dict[str, Any]], *, width: int = 720) -> Mar
     height, bottom, left = 220, 30, 10
     largest = max(max(item["income_fen"], item["spending_fen"]) for item in monthly) or 1
     slot = (width - left * 2) / len(monthly)
-    bar = max(2.0, slot * 0.35)
+    bar = min(28.0, max(2.0, slot * 0.35))
     plot = height - bottom - 10
     parts = [
         f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" width="{width}" '
         f'height="{height}" xmlns="http://www.w3.org/2000/svg">'
     ]
     for position, item in enumerate(monthly):
-        x = left + position * slot + slot * 0.1
+        x = left + position * slot + slot / 2 - bar
         for offset, key, colour, label in (
             (0, "income_fen", "#3b8a4a", "收入"),
             (bar, "spending_fen", "#c0623b", "支出"),

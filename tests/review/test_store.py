@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from datetime import UTC, datetime
 
 import pandas as pd
@@ -303,3 +304,55 @@ def test_audit_trail_chains_every_action_and_detects_tampering(store):
     broken = verify_audit_trail(store)
     assert (broken.ok, broken.first_bad_seq) == (False, 2)
     assert "篡改" in broken.message()
+
+
+def test_recording_the_same_run_twice_changes_nothing(store):
+    entries = scored_frame(ledger_rows())
+    before = entries.copy()
+    first = _run(store, "run-1", entries)
+    again = _run(store, "run-1", entries)
+    assert again == first
+    pd.testing.assert_frame_equal(entries, before)  # the caller's frame is not mutated
+    with store.engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(tables.findings)).scalar() == 6
+
+
+def test_a_run_without_entries_is_recorded_and_resolves_nothing(store):
+    _run(store, "run-1", scored_frame(ledger_rows()))
+    empty = scored_frame(ledger_rows()).iloc[0:0]
+    changes = _run(store, "run-2", empty)
+    assert (changes.new, changes.resolved, changes.changed, changes.unchanged) == (0, 0, 0, 0)
+
+
+def test_a_frame_without_scores_is_refused_with_the_missing_columns(store):
+    entries = scored_frame(ledger_rows()).drop(columns=["risk_score", "flagged"])
+    with pytest.raises(ValueError, match="flagged"):
+        _run(store, "run-1", entries)
+
+
+def test_concurrent_decisions_keep_one_unbroken_chain(store):
+    _run(store, "run-1", scored_frame(ledger_rows()))
+    entry_ids = [f"{town}/{village}/2023-03/记-{n}/1" for town, village in VILLAGES for n in (1, 3)]
+    errors: list[Exception] = []
+
+    def decide(worker: int) -> None:
+        try:
+            for round_no in range(5):
+                record_disposition(
+                    store,
+                    entry_id=entry_ids[(worker + round_no) % len(entry_ids)],
+                    verdict="explained",
+                    comment=f"第{round_no}轮",
+                    username=f"user{worker}",
+                )
+        except Exception as error:  # surfaced below
+            errors.append(error)
+
+    workers = [threading.Thread(target=decide, args=(number,)) for number in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert errors == []
+    verification = verify_audit_trail(store)
+    assert (verification.ok, verification.checked) == (True, 1 + 4 * 5)
