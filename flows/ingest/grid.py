@@ -138,18 +138,18 @@ def _read_rows(
     if not data:
         return _no_rows(width), np.zeros(0, dtype=np.int64)
     names = [str(position) for position in range(width)]
-    ragged: list[int | None] = []
+    irregular: list[str] = []
 
-    def skip_and_note(row: pa_csv.InvalidRow) -> str:
-        ragged.append(row.number)
+    def note_and_skip(row: pa_csv.InvalidRow) -> str:
+        irregular.append(row.text)
         return "skip"
 
     quoted_newlines = b'"' in data
     try:
-        table = _arrow_table(data, names, quoted_newlines, skip_and_note)
-    except pa.ArrowInvalid:
-        ragged.append(None)  # e.g. a row longer than Arrow's block; let Python's reader try
-    if ragged:
+        table = _arrow_table(data, names, quoted_newlines, note_and_skip)
+    except pa.ArrowInvalid as error:
+        irregular.append(str(error))  # e.g. a row longer than Arrow's block
+    if irregular:
         return _read_rows_padded(data, width, first_line=first_line, file=file)
     row_numbers = first_line + np.arange(table.num_rows, dtype=np.int64)
     if quoted_newlines and table.num_rows:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from python_calamine import CalamineError, CalamineWorkbook
 
@@ -57,30 +59,35 @@ def read_workbook_grids(path: Path) -> tuple[list[Grid], dict[str, str]]:
 
 def cell_text(value: object) -> str:
     """The text of one calamine cell value, exact for numbers and dates."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return _float_text(value)
-    if isinstance(value, dt.datetime):
-        if value.time() == dt.time(0):
-            return value.date().isoformat()
-        return value.isoformat(sep=" ")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
+    convert = _CONVERTERS.get(type(value))
+    return convert(value) if convert else str(value)
 
 
 def _float_text(value: float) -> str:
     """A spreadsheet number as decimal text: whole fen when it is one, else every digit."""
     if not math.isfinite(value) or abs(value) >= _EXACT_FLOAT_LIMIT:
         return repr(value)
+    if value.is_integer():
+        return str(int(value))
     fen = round(value * 100)
     if abs(value - fen / 100) > FEN_TOLERANCE_YUAN:
         return repr(value)
     sign = "-" if fen < 0 else ""
     yuan, cents = divmod(abs(fen), 100)
     return f"{sign}{yuan}" if cents == 0 else f"{sign}{yuan}.{cents:02d}"
+
+
+def _datetime_text(value: dt.datetime) -> str:
+    if value.time() == dt.time(0):
+        return value.date().isoformat()
+    return value.isoformat(sep=" ")
+
+
+_CONVERTERS: dict[type, Callable[[Any], str]] = {
+    str: str,
+    float: _float_text,
+    int: str,
+    bool: lambda value: "TRUE" if value else "FALSE",
+    dt.datetime: _datetime_text,
+    dt.date: dt.date.isoformat,
+}
