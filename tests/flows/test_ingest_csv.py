@@ -238,3 +238,21 @@ def test_a_row_with_two_problems_is_quarantined_once_with_both_reasons(tmp_path:
     assert load.quarantine["reason"].iloc[0] == (
         "凭证日期「2023年9月31日」不是真实存在的日期；科目编码「abc」不是纯数字的科目编码"
     )
+
+
+def test_separate_voucher_word_column_and_a_row_wider_than_the_header(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path / "下坝村.csv",
+        [
+            "凭证日期,凭证字,凭证号,摘要,科目编码,借方金额,贷方金额",
+            "2023-01-05,收,3,收租金,102,300,",
+            "2023-01-05,收,3,收租金,501,,300,见合同",
+            "2023-01-06,,4,付款,541,10,",
+        ],
+    )
+    load = read_ledger_file(path)
+    entries = load.entries
+    assert entries["voucher_no"].tolist() == ["收-3", "收-3", "记-4"]
+    assert entries["source_row"].tolist() == [2, 3, 4]
+    assert json.loads(entries["extra"].iloc[1]) == {"第8列": "见合同"}
+    assert entries["extra"].iloc[0] == ""
