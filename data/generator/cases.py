@@ -1,0 +1,104 @@
+"""Which labelled cases go into which village-year, and the record of each case."""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from data.generator.books import VillageYear
+from data.generator.breaches import BOOKED, POSTED
+from data.generator.county import Village
+from data.generator.layouts.assignment import export_of
+from data.generator.misconduct import MISCONDUCT
+from data.generator.quarantine import QUARANTINE
+
+
+class Stage(StrEnum):
+    """When an injection happens in a village-year's booking."""
+
+    BOOKED = "booked"  # with the year's business, before cash, closing and numbering
+    POSTED = "posted"  # on the closed, numbered and signed books
+    EXPORTED = "exported"  # rows added to the export that ingestion must quarantine
+
+
+@dataclass(frozen=True, slots=True)
+class Injection:
+    kind: str  # misconduct | breach | quarantine
+    pattern: str
+    rule_id: str
+    stage: Stage
+    inject: Callable[[VillageYear, str], str]
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    case_id: str
+    kind: str
+    pattern: str
+    rule_id: str
+    village: str
+    year: int
+    description: str
+
+
+INJECTIONS: dict[str, Injection] = {
+    **{name: Injection("misconduct", name, "", Stage.BOOKED, inject)
+       for name, inject in MISCONDUCT.items()},
+    **{rule: Injection("breach", "breach", rule, Stage.BOOKED, inject)
+       for rule, inject in BOOKED.items()},
+    **{rule: Injection("breach", "breach", rule, Stage.POSTED, inject)
+       for rule, inject in POSTED.items()},
+    **{name: Injection("quarantine", name, "", Stage.EXPORTED, inject)
+       for name, inject in QUARANTINE.items()},
+}
+
+
+def _eligible(key: str, village: Village, year: int, years: Sequence[int]) -> bool:
+    if key == "duplicate_claim":
+        return year - 1 in years  # repeats a claim of the year before
+    if key == "voucher.date_in_period":
+        return export_of(village).has_period_column  # else the period is read from the date
+    return True
+
+
+def plan_cases(
+    villages: Sequence[Village], years: Sequence[int], rate: float, seed: int
+) -> dict[tuple[int, int], list[str]]:
+    """Injection keys per (village index, year): for each key, ``rate`` of the eligible
+    village-years (at least one), chosen at random."""
+    rng = random.Random(f"plan/{seed}")
+    plan: dict[tuple[int, int], list[str]] = defaultdict(list)
+    for key in INJECTIONS:
+        eligible = [
+            (village.index, year)
+            for village in villages
+            for year in years
+            if _eligible(key, village, year, years)
+        ]
+        count = min(len(eligible), max(1, round(rate * len(eligible))))
+        for slot in sorted(rng.sample(eligible, count)):
+            plan[slot].append(key)
+    return plan
+
+
+def inject_stage(book: VillageYear, keys: Sequence[str], stage: Stage, cases: list[Case]) -> None:
+    """Inject this stage's planned cases into ``book``, appending their records to ``cases``."""
+    for key in keys:
+        injection = INJECTIONS[key]
+        if injection.stage is not stage:
+            continue
+        case_id = f"{book.village.org_code}-{book.year}-{len(cases) + 1:02d}"
+        cases.append(
+            Case(
+                case_id=case_id,
+                kind=injection.kind,
+                pattern=injection.pattern,
+                rule_id=injection.rule_id,
+                village=book.village.name,
+                year=book.year,
+                description=injection.inject(book, case_id),
+            )
+        )
