@@ -145,6 +145,8 @@ def create_app(
     @app.exception_handler(SignInRequired)
     async def _to_sign_in(request: Request, _error: SignInRequired) -> Response:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        if request.method != "GET":  # a form posted after the session ended: start afresh
+            target = "/"
         return _redirect("/login?" + urlencode({"next": target}))
 
     @app.exception_handler(StarletteHTTPException)

@@ -4,6 +4,7 @@ forms with CSRF tokens, the export and the cookie flags."""
 from __future__ import annotations
 
 import io
+import logging
 import re
 import stat
 from urllib.parse import urlencode
@@ -14,6 +15,7 @@ from fastapi.testclient import TestClient
 
 from review.app import create_app
 from review.security import load_secret_key
+from review.serve import review_app_from_environment
 from review.store import record_run
 from review.users import add_user, update_user
 from tests.review.ledgers import ledger_rows, scored_frame
@@ -308,3 +310,26 @@ def test_secret_key_comes_from_the_environment_or_a_private_file(tmp_path):
     assert len(first) >= 40 and load_secret_key(tmp_path, {}) == first
     mode = stat.S_IMODE((tmp_path / "review_secret_key").stat().st_mode)
     assert mode == 0o600
+
+
+def test_sign_in_and_decisions_leave_no_password_or_secret_in_the_logs(app_store, caplog):
+    caplog.set_level(logging.DEBUG)
+    client = _client(app_store)
+    token = _token(client.get("/login").text)
+    client.post(
+        "/login", data={"username": "qingshi", "password": "wrong-guess-77", "csrf_token": token}
+    )
+    client.post("/login", data={"username": "qingshi", "password": PASSWORD, "csrf_token": token})
+    client.get(_entry(QS_ENTRY))
+    logged = caplog.text
+    assert "wrong-guess-77" not in logged and PASSWORD not in logged
+    assert "test-secret" not in logged and "scrypt$" not in logged
+
+
+def test_app_from_environment_uses_the_data_dir_for_store_and_secret(tmp_path):
+    app = review_app_from_environment({"SANZI_DATA_DIR": str(tmp_path)})
+    client = TestClient(app)
+    assert "登录" in client.get("/login").text
+    assert (tmp_path / "review.sqlite3").exists()
+    assert (tmp_path / "review_secret_key").exists()
+    app.state.store.dispose()
