@@ -8,7 +8,7 @@ Regular expressions run in Arrow (RE2), many times faster than pandas' ``str.ext
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -67,6 +67,22 @@ class VoucherNumbers:
     word: pd.Series
     number: pd.Series
     problems: pd.Series
+
+
+def parse_distinct(parse: Callable[[pd.Series], Parsed], text: pd.Series) -> Parsed:
+    """``parse`` run once per distinct cell text, for columns that repeat (dates, periods, codes).
+
+    A ledger has a few hundred dates among a million lines; parsing those and spreading the
+    result is several times faster than parsing every cell.
+    """
+    codes, distinct = text.factorize()
+    parsed = parse(pd.Series(distinct, dtype="str"))
+    values = parsed.values.take(codes).set_axis(text.index)
+    bad = np.isin(codes, parsed.problems.index.to_numpy())
+    problems = pd.Series(
+        parsed.problems.reindex(codes[bad]).to_numpy(), index=text.index[bad], dtype="str"
+    )
+    return Parsed(values, problems)
 
 
 def fold_width(text: pd.Series) -> pd.Series:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -19,12 +20,14 @@ import pyarrow.compute as pc
 from checks.entry_schema import ENTRY_COLUMNS, empty_entries
 from flows.ingest.cells import (
     WHITESPACE,
+    Parsed,
     fold_width,
     parse_account_codes,
     parse_amounts,
     parse_counts,
     parse_dates,
     parse_directions,
+    parse_distinct,
     parse_periods,
     parse_voucher_numbers,
     period_of,
@@ -167,7 +170,7 @@ def _parse_fields(
     )
 
     raw_dates = column("voucher_date")
-    dates = parse_dates(fold_width(raw_dates))
+    dates = parse_distinct(_folded(parse_dates), raw_dates)
     problems.missing(raw_dates, label("voucher_date", ""))
     problems.bad_values(label("voucher_date", ""), raw_dates, dates.problems)
     fields["voucher_date"] = dates.values
@@ -182,17 +185,19 @@ def _parse_fields(
     fields["voucher_word"] = word.where(word != "", DEFAULT_VOUCHER_WORD)
     fields["voucher_number"] = numbers.number
 
-    derived_periods = period_of(dates.values)
     if "period" in columns.fields:
         raw_periods = column("period")
-        periods = parse_periods(fold_width(raw_periods))
+        periods = parse_distinct(_folded(parse_periods), raw_periods)
         problems.bad_values(label("period", ""), raw_periods, periods.problems)
-        fields["period"] = periods.values.where(raw_periods != "", derived_periods)
+        given = raw_periods != ""
+        fields["period"] = (
+            periods.values if given.all() else periods.values.where(given, period_of(dates.values))
+        )
     else:
-        fields["period"] = derived_periods
+        fields["period"] = period_of(dates.values)
 
     raw_codes = column("account_code")
-    codes = parse_account_codes(fold_width(raw_codes))
+    codes = parse_distinct(_folded(parse_account_codes), raw_codes)
     problems.missing(raw_codes, label("account_code", ""))
     problems.bad_values(label("account_code", ""), raw_codes, codes.problems)
     fields["account_code"] = codes.values
@@ -202,7 +207,7 @@ def _parse_fields(
 
     if "attachments" in columns.fields:
         raw_attachments = column("attachments")
-        attachments = parse_counts(fold_width(raw_attachments))
+        attachments = parse_distinct(_folded(parse_counts), raw_attachments)
         problems.bad_values(label("attachments", ""), raw_attachments, attachments.problems)
         fields["attachments"] = attachments.values
     else:
@@ -219,7 +224,7 @@ def _amounts(
     """Debit and credit fen from a 借方/贷方 pair, or from 方向 + 金额."""
     if "direction" in columns.fields:
         raw_direction, raw_amount = column("direction"), column("amount")
-        direction = parse_directions(fold_width(raw_direction))
+        direction = parse_distinct(_folded(parse_directions), raw_direction)
         amount = parse_amounts(fold_width(raw_amount))
         for field, raw, parsed in (
             ("direction", raw_direction, direction),
@@ -252,7 +257,7 @@ def _line_numbers(
     if "line_no" not in columns.fields:
         return _order_within_voucher(fields)
     raw = column("line_no")
-    given = parse_counts(fold_width(raw), minimum=1)
+    given = parse_distinct(_folded(partial(parse_counts, minimum=1)), raw)
     problems.bad_values(label("line_no", ""), raw, given.problems)
     filled = raw != ""
     if filled.all():
@@ -272,6 +277,11 @@ def _order_within_voucher(fields: dict[str, pd.Series]) -> pd.Series:
     if known.any():
         order[known] = key[known].groupby(list(key.columns), sort=False).cumcount() + 1
     return order
+
+
+def _folded(parse: Callable[[pd.Series], Parsed]) -> Callable[[pd.Series], Parsed]:
+    """``parse`` applied to the text with full-width digits and signs folded to ASCII."""
+    return lambda text: parse(fold_width(text))
 
 
 def _or_else(values: pd.Series, default: str) -> pd.Series:
