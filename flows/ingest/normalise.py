@@ -147,122 +147,114 @@ class _Problems:
         return worded
 
 
+class _Columns:
+    """The rows' cells by canonical field, parsed with their problems noted."""
+
+    def __init__(self, rows: pd.DataFrame, columns: ColumnMap, problems: _Problems) -> None:
+        self.rows = rows
+        self.columns = columns
+        self.problems = problems
+
+    def has(self, field: str) -> bool:
+        return field in self.columns.fields
+
+    def text(self, field: str) -> pd.Series:
+        if self.has(field):
+            return self.rows[self.columns.fields[field]]
+        return _repeated_text("", len(self.rows), self.rows.index)
+
+    def label(self, field: str, default: str = "") -> str:
+        return self.columns.label(field) if self.has(field) else default
+
+    def parse(
+        self,
+        field: str,
+        parse: Callable[[pd.Series], Parsed],
+        *,
+        required: bool = False,
+        repeating: bool = True,
+    ) -> Parsed:
+        """Parse a field's cells (each distinct text once when values repeat), noting problems."""
+        raw = self.text(field)
+        folded = _folded(parse)
+        parsed = parse_distinct(folded, raw) if repeating else folded(raw)
+        if required:
+            self.problems.missing(raw, self.label(field))
+        self.problems.bad_values(self.label(field), raw, parsed.problems)
+        return parsed
+
+
 def _parse_fields(
     rows: pd.DataFrame, columns: ColumnMap, fallback: Title, problems: _Problems
 ) -> dict[str, pd.Series]:
     """Every canonical field for every row; the problems are noted on the way."""
-
-    def column(field: str) -> pd.Series:
-        if field in columns.fields:
-            return rows[columns.fields[field]]
-        return _repeated_text("", len(rows), rows.index)
-
-    def label(field: str, default: str) -> str:
-        return columns.label(field) if field in columns.fields else default
-
-    fields: dict[str, pd.Series] = {name: column(name) for name in TEXT_FIELDS}
-    fields["town"] = _or_else(column("town"), fallback.town)
-    fields["village"] = _or_else(column("village"), fallback.village)
+    cells = _Columns(rows, columns, problems)
+    fields: dict[str, pd.Series] = {name: cells.text(name) for name in TEXT_FIELDS}
+    fields["town"] = _or_else(cells.text("town"), fallback.town)
+    fields["village"] = _or_else(cells.text("village"), fallback.village)
+    village = cells.label("village", "单位名称")
     problems.where(
         (fields["village"] == "").to_numpy(),
-        label("village", "单位名称"),
-        f"{label('village', '单位名称')}为空，标题行、工作表名和文件名中也没有村名",
+        village,
+        f"{village}为空，标题行、工作表名和文件名中也没有村名",
     )
-
-    raw_dates = column("voucher_date")
-    dates = parse_distinct(_folded(parse_dates), raw_dates)
-    problems.missing(raw_dates, label("voucher_date", ""))
-    problems.bad_values(label("voucher_date", ""), raw_dates, dates.problems)
-    fields["voucher_date"] = dates.values
-
-    raw_numbers = column("voucher_no")
-    numbers = parse_voucher_numbers(fold_width(raw_numbers))
-    problems.missing(raw_numbers, label("voucher_no", ""))
-    problems.bad_values(label("voucher_no", ""), raw_numbers, numbers.problems)
-    word = _or_else(numbers.word, "")
-    if "voucher_word" in columns.fields:
-        word = word.where(word != "", column("voucher_word"))
-    fields["voucher_word"] = word.where(word != "", DEFAULT_VOUCHER_WORD)
-    fields["voucher_number"] = numbers.number
-
-    if "period" in columns.fields:
-        raw_periods = column("period")
-        periods = parse_distinct(_folded(parse_periods), raw_periods)
-        problems.bad_values(label("period", ""), raw_periods, periods.problems)
-        given = raw_periods != ""
-        fields["period"] = (
-            periods.values if given.all() else periods.values.where(given, period_of(dates.values))
-        )
-    else:
-        fields["period"] = period_of(dates.values)
-
-    raw_codes = column("account_code")
-    codes = parse_distinct(_folded(parse_account_codes), raw_codes)
-    problems.missing(raw_codes, label("account_code", ""))
-    problems.bad_values(label("account_code", ""), raw_codes, codes.problems)
-    fields["account_code"] = codes.values
-
-    fields["debit_fen"], fields["credit_fen"] = _amounts(column, label, columns, problems)
-    fields["line_no"] = _line_numbers(column, label, columns, fields, problems)
-
-    if "attachments" in columns.fields:
-        raw_attachments = column("attachments")
-        attachments = parse_distinct(_folded(parse_counts), raw_attachments)
-        problems.bad_values(label("attachments", ""), raw_attachments, attachments.problems)
-        fields["attachments"] = attachments.values
+    dates = cells.parse("voucher_date", parse_dates, required=True).values
+    fields["voucher_date"] = dates
+    fields["voucher_word"], fields["voucher_number"] = _voucher_numbers(cells)
+    fields["period"] = _periods(cells, dates)
+    fields["account_code"] = cells.parse("account_code", parse_account_codes, required=True).values
+    fields["debit_fen"], fields["credit_fen"] = _amounts(cells)
+    fields["line_no"] = _line_numbers(cells, fields)
+    if cells.has("attachments"):
+        fields["attachments"] = cells.parse("attachments", parse_counts).values
     else:
         fields["attachments"] = pd.Series(pd.NA, index=rows.index, dtype="Int64")
     return fields
 
 
-def _amounts(
-    column: Callable[[str], pd.Series],
-    label: Callable[[str, str], str],
-    columns: ColumnMap,
-    problems: _Problems,
-) -> tuple[pd.Series, pd.Series]:
+def _voucher_numbers(cells: _Columns) -> tuple[pd.Series, pd.Series]:
+    """凭证字 (from the number, else a 凭证字 column, else 记) and 凭证号."""
+    raw = cells.text("voucher_no")
+    numbers = parse_voucher_numbers(fold_width(raw))
+    cells.problems.missing(raw, cells.label("voucher_no"))
+    cells.problems.bad_values(cells.label("voucher_no"), raw, numbers.problems)
+    word = numbers.word
+    if cells.has("voucher_word"):
+        word = word.where(word != "", cells.text("voucher_word"))
+    return word.where(word != "", DEFAULT_VOUCHER_WORD), numbers.number
+
+
+def _periods(cells: _Columns, dates: pd.Series) -> pd.Series:
+    """会计期间 where given, else the month of the voucher date."""
+    if not cells.has("period"):
+        return period_of(dates)
+    periods = cells.parse("period", parse_periods).values
+    given = cells.text("period") != ""
+    return periods if given.all() else periods.where(given, period_of(dates))
+
+
+def _amounts(cells: _Columns) -> tuple[pd.Series, pd.Series]:
     """Debit and credit fen from a 借方/贷方 pair, or from 方向 + 金额."""
-    if "direction" in columns.fields:
-        raw_direction, raw_amount = column("direction"), column("amount")
-        direction = parse_distinct(_folded(parse_directions), raw_direction)
-        amount = parse_amounts(fold_width(raw_amount))
-        for field, raw, parsed in (
-            ("direction", raw_direction, direction),
-            ("amount", raw_amount, amount),
-        ):
-            problems.missing(raw, label(field, ""))
-            problems.bad_values(label(field, ""), raw, parsed.problems)
-        fen = amount.values.fillna(0)
-        return fen.where(direction.values == "借", 0), fen.where(direction.values == "贷", 0)
-    raw_debit, raw_credit = column("debit"), column("credit")
-    debit = parse_amounts(fold_width(raw_debit))
-    credit = parse_amounts(fold_width(raw_credit))
-    problems.bad_values(label("debit", "借方金额"), raw_debit, debit.problems)
-    problems.bad_values(label("credit", "贷方金额"), raw_credit, credit.problems)
-    pair = "、".join(label(field, "") for field in ("debit", "credit") if field in columns.fields)
-    problems.where(
-        ((raw_debit == "") & (raw_credit == "")).to_numpy(), pair, f"{pair}均为空"
-    )
-    return debit.values.fillna(0), credit.values.fillna(0)
+    if cells.has("direction"):
+        direction = cells.parse("direction", parse_directions, required=True).values
+        fen = cells.parse("amount", parse_amounts, required=True, repeating=False).values
+        fen = fen.fillna(0)
+        return fen.where(direction == "借", 0), fen.where(direction == "贷", 0)
+    debit = cells.parse("debit", parse_amounts, repeating=False).values
+    credit = cells.parse("credit", parse_amounts, repeating=False).values
+    pair = "、".join(cells.label(field) for field in ("debit", "credit") if cells.has(field))
+    both_empty = (cells.text("debit") == "") & (cells.text("credit") == "")
+    cells.problems.where(both_empty.to_numpy(), pair, f"{pair}均为空")
+    return debit.fillna(0), credit.fillna(0)
 
 
-def _line_numbers(
-    column: Callable[[str], pd.Series],
-    label: Callable[[str, str], str],
-    columns: ColumnMap,
-    fields: dict[str, pd.Series],
-    problems: _Problems,
-) -> pd.Series:
+def _line_numbers(cells: _Columns, fields: dict[str, pd.Series]) -> pd.Series:
     """分录号 where given, else the line's place within its voucher in file order."""
-    if "line_no" not in columns.fields:
+    if not cells.has("line_no"):
         return _order_within_voucher(fields)
-    raw = column("line_no")
-    given = parse_distinct(_folded(partial(parse_counts, minimum=1)), raw)
-    problems.bad_values(label("line_no", ""), raw, given.problems)
-    filled = raw != ""
-    if filled.all():
-        return given.values
-    return given.values.where(filled, _order_within_voucher(fields))
+    given = cells.parse("line_no", partial(parse_counts, minimum=1)).values
+    filled = cells.text("line_no") != ""
+    return given if filled.all() else given.where(filled, _order_within_voucher(fields))
 
 
 def _order_within_voucher(fields: dict[str, pd.Series]) -> pd.Series:

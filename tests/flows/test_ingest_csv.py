@@ -159,11 +159,13 @@ def test_unknown_columns_are_kept_as_json_in_extra(tmp_path: Path) -> None:
             "单位名称,凭证日期,凭证号,摘要,科目编码,借方金额,贷方金额,币种,备注,备注",
             '下坝村,2023-01-05,1,a,101,1,,人民币,"说""明",',
             "下坝村,2023-01-05,1,b,102,,1,,,",
+            '下坝村,2023-01-05,2,c,101,1,,,"第一行\n第二行\\",制\x01表',
         ],
     )
     extra = read_ledger_file(path).entries["extra"]
     assert json.loads(extra.iloc[0]) == {"币种": "人民币", "备注": '说"明'}
     assert extra.iloc[1] == ""
+    assert json.loads(extra.iloc[2]) == {"备注": "第一行\n第二行\\", "备注（第10列）": "制\x01表"}
 
 
 def test_ragged_and_whitespace_lines_keep_their_line_numbers(tmp_path: Path) -> None:
