@@ -2,9 +2,9 @@
 
 Income is the gross credit of income accounts and spending the gross debit of expense
 accounts: the year-end close debits income and credits expenses into 本年收益, so net
-balances would show a closed year as zero. Which first-level codes are income or expense
-depends on the chart in force (REFERENCE.md §1.2–1.4: the 2004 chart before 2024-01, the 2023
-chart after; e.g. 502 is 经营支出 in 2004 but 投资收益 in 2023).
+balances would show a closed year as zero. Income and expense accounts are the 损益 accounts of
+the chart in force with a credit or debit normal side (:mod:`checks.charts`; 502 is 经营支出
+in 2004 but 投资收益 in 2023).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import pandas as pd
 import sqlalchemy as sa
 from markupsafe import Markup, escape
 
+from checks.charts import CHART_KEYS, chart_key, packaged_chart
 from review.formatting import format_yuan
 from review.queue import STATUS_LABELS, QueueFilter, findings_query, rule_title_map
 from review.tables import cases, run_scope, village_accounts
@@ -25,30 +26,19 @@ if TYPE_CHECKING:
     from review.store import Store
     from review.users import User
 
-NEW_CHART_FROM = "2024-01"
 CASE_LABELS = {"open": "未消除", "resolved": "已消除"}
-INCOME_ACCOUNTS = {
-    "2004": {
-        "501": "经营收入",
-        "511": "发包及上交收入",
-        "521": "农业税附加返还收入",
-        "522": "补助收入",
-        "531": "其他收入",
-        "561": "投资收益",
-    },
-    "2023": {"501": "经营收入", "502": "投资收益", "503": "补助收入", "504": "其他收入"},
-}
-SPENDING_ACCOUNTS = {
-    "2004": {"502": "经营支出", "541": "管理费用", "551": "其他支出"},
-    "2023": {
-        "511": "经营支出",
-        "512": "税金及附加",
-        "513": "管理费用",
-        "514": "公益支出",
-        "515": "其他支出",
-        "521": "所得税费用",
-    },
-}
+
+
+def _profit_and_loss_accounts(side: str) -> dict[str, dict[str, str]]:
+    """First-level 损益 accounts on one normal side, per chart: 贷 = income, 借 = spending."""
+    return {
+        key: {
+            code: account.name
+            for code, account in packaged_chart(key).accounts.items()
+            if account.category == "损益" and account.side == side
+        }
+        for key in CHART_KEYS
+    }
 
 
 @dataclass(frozen=True)
@@ -65,16 +55,10 @@ class VillageSummary:
     findings_by_status: list[tuple[str, int]]
 
 
-def _chart(period: pd.Series) -> pd.Series:
-    return pd.Series(
-        ["2023" if value >= NEW_CHART_FROM else "2004" for value in period], index=period.index
-    )
-
-
 def _classified(
     accounts: pd.DataFrame, names: dict[str, dict[str, str]], side: str
 ) -> pd.DataFrame:
-    chart = _chart(accounts["period"])
+    chart = accounts["period"].map(chart_key)
     label = [
         names[version].get(code)
         for version, code in zip(chart, accounts["account_code"], strict=True)
@@ -85,8 +69,8 @@ def _classified(
 
 def summarise_accounts(accounts: pd.DataFrame) -> dict[str, Any]:
     """Income and spending totals, mixes and monthly series from ``village_accounts`` rows."""
-    income = _classified(accounts, INCOME_ACCOUNTS, "credit_fen")
-    spending = _classified(accounts, SPENDING_ACCOUNTS, "debit_fen")
+    income = _classified(accounts, _profit_and_loss_accounts("贷"), "credit_fen")
+    spending = _classified(accounts, _profit_and_loss_accounts("借"), "debit_fen")
 
     def mix(frame: pd.DataFrame) -> list[tuple[str, int]]:
         totals = frame.groupby("label")["amount"].sum().sort_values(ascending=False)

@@ -1,0 +1,64 @@
+"""What a run changes for known cases, as a pure function of literal frames."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from review.aggregates import payee_periods
+from review.reconcile import classify_changes
+
+
+def _frame(rows: list[tuple], columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=columns).astype("str")
+
+
+KNOWN = _frame(
+    [
+        ("same", "青石镇", "下坝村", "2023-03", "h1", "open"),
+        ("fixed", "青石镇", "下坝村", "2023-03", "h1", "open"),
+        ("gone", "青石镇", "下坝村", "2023-03", "h1", "open"),
+        ("elsewhere", "白沙镇", "河口村", "2023-03", "h1", "open"),
+        ("old", "青石镇", "下坝村", "2023-03", "h1", "resolved"),
+    ],
+    ["entry_id", "town", "village", "period", "content_hash", "status"],
+)
+
+
+def test_each_kind_of_change_is_recognised_and_only_loaded_cells_resolve():
+    findings = _frame(
+        [
+            ("same", "青石镇", "下坝村", "h1"),
+            ("fixed", "青石镇", "下坝村", "h2"),
+            ("fresh", "青石镇", "下坝村", "h1"),
+            ("old", "青石镇", "下坝村", "h1"),  # resolved before, flagged again: new
+        ],
+        ["entry_id", "town", "village", "content_hash"],
+    )
+    scope = _frame([("青石镇", "下坝村", "2023-03")], ["town", "village", "period"])
+    changes = classify_changes(known_cases=KNOWN, findings=findings, scope=scope)
+    kinds = dict(zip(changes["entry_id"], changes["change"], strict=True))
+    assert kinds == {
+        "same": "unchanged",
+        "fixed": "changed",
+        "fresh": "new",
+        "old": "new",
+        "gone": "resolved",
+    }
+    assert changes.set_index("entry_id").loc["fixed", "previous_hash"] == "h1"
+
+
+def test_payee_history_keeps_only_the_payees_of_findings_in_their_town():
+    entries = pd.DataFrame(
+        {
+            "town": ["青石镇", "青石镇", "青石镇", "白沙镇"],
+            "village": ["下坝村", "上坝村", "下坝村", "河口村"],
+            "period": ["2023-03", "2023-04", "2023-03", "2023-03"],
+            "counterparty": ["张三", "张三", "李四", "张三"],
+            "debit_fen": [100, 200, 300, 400],
+            "credit_fen": [0, 0, 0, 0],
+        }
+    )
+    findings = entries.iloc[[0]]
+    history = payee_periods(entries, findings)
+    assert sorted(history["village"]) == ["上坝村", "下坝村"]
+    assert history["debit_fen"].sum() == 300
