@@ -302,12 +302,18 @@ def _numbered_months(book: VillageYear) -> list[tuple[str, list[Voucher]]]:
 
 
 def voucher_number_gap(book: VillageYear, case_id: str) -> str:
+    """A number skipped; the vouchers on both sides of the gap are what an inspector checks."""
     period, vouchers = book.rng.choice(_numbered_months(book))
     position = book.rng.choice(
-        [index for index in range(1, len(vouchers)) if not vouchers[index].labelled]
+        [
+            index
+            for index in range(1, len(vouchers))
+            if not vouchers[index].labelled and not vouchers[index - 1].labelled
+        ]
     )
     for voucher in vouchers[position:]:
         voucher.number += 1
+    vouchers[position - 1].label(case_id)
     vouchers[position].label(case_id)
     return f"{period}记字凭证断号：缺少第{position + 1}号"
 

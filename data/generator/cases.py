@@ -68,18 +68,22 @@ def plan_cases(
     villages: Sequence[Village], years: Sequence[int], rate: float, seed: int
 ) -> dict[tuple[int, int], list[str]]:
     """Injection keys per (village index, year): for each key, ``rate`` of the eligible
-    village-years (at least one), chosen at random."""
+    village-years (at least one), chosen at random, but first one in each export layout so
+    every reader meets every kind of case."""
     rng = random.Random(f"plan/{seed}")
     plan: dict[tuple[int, int], list[str]] = defaultdict(list)
     for key in INJECTIONS:
-        eligible = [
-            (village.index, year)
-            for village in villages
-            for year in years
-            if _eligible(key, village, year, years)
-        ]
+        by_layout: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        for village in villages:
+            for year in years:
+                if _eligible(key, village, year, years):
+                    by_layout[export_of(village).layout].append((village.index, year))
+        eligible = sorted(slot for slots in by_layout.values() for slot in slots)
         count = min(len(eligible), max(1, round(rate * len(eligible))))
-        for slot in sorted(rng.sample(eligible, count)):
+        chosen = [rng.choice(by_layout[layout]) for layout in sorted(by_layout)][:count]
+        rest = sorted(set(eligible) - set(chosen))
+        chosen += rng.sample(rest, count - len(chosen))
+        for slot in sorted(chosen):
             plan[slot].append(key)
     return plan
 

@@ -69,6 +69,13 @@ def test_quarantined_rows_are_written_but_not_in_truth(
     assert ledgers.n_lines == len(ledgers.truth) + len(quarantine)
 
 
+def test_each_layout_gets_rows_to_quarantine(labels: pd.DataFrame) -> None:
+    quarantine = labels.loc[labels["kind"] == "quarantine", "source_file"]
+    layouts = {"B" if name.endswith(".xlsx") else "C" if "村_" in name else "A"
+               for name in quarantine}
+    assert layouts == {"A", "B", "C"}
+
+
 def test_injection_rate_sets_how_many_cases(tmp_path) -> None:
     def cases(rate: float) -> int:
         result = generate_ledgers(tmp_path / str(rate), villages=6, years=(2024,),
