@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from review.tables import finding_changes, quarantine, run_scope, runs
+from review.tables import finding_changes, quarantine, run_files, run_scope, runs
 
 if TYPE_CHECKING:
     from review.store import Store
@@ -27,6 +27,19 @@ def _visible_runs(user: User) -> sa.Select:
         in_towns = sa.select(run_scope.c.run_id).where(run_scope.c.town.in_(user.towns))
         query = query.where(runs.c.run_id.in_(in_towns))
     return query
+
+
+def _quarantine_visible(user: User) -> list[sa.ColumnElement[bool]]:
+    """Quarantined rows of files that loaded entries of the user's towns, and rows of files
+    that loaded nothing at all (their town is unknown, and the agency must see them)."""
+    if user.sees_all_towns:
+        return []
+    same_file = sa.and_(
+        run_files.c.run_id == quarantine.c.run_id,
+        run_files.c.source_file == quarantine.c.source_file,
+    )
+    own_town = sa.exists().where(same_file, run_files.c.town.in_(user.towns))
+    return [sa.or_(own_town, ~sa.exists().where(same_file))]
 
 
 def run_history(store: Store, *, user: User) -> list[dict[str, Any]]:
@@ -51,6 +64,13 @@ def run_history(store: Store, *, user: User) -> list[dict[str, Any]]:
                 .group_by(run_scope.c.run_id)
             )
         }
+        quarantined = dict(
+            conn.execute(
+                sa.select(quarantine.c.run_id, sa.func.count())
+                .where(quarantine.c.run_id.in_(run_ids), *_quarantine_visible(user))
+                .group_by(quarantine.c.run_id)
+            ).all()
+        )
         counts: dict[str, dict[str, int]] = {}
         for run_id, change, count in conn.execute(
             sa.select(finding_changes.c.run_id, finding_changes.c.change, sa.func.count())
@@ -69,6 +89,7 @@ def run_history(store: Store, *, user: User) -> list[dict[str, Any]]:
                 "n_entries": int(size.n_entries) if size else 0,
                 "n_findings": int(size.n_findings) if size else 0,
                 "n_villages": int(size.n_villages) if size else 0,
+                "n_quarantined": quarantined.get(row.run_id, 0),
                 **{
                     f"n_{kind}": changed.get(kind, 0)
                     for kind in ("new", "resolved", "changed", "unchanged")
@@ -98,15 +119,20 @@ def run_detail(store: Store, *, user: User, run_id: str) -> dict[str, Any] | Non
             .group_by(run_scope.c.town, run_scope.c.village)
             .order_by(run_scope.c.town, run_scope.c.village)
         ).all()
+        in_run = [quarantine.c.run_id == run_id, *_quarantine_visible(user)]
         quarantined = conn.execute(
             sa.select(quarantine)
-            .where(quarantine.c.run_id == run_id)
+            .where(*in_run)
             .order_by(quarantine.c.position)
             .limit(QUARANTINE_PAGE_LIMIT)
         ).all()
+        n_quarantined = conn.execute(
+            sa.select(sa.func.count()).select_from(quarantine).where(*in_run)
+        ).scalar_one()
     return {
         "run": {**row._mapping, "inputs": json.loads(row.inputs)},
         "villages": [dict(village._mapping) for village in villages],
         "quarantine": [dict(item._mapping) for item in quarantined],
         "quarantine_shown": len(quarantined),
+        "quarantine_total": n_quarantined,
     }

@@ -158,6 +158,10 @@ def _voucher_line_rows(run_id: str, entries: pd.DataFrame) -> pd.DataFrame:
     return rows
 
 
+def _run_files(entries: pd.DataFrame) -> pd.DataFrame:
+    return entries.groupby(["source_file", "town"]).size().rename("n_entries").reset_index()
+
+
 def _quarantine_rows(run_id: str, quarantine: pd.DataFrame | None) -> pd.DataFrame:
     columns = ["source_file", "source_sheet", "source_row", "column", "reason", "raw"]
     if quarantine is None or quarantine.empty:
@@ -297,6 +301,7 @@ def record_run(
         }
         conn.execute(sa.insert(tables.runs), [run_row])
         insert_frame(conn, tables.run_scope, scope.assign(run_id=run_id))
+        insert_frame(conn, tables.run_files, _run_files(entries).assign(run_id=run_id))
         insert_frame(conn, tables.findings, _finding_rows(run_id, flagged))
         insert_frame(conn, tables.finding_changes, changes.assign(run_id=run_id))
         insert_frame(conn, tables.voucher_lines, _voucher_line_rows(run_id, entries))

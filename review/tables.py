@@ -82,6 +82,18 @@ run_scope = sa.Table(
 )
 
 
+# Which towns each input file of a run loaded entries for: quarantined rows carry only their
+# file, so this is how a town's users see their own files' quarantine and no other's.
+run_files = sa.Table(
+    "run_files",
+    metadata,
+    sa.Column("run_id", sa.String(64), sa.ForeignKey("runs.run_id"), primary_key=True),
+    sa.Column("source_file", TEXT, primary_key=True),
+    sa.Column("town", TEXT, primary_key=True),
+    sa.Column("n_entries", sa.Integer, nullable=False),
+)
+
+
 def _entry_columns(*, entry_id_in_key: bool) -> list[sa.Column]:
     """The canonical entry's columns (checks/entry_schema.py), fresh for each table."""
     return [

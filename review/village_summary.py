@@ -10,6 +10,7 @@ in 2004 but 投资收益 in 2023).
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -206,18 +207,24 @@ def bar_chart_svg(
     return Markup("".join(parts))
 
 
-def monthly_chart_svg(monthly: list[dict[str, Any]], *, width: int = 720) -> Markup:
-    """Income and spending per month as paired vertical bars, inline SVG."""
+def monthly_chart_svg(monthly: list[dict[str, Any]], *, width: int = 960) -> Markup:
+    """Income and spending per month as paired vertical bars, inline SVG, with a baseline and
+    the tallest bar's value as the scale; month labels thin out when months are many."""
     if not monthly:
         return Markup('<p class="muted">无数据</p>')
-    height, bottom, left = 220, 30, 10
+    height, bottom, top, left = 230, 30, 24, 10
     largest = max(max(item["income_fen"], item["spending_fen"]) for item in monthly) or 1
     slot = (width - left * 2) / len(monthly)
     bar = min(28.0, max(2.0, slot * 0.35))
-    plot = height - bottom - 10
+    label_every = max(1, math.ceil(48 / slot))
+    plot = height - bottom - top
+    base = height - bottom
     parts = [
         f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" width="{width}" '
-        f'height="{height}" xmlns="http://www.w3.org/2000/svg">'
+        f'height="{height}" xmlns="http://www.w3.org/2000/svg">',
+        f'<text x="{left}" y="14" font-size="11" fill="#555">最高 {escape(format_yuan(largest))} 元'
+        "</text>",
+        f'<line x1="{left}" y1="{base}" x2="{width - left}" y2="{base}" stroke="#999"/>',
     ]
     for position, item in enumerate(monthly):
         x = left + position * slot + slot / 2 - bar
@@ -227,13 +234,14 @@ def monthly_chart_svg(monthly: list[dict[str, Any]], *, width: int = 720) -> Mar
         ):
             size = plot * max(item[key], 0) / largest
             parts.append(
-                f'<rect x="{x + offset:.1f}" y="{height - bottom - size:.1f}" width="{bar:.1f}" '
+                f'<rect x="{x + offset:.1f}" y="{base - size:.1f}" width="{bar:.1f}" '
                 f'height="{size:.1f}" fill="{colour}"><title>{escape(item["period"])} {label}：'
                 f"{escape(format_yuan(item[key]))}</title></rect>"
             )
-        parts.append(
-            f'<text x="{x + bar:.1f}" y="{height - 10}" text-anchor="middle" font-size="11" '
-            f'fill="#555">{escape(item["period"][2:])}</text>'
-        )
+        if position % label_every == 0:
+            parts.append(
+                f'<text x="{x + bar:.1f}" y="{height - 10}" text-anchor="middle" font-size="11" '
+                f'fill="#555">{escape(item["period"])}</text>'
+            )
     parts.append("</svg>")
     return Markup("".join(parts))

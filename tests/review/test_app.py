@@ -49,12 +49,13 @@ def app_store(store):
     rows[0]["summary"] = '=HYPERLINK("http://example.com","点击")'  # 下坝村 voucher 1, line 1
     quarantine = pd.DataFrame(
         {
-            "source_file": ["下坝村.csv"],
-            "source_sheet": [""],
-            "source_row": [9],
-            "column": ["凭证日期"],
-            "reason": ["日期不存在：2023-02-30"],
-            "raw": ["{}"],
+            # a file that loaded nothing (town unknown) and a file of 白沙镇
+            "source_file": ["下坝村.csv", "河口村.xlsx"],
+            "source_sheet": ["", ""],
+            "source_row": [9, 30],
+            "column": ["凭证日期", "借方"],
+            "reason": ["日期不存在：2023-02-30", "金额无法识别：12,5OO.00"],
+            "raw": ["{}", "{}"],
         }
     )
     _record(store, "run-0001-aaaa", rows, quarantine=quarantine)
@@ -213,6 +214,9 @@ def test_agency_sees_runs_quarantine_and_summaries_but_no_decisions(app_store):
     assert "运行记录" in runs.text and "run-0001" in runs.text
     run = agency.get("/runs/run-0001-aaaa")
     assert "日期不存在：2023-02-30" in run.text and "白沙镇" not in run.text
+    assert "金额无法识别" not in run.text and "隔离行（共 1 行）" in run.text
+    admin_run = _signed_in(app_store, "admin").get("/runs/run-0001-aaaa")
+    assert "金额无法识别" in admin_run.text and "隔离行（共 2 行）" in admin_run.text
     summary = agency.get("/villages/summary", params={"town": "青石镇", "village": "下坝村"})
     assert summary.status_code == 200
     assert "未消除" in summary.text
