@@ -7,6 +7,7 @@ project's Prefect settings into the environment before importing :mod:`flows.aud
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from flows.settings import configure_prefect, load_settings
 EXIT_OK = 0
 EXIT_USAGE = 2
 EXIT_UNREADABLE_FILES = 3
+EXIT_TAMPERED = 4
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -52,6 +54,7 @@ def _sample(args: argparse.Namespace) -> int:
         seed=args.seed,
         inject=not args.clean,
         lines_per_village_year=args.lines_per_year,
+        injection_rate=args.injection_rate,
     )
     print(f"已生成 {len(result.files)} 个文件，共 {result.n_lines} 条分录：")
     print(f"  {Path(args.out).resolve()}")
@@ -61,12 +64,55 @@ def _sample(args: argparse.Namespace) -> int:
 
 def _rules(args: argparse.Namespace) -> int:
     from checks.catalogue import catalogue_markdown, catalogue_text
-
     from checks.params import load_params
 
     params = load_params(args.config)
     print(catalogue_markdown(params) if args.markdown else catalogue_text(params))
     return EXIT_OK
+
+
+def _serve_review(args: argparse.Namespace) -> int:
+    from review.serve import serve_review
+
+    serve_review(host=args.host, port=args.port)
+    return EXIT_OK
+
+
+def _read_password(args: argparse.Namespace) -> str:
+    """From standard input when piped (scripts), else asked twice without echo."""
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("密码：")
+    if first != getpass.getpass("再次输入密码："):
+        raise ValueError("两次输入的密码不一致")
+    return first
+
+
+def _users(args: argparse.Namespace) -> int:
+    from review.store import open_store
+    from review.users import add_user, update_user
+
+    store = open_store()
+    if args.users_command == "add":
+        add_user(store, username=args.username, password=_read_password(args),
+                 role=args.role, towns=args.towns, actor="cli")
+        print(f"已添加用户 {args.username}（{args.role}）")
+    else:
+        new_password = args.password or args.password_stdin
+        update_user(store, username=args.username, actor="cli", role=args.role,
+                    towns=args.towns, password=_read_password(args) if new_password else None,
+                    active=None if args.active is None else args.active == "yes")
+        print(f"已更新用户 {args.username}")
+    return EXIT_OK
+
+
+def _verify_trail(_args: argparse.Namespace) -> int:
+    from review.audit_trail import verify_audit_trail
+    from review.store import open_store
+
+    verification = verify_audit_trail(open_store())
+    print(verification.message())
+    return EXIT_OK if verification.ok else EXIT_TAMPERED
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -84,11 +130,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     sample = commands.add_parser("sample", help="生成模拟村账（含标注的违规样例）")
     sample.add_argument("--out", required=True, type=Path, metavar="DIR")
-    sample.add_argument("--villages", type=int, default=6)
+    sample.add_argument("--villages", type=int, default=8)
     sample.add_argument("--years", type=int, nargs="+", default=[2023, 2024])
     sample.add_argument("--seed", type=int, default=7)
     sample.add_argument("--lines-per-year", type=int, default=1600,
                         help="每村每年大约的分录数")
+    sample.add_argument("--injection-rate", type=float, default=0.2,
+                        help="每类违规样例注入的村年比例")
     sample.add_argument("--clean", action="store_true", help="不注入违规样例")
     sample.set_defaults(handler=_sample)
 
@@ -96,6 +144,33 @@ def build_parser() -> argparse.ArgumentParser:
     rules.add_argument("--config", type=Path, metavar="FILE")
     rules.add_argument("--markdown", action="store_true")
     rules.set_defaults(handler=_rules)
+
+    serve_review = commands.add_parser("serve-review", help="启动复核网站（纪委、监委会使用）")
+    serve_review.add_argument("--host", default="127.0.0.1",
+                              help="监听地址（默认仅本机；对外提供请放在 HTTPS 反向代理之后）")
+    serve_review.add_argument("--port", type=int, default=8000)
+    serve_review.set_defaults(handler=_serve_review)
+
+    users = commands.add_parser("users", help="管理复核网站的用户")
+    users_commands = users.add_subparsers(dest="users_command", required=True)
+    add = users_commands.add_parser("add", help="添加用户")
+    add.add_argument("username")
+    add.add_argument("--role", required=True, choices=["inspector", "admin", "agency"],
+                     help="inspector 纪检复核员（只看分配的乡镇）、admin 管理员、agency 记账中心")
+    add.add_argument("--towns", nargs="*", default=[], metavar="TOWN", help="可查看的乡镇")
+    add.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码")
+    add.set_defaults(handler=_users)
+    update = users_commands.add_parser("update", help="修改用户的角色、乡镇、密码或启用状态")
+    update.add_argument("username")
+    update.add_argument("--role", choices=["inspector", "admin", "agency"])
+    update.add_argument("--towns", nargs="*", metavar="TOWN")
+    update.add_argument("--password", action="store_true", help="设置新密码")
+    update.add_argument("--password-stdin", action="store_true", help="从标准输入读取新密码")
+    update.add_argument("--active", choices=["yes", "no"])
+    update.set_defaults(handler=_users)
+
+    verify = commands.add_parser("verify-trail", help="校验复核操作日志的哈希链是否完整")
+    verify.set_defaults(handler=_verify_trail)
     return parser
 
 

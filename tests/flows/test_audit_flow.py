@@ -1,0 +1,87 @@
+"""The audit flow end to end under Prefect, through the command line, on the bundled sample."""
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from flows.cli import EXIT_UNREADABLE_FILES, main
+
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
+pytestmark = pytest.mark.prefect
+
+
+@pytest.fixture(scope="module")
+def audited(prefect_harness, tmp_path_factory):
+    """One run over the sample plus a file that is not a ledger at all."""
+    inputs = tmp_path_factory.mktemp("inputs")
+    for path in SAMPLE.iterdir():
+        if path.suffix in {".csv", ".xlsx"}:
+            shutil.copy(path, inputs / path.name)
+    (inputs / "不是账.csv").write_text("随便写的\n没有表头\n", encoding="utf-8")
+    out = tmp_path_factory.mktemp("out")
+    exit_code = main(["run", "--input", str(inputs), "--out", str(out)])
+    return exit_code, inputs, out, json.loads((out / "run.json").read_text(encoding="utf-8"))
+
+
+def test_run_writes_the_contract_files_and_reports_the_bad_file(audited):
+    exit_code, _inputs, out, record = audited
+    assert exit_code == EXIT_UNREADABLE_FILES
+    assert sorted(path.name for path in out.iterdir()) == [
+        "entries.parquet", "findings.csv", "findings.xlsx", "quarantine.csv", "run.json"
+    ]
+    bad = [report for report in record["files"] if report["file"] == "不是账.csv"]
+    assert len(bad) == 1 and "不是账.csv" in bad[0]["error"] and "表头" in bad[0]["error"]
+    assert record["totals"]["files_unreadable"] == 1
+    assert record["model"]["model_version"]
+    assert record["thresholds"]["default"]["tender_line"] == "100000"
+    assert set(record["timings"]) >= {"ingest", "check", "score", "write"}
+
+
+def test_nothing_is_lost(audited):
+    _exit, _inputs, out, record = audited
+    entries = pq.read_table(out / "entries.parquet").to_pandas()
+    quarantine = pd.read_csv(out / "quarantine.csv", encoding="utf-8-sig", dtype=str)
+    for report in record["files"]:
+        if report.get("error"):
+            continue
+        assert report["rows_read"] == (
+            report["loaded"] + report["quarantined"] + report["skipped_subtotal"]
+        ), report["file"]
+        assert (entries["source_file"] == report["file"]).sum() == report["loaded"]
+        assert (quarantine["source_file"] == report["file"]).sum() == report["quarantined"]
+    assert len(entries) == record["totals"]["loaded"]
+    assert entries["entry_id"].is_unique
+
+
+def test_labelled_quarantine_rows_are_quarantined(audited):
+    _exit, _inputs, out, _record = audited
+    labels = pd.read_csv(SAMPLE / "labels.csv", encoding="utf-8-sig", dtype=str)
+    expected = labels.loc[labels["kind"] == "quarantine", ["source_file", "source_row"]]
+    quarantine = pd.read_csv(out / "quarantine.csv", encoding="utf-8-sig", dtype=str)
+    got = set(zip(quarantine["source_file"], quarantine["source_row"], strict=True))
+    assert set(zip(expected["source_file"], expected["source_row"], strict=True)) <= got
+
+
+def test_findings_are_ranked_and_explained(audited):
+    _exit, _inputs, out, record = audited
+    findings = pd.read_csv(out / "findings.csv", encoding="utf-8-sig", dtype=str)
+    assert len(findings) == record["totals"]["flagged"] > 0
+    assert findings["排名"].astype(int).tolist() == list(range(1, len(findings) + 1))
+    assert findings["疑点说明"].str.len().gt(0).all()
+    scores = findings["风险分"].astype(float)
+    assert scores.is_monotonic_decreasing
+
+
+def test_flow_run_and_summary_artifact_are_recorded(audited):
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs()
+        artifacts = client.read_artifacts()
+    assert any(run.state.is_completed() for run in runs)
+    summary = [artifact for artifact in artifacts if artifact.key == "sanzi-audit-summary"]
+    assert summary and "三资审计运行" in summary[0].data
