@@ -15,10 +15,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from checks.rules import RULES, RuleEvaluation, evaluate_rules
 
 from checks.entry_schema import empty_entries
 from checks.params import AuditParams
+from checks.rules import RULES, RuleEvaluation, evaluate_rules
 from flows.ingest import FileLoad, LedgerFileError, assign_entry_ids, read_ledger_file
 from flows.outputs import QUARANTINE_COLUMNS
 from models.features.raw import raw_features
