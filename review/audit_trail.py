@@ -22,6 +22,12 @@ if TYPE_CHECKING:
     from review.store import Store
 
 GENESIS_HASH = "0" * 64
+ACTION_LABELS = {
+    "run.record": "记录运行结果",
+    "disposition.record": "记录复核结论",
+    "user.add": "添加用户",
+    "user.update": "修改用户",
+}
 _BATCH = 5000
 
 
@@ -142,4 +148,11 @@ def trail_rows(store: Store, *, limit: int = 200) -> list[dict[str, Any]]:
         rows = conn.execute(
             sa.select(audit_trail).order_by(audit_trail.c.seq.desc()).limit(limit)
         ).all()
-    return [row._asdict() for row in rows]
+    return [
+        {
+            **row._asdict(),
+            "at_time": datetime.fromisoformat(row.at),
+            "action_label": ACTION_LABELS.get(row.action, row.action),
+        }
+        for row in rows
+    ]
