@@ -42,6 +42,7 @@ BUSY_TIMEOUT_SECONDS = 30
 SYSTEM_ACTOR = "system"
 # Cells per DELETE: three bound parameters each, well below SQLite's limit of 32,766.
 _DELETE_BATCH = 2000
+_MIGRATION_LOCK = 20261125
 
 
 __all__ = ["RunChanges", "Store", "open_store", "record_run", "verify_audit_trail"]
@@ -113,6 +114,9 @@ def migrate(engine: sa.Engine) -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # the flow and the web app may open a fresh database at the same moment
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
         config.attributes["connection"] = conn
         command.upgrade(config, "head")
 
