@@ -36,6 +36,10 @@ score_entries = task(pipeline.score_entries, name="score-entries", cache_policy=
 write_outputs = task(
     write_run_outputs, name="write-outputs", retries=2, retry_delay_seconds=2, cache_policy=NONE
 )
+record_findings = task(
+    pipeline.record_findings, name="record-findings", retries=2, retry_delay_seconds=5,
+    cache_policy=NONE,
+)
 write_record = task(
     write_run_record, name="write-run-record", retries=2, retry_delay_seconds=2, cache_policy=NONE
 )
@@ -93,6 +97,8 @@ def audit_ledgers(
         )
     run_record["outputs"] = {name: str(path) for name, path in paths.items()}
     run_record["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+    with timings.stage("store"):
+        run_record["review"] = record_findings(run_record, scoring.scored, ledger.quarantine)
     write_record(run_record, Path(out_dir))
     create_markdown_artifact(
         markdown=summary_markdown(run_record),

@@ -35,6 +35,11 @@ def _run(args: argparse.Namespace) -> int:
         f"跳过合计行 {totals['skipped_subtotal']} 行；"
         f"{totals['entries_with_rule_breaches']} 条分录违反规则，标记复核 {totals['flagged']} 条。"
     )
+    review = record["review"]
+    print(
+        f"与以往运行相比：新增疑点 {review['new']} 条，已消除 {review['resolved']} 条，"
+        f"更正后重新打开 {review['changed']} 条，未变 {review['unchanged']} 条。"
+    )
     for report in record["files"]:
         if report.get("error"):
             print(f"无法读取：{report['error']}", file=sys.stderr)

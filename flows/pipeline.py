@@ -19,6 +19,7 @@ import pandas as pd
 from checks.entry_schema import empty_entries
 from checks.params import AuditParams
 from checks.rules import RULES, RuleEvaluation, evaluate_rules
+from checks.signals import SIGNALS
 from flows.ingest import FileLoad, LedgerFileError, assign_entry_ids, read_ledger_file
 from flows.outputs import QUARANTINE_COLUMNS
 from models.features.raw import raw_features
@@ -146,6 +147,34 @@ def score_entries(
         review=params.review,
     )
     return Scoring(pd.concat([entries, ranked], axis=1), model)
+
+
+def finding_titles() -> dict[str, str]:
+    """Rule and signal ids → their Chinese names, for pages that show them."""
+    return {rule.id: rule.message for rule in RULES} | {
+        signal.id: signal.name for signal in SIGNALS
+    }
+
+
+def record_findings(
+    run_record: dict[str, Any], scored: pd.DataFrame, quarantine: pd.DataFrame
+) -> dict[str, Any]:
+    """Write the run's findings to the review store; returns what changed since earlier runs."""
+    from review.store import open_store, record_run
+
+    changes = record_run(
+        open_store(),
+        run_id=run_record["run_id"],
+        started_at=run_record["started_at"],
+        finished_at=run_record["finished_at"],
+        inputs=run_record["inputs"],
+        out_dir=run_record["out_dir"],
+        params=run_record["params"],
+        entries=scored,
+        quarantine=quarantine,
+        rule_titles=finding_titles(),
+    )
+    return changes.to_dict()
 
 
 def thresholds_in_force(entries: pd.DataFrame, params: AuditParams) -> dict[str, Any]:

@@ -11,6 +11,15 @@ def _table(header: list[str], rows: list[list[Any]]) -> str:
     return "\n".join(lines)
 
 
+def _review_line(changes: dict[str, Any] | None) -> str:
+    if not changes:
+        return "复核库：本次未写入。"
+    return (
+        f"与以往运行相比：新增疑点 {changes['new']} 条，已消除 {changes['resolved']} 条，"
+        f"内容更正后重新打开 {changes['changed']} 条，未变 {changes['unchanged']} 条。"
+    )
+
+
 def summary_markdown(run_record: dict[str, Any]) -> str:
     """A short report of one run: files, row accounting, breaches per rule, flagged, timings."""
     totals = run_record["totals"]
@@ -28,6 +37,7 @@ def summary_markdown(run_record: dict[str, Any]) -> str:
                 totals["entries_with_rule_breaches"], totals["flagged"],
             ]],
         ),
+        _review_line(run_record.get("review")),
         "## 文件",
         _table(
             ["文件", "读取行", "载入", "隔离", "跳过合计行", "错误"],
