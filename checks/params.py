@@ -8,12 +8,13 @@ recorded in ``run.json``.
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 DEFAULT_PARAMS_FILE = Path(__file__).with_name("default_params.yaml")
 
@@ -33,6 +34,14 @@ class Thresholds(BaseModel):
     tender_line: Decimal = Field(Decimal("100000"), description="工程须招标并签订合同的金额（元）")
     hospitality_banned: bool = Field(True, description="是否禁止村级开支招待费")
     split_window_days: int = Field(30, ge=1, description="拆分支付的时间窗口（天）")
+    closed_through: str | None = Field(
+        None,
+        pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
+        description="已结账的最后会计期间（YYYY-MM），不设则只按年终结转凭证判断",
+    )
+    closed_on: dt.date | None = Field(
+        None, description="结账日期；不设则取已结账最后期间的月末"
+    )
 
     @field_validator(
         "cash_holding_limit", "cash_payment_ceiling", "approval_tier", "tender_line"
@@ -43,9 +52,110 @@ class Thresholds(BaseModel):
             raise ValueError("金额阈值须为非负数，最多两位小数")
         return value
 
+    @model_validator(mode="after")
+    def _close_date_needs_period(self) -> Thresholds:
+        if self.closed_on is not None and self.closed_through is None:
+            raise ValueError("设置了结账日期 closed_on，但没有设置已结账期间 closed_through")
+        return self
+
     def fen(self, name: str) -> int:
         """A money threshold in integer fen (分)."""
         return int(getattr(self, name) * 100)
+
+    def close_date(self) -> dt.date | None:
+        """The day the periods up to ``closed_through`` were closed (结账)."""
+        if self.closed_on is not None or self.closed_through is None:
+            return self.closed_on
+        year, month = map(int, self.closed_through.split("-"))
+        following = dt.date(year + month // 12, month % 12 + 1, 1)
+        return following - dt.timedelta(days=1)
+
+
+class Keywords(BaseModel):
+    """Word lists the rules read; a county adds its own local wording."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    organisation_suffixes: tuple[str, ...] = Field(
+        (
+            "有限公司", "公司", "集团", "合作社", "超市", "商行", "商店", "门市部", "经营部",
+            "医院", "卫生院", "学校", "中心", "委员会", "事务所", "宾馆", "酒店", "饭店",
+            "酒家", "农家乐", "加油站", "银行", "信用社", "工作室", "厂", "店", "站", "所",
+            "部", "社", "场", "院", "局", "馆", "行",
+        ),
+        description="收款方名称以这些词结尾即视为单位（而非个人）",
+    )
+    single_character_min_length: int = Field(
+        4,
+        ge=1,
+        description="单字后缀（如“店”“社”）只在名称至少这么长时才视为单位，避免把人名误判为单位",
+    )
+    red_ink_markers: tuple[str, ...] = Field(
+        ("冲销", "冲回", "红字", "冲正", "冲红", "冲账"),
+        description="摘要含这些词的负数金额视为红字冲销，不算违规",
+    )
+    banned_summary_terms: tuple[str, ...] = Field(
+        ("招待", "宴请", "烟酒", "香烟", "礼品", "购物卡", "白条"),
+        description="禁止列支招待费的地方，摘要含这些词即违规",
+    )
+    closing_markers: tuple[str, ...] = Field(
+        ("结转",), description="年终结转凭证的摘要用词"
+    )
+
+
+class ChartOverride(BaseModel):
+    """A county's changes to one chart of accounts (一级科目), without touching code."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    add: dict[str, str] = Field(
+        default_factory=dict, description="本县增设的一级科目：编码 → 名称"
+    )
+    remove: tuple[str, ...] = Field(
+        (), description="本县不使用的一级科目编码（如未确认的地方性科目）"
+    )
+
+    @field_validator("add")
+    @classmethod
+    def _three_digit_codes(cls, value: dict[str, str]) -> dict[str, str]:
+        for code, name in value.items():
+            if not (len(code) == 3 and code.isdigit()) or not name.strip():
+                raise ValueError(f"增设科目须为三位数字编码和非空名称：{code} {name}")
+        return value
+
+
+class SignalParams(BaseModel):
+    """Settings of the journal-entry tests that raise signals (疑点), not breaches."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    round_amount_unit: Decimal = Field(
+        Decimal("1000"), gt=0, description="整数金额的单位（元）：支出是它的整数倍即为整数金额"
+    )
+    round_amount_min: Decimal = Field(
+        Decimal("5000"), ge=0, description="整数金额信号只看不低于此额的支出（元）"
+    )
+    near_threshold_share: float = Field(
+        0.9, gt=0, lt=1, description="金额达到限额的这个比例以上、但未达到限额，即为“接近限额”"
+    )
+    duplicate_window_days: int = Field(
+        7, ge=0, description="同一收款方、同一金额的支出在这么多天内重复出现即为疑似重复支付"
+    )
+    rare_max_count: int = Field(
+        1, ge=1, description="一个科目或借贷科目组合在本村出现不超过这么多次即为罕见"
+    )
+    rare_min_lines: int = Field(
+        300, ge=1, description="本村分录不少于这么多条时才判断罕见科目和罕见科目组合"
+    )
+    benford_min_amounts: int = Field(
+        300, ge=1, description="本村一年至少有这么多笔金额才做本福特首位数字检验"
+    )
+    benford_min_amount: Decimal = Field(
+        Decimal("10"), ge=0, description="本福特检验只用不低于此额的金额（元）"
+    )
+    benford_mad_limit: float = Field(
+        0.015, gt=0, description="首位数字平均绝对偏差超过此值即为不符合本福特定律（Nigrini）"
+    )
 
 
 class ReviewBudget(BaseModel):
@@ -77,6 +187,15 @@ class AuditParams(BaseModel):
     )
     thresholds: Thresholds = Thresholds()
     town_overrides: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    opening_cash: dict[str, Decimal] = Field(
+        default_factory=dict,
+        description="各村库存现金期初余额（元），键为“乡镇/村”或村名；未列出的村从 0 起算",
+    )
+    keywords: Keywords = Keywords()
+    charts: dict[Literal["2004", "2023"], ChartOverride] = Field(
+        default_factory=dict, description="本县对科目表的调整（增设或停用一级科目）"
+    )
+    signals: SignalParams = SignalParams()
     review: ReviewBudget = ReviewBudget()
     model: ModelParams = ModelParams()
 
@@ -86,6 +205,11 @@ class AuditParams(BaseModel):
         if not override:
             return self.thresholds
         return Thresholds(**{**self.thresholds.model_dump(), **override})
+
+    def opening_cash_fen(self, town: str, village: str) -> int:
+        """A village's opening 101 cash balance in fen: by "town/village", then by village."""
+        amount = self.opening_cash.get(f"{town}/{village}", self.opening_cash.get(village, 0))
+        return int(Decimal(amount) * 100)
 
     def record(self) -> dict[str, Any]:
         """A JSON-ready description for ``run.json``."""

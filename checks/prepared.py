@@ -1,0 +1,169 @@
+"""Canonical entries prepared for checking: the derived columns every rule and signal reads.
+
+Rules and signals are vectorised functions of this one frame, so the expensive work (grouping
+keys, the chart in force, account roles, each town's thresholds) is done once per run:
+
+- ``village_key`` / ``book_key`` / ``voucher_key``: dense integer ids of the village
+  (town, village), of the numbering sequence (village, period, voucher word) and of the voucher
+  (village, period, word, number), usable as ``np.bincount`` bins;
+- ``new_chart`` (the period is booked in the 2023 chart), ``first_level``, ``code_known`` and one
+  ``is_<role>`` column per account role of :mod:`checks.charts`;
+- ``year``, ``month`` of the period; ``red_ink`` and ``closing_line`` from the 摘要;
+  ``organisation``: the counterparty is recognisably an organisation (单位), not a person;
+  ``closing_voucher``: a year-end closing voucher (结转 … 本年收益, word 转, in period 12);
+- each entry's town thresholds: ``<name>_fen`` for money, ``hospitality_banned``,
+  ``split_window_days``, ``closed_through_ym`` (YYYYMM, 0 when not set) and ``close_date``.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from checks.charts import CHART_KEYS, FIRST_LEVEL_DIGITS, NEW_CHART_FROM_PERIOD, ROLES, Chart
+from checks.params import AuditParams, Keywords
+
+MONEY_THRESHOLDS = ("cash_holding_limit", "cash_payment_ceiling", "approval_tier", "tender_line")
+CLOSING_WORD = "转"
+RULE_INPUT_COLUMNS = [
+    "entry_id", "town", "village", "period", "voucher_date", "voucher_word", "voucher_number",
+    "voucher_no", "line_no", "summary", "account_code", "account_name", "debit_fen",
+    "credit_fen", "counterparty", "attachments", "decision_ref", "contract_ref", "preparer",
+    "reviewer",
+]
+
+
+def dense_key(*columns: pd.Series | np.ndarray) -> np.ndarray:
+    """A dense int64 id (0..n-1, in order of first appearance) of each row's combination."""
+    combined = np.zeros(len(columns[0]), dtype=np.int64)
+    for column in columns:
+        codes, uniques = pd.factorize(column, use_na_sentinel=False)
+        combined = combined * len(uniques) + codes
+        combined, _ = pd.factorize(combined)
+    return combined.astype(np.int64)
+
+
+def per_group_any(mask: np.ndarray | pd.Series, key: np.ndarray) -> np.ndarray:
+    """For each row, whether ``mask`` holds on any row of its group."""
+    counts = np.bincount(key, weights=np.asarray(mask, dtype=np.float64))
+    return counts[key] > 0
+
+
+def per_group_sum(values: np.ndarray | pd.Series, key: np.ndarray) -> np.ndarray:
+    """For each row, the exact int64 sum of ``values`` over its group."""
+    totals = np.zeros(key.max() + 1 if len(key) else 0, dtype=np.int64)
+    np.add.at(totals, key, np.asarray(values, dtype=np.int64))
+    return totals[key]
+
+
+def _terms_pattern(terms: tuple[str, ...]) -> str:
+    return "|".join(re.escape(term) for term in terms if term)
+
+
+def _contains_any(text: pd.Series, terms: tuple[str, ...]) -> np.ndarray:
+    pattern = _terms_pattern(terms)
+    if not pattern:
+        return np.zeros(len(text), dtype=bool)
+    return text.str.contains(pattern, regex=True).to_numpy(dtype=bool)
+
+
+def is_organisation(names: pd.Series, keywords: Keywords) -> np.ndarray:
+    """Whether each counterparty is recognisably an organisation (单位) by its name's ending;
+    one-character endings (店, 社 …) count only on names long enough not to be a person's."""
+    suffixes = keywords.organisation_suffixes
+    long_suffixes = tuple(suffix for suffix in suffixes if len(suffix) > 1)
+    short_suffixes = tuple(suffix for suffix in suffixes if len(suffix) == 1)
+    codes, distinct = pd.factorize(names, use_na_sentinel=False)
+    named = pd.Series(distinct, dtype="str").str.strip()
+    organisation = np.zeros(len(named), dtype=bool)
+    if long_suffixes:
+        organisation |= named.str.endswith(long_suffixes).to_numpy(dtype=bool)
+    if short_suffixes:
+        organisation |= (
+            named.str.endswith(short_suffixes)
+            & named.str.len().ge(keywords.single_character_min_length)
+        ).to_numpy(dtype=bool)
+    return organisation[codes]
+
+
+def _role_columns(
+    first_level: pd.Series, new_chart: np.ndarray, charts: dict[str, Chart]
+) -> dict[str, np.ndarray]:
+    """``code_known`` and ``is_<role>`` per row, looked up per distinct first-level code."""
+    codes, uniques = pd.factorize(first_level, use_na_sentinel=False)
+    chart_index = new_chart.astype(np.int64)
+    lookups = {"code_known": np.zeros((2, len(uniques)), dtype=bool)}
+    lookups |= {f"is_{role}": np.zeros((2, len(uniques)), dtype=bool) for role in sorted(ROLES)}
+    for position, key in enumerate(CHART_KEYS):
+        chart = charts[key]
+        for index, code in enumerate(uniques):
+            account = chart.accounts.get(code)
+            if account is None:
+                continue
+            lookups["code_known"][position, index] = True
+            for role in account.roles:
+                lookups[f"is_{role}"][position, index] = True
+    return {name: table[chart_index, codes] for name, table in lookups.items()}
+
+
+def _threshold_columns(town: pd.Series, params: AuditParams) -> dict[str, np.ndarray]:
+    codes, towns = pd.factorize(town, use_na_sentinel=False)
+    per_town = [params.thresholds_for(name) for name in towns]
+    columns: dict[str, np.ndarray] = {
+        f"{name}_fen": np.array([t.fen(name) for t in per_town], dtype=np.int64)[codes]
+        for name in MONEY_THRESHOLDS
+    }
+    columns["hospitality_banned"] = np.array(
+        [t.hospitality_banned for t in per_town], dtype=bool
+    )[codes]
+    columns["split_window_days"] = np.array(
+        [t.split_window_days for t in per_town], dtype=np.int64
+    )[codes]
+    columns["closed_through_ym"] = np.array(
+        [int(t.closed_through.replace("-", "")) if t.closed_through else 0 for t in per_town],
+        dtype=np.int64,
+    )[codes]
+    columns["close_date"] = np.array(
+        [np.datetime64(t.close_date() or "NaT", "s") for t in per_town], dtype="datetime64[s]"
+    )[codes]
+    return columns
+
+
+def prepare_entries(
+    entries: pd.DataFrame, params: AuditParams, charts: dict[str, Chart]
+) -> pd.DataFrame:
+    """The columns the rules read from ``entries`` plus the derived ones; a new frame."""
+    frame = entries[RULE_INPUT_COLUMNS].reset_index(drop=True)
+    period = frame["period"]
+    derived: dict[str, np.ndarray | pd.Series] = {}
+    derived["village_key"] = dense_key(frame["town"], frame["village"])
+    derived["book_key"] = dense_key(derived["village_key"], period, frame["voucher_word"])
+    derived["voucher_key"] = dense_key(derived["book_key"], frame["voucher_number"])
+    new_chart = (period >= NEW_CHART_FROM_PERIOD).to_numpy(dtype=bool)
+    derived["new_chart"] = new_chart
+    first_level = frame["account_code"].str[:FIRST_LEVEL_DIGITS]
+    derived["first_level"] = first_level
+    derived |= _role_columns(first_level, new_chart, charts)
+    period_codes, periods = pd.factorize(period, use_na_sentinel=False)
+    years = np.array([_int_or(p[:4], 0) for p in periods], dtype=np.int64)
+    months = np.array([_int_or(p[5:7], 0) for p in periods], dtype=np.int64)
+    derived["year"] = years[period_codes]
+    derived["month"] = months[period_codes]
+    keywords = params.keywords
+    derived["red_ink"] = _contains_any(frame["summary"], keywords.red_ink_markers)
+    derived["closing_line"] = _contains_any(frame["summary"], keywords.closing_markers)
+    derived["organisation"] = is_organisation(frame["counterparty"], keywords)
+    derived["closing_voucher"] = (
+        (frame["voucher_word"] == CLOSING_WORD).to_numpy()
+        & (derived["month"] == 12)
+        & per_group_any(derived["closing_line"], derived["voucher_key"])
+        & per_group_any(derived["is_current_income"], derived["voucher_key"])
+    )
+    derived |= _threshold_columns(frame["town"], params)
+    return frame.assign(**derived)
+
+
+def _int_or(text: str, default: int) -> int:
+    return int(text) if text.isdigit() else default

@@ -1,0 +1,227 @@
+"""Approval rules: villagers' decisions for large non-production spending, contracts for works,
+and payments split to stay under the tender line (拆分规避招标).
+
+Amounts are per voucher (one transaction): the sum of its debits to the accounts concerned, so a
+payment spread over several lines of one voucher is counted whole. Decision and contract numbers
+count when any line of the voucher carries them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from checks.context import CheckContext
+from checks.prepared import per_group_any, per_group_sum
+from checks.rules import sources
+from checks.rules.rule import Rule
+from checks.wording import money, quoted_records, voucher_label
+
+
+def _voucher_debits(frame: pd.DataFrame, accounts: np.ndarray) -> np.ndarray:
+    """Per row: its voucher's total debit to the accounts selected by ``accounts``."""
+    debits = np.where(accounts, frame["debit_fen"].to_numpy(), 0)
+    return per_group_sum(debits, frame["voucher_key"].to_numpy())
+
+
+def _voucher_has(frame: pd.DataFrame, column: str) -> np.ndarray:
+    return per_group_any((frame[column] != "").to_numpy(), frame["voucher_key"].to_numpy())
+
+
+def _account_list(lines: pd.DataFrame, context: CheckContext) -> pd.Series:
+    """Per voucher: its selected accounts as "541 管理费用、551 其他支出"."""
+    return lines.groupby("voucher_key").apply(
+        lambda group: "、".join(
+            dict.fromkeys(
+                context.chart(bool(new)).accounts[code].label()
+                for new, code in zip(group["new_chart"], group["first_level"], strict=True)
+            )
+        ),
+        include_groups=False,
+    )
+
+
+def _decision_parts(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    spending = _voucher_debits(frame, frame["is_non_production"].to_numpy())
+    breach = (
+        (spending > 0)
+        & (spending >= frame["approval_tier_fen"].to_numpy())
+        & ~_voucher_has(frame, "decision_ref")
+        & ~frame["closing_voucher"].to_numpy()
+    )
+    return breach, spending
+
+
+def _decision_test(frame: pd.DataFrame, context: CheckContext) -> np.ndarray:
+    return ~_decision_parts(frame)[0]
+
+
+def _decision_explain(frame: pd.DataFrame, rows: np.ndarray, context: CheckContext) -> list[str]:
+    failing = frame.loc[rows]
+    _, spending = _decision_parts(failing)
+    spent = failing[failing["is_non_production"] & failing["debit_fen"].ne(0)]
+    accounts = _account_list(spent, context)
+    return [
+        f"凭证 {voucher_label(row)} 非生产性开支 {money(amount)} 元"
+        f"（{accounts[row['voucher_key']]}）达到审批限额 {money(row['approval_tier_fen'])} 元，"
+        "没有村民（代表）会议决议编号"
+        for row, amount in zip(quoted_records(failing), spending, strict=True)
+    ]
+
+
+APPROVAL_DECISION_REF = Rule(
+    id="approval.decision_ref",
+    category="审批",
+    severity="high",
+    message="大额支出无民主决策记录",
+    description=(
+        "一张凭证借记非生产性开支（2004：管理费用 541、其他支出 551；"
+        "2023：管理费用 513、公益支出 514、其他支出 515）合计达到审批限额（≥），"
+        "而凭证没有民主决策（决议）编号；年终结转凭证除外；"
+        "标记整张凭证。"
+    ),
+    basis=(sources.APPROVAL_TIERS, sources.FOUR_DELIBERATIONS),
+    test=_decision_test,
+    explain=_decision_explain,
+    thresholds=("approval_tier",),
+)
+
+
+def _contract_parts(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    works = _voucher_debits(frame, frame["is_works"].to_numpy())
+    breach = (
+        (works > 0)
+        & (works >= frame["tender_line_fen"].to_numpy())
+        & ~_voucher_has(frame, "contract_ref")
+    )
+    return breach, works
+
+
+def _contract_test(frame: pd.DataFrame, context: CheckContext) -> np.ndarray:
+    return ~_contract_parts(frame)[0]
+
+
+def _contract_explain(frame: pd.DataFrame, rows: np.ndarray, context: CheckContext) -> list[str]:
+    failing = frame.loc[rows]
+    _, works = _contract_parts(failing)
+    return [
+        f"凭证 {voucher_label(row)} 工程款（在建工程）{money(amount)} 元达到招标限额 "
+        f"{money(row['tender_line_fen'])} 元，没有合同编号"
+        for row, amount in zip(quoted_records(failing), works, strict=True)
+    ]
+
+
+WORKS_CONTRACT_REF = Rule(
+    id="works.contract_ref",
+    category="工程",
+    severity="high",
+    message="工程款达到招标限额但无合同",
+    description=(
+        "一张凭证借记在建工程（2004：154；2023：153）合计达到招标限额（≥），而凭证没有合同编号；"
+        "标记整张凭证。"
+    ),
+    basis=(sources.WORKS_TENDER, sources.WRITTEN_CONTRACTS),
+    test=_contract_test,
+    explain=_contract_explain,
+    thresholds=("tender_line",),
+)
+
+
+def _payments(frame: pd.DataFrame) -> pd.DataFrame:
+    """Vouchers paying for works or expenses without a contract, each below the tender line.
+
+    One row per voucher: voucher_key, village_key, payee, day, amount_fen, tender_line_fen,
+    split_window_days.
+    """
+    key = frame["voucher_key"].to_numpy()
+    spent = frame["is_works"].to_numpy() | frame["is_expense"].to_numpy()
+    amount = _voucher_debits(frame, spent)
+    payee_lines = spent & (frame["counterparty"] != "").to_numpy()
+    candidates = frame.assign(amount_fen=amount)[
+        payee_lines
+        & (amount > 0)
+        & (amount < frame["tender_line_fen"].to_numpy())
+        & ~_voucher_has(frame, "contract_ref")
+        & ~frame["closing_voucher"].to_numpy()
+        & ~per_group_any(frame["closing_line"].to_numpy(), key)
+    ]
+    payments = candidates.drop_duplicates("voucher_key")[
+        ["voucher_key", "village_key", "counterparty", "voucher_date", "amount_fen",
+         "tender_line_fen", "split_window_days"]
+    ]
+    return payments.rename(columns={"counterparty": "payee", "voucher_date": "day"})
+
+
+def _split_windows(payments: pd.DataFrame) -> pd.DataFrame:
+    """The payments that lie in a window of ``split_window_days`` with another payment to the
+    same payee, the window's payments together reaching the tender line; with the window's
+    first row (``window_start``) in the sorted frame."""
+    ordered = payments.sort_values(["village_key", "payee", "day"], kind="stable").reset_index(
+        drop=True
+    )
+    if ordered.empty:
+        return ordered.assign(in_split=pd.Series(dtype=bool))
+    group = pd.factorize(
+        ordered["village_key"].astype("str") + "\x1f" + ordered["payee"]
+    )[0].astype(np.int64)
+    days = ordered["day"].to_numpy().astype("datetime64[D]").astype(np.int64)
+    # One number line per payee group, groups far apart, so a window never spans two groups.
+    line = group * 10_000_000 + (days - days.min())
+    start = np.searchsorted(line, line - ordered["split_window_days"].to_numpy(), side="left")
+    running = np.concatenate([[0], np.cumsum(ordered["amount_fen"].to_numpy())])
+    end = np.arange(len(ordered))
+    window_total = running[end + 1] - running[start]
+    window_count = end - start + 1
+    splits = (window_count >= 2) & (window_total >= ordered["tender_line_fen"].to_numpy())
+    cover = np.zeros(len(ordered) + 1, dtype=np.int64)
+    np.add.at(cover, start[splits], 1)
+    np.add.at(cover, end[splits] + 1, -1)
+    return ordered.assign(in_split=np.cumsum(cover)[:-1] > 0)
+
+
+def _split_test(frame: pd.DataFrame, context: CheckContext) -> np.ndarray:
+    windows = _split_windows(_payments(frame))
+    split_vouchers = windows.loc[windows["in_split"], "voucher_key"].to_numpy()
+    return ~np.isin(frame["voucher_key"].to_numpy(), split_vouchers)
+
+
+def _split_explain(frame: pd.DataFrame, rows: np.ndarray, context: CheckContext) -> list[str]:
+    windows = _split_windows(_payments(frame))
+    split = windows[windows["in_split"]]
+    by_voucher = split.set_index("voucher_key")
+    texts = []
+    for key in frame.loc[rows, "voucher_key"]:
+        payment = by_voucher.loc[key]
+        window = int(payment["split_window_days"])
+        near = split[
+            (split["village_key"] == payment["village_key"])
+            & (split["payee"] == payment["payee"])
+            & ((split["day"] - payment["day"]).abs() <= pd.Timedelta(days=window))
+        ]
+        listed = "、".join(
+            f"{day:%Y-%m-%d} {money(amount)} 元"
+            for day, amount in zip(near["day"], near["amount_fen"], strict=True)
+        )
+        texts.append(
+            f"{window} 天内向“{payment['payee']}”支付无合同款项 {len(near)} 笔共 "
+            f"{money(near['amount_fen'].sum())} 元（{listed}），单笔均低于招标限额 "
+            f"{money(payment['tender_line_fen'])} 元、合计达到限额"
+        )
+    return texts
+
+
+WORKS_SPLIT_PAYMENT = Rule(
+    id="works.split_payment",
+    category="工程",
+    severity="high",
+    message="拆分支付规避招标",
+    description=(
+        "同一村向同一收款方在拆分窗口天数内有两笔以上无合同的工程或费用支出（借记在建工程或费用类"
+        "科目），每笔低于招标限额、合计达到招标限额（≥）；标记这些凭证。"
+    ),
+    basis=(sources.SPLIT_CASES, sources.WORKS_TENDER),
+    test=_split_test,
+    explain=_split_explain,
+    thresholds=("tender_line", "split_window_days"),
+)
+

@@ -1,0 +1,71 @@
+"""What a rule is: a declared breach of a stated rule, with its basis and a pandera check.
+
+A rule's ``test`` is a vectorised function of the prepared frame (:mod:`checks.prepared`) that
+is True where an entry complies; it becomes a pandera dataframe check named after the rule.
+``explain`` words the breach of the failing rows only, with the numbers an inspector needs.
+Grouped rules (per voucher, per numbering sequence, per village-day) mark every entry of the
+failing group, so a voucher-level breach is seen on each of its lines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+from checks.context import CheckContext
+
+Severity = Literal["high", "medium", "low"]
+SEVERITY_TEXT: dict[str, str] = {"high": "高", "medium": "中", "low": "低"}
+
+
+@dataclass(frozen=True)
+class Basis:
+    """The regulation or local rule a check enforces, and where it was read."""
+
+    text: str
+    source: str
+
+
+Test = Callable[[pd.DataFrame, CheckContext], np.ndarray | pd.Series]
+Explain = Callable[[pd.DataFrame, np.ndarray, CheckContext], list[str]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One stated rule: id, category, severity, what is breached, why, and how it is checked.
+
+    ``thresholds`` names the :class:`checks.params.Thresholds` fields the rule reads (each
+    entry with its town's values); ``settings`` names other parameters it reads.
+    """
+
+    id: str
+    category: str
+    severity: Severity
+    message: str
+    description: str
+    basis: tuple[Basis, ...]
+    test: Test
+    explain: Explain
+    thresholds: tuple[str, ...] = ()
+    settings: tuple[str, ...] = ()
+
+    def check(self, context: CheckContext) -> pa.Check:
+        """The pandera dataframe check of this rule, True where an entry complies."""
+
+        def complies(frame: pd.DataFrame) -> pd.Series:
+            return pd.Series(
+                np.asarray(self.test(frame, context), dtype=bool), index=frame.index
+            )
+
+        return pa.Check(
+            complies,
+            name=self.id,
+            error=self.id,
+            description=self.message,
+            ignore_na=False,
+        )

@@ -1,0 +1,52 @@
+"""Banned items in the 摘要 (招待, 烟酒, 礼品, 购物卡, 白条 …) where the town bans hospitality."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from checks.context import CheckContext
+from checks.rules import sources
+from checks.rules.rule import Rule
+
+
+def _pattern(context: CheckContext) -> str:
+    return "|".join(re.escape(term) for term in context.params.keywords.banned_summary_terms)
+
+
+def _banned_test(frame: pd.DataFrame, context: CheckContext) -> np.ndarray:
+    pattern = _pattern(context)
+    banned_here = frame["hospitality_banned"].to_numpy()
+    if not pattern or not banned_here.any():
+        return np.ones(len(frame), dtype=bool)
+    mentions = frame["summary"].str.contains(pattern, regex=True).to_numpy(dtype=bool)
+    return ~(banned_here & mentions)
+
+
+def _banned_explain(frame: pd.DataFrame, rows: np.ndarray, context: CheckContext) -> list[str]:
+    failing = frame.loc[rows]
+    terms = failing["summary"].str.findall(_pattern(context))
+    return [
+        f"摘要“{summary}”含禁止列支的事项“{'、'.join(dict.fromkeys(found))}”"
+        f"（{town}禁止村级开支招待费）"
+        for summary, found, town in zip(failing["summary"], terms, failing["town"], strict=True)
+    ]
+
+
+SUMMARY_BANNED_ITEM = Rule(
+    id="summary.banned_item",
+    category="摘要",
+    severity="medium",
+    message="摘要含禁止列支的事项",
+    description=(
+        "在禁止村级开支招待费的乡镇（hospitality_banned），摘要含招待、宴请、烟酒、礼品、购物卡、"
+        "白条等禁止用词（参数 keywords.banned_summary_terms）；标记该分录。"
+    ),
+    basis=(sources.NO_HOSPITALITY, sources.NO_BANQUETS),
+    test=_banned_test,
+    explain=_banned_explain,
+    thresholds=("hospitality_banned",),
+    settings=("keywords.banned_summary_terms",),
+)
