@@ -19,6 +19,8 @@ import pandas as pd
 import sklearn
 from sklearn.ensemble import IsolationForest
 
+from models.evidence import DIRECTIONS, reference_sample
+
 
 def _frame_hash(features: pd.DataFrame) -> str:
     hashed = pd.util.hash_pandas_object(features, index=False).to_numpy()
@@ -41,6 +43,8 @@ class LedgerForest:
             max_samples=min(self.max_samples, len(features)),
             random_state=self.seed,
         ).fit(features.to_numpy(dtype=np.float64))
+        self.medians_ = features.median().to_numpy(dtype=np.float64)
+        self.reference_ = reference_sample(features, self.seed)
         self.training_rows_ = len(features)
         self.training_period_ = training_period
         self.data_hash_ = _frame_hash(features)
@@ -53,12 +57,31 @@ class LedgerForest:
             raise ValueError(
                 f"features {list(features.columns)} differ from the fitted {self.feature_names_}"
             )
+        return self._scores(features.to_numpy(dtype=np.float64))
+
+    def _scores(self, values: np.ndarray) -> np.ndarray:
         # Scoring ignores n_jobs; the threading backend lets it use both cores. Threads sum
         # the trees' path lengths in varying order, so round away the last bits: the same
         # entries must score the same in every run.
         with joblib.parallel_config(backend="threading", n_jobs=-1):
-            scores = -self.forest_.score_samples(features.to_numpy(dtype=np.float64))
+            scores = -self.forest_.score_samples(values)
         return np.round(scores, 10)
+
+    def contributions(self, features: pd.DataFrame) -> np.ndarray:
+        """Per entry and feature, how much the anomaly score drops when that feature alone is
+        set to its training median (occlusion): positive = the feature makes the entry odd.
+
+        Exact for the fitted forest (every number is a real score of a real input), at the
+        cost of one scoring pass per feature: use it on flagged entries only.
+        """
+        values = features[self.feature_names_].to_numpy(dtype=np.float64)
+        base = self._scores(values)
+        n_rows, n_features = values.shape
+        occluded = np.repeat(values[np.newaxis], n_features, axis=0)
+        for position in range(n_features):
+            occluded[position, :, position] = self.medians_[position]
+        scores = self._scores(occluded.reshape(n_features * n_rows, n_features))
+        return base[:, np.newaxis] - scores.reshape(n_features, n_rows).T
 
     @property
     def version(self) -> str:
@@ -77,6 +100,7 @@ class LedgerForest:
             "max_samples": self.max_samples,
             "seed": self.seed,
             "features": self.feature_names_,
+            "feature_directions": {name: DIRECTIONS.get(name, 0) for name in self.feature_names_},
             "training_rows": self.training_rows_,
             "training_period": self.training_period_,
             "data_hash": self.data_hash_,

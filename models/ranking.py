@@ -9,6 +9,7 @@ bounded by the review budget overall and per village (DETECTION.md §2, STYLE.md
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -20,6 +21,7 @@ from checks.params import ReviewBudget
 RULE_WEIGHT = 0.9
 SIGNAL_WEIGHT = 0.3
 FOREST_WEIGHT = 0.6
+EVIDENCE_WEIGHT = 0.6
 # Only the forest's top tail counts: below this percentile an entry is ordinary.
 FOREST_TAIL_START = 0.9
 REASON_SEPARATOR = "；"
@@ -59,11 +61,18 @@ def rank_entries(
     anomaly: np.ndarray,
     rule_weights: dict[str, float],
     review: ReviewBudget,
+    evidence: np.ndarray | None = None,
+    adjust: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]] | None = None,
+    explain: Callable[[np.ndarray], list[str]] | None = None,
 ) -> pd.DataFrame:
     """Score, flag and explain entries; returns columns aligned with ``entries``' rows.
 
     ``breaches`` and ``signals`` are long frames (entry_id, rule_id | signal_id, detail);
-    ``rule_weights`` maps a rule id to its strength in [0, 1] (from its severity).
+    ``rule_weights`` maps a rule id to its strength in [0, 1] (from its severity);
+    ``evidence`` (optional) is the strength in [0, 1] of the entry's rarest feature values;
+    ``adjust`` (optional) maps the risk to (adjusted risk, note per entry) — inspectors'
+    dispositions; ``explain`` (optional) gives the feature reasons of flagged row positions,
+    replacing the bare forest percentile.
     """
     n_rows = len(entries)
     entry_ids = entries["entry_id"]
@@ -79,11 +88,16 @@ def rank_entries(
     percentile = forest_percentile(anomaly)
     forest_strength = np.clip((percentile - FOREST_TAIL_START) / (1 - FOREST_TAIL_START), 0, 1)
 
+    evidence_strength = np.zeros(n_rows) if evidence is None else evidence
     risk = 1 - (
         (1 - RULE_WEIGHT * rule_strength)
         * (1 - SIGNAL_WEIGHT * signal_strength)
         * (1 - FOREST_WEIGHT * forest_strength)
+        * (1 - EVIDENCE_WEIGHT * evidence_strength)
     )
+    notes = np.full(n_rows, "", dtype=object)
+    if adjust is not None:
+        risk, notes = adjust(risk)
     ranked = pd.DataFrame(
         {
             "anomaly_score": anomaly,
@@ -99,7 +113,8 @@ def rank_entries(
     ranked["flagged"] = rank.notna()
     ranked["rank"] = rank
     ranked["reasons"] = _reasons(
-        entries, ranked, breaches=breaches, signals=signals, percentile=percentile
+        entries, ranked, breaches=breaches, signals=signals, percentile=percentile,
+        explain=explain, notes=notes,
     )
     return ranked
 
@@ -130,6 +145,8 @@ def _reasons(
     breaches: pd.DataFrame,
     signals: pd.DataFrame,
     percentile: np.ndarray,
+    explain: Callable[[np.ndarray], list[str]] | None,
+    notes: np.ndarray,
 ) -> pd.Series:
     """Plain-Chinese reasons for flagged entries; other entries get an empty string."""
     reasons = pd.Series("", index=entries.index, dtype="str")
@@ -139,21 +156,20 @@ def _reasons(
     flagged_ids = entries.loc[flagged, "entry_id"]
     rule_text = _joined_details(breaches[breaches["entry_id"].isin(flagged_ids)], "detail")
     signal_text = _joined_details(signals[signals["entry_id"].isin(flagged_ids)], "detail")
+    if explain is None:
+        model_text = np.where(
+            percentile[flagged] >= FOREST_TAIL_START,
+            [f"模型异常程度高于 {value * 100:.1f}% 的分录" for value in percentile[flagged]],
+            "",
+        )
+    else:
+        model_text = np.array(explain(np.flatnonzero(flagged)), dtype=object)
     parts = pd.DataFrame(
         {
             "rules": flagged_ids.map(rule_text).astype("str").fillna(""),
+            "model": pd.Series(model_text, index=flagged_ids.index, dtype="str"),
             "signals": flagged_ids.map(signal_text).astype("str").fillna(""),
-            "forest": pd.Series(
-                np.where(
-                    percentile[flagged] >= FOREST_TAIL_START,
-                    [
-                        f"模型异常程度高于 {value * 100:.1f}% 的分录"
-                        for value in percentile[flagged]
-                    ],
-                    "",
-                ),
-                index=flagged_ids.index,
-            ),
+            "review": pd.Series(notes[flagged], index=flagged_ids.index, dtype="str"),
         }
     )
     reasons.loc[flagged] = parts.apply(

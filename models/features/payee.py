@@ -1,0 +1,125 @@
+"""Payee features: how known the payee is, its share of the village's spend, repeated near-line
+payments, split payments within a window, duplicates, and receivables never repaid."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from models.features.frame import group_count, group_nunique, window_bounds
+
+RECEIVABLE_CODES = ("112", "113")  # 应收款, 内部往来: the same codes in both charts
+
+
+def payee_lines(payee_key: np.ndarray, payee: pd.Series) -> np.ndarray:
+    """log10 of 1 + the village's lines with this payee; lines without payee count as known
+    (the village's line count)."""
+    count = group_count(payee_key).astype(np.float64)
+    return np.log10(1 + np.where(payee.to_numpy() == "", count.max(initial=1), count))
+
+
+def payee_villages(payee: pd.Series, village_key: np.ndarray, town_key: np.ndarray) -> np.ndarray:
+    """Villages of the town that deal with this payee (a firm shared across the town is known)."""
+    key = pd.factorize(pd.Series(town_key).astype(str) + "|" + payee.to_numpy())[0]
+    villages = group_nunique(village_key, key)
+    return np.where(payee.to_numpy() == "", villages.max(initial=1), villages)
+
+
+def days_since_payee_first_seen(
+    payee_key: np.ndarray, day: np.ndarray, payee: pd.Series
+) -> np.ndarray:
+    """Days since the payee's first line in the village; large for lines without payee."""
+    first = pd.Series(day).groupby(payee_key).transform("min").to_numpy()
+    since = (day - first).astype(np.float64)
+    return np.where(payee.to_numpy() == "", 3650.0, since)
+
+
+def payee_spend_share(
+    amount_fen: np.ndarray,
+    payee_key: np.ndarray,
+    village_key: np.ndarray,
+    is_debit_line: np.ndarray,
+    is_expense: np.ndarray,
+    is_works: np.ndarray,
+    payee: pd.Series,
+) -> np.ndarray:
+    """The payee's share of the village's expense and works spending (debits)."""
+    spend = np.where(is_debit_line & (is_expense | is_works) & (payee.to_numpy() != ""),
+                     amount_fen, 0).astype(np.float64)
+    per_payee = np.bincount(payee_key, weights=spend)[payee_key]
+    per_village = np.bincount(village_key, weights=spend)[village_key]
+    return np.where(per_village > 0, per_payee / np.maximum(per_village, 1), 0.0)
+
+
+def payee_near_line_count(
+    below_line_closeness: np.ndarray, payee_key: np.ndarray, village_year_key: np.ndarray,
+    payee: pd.Series,
+) -> np.ndarray:
+    """How many of the payee's lines that year sit close below a line (closeness ≥ 0.5);
+    0 for lines that are not themselves close below one."""
+    key = pd.factorize(payee_key.astype(np.int64) * (village_year_key.max() + 1)
+                       + village_year_key)[0]
+    near = (below_line_closeness >= 0.5) & (payee.to_numpy() != "")
+    count = np.bincount(key, weights=near.astype(np.float64))[key]
+    return np.where(near, count, 0.0)
+
+
+def payee_window_total(
+    amount_fen: np.ndarray,
+    payee_key: np.ndarray,
+    day: np.ndarray,
+    is_debit_line: np.ndarray,
+    approval_tier_fen: np.ndarray,
+    payee: pd.Series,
+    window_days: int,
+) -> np.ndarray:
+    """The payee's debits within ``window_days`` either side, over the approval tier (拆分)."""
+    paid = is_debit_line & (payee.to_numpy() != "")
+    key = np.where(paid, payee_key, -1) + 1
+    order, start, stop = window_bounds(key, day, window_days)
+    cumulative = np.concatenate([[0.0], np.cumsum(np.where(paid, amount_fen, 0)[order])])
+    total = np.empty(len(day))
+    total[order] = cumulative[stop] - cumulative[start]
+    return np.where(paid, total / np.maximum(approval_tier_fen, 1), 0.0)
+
+
+def same_payee_amount_nearby(
+    amount_fen: np.ndarray, payee_key: np.ndarray, day: np.ndarray, is_debit_line: np.ndarray,
+    payee: pd.Series, window_days: int,
+) -> np.ndarray:
+    """Other lines with the same payee, side and amount within ``window_days`` days (近似重复)."""
+    key = pd.factorize(pd.Series(payee_key).astype(str) + "|" + pd.Series(amount_fen).astype(str)
+                       + pd.Series(is_debit_line).astype(str))[0]
+    order, start, stop = window_bounds(key, day, window_days)
+    count = np.empty(len(day))
+    count[order] = stop - start - 1
+    return np.where((payee.to_numpy() != "") & (amount_fen > 0), count, 0.0)
+
+
+def repeat_other_year(
+    amount_fen: np.ndarray, summary: pd.Series, payee_key: np.ndarray, village_key: np.ndarray,
+    year: np.ndarray, is_debit_line: np.ndarray, payee: pd.Series,
+) -> np.ndarray:
+    """Other years in which the village booked the same 摘要, amount, payee and side once, as
+    this line is once in its own year (重复申报); 0 for routine lines repeated within a year."""
+    key = pd.factorize(
+        pd.Series(village_key).astype(str) + "|" + summary.to_numpy() + "|"
+        + pd.Series(payee_key).astype(str) + "|" + pd.Series(amount_fen).astype(str) + "|"
+        + pd.Series(is_debit_line).astype(str)
+    )[0]
+    years = group_nunique(year, key)
+    once_a_year = group_count(key) == years
+    return np.where(once_a_year & (payee.to_numpy() != ""), years - 1, 0).astype(np.float64)
+
+
+def receivable_outstanding(
+    amount_fen: np.ndarray, debit_fen: pd.Series, credit_fen: pd.Series, first_level: pd.Series,
+    payee_key: np.ndarray, payee: pd.Series,
+) -> np.ndarray:
+    """For a debit to 应收款/内部往来, the share of it still unpaid at the end of the books: the
+    payee's debits less credits on that account, over this line (挪用), in [0, 1]."""
+    receivable = first_level.isin(RECEIVABLE_CODES).to_numpy() & (payee.to_numpy() != "")
+    key = np.where(receivable, payee_key, -1) + 1
+    balance = np.bincount(key, weights=(debit_fen - credit_fen).to_numpy(np.float64))[key]
+    lent = receivable & (debit_fen.to_numpy() > 0)
+    return np.where(lent, np.clip(balance / np.maximum(amount_fen, 1), 0, 1), 0.0)

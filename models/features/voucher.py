@@ -1,0 +1,77 @@
+"""Voucher features: equal-amount lines and their recipients, cadres paid outside their usual
+account, debit/credit account-pair rarity in the village."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from models.features.frame import group_count, group_nunique
+
+REGULAR_PAYEE_SHARE = 0.5  # paid in at least half the village's periods: a cadre or an employee
+
+
+def equal_amount_lines(
+    amount_fen: np.ndarray, voucher_key: np.ndarray, is_debit_line: np.ndarray
+) -> np.ndarray:
+    """Other lines of the voucher on the same side with exactly this amount (劳务表册, 补贴)."""
+    key = pd.factorize(pd.Series(voucher_key).astype(str) + "|" + pd.Series(amount_fen).astype(str)
+                       + pd.Series(is_debit_line).astype(str))[0]
+    return np.where(amount_fen > 0, group_count(key) - 1, 0).astype(np.float64)
+
+
+def voucher_people(
+    payee: pd.Series, organisation: np.ndarray, voucher_key: np.ndarray
+) -> np.ndarray:
+    """Distinct individuals (not 单位) named as payees in the voucher."""
+    person = (payee.to_numpy() != "") & ~organisation
+    names = np.where(person, payee.to_numpy(), "")
+    distinct = group_nunique(names, voucher_key)
+    has_blank = pd.Series(~person).groupby(voucher_key).transform("any").to_numpy()
+    return (distinct - has_blank).astype(np.float64)
+
+
+def regular_payee(payee_key: np.ndarray, period: pd.Series, village_key: np.ndarray,
+                  payee: pd.Series) -> np.ndarray:
+    """Whether the payee is paid in at least half the village's periods (村干部, 保洁员)."""
+    periods = group_nunique(period.to_numpy(), payee_key)
+    village_periods = group_nunique(period.to_numpy(), village_key)
+    return (payee.to_numpy() != "") & (periods >= REGULAR_PAYEE_SHARE * village_periods)
+
+
+def regular_payees_off_account(
+    regular_payee: np.ndarray,
+    payee_key: np.ndarray,
+    village_year_key: np.ndarray,
+    account_code: pd.Series,
+    voucher_key: np.ndarray,
+    is_debit_line: np.ndarray,
+) -> np.ndarray:
+    """Regular payees the voucher pays on an account other than their usual one that year
+    (cadres' own pay goes through 应付工资; an extra payout to several of them does not)."""
+    key = pd.factorize(payee_key.astype(np.int64) * (village_year_key.max() + 1)
+                       + village_year_key)[0]
+    codes = pd.Series(account_code.to_numpy())
+    usual = codes.groupby(key).transform(lambda values: values.mode().iloc[0]).to_numpy()
+    off = regular_payee & is_debit_line & (codes.to_numpy() != usual)
+    count = np.bincount(voucher_key, weights=off.astype(np.float64))
+    return count[voucher_key]
+
+
+def account_pair_rarity(
+    first_level: pd.Series, voucher_key: np.ndarray, village_key: np.ndarray,
+    is_debit_line: np.ndarray, amount_fen: np.ndarray,
+) -> np.ndarray:
+    """log10 of 1 + how often the village books this line's account against the voucher's main
+    account on the other side (the largest line there): low is rare."""
+    frame = pd.DataFrame({"voucher": voucher_key, "debit": is_debit_line,
+                          "level": first_level.to_numpy(), "amount": amount_fen})
+    main = (frame.sort_values(["voucher", "debit", "amount"], ascending=[True, True, False])
+            .drop_duplicates(["voucher", "debit"]))
+    main_key = main["voucher"].to_numpy() * 2 + main["debit"].to_numpy()
+    lookup = pd.Series(main["level"].to_numpy(), index=main_key)
+    opposite = lookup.reindex(voucher_key * 2 + ~is_debit_line).fillna("").to_numpy()
+    pair = pd.factorize(pd.Series(village_key).astype(str) + "|" + first_level.to_numpy()
+                        + np.where(is_debit_line, ">", "<") + opposite)[0]
+    vouchers = group_nunique(voucher_key, pair)
+    return np.log10(1 + vouchers)

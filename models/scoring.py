@@ -1,0 +1,156 @@
+"""Scoring a run: features, the isolation forest, feature evidence, one explained ranking.
+
+The flow calls :func:`score_entries` once per run. The forest is fitted on the run's entries
+(pooled across towns: the features are already relative to each village and town), or reused
+from ``model_dir`` when a model fitted with the same settings and features is there.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from checks.params import AuditParams
+from models.evidence import surprisal
+from models.features.entry import FEATURES, entry_features
+from models.features.raw import amount_fen
+from models.feedback import apply_dispositions
+from models.forest import LedgerForest
+from models.ranking import REASON_SEPARATOR, rank_entries
+from models.wording import SAYINGS
+
+CURRENT_MODEL_FILE = "current.json"
+# Feature evidence: a value rarer than 1 in 10^EVIDENCE_FROM of the reference starts to count,
+# one rarer than 1 in 10^EVIDENCE_FULL counts fully.
+EVIDENCE_FROM = 2.0
+EVIDENCE_FULL = 3.5
+# A feature is worth telling the inspector when its value is rarer than 1 in 10^REASON_FROM,
+# or when it moved the forest's score by at least REASON_CONTRIBUTION.
+REASON_FROM = 1.5
+REASON_CONTRIBUTION = 0.01
+MAX_FEATURE_REASONS = 3
+
+
+@dataclass
+class Scoring:
+    """The ranking (aligned with the entries' index) and the model's record for run.json."""
+
+    ranked: pd.DataFrame
+    model: dict[str, Any]
+
+
+def evidence_strength(surprisals: np.ndarray) -> np.ndarray:
+    """Per entry, the strength in [0, 1] of its rarest feature value."""
+    strongest = surprisals.max(axis=1, initial=0.0)
+    return np.clip((strongest - EVIDENCE_FROM) / (EVIDENCE_FULL - EVIDENCE_FROM), 0, 1)
+
+
+def _forest(features: pd.DataFrame, entries: pd.DataFrame, params: AuditParams,
+            model_dir: Path | None) -> tuple[LedgerForest, bool]:
+    """The forest to score with and whether it was reused from ``model_dir``."""
+    settings = params.model
+    if model_dir is not None and (model_dir / CURRENT_MODEL_FILE).exists():
+        current = json.loads((model_dir / CURRENT_MODEL_FILE).read_text(encoding="utf-8"))
+        wanted = [settings.n_estimators, settings.max_samples, settings.seed, list(FEATURES)]
+        if current.get("settings") == wanted:
+            forest = LedgerForest.load(model_dir / current["file"])
+            return forest, True
+    periods = entries["period"]
+    forest = LedgerForest(
+        n_estimators=settings.n_estimators, max_samples=settings.max_samples, seed=settings.seed
+    ).fit(features, training_period=(periods.min(), periods.max()))
+    if model_dir is not None:
+        path = forest.save(model_dir)
+        (model_dir / CURRENT_MODEL_FILE).write_text(json.dumps({
+            "file": path.name,
+            "settings": [settings.n_estimators, settings.max_samples, settings.seed,
+                         list(FEATURES)],
+        }, ensure_ascii=False), encoding="utf-8")
+    return forest, False
+
+
+def _explainer(entries: pd.DataFrame, features: pd.DataFrame, surprisals: np.ndarray,
+               forest: LedgerForest, params: AuditParams):
+    """Feature reasons for flagged row positions: the features that moved the forest's score
+    (occlusion) or whose value is rare, most telling first, each with the entry's numbers."""
+
+    def explain(rows: np.ndarray) -> list[str]:
+        if not len(rows):
+            return []
+        chosen = features.iloc[rows]
+        contributions = forest.contributions(chosen)
+        rare = surprisals[rows]
+        weight = np.where(rare >= REASON_FROM, rare, 0.0) + np.where(
+            contributions >= REASON_CONTRIBUTION, contributions * 100, 0.0)
+        context = entries.iloc[rows].copy()
+        context["amount_fen"] = amount_fen(context["debit_fen"], context["credit_fen"])
+        towns = {town: params.thresholds_for(town) for town in context["town"].unique()}
+        for name in ("approval_tier", "tender_line", "cash_payment_ceiling"):
+            context[f"{name}_fen"] = context["town"].map(lambda t, n=name: towns[t].fen(n))
+        context["split_window_days"] = context["town"].map(
+            lambda t: towns[t].split_window_days)
+        context["duplicate_window_days"] = params.signals.duplicate_window_days
+        records = context.to_dict("records")
+        names = list(features.columns)
+        texts = []
+        for position, record in enumerate(records):
+            order = np.argsort(-weight[position], kind="stable")[:MAX_FEATURE_REASONS]
+            said = [SAYINGS[names[k]](float(chosen.iat[position, k]), record)
+                    for k in order if weight[position, k] > 0]
+            texts.append(REASON_SEPARATOR.join(said))
+        return texts
+
+    return explain
+
+
+def score_entries(
+    entries: pd.DataFrame,
+    *,
+    breaches: pd.DataFrame,
+    signals: pd.DataFrame,
+    rule_weights: dict[str, float],
+    params: AuditParams,
+    model_dir: Path | None = None,
+    dispositions: pd.DataFrame | None = None,
+) -> Scoring:
+    """Rank ``entries`` (canonical frame, unique ``entry_id``) for review.
+
+    Returns ``Scoring.ranked`` with columns anomaly_score, risk_score, rule_ids, signals,
+    flagged, rank, reasons (aligned with ``entries``' index), and ``Scoring.model``, the
+    fitted or reused model's metadata for run.json.
+    """
+    if entries.empty:
+        ranked = rank_entries(entries, breaches=breaches, signals=signals,
+                              anomaly=np.zeros(0), rule_weights=rule_weights,
+                              review=params.review)
+        return Scoring(ranked, {"model_version": None, "note": "没有可评分的分录"})
+    features = entry_features(entries, params)
+    forest, reused = _forest(features, entries, params, model_dir)
+    anomaly = forest.anomaly_scores(features)
+    surprisals = surprisal(features, forest.reference_)
+    applied = np.zeros(len(entries), dtype=bool)
+
+    def adjust(risk: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        adjusted, notes = apply_dispositions(entries, risk, dispositions)
+        applied[:] = notes != ""
+        return adjusted, notes
+
+    ranked = rank_entries(
+        entries, breaches=breaches, signals=signals, anomaly=anomaly,
+        rule_weights=rule_weights, review=params.review,
+        evidence=evidence_strength(surprisals), adjust=adjust,
+        explain=_explainer(entries, features, surprisals, forest, params),
+    )
+    model = forest.metadata() | {
+        "reused": reused,
+        "pooled_across_towns": True,
+        "dispositions_given": 0 if dispositions is None else len(dispositions),
+        "dispositions_applied": int(applied.sum()),
+        "evidence": {"from": EVIDENCE_FROM, "full": EVIDENCE_FULL},
+    }
+    return Scoring(ranked, model)
