@@ -156,6 +156,14 @@ class SignalParams(BaseModel):
     benford_mad_limit: float = Field(
         0.015, gt=0, description="首位数字平均绝对偏差超过此值即为不符合本福特定律（Nigrini）"
     )
+    benford_z_critical: float = Field(
+        3.29,
+        gt=0,
+        description=(
+            "不符合时，首位数字占比偏多的 z 值超过此值才标记（3.29 即 0.1% 显著性；"
+            "300 笔符合本福特定律的金额误报约 0.7%，1.96 时约 14%）"
+        ),
+    )
 
 
 class ReviewBudget(BaseModel):
