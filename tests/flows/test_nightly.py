@@ -1,0 +1,178 @@
+"""The nightly flow under Prefect: new content is audited once, then archived; the deployment
+carries its cron schedule and time zone."""
+
+import json
+import shutil
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from flows.inbox import BEIJING, InboxFile, InboxScan, Manifest, load_manifest
+from flows.nightly import (
+    DEFAULT_CRON,
+    DEFAULT_TIMEZONE,
+    NIGHTLY_ARTIFACT_KEY,
+    nightly_audit,
+    nightly_deployment,
+    nightly_markdown,
+    nightly_report,
+    processed_files,
+    run_directory,
+)
+
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
+SAMPLE_FILES = ["青石镇_坳山村_2023.csv", "青石镇_王垭村_2023.xlsx"]
+
+
+def _audit_flow_runs() -> int:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowFilter, FlowFilterName
+
+    with get_client(sync_client=True) as client:
+        return len(
+            client.read_flow_runs(flow_filter=FlowFilter(name=FlowFilterName(any_=["sanzi-audit"])))
+        )
+
+
+def _nightly_artifact() -> str:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[NIGHTLY_ARTIFACT_KEY])),
+        )
+    return max(artifacts, key=lambda artifact: artifact.created).data
+
+
+@pytest.fixture(scope="module")
+def nights(prefect_harness, tmp_path_factory):
+    """Night 1 audits two sample files and a broken one; night 2 finds only a renamed copy."""
+    root = tmp_path_factory.mktemp("nightly")
+    inbox, out_root, archive = root / "inbox", root / "runs", root / "archive"
+    inbox.mkdir()
+    for name in SAMPLE_FILES:
+        shutil.copy(SAMPLE / name, inbox / name)
+    (inbox / "不是账.csv").write_text("随便写的\n没有表头\n", encoding="utf-8")
+    arguments = {
+        "inbox": str(inbox), "out_root": str(out_root), "archive": str(archive),
+        "manifest": str(root / "manifest.json"), "settle_seconds": 0,
+    }
+
+    first = nightly_audit(**arguments)
+    first_artifact = _nightly_artifact()
+    audit_runs_after_first = _audit_flow_runs()
+    shutil.copy(SAMPLE / SAMPLE_FILES[0], inbox / "重新导出_坳山村.csv")
+    second = nightly_audit(**arguments)
+    return {
+        "root": root, "inbox": inbox, "out_root": out_root, "archive": archive,
+        "first": first, "first_artifact": first_artifact, "second": second,
+        "second_artifact": _nightly_artifact(),
+        "audit_runs": (audit_runs_after_first, _audit_flow_runs()),
+    }
+
+
+@pytest.mark.prefect
+def test_first_night_audits_the_new_files_into_a_timestamped_folder(nights):
+    first = nights["first"]
+    assert first["status"] == "audited"
+    assert sorted(Path(path).name for path in first["new"]) == sorted([*SAMPLE_FILES, "不是账.csv"])
+    out_dir = Path(first["out_dir"])
+    assert out_dir.parent == nights["out_root"]
+    record = json.loads((out_dir / "run.json").read_text(encoding="utf-8"))
+    assert record["run_id"] == first["run_id"]
+    assert record["totals"]["loaded"] > 0
+    assert "# 夜间审计：审计了 3 个新文件" in nights["first_artifact"]
+
+
+@pytest.mark.prefect
+def test_first_night_archives_read_files_and_keeps_the_unreadable_one(nights):
+    inbox, archive = nights["inbox"], nights["archive"]
+    archived = sorted(Path(path).name.split("_", 1)[1] for path in nights["first"]["archived"])
+    assert archived == sorted(SAMPLE_FILES)
+    for path in nights["first"]["archived"]:
+        assert Path(path).is_relative_to(archive) and Path(path).is_file()
+    assert [Path(path).name for path in nights["first"]["unreadable"]] == ["不是账.csv"]
+    assert (inbox / "不是账.csv").exists()
+    manifest = load_manifest(nights["root"] / "manifest.json")
+    assert sorted(entry["file"] for entry in manifest.audited.values()) == sorted(SAMPLE_FILES)
+    assert [entry["file"] for entry in manifest.failed.values()] == ["不是账.csv"]
+    assert {entry["run_id"] for entry in manifest.audited.values()} == {nights["first"]["run_id"]}
+
+
+@pytest.mark.prefect
+def test_second_night_with_nothing_new_does_no_audit_work(nights):
+    second = nights["second"]
+    assert second["status"] == "no-new-files"
+    assert second["run_id"] is None and second["new"] == []
+    before, after = nights["audit_runs"]
+    assert after == before >= 1
+    assert [path.name for path in nights["out_root"].iterdir()] == [
+        Path(nights["first"]["out_dir"]).name
+    ]
+    assert "无新文件" in nights["second_artifact"]
+    # the renamed copy of audited bytes is archived, the unreadable file is left alone
+    assert [Path(path).name for path in second["known"]] == ["重新导出_坳山村.csv"]
+    assert [Path(path).name for path in second["failed_before"]] == ["不是账.csv"]
+    assert sorted(path.name for path in nights["inbox"].iterdir()) == ["不是账.csv"]
+
+
+@pytest.mark.prefect
+def test_deployment_carries_the_schedule_time_zone_and_paths(prefect_harness, tmp_path):
+    from prefect.client.orchestration import get_client
+
+    config = tmp_path / "county.yaml"
+    config.write_text("county: 测试县\n", encoding="utf-8")
+    deployment = nightly_deployment(
+        inbox=tmp_path / "inbox", out_root=tmp_path / "runs", config=config,
+        cron="30 1 * * *", timezone="Asia/Shanghai",
+    )
+    deployment.apply()
+
+    with get_client(sync_client=True) as client:
+        stored = client.read_deployment_by_name("sanzi-nightly/nightly")
+    assert [schedule.schedule.cron for schedule in stored.schedules] == ["30 1 * * *"]
+    assert [schedule.schedule.timezone for schedule in stored.schedules] == ["Asia/Shanghai"]
+    assert stored.parameters == {
+        "inbox": str((tmp_path / "inbox").resolve()),
+        "out_root": str((tmp_path / "runs").resolve()),
+        "config": str(config.resolve()),
+    }
+    assert stored.entrypoint == "flows.nightly.nightly_audit"
+    assert stored.global_concurrency_limit.limit == 1
+
+
+def test_default_schedule_is_two_in_the_morning_beijing_time(tmp_path):
+    deployment = nightly_deployment(inbox=tmp_path, out_root=tmp_path)
+    assert DEFAULT_CRON == "0 2 * * *" and DEFAULT_TIMEZONE == "Asia/Shanghai"
+    assert [(item.schedule.cron, item.schedule.timezone) for item in deployment.schedules] == [
+        ("0 2 * * *", "Asia/Shanghai")
+    ]
+
+
+def test_a_missing_parameters_file_is_refused_before_deploying(tmp_path):
+    with pytest.raises(ValueError, match="参数文件不存在"):
+        nightly_deployment(inbox=tmp_path, out_root=tmp_path, config=tmp_path / "none.yaml")
+
+
+def test_run_directories_are_named_by_beijing_time_and_never_reused(tmp_path):
+    started = datetime(2024, 3, 1, 2, 0, 5, tzinfo=BEIJING)
+    assert run_directory(tmp_path, started).name == "2024-03-01_020005"
+    assert run_directory(tmp_path, started).name == "2024-03-01_020005_2"
+
+
+def test_only_files_whose_content_is_audited_are_archived(tmp_path):
+    read = InboxFile(tmp_path / "a.csv", "a" * 64, 1)
+    copy_of_read = InboxFile(tmp_path / "a2.csv", "a" * 64, 1)
+    unreadable = InboxFile(tmp_path / "b.csv", "b" * 64, 1)
+    scan = InboxScan(new=[read, unreadable], duplicates=[copy_of_read])
+    manifest = Manifest(audited={"a" * 64: {}}, failed={"b" * 64: {}})
+    assert processed_files(scan, manifest) == [read, copy_of_read]
+
+
+def test_report_of_an_empty_night_says_no_new_files(tmp_path):
+    report = nightly_report(InboxScan(settling=[tmp_path / "正在复制.csv"]), None, [], {})
+    markdown = nightly_markdown(report)
+    assert markdown.startswith("# 夜间审计：无新文件")
+    assert "正在复制.csv" in markdown and report["status"] == "no-new-files"
