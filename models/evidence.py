@@ -23,6 +23,23 @@ DIRECTIONS: dict[str, int] = {
     "regular_payees_off_account": 1, "account_pair_rarity": -1, "days_before_holiday": -1,
     "rest_day": 1, "days_to_month_end": -1, "summary_rarity": -1, "summary_risk_terms": 1,
 }
+# The features that count as evidence on their own, like an audit tool's control points. The
+# size features (amount against history and peers, payee share and window totals, closeness
+# below a line) are left to the forest: their extremes are heavy tails that large, documented
+# works payments reach every year, telling only in combination with other features.
+EVIDENCE_FEATURES: tuple[str, ...] = (
+    "round_zeros_vs_account", "round_zeros_vs_summary", "rent_vs_peers", "payee_lines",
+    "payee_villages", "days_since_payee_first_seen", "payee_near_line_count",
+    "same_payee_amount_nearby", "repeat_other_year", "receivable_outstanding",
+    "equal_amount_lines", "voucher_people", "regular_payees_off_account", "account_pair_rarity",
+    "days_before_holiday", "rest_day", "days_to_month_end", "summary_rarity",
+    "summary_risk_terms",
+)
+# Evidence: the rarest evidence value plus half the second rarest (in -log10 units) counts
+# from EVIDENCE_FROM (1 in ~30 entries) and fully from EVIDENCE_FULL (1 in 1,000).
+EVIDENCE_FROM = 1.5
+EVIDENCE_FULL = 3.0
+SECOND_VALUE_WEIGHT = 0.5
 REFERENCE_SIZE = 20_000
 
 
@@ -54,3 +71,13 @@ def surprisal(features: pd.DataFrame, reference: np.ndarray) -> np.ndarray:
         at_least = n - np.searchsorted(reference[:, position], values[:, position], side="left")
         result[:, position] = -np.log10(np.maximum(at_least, 1) / max(n, 1))
     return result
+
+
+def evidence_strength(surprisals: np.ndarray, names: list[str]) -> np.ndarray:
+    """Per entry, the strength in [0, 1] of its rarest evidence feature values."""
+    columns = [position for position, name in enumerate(names) if name in EVIDENCE_FEATURES]
+    if not columns or not len(surprisals):
+        return np.zeros(len(surprisals))
+    top = -np.sort(-surprisals[:, columns], axis=1)
+    combined = top[:, 0] + (SECOND_VALUE_WEIGHT * top[:, 1] if top.shape[1] > 1 else 0.0)
+    return np.clip((combined - EVIDENCE_FROM) / (EVIDENCE_FULL - EVIDENCE_FROM), 0, 1)

@@ -21,7 +21,7 @@ from checks.params import ReviewBudget
 RULE_WEIGHT = 0.9
 SIGNAL_WEIGHT = 0.3
 FOREST_WEIGHT = 0.6
-EVIDENCE_WEIGHT = 0.6
+EVIDENCE_WEIGHT = 0.8
 # Only the forest's top tail counts: below this percentile an entry is ordinary.
 FOREST_TAIL_START = 0.9
 REASON_SEPARATOR = "；"

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from checks.params import AuditParams
-from models.evidence import surprisal
+from models.evidence import EVIDENCE_FROM, EVIDENCE_FULL, evidence_strength, surprisal
 from models.features.entry import FEATURES, entry_features
 from models.features.raw import amount_fen
 from models.feedback import apply_dispositions
@@ -25,10 +25,6 @@ from models.ranking import REASON_SEPARATOR, rank_entries
 from models.wording import SAYINGS
 
 CURRENT_MODEL_FILE = "current.json"
-# Feature evidence: a value rarer than 1 in 10^EVIDENCE_FROM of the reference starts to count,
-# one rarer than 1 in 10^EVIDENCE_FULL counts fully.
-EVIDENCE_FROM = 2.0
-EVIDENCE_FULL = 3.5
 # A feature is worth telling the inspector when its value is rarer than 1 in 10^REASON_FROM,
 # or when it moved the forest's score by at least REASON_CONTRIBUTION.
 REASON_FROM = 1.5
@@ -42,12 +38,6 @@ class Scoring:
 
     ranked: pd.DataFrame
     model: dict[str, Any]
-
-
-def evidence_strength(surprisals: np.ndarray) -> np.ndarray:
-    """Per entry, the strength in [0, 1] of its rarest feature value."""
-    strongest = surprisals.max(axis=1, initial=0.0)
-    return np.clip((strongest - EVIDENCE_FROM) / (EVIDENCE_FULL - EVIDENCE_FROM), 0, 1)
 
 
 def _forest(features: pd.DataFrame, entries: pd.DataFrame, params: AuditParams,
@@ -143,7 +133,7 @@ def score_entries(
     ranked = rank_entries(
         entries, breaches=breaches, signals=signals, anomaly=anomaly,
         rule_weights=rule_weights, review=params.review,
-        evidence=evidence_strength(surprisals), adjust=adjust,
+        evidence=evidence_strength(surprisals, list(features.columns)), adjust=adjust,
         explain=_explainer(entries, features, surprisals, forest, params),
     )
     model = forest.metadata() | {

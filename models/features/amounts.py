@@ -51,18 +51,24 @@ def round_zeros(amount_fen: np.ndarray) -> np.ndarray:
     return zeros
 
 
-def round_zeros_vs_account(round_zeros: np.ndarray, account_key: np.ndarray) -> np.ndarray:
-    """Trailing zeros beyond what is usual on the village's same account and side."""
-    return round_zeros - group_median(round_zeros, account_key)
+def round_zeros_vs_account(
+    round_zeros: np.ndarray, account_key: np.ndarray, spending_voucher: np.ndarray
+) -> np.ndarray:
+    """For a line of a spending voucher, trailing zeros beyond what is usual on the village's
+    same account and side (transfers between cash and bank, closing entries: 0)."""
+    excess = round_zeros - group_median(round_zeros, account_key)
+    return np.where(spending_voucher, excess, 0.0)
 
 
 def round_zeros_vs_summary(
-    round_zeros: np.ndarray, summary: pd.Series, town_key: np.ndarray
+    round_zeros: np.ndarray, summary: pd.Series, town_key: np.ndarray,
+    spending_voucher: np.ndarray,
 ) -> np.ndarray:
-    """Trailing zeros beyond what is usual for the same 摘要 (digits removed) in the town:
-    office supplies bought for a round 3,000.00 元 stand out where such buys are never round."""
+    """For a line of a spending voucher, trailing zeros beyond what is usual for the same 摘要
+    (digits removed) in the town: office supplies bought for a round 3,000.00 元 stand out
+    where such buys are never round."""
     key = pd.factorize(pd.Series(town_key).astype(str) + "|" + summary_stem(summary))[0]
-    return round_zeros - group_median(round_zeros, key)
+    return np.where(spending_voucher, round_zeros - group_median(round_zeros, key), 0.0)
 
 
 def summary_stem(summary: pd.Series) -> np.ndarray:

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from checks.params import AuditParams
+from checks.prepared import per_group_any
 from models.features import amounts, payee, text, timing, voucher
 from models.features.frame import feature_frame
 
@@ -33,6 +34,11 @@ def entry_features(entries: pd.DataFrame, params: AuditParams) -> pd.DataFrame:
     zeros = amounts.round_zeros(a)
     regular = voucher.regular_payee(f["payee_key"].to_numpy(), f["period"],
                                     f["village_key"].to_numpy(), f["payee"])
+    # Vouchers that pay for something: an expense or works account debited, closing excluded.
+    spending = per_group_any(
+        f["is_debit_line"].to_numpy() & (f["is_expense"].to_numpy() | f["is_works"].to_numpy())
+        & ~f["closing_voucher"].to_numpy() & ~f["closing_line"].to_numpy(),
+        f["voucher_key"].to_numpy())
     window = int(np.median(f["split_window_days"])) if len(f) else 30
     columns = {
         "amount_vs_village_account": amounts.amount_vs_village_account(a, f["account_key"]),
@@ -40,9 +46,10 @@ def entry_features(entries: pd.DataFrame, params: AuditParams) -> pd.DataFrame:
             a, f["town_key"].to_numpy(), f["first_level"], f["is_debit_line"].to_numpy()),
         "amount_vs_payee_history": amounts.amount_vs_payee_history(
             a, f["payee_key"].to_numpy(), f["account_key"].to_numpy(), f["payee"]),
-        "round_zeros_vs_account": amounts.round_zeros_vs_account(zeros, f["account_key"]),
+        "round_zeros_vs_account": amounts.round_zeros_vs_account(
+            zeros, f["account_key"].to_numpy(), spending),
         "round_zeros_vs_summary": amounts.round_zeros_vs_summary(
-            zeros, f["summary"], f["town_key"].to_numpy()),
+            zeros, f["summary"], f["town_key"].to_numpy(), spending),
         "below_line_closeness": closeness,
         "rent_vs_peers": amounts.rent_vs_peers(a, f["summary"], f["town_key"].to_numpy()),
         "payee_lines": payee.payee_lines(f["payee_key"].to_numpy(), f["payee"]),
@@ -64,7 +71,7 @@ def entry_features(entries: pd.DataFrame, params: AuditParams) -> pd.DataFrame:
             f["payee"], params.signals.duplicate_window_days),
         "repeat_other_year": payee.repeat_other_year(
             a, f["summary"], f["payee_key"].to_numpy(), f["village_key"].to_numpy(),
-            f["year"].to_numpy(), f["is_debit_line"].to_numpy(), f["payee"]),
+            f["year"].to_numpy(), f["is_debit_line"].to_numpy(), f["payee"], spending),
         "receivable_outstanding": payee.receivable_outstanding(
             a, f["debit_fen"], f["credit_fen"], f["first_level"], f["payee_key"].to_numpy(),
             f["payee"]),

@@ -6,9 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from models.features.amounts import summary_stem
 from models.features.frame import group_count, group_nunique, window_bounds
 
 RECEIVABLE_CODES = ("112", "113")  # 应收款, 内部往来: the same codes in both charts
+ROUND_TENS_FEN = 1_000  # 10 元: yearly round sums (慰问, 补贴) repeat by design
 
 
 def payee_lines(payee_key: np.ndarray, payee: pd.Series) -> np.ndarray:
@@ -98,18 +100,22 @@ def same_payee_amount_nearby(
 
 def repeat_other_year(
     amount_fen: np.ndarray, summary: pd.Series, payee_key: np.ndarray, village_key: np.ndarray,
-    year: np.ndarray, is_debit_line: np.ndarray, payee: pd.Series,
+    year: np.ndarray, is_debit_line: np.ndarray, payee: pd.Series, spending_voucher: np.ndarray,
 ) -> np.ndarray:
-    """Other years in which the village booked the same 摘要, amount, payee and side once, as
-    this line is once in its own year (重复申报); 0 for routine lines repeated within a year."""
+    """For a line of a spending voucher: other years in which the village booked the same 摘要
+    (digits removed), payee, side and the same odd amount (not whole tens of yuan) once, as
+    this line is once in its own year (重复申报); 0 for routine lines repeated within a year,
+    round sums paid every year, and receipts (a lease's rent is the same every year)."""
     key = pd.factorize(
-        pd.Series(village_key).astype(str) + "|" + summary.to_numpy() + "|"
+        pd.Series(village_key).astype(str) + "|" + summary_stem(summary) + "|"
         + pd.Series(payee_key).astype(str) + "|" + pd.Series(amount_fen).astype(str) + "|"
         + pd.Series(is_debit_line).astype(str)
     )[0]
     years = group_nunique(year, key)
     once_a_year = group_count(key) == years
-    return np.where(once_a_year & (payee.to_numpy() != ""), years - 1, 0).astype(np.float64)
+    odd = amount_fen % ROUND_TENS_FEN != 0
+    counted = once_a_year & odd & spending_voucher & (payee.to_numpy() != "")
+    return np.where(counted, years - 1, 0).astype(np.float64)
 
 
 def receivable_outstanding(
