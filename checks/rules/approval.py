@@ -1,9 +1,10 @@
 """Approval rules: villagers' decisions for large non-production spending, contracts for works,
 and payments split to stay under the tender line (拆分规避招标).
 
-Amounts are per voucher (one transaction): the sum of its debits to the accounts concerned, so a
-payment spread over several lines of one voucher is counted whole. Decision and contract numbers
-count when any line of the voucher carries them.
+Amounts are per voucher (one transaction): the net debit (debits less credits) of its lines on
+the accounts concerned, so a payment spread over several lines of one voucher is counted whole
+and a refund or red-ink line reduces it. Decision and contract numbers count when any line of the
+voucher carries them.
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ from checks.wording import money, quoted_records, voucher_label
 
 
 def _voucher_debits(frame: pd.DataFrame, accounts: np.ndarray) -> np.ndarray:
-    """Per row: its voucher's total debit to the accounts selected by ``accounts``."""
-    debits = np.where(accounts, frame["debit_fen"].to_numpy(), 0)
-    return per_group_sum(debits, frame["voucher_key"].to_numpy())
+    """Per row: its voucher's net debit to the accounts selected by ``accounts``."""
+    net = frame["debit_fen"].to_numpy() - frame["credit_fen"].to_numpy()
+    return per_group_sum(np.where(accounts, net, 0), frame["voucher_key"].to_numpy())
 
 
 def _voucher_has(frame: pd.DataFrame, column: str) -> np.ndarray:
@@ -153,14 +154,16 @@ def _payments(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _split_windows(payments: pd.DataFrame) -> pd.DataFrame:
-    """The payments that lie in a window of ``split_window_days`` with another payment to the
-    same payee, the window's payments together reaching the tender line; with the window's
-    first row (``window_start``) in the sorted frame."""
+    """``payments`` sorted by village, payee and day, with ``in_split``: the payment is one of
+    the largest payments of a window of ``split_window_days`` (two or more payments to one
+    payee, together reaching the tender line) that are needed to reach the line, so small
+    incidental payments in the same window are left out."""
     ordered = payments.sort_values(["village_key", "payee", "day"], kind="stable").reset_index(
         drop=True
     )
+    in_split = np.zeros(len(ordered), dtype=bool)
     if ordered.empty:
-        return ordered.assign(in_split=pd.Series(dtype=bool))
+        return ordered.assign(in_split=in_split)
     group = pd.factorize(
         ordered["village_key"].astype("str") + "\x1f" + ordered["payee"]
     )[0].astype(np.int64)
@@ -168,15 +171,17 @@ def _split_windows(payments: pd.DataFrame) -> pd.DataFrame:
     # One number line per payee group, groups far apart, so a window never spans two groups.
     line = group * 10_000_000 + (days - days.min())
     start = np.searchsorted(line, line - ordered["split_window_days"].to_numpy(), side="left")
-    running = np.concatenate([[0], np.cumsum(ordered["amount_fen"].to_numpy())])
-    end = np.arange(len(ordered))
-    window_total = running[end + 1] - running[start]
-    window_count = end - start + 1
-    splits = (window_count >= 2) & (window_total >= ordered["tender_line_fen"].to_numpy())
-    cover = np.zeros(len(ordered) + 1, dtype=np.int64)
-    np.add.at(cover, start[splits], 1)
-    np.add.at(cover, end[splits] + 1, -1)
-    return ordered.assign(in_split=np.cumsum(cover)[:-1] > 0)
+    amount = ordered["amount_fen"].to_numpy()
+    running = np.concatenate([[0], np.cumsum(amount)])
+    tender = ordered["tender_line_fen"].to_numpy()
+    for end in np.flatnonzero(
+        (np.arange(len(ordered)) > start) & (running[1:] - running[start] >= tender)
+    ):
+        members = np.arange(start[end], end + 1)
+        largest = members[np.argsort(-amount[members], kind="stable")]
+        needed = np.searchsorted(np.cumsum(amount[largest]), tender[end]) + 1
+        in_split[largest[: max(needed, 2)]] = True
+    return ordered.assign(in_split=in_split)
 
 
 def _split_test(frame: pd.DataFrame, context: CheckContext) -> np.ndarray:
@@ -217,7 +222,8 @@ WORKS_SPLIT_PAYMENT = Rule(
     message="拆分支付规避招标",
     description=(
         "同一村向同一收款方在拆分窗口天数内有两笔以上无合同的工程或费用支出（借记在建工程或费用类"
-        "科目），每笔低于招标限额、合计达到招标限额（≥）；标记这些凭证。"
+        "科目，按凭证借方净额计），每笔低于招标限额、合计达到招标限额（≥）；标记其中合计达到限额"
+        "所需的最大几笔（至少两笔），窗口内零星小额付款不标记。"
     ),
     basis=(sources.SPLIT_CASES, sources.WORKS_TENDER),
     test=_split_test,

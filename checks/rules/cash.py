@@ -17,9 +17,14 @@ from checks.wording import money, quoted_records, voucher_label
 
 
 def _ceiling_parts(frame: pd.DataFrame, context: CheckContext) -> tuple[np.ndarray, np.ndarray]:
-    """Per row: a cash payment at or above the ceiling to an organisation / its voucher has one."""
+    """Per row: a cash payment at or above the ceiling to an organisation / its voucher has one.
+
+    The payee is the cash line's own counterparty; only when that is empty does an
+    organisation named on another line of the voucher count.
+    """
     key = frame["voucher_key"].to_numpy()
     organisation = frame["organisation"].to_numpy()
+    unnamed = (frame["counterparty"].str.strip() == "").to_numpy()
     deposit = per_group_any(
         frame["is_bank"].to_numpy() & (frame["debit_fen"] > 0).to_numpy(), key
     )
@@ -29,7 +34,8 @@ def _ceiling_parts(frame: pd.DataFrame, context: CheckContext) -> tuple[np.ndarr
         & (credit > 0)
         & (credit >= frame["cash_payment_ceiling_fen"].to_numpy())
     )
-    breach_line = paid & per_group_any(organisation, key) & ~deposit
+    to_organisation = organisation | (unnamed & per_group_any(organisation, key))
+    breach_line = paid & to_organisation & ~deposit
     return breach_line, per_group_any(breach_line, key)
 
 

@@ -31,8 +31,14 @@ def first_digits(amounts: np.ndarray) -> np.ndarray:
 def _benford_find(frame: pd.DataFrame, context: CheckContext) -> pd.DataFrame:
     settings = context.params.signals
     least = max(int(settings.benford_min_amount * 100), 1)
-    debit = frame["debit_fen"].to_numpy()
-    used = np.flatnonzero((debit >= least) & ~frame["closing_voucher"].to_numpy())
+    # Each transaction counted on its purpose side: moves between till and bank (提取备用金,
+    # 存入银行) are fixed internal transfers that would swamp the first digits.
+    amount = frame["debit_fen"].to_numpy() + frame["credit_fen"].to_numpy()
+    purpose = ~(frame["is_cash"].to_numpy() | frame["is_bank"].to_numpy())
+    one_sided = (frame["debit_fen"].to_numpy() == 0) | (frame["credit_fen"].to_numpy() == 0)
+    used = np.flatnonzero(
+        purpose & one_sided & (amount >= least) & ~frame["closing_voucher"].to_numpy()
+    )
     if len(used) == 0:
         return no_hits()
     amounts = pd.DataFrame(
@@ -40,7 +46,7 @@ def _benford_find(frame: pd.DataFrame, context: CheckContext) -> pd.DataFrame:
             "row": used,
             "village_key": frame["village_key"].to_numpy()[used],
             "year": frame["year"].to_numpy()[used],
-            "digit": first_digits(debit[used]),
+            "digit": first_digits(amount[used]),
         }
     )
     marked: list[np.ndarray] = []
@@ -60,7 +66,7 @@ def _benford_find(frame: pd.DataFrame, context: CheckContext) -> pd.DataFrame:
             rows = group.loc[group["digit"] == digit, "row"].to_numpy()
             marked.append(rows)
             text = (
-                f"{village}{year} 年 {n:,} 笔借方金额的首位数字分布不符合本福特定律"
+                f"{village}{year} 年 {n:,} 笔收支金额的首位数字分布不符合本福特定律"
                 f"（MAD {mad:.4f}，超过 {settings.benford_mad_limit}）；首位为 {digit} 的金额占 "
                 f"{actual[digit - 1]:.1%}，理论值 {EXPECTED[digit - 1]:.1%}"
             )
@@ -74,7 +80,8 @@ BENFORD = Signal(
     id="signal.benford",
     name="本福特首位数字偏离",
     description=(
-        "每村每年不少于最少笔数的借方金额（不低于本福特最小金额，年终结转凭证除外）做首位数字检验；"
+        "每村每年不少于最少笔数的收支金额（库存现金、银行存款以外科目的分录金额，不低于本福特最小"
+        "金额，年终结转凭证除外）做首位数字检验；"
         "平均绝对偏差（MAD）超过不符合界限时，标记首位数字显著偏多（z 值超过界限）的分录。"
     ),
     basis="Nigrini (2012) 首位数字 MAD 界限 0.006/0.012/0.015（DETECTION.md §1）",

@@ -53,6 +53,15 @@ def test_decision_detail_and_lines_of_one_voucher_add_up():
     }
 
 
+def test_spending_is_net_of_credits_to_the_same_accounts():
+    rows = voucher(
+        "2023-03", 1, "2023-03-20", "维修广播设备",
+        [("541005", "管理费用-维修费", 6808.87, 0), ("541005", "管理费用-维修费", 6808.87, 6808.87),
+         (*BANK, 0, 6808.87)],
+    )
+    assert hits(rows, "approval.decision_ref") == {}
+
+
 def test_town_tier_applies_to_its_entries():
     params = load_params().model_copy(
         update={"town_overrides": {"白沙镇": {"approval_tier": "5000"}}}
@@ -103,6 +112,16 @@ def test_payments_split_under_the_tender_line():
         f"30 天内向“{BUILDER}”支付无合同款项 2 笔共 100,000.00 元（2023-03-02 60,000.00 元、"
         "2023-03-25 40,000.00 元），单笔均低于招标限额 100,000.00 元、合计达到限额"
     }
+
+
+def test_incidental_small_payments_in_the_window_are_not_part_of_the_split():
+    book = clean_book()
+    first = _works(76000, "2023-03-02", 9)
+    repair = _spend("541005", "管理费用-维修费", 3809.22, day="2023-03-11", number=10,
+                    counterparty=BUILDER)
+    second = _works(30000, "2023-03-17", 11)
+    found = hits(book + first + repair + second, "works.split_payment")
+    assert set(found) == entry_ids(first, len(book)) | entry_ids(second, len(book) + 4)
 
 
 @pytest.mark.parametrize(

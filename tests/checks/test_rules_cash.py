@@ -66,6 +66,20 @@ def test_payee_named_on_another_line_of_the_voucher_counts():
     assert len(hits(book + payment, "cash.payment_ceiling")) == 2
 
 
+def test_cash_line_paying_a_person_is_judged_by_its_own_payee():
+    # two vouchers under one number: fuel paid to a station from the bank, a claim in cash
+    book = clean_book() + _top_up(1300)
+    merged = voucher(
+        "2023-03", 9, "2023-03-20", "村巡逻车加油",
+        [("541007", "管理费用-交通费", 645.64, 0), (*BANK, 0, 645.64)],
+        counterparty="中国石化青石加油站",
+    ) + voucher(
+        "2023-03", 9, "2023-03-20", "报销差旅费",
+        [("541004", "管理费用-差旅费", 1300, 0), (*CASH, 0, 1300)], counterparty="丁胜建",
+    )
+    assert hits(book + merged, "cash.payment_ceiling") == {}
+
+
 def test_depositing_cash_in_the_bank_is_not_a_payment():
     book = clean_book() + _top_up(3000)
     deposit = voucher(
