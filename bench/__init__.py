@@ -1,0 +1,1 @@
+"""Benchmarks and evaluation harnesses of the audit (run each with ``python -m bench.<name>``)."""

@@ -1,0 +1,768 @@
+"""Benchmark: the whole audit, stage by stage, against the time pyarrow takes to read the files.
+
+For each size (journal lines) it
+
+1. generates ledgers once and caches them under ``var/bench/data`` (by layout, size and seed):
+   layout ``mixed`` is the generator's own county (layouts A, B and C); layout ``A`` is one
+   platform CSV per town (FORMATS.md §2 A) written from the generator's canonical entries,
+   replicated with renamed towns and villages above :data:`BASE_LINES`;
+2. measures the floor in a fresh process: reading the same files with ``pyarrow.csv`` (every
+   column as text; workbooks with python-calamine);
+3. runs the audit's plain stage functions (:mod:`flows.pipeline`, :mod:`flows.outputs`) in a
+   fresh process, timing each stage and, through timing probes around the public functions a
+   stage calls, its parts (read, parse, validate, rules, features, fit, score, explain, ...),
+   with the peak resident memory of each;
+4. with ``--end-to-end``, runs ``sanzi-audit run`` through Prefect in a subprocess for the wall
+   time with Prefect's local start included.
+
+Prints a table and writes ``var/bench/results-<timestamp>.json`` for comparison between commits.
+
+Run: ``.venv/bin/python -m bench.bench_audit --sizes 100000 1000000 [--layout A|mixed]
+[--end-to-end]`` (see bench/README.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import codecs
+import functools
+import importlib
+import json
+import math
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pandas is imported where used, so a worker's import timing is honest
+    import pandas as pd
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_SCRATCH = PROJECT_ROOT / "var" / "bench"
+YEARS = (2023, 2024)
+LINES_PER_VILLAGE_YEAR = 2000  # a county of ~250 villages books ~1M lines in two years
+BASE_LINES = 1_000_000  # layout A above this size replicates a generated county of this size
+DATA_FORMAT = 1  # bump when the cached data's shape changes, so old caches are not reused
+COPY_NUMERALS = "一二三四五六七八九十"
+MIB = 1024 * 1024
+
+# Targets of the issue, reported against (not enforced).
+TARGET_WALL_SECONDS_1M = 60.0
+TARGET_FLOOR_RATIO = 20.0
+TARGET_PEAK_MB_1M = 3072.0
+TARGET_PEAK_GROWTH_5M = 1.5
+
+# Parts of the stages: (module or module.Class, attribute) whose calls are timed, by part name.
+# A part that is not found (the code moved on) is skipped and listed in the results.
+PROBES: dict[str, list[tuple[str, str]]] = {
+    "read": [("flows.ingest.load", "read_csv_grid"), ("flows.ingest.load", "read_workbook_grids")],
+    "parse": [("flows.ingest.load", "normalise_grid")],
+    "entry_ids": [("flows.pipeline", "assign_entry_ids")],
+    "validate": [("checks.rules.evaluation", "canonical_failures")],
+    "prepare": [("checks.rules.evaluation", "prepare_entries")],
+    "rules": [("checks.rules.evaluation", "rule_breaches")],
+    "signals": [("checks.rules.evaluation", "evaluate_signals")],
+    "features": [("flows.pipeline", "raw_features"), ("models.scoring", "entry_features")],
+    "fit": [("models.forest.LedgerForest", "fit")],
+    "score": [("models.forest.LedgerForest", "anomaly_scores")],
+    "evidence": [("models.scoring", "surprisal")],
+    "explain": [("models.forest.LedgerForest", "contributions")],
+    "rank": [("flows.pipeline", "rank_entries"), ("models.scoring", "rank_entries")],
+    "parquet_table": [("flows.outputs", "entries_table")],
+    "findings": [("flows.outputs", "write_findings")],
+    "quarantine": [("flows.outputs", "write_quarantine")],
+}
+
+PLATFORM_HEADERS = {
+    "乡镇": "town",
+    "单位名称": "village",
+    "单位编码": "org_code",
+    "会计期间": "period",
+    "凭证日期": "voucher_date",
+    "凭证号": "voucher_no",
+    "分录号": "line_no",
+    "摘要": "summary",
+    "科目编码": "account_code",
+    "科目名称": "account_name",
+    "借方金额": "debit_fen",
+    "贷方金额": "credit_fen",
+    "往来单位": "counterparty",
+    "结算方式": "settlement",
+    "附件张数": "attachments",
+    "决议编号": "decision_ref",
+    "合同编号": "contract_ref",
+    "制单人": "preparer",
+    "审核人": "reviewer",
+    "记账人": "bookkeeper",
+}
+
+
+# --------------------------------------------------------------------------- input generation
+
+
+@dataclass(frozen=True)
+class Dataset:
+    directory: Path
+    layout: str
+    lines: int
+    files: list[Path]
+
+    @property
+    def bytes(self) -> int:
+        return sum(path.stat().st_size for path in self.files)
+
+
+def dataset_dir(scratch: Path, layout: str, lines: int, seed: int) -> Path:
+    return scratch / "data" / f"{layout}-{lines}-s{seed}-v{DATA_FORMAT}"
+
+
+def villages_for(lines: int) -> int:
+    return max(1, math.ceil(lines / (LINES_PER_VILLAGE_YEAR * len(YEARS))))
+
+
+def load_manifest(directory: Path) -> Dataset | None:
+    manifest = directory / "manifest.json"
+    if not manifest.is_file():
+        return None
+    record = json.loads(manifest.read_text(encoding="utf-8"))
+    return Dataset(directory, record["layout"], record["lines"],
+                   [directory / name for name in record["files"]])
+
+
+def write_manifest(dataset: Dataset) -> None:
+    record = {"layout": dataset.layout, "lines": dataset.lines,
+              "files": [path.name for path in dataset.files]}
+    temporary = dataset.directory / "manifest.json.tmp"
+    temporary.write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
+    temporary.replace(dataset.directory / "manifest.json")
+
+
+def generate_mixed(directory: Path, lines: int, seed: int) -> Dataset:
+    """The generator's county (layouts A, B, C) of about ``lines`` lines, with its truth."""
+    from data.generator import generate_ledgers
+
+    if directory.exists():
+        shutil.rmtree(directory)
+    result = generate_ledgers(directory, villages=villages_for(lines), years=YEARS, seed=seed,
+                              inject=True, lines_per_village_year=LINES_PER_VILLAGE_YEAR)
+    result.truth.to_parquet(directory / "truth.parquet")
+    dataset = Dataset(directory, "mixed", result.n_lines, list(result.files))
+    write_manifest(dataset)
+    return dataset
+
+
+def yuan_text(fen: pd.Series) -> pd.Series:
+    """Exact ``-1234.50`` text of int64 fen."""
+    magnitude = fen.abs()
+    text = (magnitude // 100).astype("str") + "." + (magnitude % 100).astype("str").str.zfill(2)
+    return text.where(fen >= 0, "-" + text)
+
+
+def platform_table(truth: pd.DataFrame) -> pd.DataFrame:
+    """Canonical entries as layout A's columns (FORMATS.md §2 A), amounts in yuan."""
+    import pandas as pd
+
+    columns = {header: truth[name] for header, name in PLATFORM_HEADERS.items()}
+    columns["凭证日期"] = truth["voucher_date"].dt.strftime("%Y-%m-%d")
+    columns["借方金额"] = yuan_text(truth["debit_fen"])
+    columns["贷方金额"] = yuan_text(truth["credit_fen"])
+    return pd.DataFrame(columns)
+
+
+def renamed_copy(truth: pd.DataFrame, copy: int) -> pd.DataFrame:
+    """The entries of another county part: towns and villages renamed (青石镇 → 青石二镇)."""
+    if copy == 0:
+        return truth
+    numeral = COPY_NUMERALS[copy]
+    renamed = truth.copy()
+    for name in ("town", "village"):
+        renamed[name] = renamed[name].str.slice(0, -1) + numeral + renamed[name].str.slice(-1)
+    renamed["org_code"] = renamed["org_code"].where(renamed["org_code"] == "",
+                                                    renamed["org_code"] + str(copy))
+    return renamed
+
+
+def write_platform_files(truth: pd.DataFrame, directory: Path) -> list[Path]:
+    """One UTF-8 (BOM) platform CSV per town, many villages per file."""
+    files: list[Path] = []
+    for town, lines in truth.groupby("town", sort=False):
+        path = directory / f"{town}_{YEARS[0]}-{YEARS[-1]}.csv"
+        platform_table(lines).to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
+        files.append(path)
+    return files
+
+
+def generate_layout_a(directory: Path, lines: int, seed: int, scratch: Path) -> Dataset:
+    """Layout A files from the generator's canonical entries (replicated above BASE_LINES)."""
+    import pandas as pd
+
+    base_lines = min(lines, BASE_LINES)
+    copies = math.ceil(lines / base_lines)
+    if copies > len(COPY_NUMERALS):
+        raise ValueError(f"at most {len(COPY_NUMERALS) * BASE_LINES:,} lines in layout A")
+    base = ensure_dataset(scratch, "mixed", base_lines, seed)
+    truth = pd.read_parquet(base.directory / "truth.parquet")
+    if directory.exists():
+        shutil.rmtree(directory)
+    directory.mkdir(parents=True)
+    files: list[Path] = []
+    for copy in range(copies):
+        files.extend(write_platform_files(renamed_copy(truth, copy), directory))
+    dataset = Dataset(directory, "A", len(truth) * copies, files)
+    write_manifest(dataset)
+    return dataset
+
+
+def ensure_dataset(scratch: Path, layout: str, lines: int, seed: int) -> Dataset:
+    """The cached dataset, generated first if missing."""
+    directory = dataset_dir(scratch, layout, lines, seed)
+    cached = load_manifest(directory)
+    if cached is not None:
+        return cached
+    started = time.perf_counter()
+    print(f"generating {lines:,} lines, layout {layout} → {directory}", flush=True)
+    if layout == "mixed":
+        dataset = generate_mixed(directory, lines, seed)
+    else:
+        dataset = generate_layout_a(directory, lines, seed, scratch)
+    print(f"  generated {dataset.lines:,} lines in {len(dataset.files)} files "
+          f"in {time.perf_counter() - started:.0f} s", flush=True)
+    return dataset
+
+
+# --------------------------------------------------------------------------- memory and probes
+
+
+def status_kb(field_name: str) -> int:
+    """A ``/proc/self/status`` field (VmRSS, VmHWM) in kB."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith(field_name + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+def reset_peak() -> bool:
+    """Reset VmHWM to the current RSS (Linux ``clear_refs`` 5); False where not allowed."""
+    try:
+        with open("/proc/self/clear_refs", "w", encoding="ascii") as clear_refs:
+            clear_refs.write("5")
+    except OSError:
+        return False
+    return True
+
+
+class Probes:
+    """Timed wrappers around named functions; each part's time excludes nested parts.
+
+    A sampler thread reads VmRSS every ``interval`` seconds and keeps the highest value seen
+    while each (stage, part) was running.
+    """
+
+    def __init__(self, interval: float = 0.02) -> None:
+        self.seconds: dict[tuple[str, str], float] = defaultdict(float)
+        self.peak_kb: dict[tuple[str, str], int] = defaultdict(int)
+        self.missing: list[str] = []
+        self.stage = ""
+        self._stack: list[list[Any]] = []
+        self._interval = interval
+        self._stop = threading.Event()
+        self._patched: list[tuple[object, str, object]] = []
+
+    def _current(self) -> tuple[str, str]:
+        return self.stage, self._stack[-1][0] if self._stack else ""
+
+    def _sample(self) -> None:
+        while not self._stop.wait(self._interval):
+            key = self._current()
+            rss = status_kb("VmRSS")
+            if rss > self.peak_kb[key]:
+                self.peak_kb[key] = rss
+
+    def _wrap(self, part: str, func: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(func)
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            frame = [part, time.perf_counter(), 0.0]
+            self._stack.append(frame)
+            try:
+                return func(*args, **kwargs)
+            finally:
+                self._stack.pop()
+                elapsed = time.perf_counter() - frame[1]
+                self.seconds[self.stage, part] += elapsed - frame[2]
+                if self._stack:
+                    self._stack[-1][2] += elapsed
+
+        return timed
+
+    @contextmanager
+    def installed(self) -> Iterator[Probes]:
+        for part, targets in PROBES.items():
+            for owner_path, attribute in targets:
+                owner = resolve(owner_path)
+                original = getattr(owner, attribute, None) if owner is not None else None
+                if original is None:
+                    self.missing.append(f"{owner_path}.{attribute}")
+                    continue
+                self._patched.append((owner, attribute, original))
+                setattr(owner, attribute, self._wrap(part, original))
+        sampler = threading.Thread(target=self._sample, daemon=True)
+        sampler.start()
+        try:
+            yield self
+        finally:
+            self._stop.set()
+            sampler.join()
+            for owner, attribute, original in reversed(self._patched):
+                setattr(owner, attribute, original)
+            self._patched.clear()
+
+
+def resolve(path: str) -> object | None:
+    """A module (``flows.pipeline``) or a class in one (``models.forest.LedgerForest``)."""
+    try:
+        return importlib.import_module(path)
+    except ImportError:
+        module_path, _, name = path.rpartition(".")
+        try:
+            return getattr(importlib.import_module(module_path), name, None)
+        except ImportError:
+            return None
+
+
+@dataclass
+class StageMeter:
+    """Wall time and peak RSS of each top-level stage, with the probes' parts inside it."""
+
+    probes: Probes
+    stages: list[dict[str, Any]] = field(default_factory=list)
+    exact_peaks: bool = True
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[dict[str, int]]:
+        """Time a stage; the caller sets ``["rows"]`` on what it yields (rows it handled)."""
+        self.probes.stage = name
+        self.exact_peaks = reset_peak() and self.exact_peaks
+        counted = {"rows": 0}
+        started = time.perf_counter()
+        try:
+            yield counted
+        finally:
+            seconds = time.perf_counter() - started
+            peak_kb = status_kb("VmHWM") if self.exact_peaks else 0
+            sampled = max((kb for (stage, _), kb in self.probes.peak_kb.items() if stage == name),
+                          default=0)
+            self.stages.append(
+                {"name": name, "seconds": round(seconds, 3), "rows": counted["rows"],
+                 "peak_mb": round(max(peak_kb, sampled) / 1024, 1),
+                 "rss_after_mb": round(status_kb("VmRSS") / 1024, 1)}
+            )
+
+    def results(self) -> list[dict[str, Any]]:
+        """Stages with their parts; ``other`` is stage time no probe accounts for."""
+        results = []
+        for stage in self.stages:
+            parts = [
+                {"name": part, "seconds": round(seconds, 3),
+                 "peak_mb": round(self.probes.peak_kb.get((stage["name"], part), 0) / 1024, 1)}
+                for (name, part), seconds in self.probes.seconds.items()
+                if name == stage["name"]
+            ]
+            if parts:
+                other = stage["seconds"] - sum(part["seconds"] for part in parts)
+                parts.append({"name": "other", "seconds": round(max(other, 0.0), 3),
+                              "peak_mb": round(
+                                  self.probes.peak_kb.get((stage["name"], ""), 0) / 1024, 1)})
+            results.append(stage | {"parts": parts})
+        for stage in results:
+            for item in [stage, *stage["parts"]]:
+                item["rows_per_second"] = (
+                    round(stage["rows"] / item["seconds"]) if item["seconds"] > 0 else None
+                )
+        return results
+
+
+# --------------------------------------------------------------------------- workers
+
+
+def floor_worker(files: list[str]) -> dict[str, Any]:
+    """Seconds pyarrow takes to read the CSV files as text (calamine for workbooks)."""
+    import pyarrow as pa
+    import pyarrow.csv as pa_csv
+
+    started = time.perf_counter()
+    rows = 0
+    workbook_seconds = 0.0
+    for name in files:
+        path = Path(name)
+        if path.suffix.lower() != ".csv":
+            workbook_started = time.perf_counter()
+            rows += read_workbook_floor(path)
+            workbook_seconds += time.perf_counter() - workbook_started
+            continue
+        encoding, skip = csv_shape(path)
+        with open(path, encoding=encoding) as head:
+            for _ in range(skip):
+                head.readline()
+            header = head.readline().rstrip("\r\n").lstrip("\ufeff").split(",")
+        table = pa_csv.read_csv(
+            path,
+            read_options=pa_csv.ReadOptions(encoding=encoding, skip_rows=skip + 1,
+                                            column_names=header),
+            parse_options=pa_csv.ParseOptions(invalid_row_handler=lambda _row: "skip"),
+            convert_options=pa_csv.ConvertOptions(
+                column_types=dict.fromkeys(header, pa.string()), strings_can_be_null=False),
+        )
+        rows += table.num_rows
+    return {"seconds": round(time.perf_counter() - started, 3),
+            "workbook_seconds": round(workbook_seconds, 3), "rows": rows,
+            "peak_mb": round(status_kb("VmHWM") / 1024, 1)}
+
+
+def csv_shape(path: Path) -> tuple[str, int]:
+    """The file's encoding for pyarrow and how many title lines precede the header."""
+    with open(path, "rb") as handle:
+        head = handle.read(8192)
+    try:  # incremental: the 8 kB may end inside a character
+        text = codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+        encoding = "utf-8"
+    except UnicodeDecodeError:
+        text = head.decode("gb18030", errors="replace")
+        encoding = "gb18030"
+    lines = text.splitlines()
+    skip = next((number for number, line in enumerate(lines[:10]) if "摘要" in line), 0)
+    return encoding, skip
+
+
+def read_workbook_floor(path: Path) -> int:
+    from python_calamine import CalamineWorkbook
+
+    workbook = CalamineWorkbook.from_path(str(path))
+    return sum(len(workbook.get_sheet_by_name(name).to_python())
+               for name in workbook.sheet_names)
+
+
+def audit_worker(input_dir: str, out_dir: str) -> dict[str, Any]:
+    """The audit's stages, called directly, timed and measured; one fresh process per size."""
+    started = time.perf_counter()
+    from checks.params import load_params
+    from flows import pipeline
+    from flows.outputs import write_run_outputs, write_run_record
+
+    import_seconds = time.perf_counter() - started
+    params = load_params()
+    probes = Probes()
+    meter = StageMeter(probes)
+    rss_start_mb = status_kb("VmRSS") / 1024
+    with probes.installed():
+        run_started = datetime.now(UTC)
+        with meter.stage("discover") as stage:
+            files = pipeline.find_ledger_files([input_dir])
+            stage["rows"] = len(files)
+        with meter.stage("ingest") as stage:
+            loads = [pipeline.ingest_file(path, params.default_town) for path in files]
+            rows_read = sum(report.get("rows_read", 0) for report in reports(loads))
+            stage["rows"] = rows_read
+        with meter.stage("combine") as stage:
+            ledger = pipeline.combine_loads(loads)
+            stage["rows"] = rows_read
+        del loads
+        n_entries = len(ledger.entries)
+        with meter.stage("check") as stage:
+            evaluation = pipeline.check_entries(ledger.entries, params)
+            stage["rows"] = n_entries
+        with meter.stage("score") as stage:
+            scoring = pipeline.score_entries(ledger.entries, evaluation, params)
+            stage["rows"] = n_entries
+        with meter.stage("write") as stage:
+            paths = write_run_outputs(scored=scoring.scored, quarantine=ledger.quarantine,
+                                      out_dir=Path(out_dir))
+            stage["rows"] = n_entries
+        run_record = {
+            "run_id": f"bench-{run_started:%Y%m%dT%H%M%S}",
+            "started_at": run_started.isoformat(timespec="seconds"),
+            "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "inputs": [input_dir], "out_dir": str(Path(out_dir).resolve()),
+            "params": params.record(), "files": ledger.file_reports,
+            "outputs": {name: str(path) for name, path in paths.items()},
+        }
+        with meter.stage("store") as stage:
+            run_record["review"] = pipeline.record_findings(
+                run_record, scoring.scored, ledger.quarantine
+            )
+            stage["rows"] = n_entries
+        write_run_record(run_record, Path(out_dir))
+    totals = pipeline.run_totals(ledger, scoring.scored)
+    stages = meter.results()
+    return {
+        "import_seconds": round(import_seconds, 3),
+        "rss_start_mb": round(rss_start_mb, 1),
+        "stages": stages,
+        "audit_seconds": round(sum(stage["seconds"] for stage in stages), 3),
+        "peak_mb": round(max(stage["peak_mb"] for stage in stages), 1),
+        "exact_stage_peaks": meter.exact_peaks,
+        "totals": totals,
+        "probes_missing": probes.missing,
+    }
+
+
+def reports(loads: list[Any]) -> list[dict[str, Any]]:
+    return [load if isinstance(load, dict) else load.report.to_dict() for load in loads]
+
+
+WORKERS: dict[str, Callable[..., dict[str, Any]]] = {
+    "floor": floor_worker,
+    "audit": audit_worker,
+}
+
+
+def run_worker(kind: str, arguments: dict[str, Any], env: dict[str, str]) -> dict[str, Any]:
+    """Run a worker in a fresh interpreter; returns its JSON result."""
+    completed = subprocess.run(
+        [sys.executable, "-m", "bench.bench_audit", "_worker", kind, json.dumps(arguments)],
+        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, check=False,
+    )
+    if completed.returncode != 0:
+        raise RuntimeError(f"{kind} worker failed:\n{completed.stderr[-4000:]}")
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+# --------------------------------------------------------------------------- end to end
+
+
+def end_to_end(dataset: Dataset, run_dir: Path, scratch: Path) -> dict[str, Any]:
+    """``sanzi-audit run`` through Prefect: wall time, peak RSS and the flow's own timings.
+
+    Prefect's home is kept between bench runs (as it is between nightly runs); the review
+    store is fresh for each run.
+    """
+    data_dir = scratch / "e2e-data"
+    fresh_prefect_home = not (data_dir / "prefect").exists()
+    out_dir = run_dir / "e2e-out"
+    env = os.environ | {"SANZI_DATA_DIR": str(data_dir),
+                        "SANZI_DB_URL": f"sqlite:///{run_dir / 'e2e-review.sqlite3'}"}
+    script = Path(sys.executable).with_name("sanzi-audit")
+    command = ([str(script)] if script.exists()
+               else [sys.executable, "-m", "flows.cli"])
+    command += ["run", "--input", str(dataset.directory), "--out", str(out_dir)]
+    stdout_path, stderr_path = run_dir / "e2e-stdout.txt", run_dir / "e2e-stderr.txt"
+    with open(stdout_path, "wb") as stdout, open(stderr_path, "wb") as stderr:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=stdout,
+                                   stderr=stderr)
+        # wait4, not Popen.wait: its rusage gives the peak RSS of the run (and its children).
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    result: dict[str, Any] = {
+        "wall_seconds": round(wall, 3), "exit_code": process.returncode,
+        "fresh_prefect_home": fresh_prefect_home, "peak_mb": round(usage.ru_maxrss / 1024, 1),
+    }
+    run_json = out_dir / "run.json"
+    if process.returncode not in (0, 3) or not run_json.is_file():
+        output = stderr_path.read_text(errors="replace") or stdout_path.read_text(errors="replace")
+        result["error"] = output[-4000:]
+        return result
+    timings = json.loads(run_json.read_text(encoding="utf-8")).get("timings", {})
+    work = sum(timings.values())
+    result |= {"flow_timings": timings, "audit_work_seconds": round(work, 3),
+               "prefect_overhead_seconds": round(wall - work, 3)}
+    return result
+
+
+# --------------------------------------------------------------------------- orchestration
+
+
+def warm_page_cache(files: list[Path]) -> None:
+    """Read every file once so the floor and the audit both start with the files cached."""
+    for path in files:
+        with open(path, "rb") as handle:
+            while handle.read(16 * MIB):
+                pass
+
+
+def bench_size(lines: int, layout: str, seed: int, scratch: Path, stamp: str,
+               e2e: bool) -> dict[str, Any]:
+    dataset = ensure_dataset(scratch, layout, lines, seed)
+    run_dir = scratch / "runs" / f"{stamp}-{layout}-{lines}"
+    run_dir.mkdir(parents=True, exist_ok=True)
+    env = os.environ | {"SANZI_DATA_DIR": str(run_dir / "data"),
+                        "SANZI_DB_URL": f"sqlite:///{run_dir / 'review.sqlite3'}"}
+    warm_page_cache(dataset.files)
+    print(f"{dataset.lines:,} lines ({layout}): floor", flush=True)
+    floor = run_worker("floor", {"files": [str(path) for path in dataset.files]}, env)
+    print(f"{dataset.lines:,} lines ({layout}): audit stages", flush=True)
+    audit = run_worker("audit", {"input_dir": str(dataset.directory),
+                                 "out_dir": str(run_dir / "out")}, env)
+    result: dict[str, Any] = {
+        "lines_target": lines, "lines": dataset.lines, "layout": layout,
+        "files": len(dataset.files), "input_mb": round(dataset.bytes / MIB, 1),
+        "floor": floor, **audit,
+        "ratio_to_floor": round(audit["audit_seconds"] / floor["seconds"], 1),
+    }
+    if e2e:
+        print(f"{dataset.lines:,} lines ({layout}): sanzi-audit run (Prefect)", flush=True)
+        run = end_to_end(dataset, run_dir, scratch)
+        if "audit_work_seconds" in run:
+            run["ratio_to_floor"] = round(run["audit_work_seconds"] / floor["seconds"], 1)
+        result["end_to_end"] = run
+    shutil.rmtree(run_dir, ignore_errors=True)  # outputs are not kept; the JSON is
+    return result
+
+
+def check_targets(sizes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The issue's targets, each with the measured value and whether it is met."""
+    checks: list[dict[str, Any]] = []
+    million = next((s for s in sizes if s["layout"] == "A" and s["lines_target"] == 1_000_000),
+                   None)
+    if million is None:
+        return checks
+    run = million.get("end_to_end", {})
+    if "wall_seconds" in run:
+        checks.append({"target": "1M lines A: whole audit with Prefect start < 60 s",
+                       "value": run["wall_seconds"],
+                       "met": run["wall_seconds"] < TARGET_WALL_SECONDS_1M})
+    ratio = run.get("ratio_to_floor", million["ratio_to_floor"])
+    checks.append({"target": "1M lines A: audit work < 20x pyarrow floor", "value": ratio,
+                   "met": ratio < TARGET_FLOOR_RATIO})
+    peak = max(million["peak_mb"], run.get("peak_mb", 0.0))
+    checks.append({"target": "1M lines A: peak memory < 3 GB", "value": peak,
+                   "met": peak < TARGET_PEAK_MB_1M})
+    five = next((s for s in sizes if s["layout"] == "A" and s["lines_target"] == 5_000_000), None)
+    if five is not None:
+        growth = round(five["peak_mb"] / million["peak_mb"], 2)
+        checks.append({"target": "5M lines A: peak memory < 1.5x that of 1M", "value": growth,
+                       "met": growth < TARGET_PEAK_GROWTH_5M})
+    return checks
+
+
+def machine_info() -> dict[str, Any]:
+    import numpy
+    import pandas
+    import pyarrow
+    import sklearn
+
+    cpu = next((line.split(":", 1)[1].strip()
+                for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    memory_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text()
+                     .splitlines() if line.startswith("MemTotal"))
+    return {
+        "cpu": cpu, "cores": os.cpu_count(), "memory_gb": round(memory_kb / 1024 / 1024, 1),
+        "load_average": os.getloadavg(), "platform": platform.platform(),
+        "python": platform.python_version(), "pandas": pandas.__version__,
+        "numpy": numpy.__version__, "pyarrow": pyarrow.__version__,
+        "sklearn": sklearn.__version__,
+    }
+
+
+def git_commit() -> dict[str, Any]:
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=PROJECT_ROOT, capture_output=True, text=True,
+                              check=False).stdout.strip()
+
+    return {"commit": git("rev-parse", "HEAD"),
+            "dirty": bool(git("status", "--porcelain", "--untracked-files=no"))}
+
+
+def format_table(result: dict[str, Any]) -> str:
+    lines = [
+        f"\n{result['lines']:,} lines, layout {result['layout']}, {result['files']} files, "
+        f"{result['input_mb']} MB; imports {result['import_seconds']:.1f} s",
+        f"{'stage':<22}{'seconds':>9}{'rows/s':>12}{'peak MB':>10}",
+    ]
+
+    def row(name: str, item: dict[str, Any]) -> str:
+        rate = f"{item['rows_per_second']:,}" if item.get("rows_per_second") else "-"
+        peak = f"{item['peak_mb']:,.0f}" if item.get("peak_mb") else "-"
+        return f"{name:<22}{item['seconds']:>9.2f}{rate:>12}{peak:>10}"
+
+    for stage in result["stages"]:
+        lines.append(row(stage["name"], stage))
+        lines.extend(row("  " + part["name"], part) for part in stage["parts"]
+                     if part["name"] != "other" or part["seconds"] >= 0.01)
+    floor = result["floor"]
+    lines.append(f"{'audit (direct)':<22}{result['audit_seconds']:>9.2f}"
+                 f"{'':>12}{result['peak_mb']:>10,.0f}")
+    lines.append(f"{'pyarrow floor':<22}{floor['seconds']:>9.2f}"
+                 f"{round(floor['rows'] / floor['seconds']):>12,}{floor['peak_mb']:>10,.0f}")
+    lines.append(f"ratio audit / floor: {result['ratio_to_floor']}x")
+    run = result.get("end_to_end")
+    if run:
+        if "error" in run:
+            lines.append(f"sanzi-audit run FAILED (exit {run['exit_code']}): {run['error'][-500:]}")
+        else:
+            lines.append(
+                f"sanzi-audit run (Prefect): wall {run['wall_seconds']:.1f} s, audit work "
+                f"{run['audit_work_seconds']:.1f} s ({run['ratio_to_floor']}x floor), Prefect "
+                f"overhead {run['prefect_overhead_seconds']:.1f} s, peak "
+                f"{run.get('peak_mb', 0):,.0f} MB; flow stages {run['flow_timings']}"
+            )
+    if result["probes_missing"]:
+        lines.append(f"(not probed, not found: {', '.join(result['probes_missing'])})")
+    return "\n".join(lines)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.bench_audit",
+        description="Time the audit stage by stage against the pyarrow read floor.",
+    )
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000],
+                        help="journal lines per dataset (default 100000)")
+    parser.add_argument("--layout", choices=["A", "mixed"], default="A",
+                        help="A: platform CSVs only; mixed: the generator's layouts A, B, C")
+    parser.add_argument("--end-to-end", action="store_true",
+                        help="also time `sanzi-audit run` through Prefect")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--scratch", type=Path, default=DEFAULT_SCRATCH,
+                        help="generated data, runs and results (default var/bench)")
+    parser.add_argument("--generate-only", action="store_true",
+                        help="generate (or find cached) datasets and stop")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["_worker"]:
+        result = WORKERS[argv[1]](**json.loads(argv[2]))
+        print(json.dumps(result, ensure_ascii=False))
+        return 0
+    args = parse_args(argv)
+    scratch = args.scratch.resolve()
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    if args.generate_only:
+        for lines in args.sizes:
+            ensure_dataset(scratch, args.layout, lines, args.seed)
+        return 0
+    record: dict[str, Any] = {
+        "started_at": datetime.now(UTC).isoformat(timespec="seconds"), **git_commit(),
+        "machine": machine_info(), "layout": args.layout, "seed": args.seed,
+        "lines_per_village_year": LINES_PER_VILLAGE_YEAR, "years": list(YEARS), "sizes": [],
+    }
+    results_path = scratch / f"results-{stamp}.json"
+    for lines in args.sizes:
+        result = bench_size(lines, args.layout, args.seed, scratch, stamp, args.end_to_end)
+        record["sizes"].append(result)
+        record["targets"] = check_targets(record["sizes"])
+        results_path.write_text(json.dumps(record, ensure_ascii=False, indent=1),
+                                encoding="utf-8")
+        print(format_table(result), flush=True)
+    for target in record.get("targets", []):
+        print(f"{'MET ' if target['met'] else 'MISS'} {target['target']}: {target['value']}")
+    print(f"results: {results_path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
