@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from checks.prepared import dense_key
 from models.features.frame import group_count, group_median
 
 RENT_AREA = r"([0-9]+(?:\.[0-9]+)?)\s*亩"
@@ -25,8 +26,8 @@ def amount_vs_town_peers(
     amount_fen: np.ndarray, town_key: np.ndarray, first_level: pd.Series, is_debit_line: np.ndarray
 ) -> np.ndarray:
     """log10 of the amount over the town's median for the same first-level account and side."""
-    key = pd.Series(town_key).astype(str) + first_level.to_numpy() + is_debit_line.astype(str)
-    return _log_ratio(amount_fen, group_median(amount_fen, pd.factorize(key)[0]))
+    key = dense_key(town_key, first_level.to_numpy(), is_debit_line)
+    return _log_ratio(amount_fen, group_median(amount_fen, key))
 
 
 def amount_vs_payee_history(
@@ -67,7 +68,7 @@ def round_zeros_vs_summary(
     """For a line of a spending voucher, trailing zeros beyond what is usual for the same 摘要
     (digits removed) in the town: office supplies bought for a round 3,000.00 元 stand out
     where such buys are never round."""
-    key = pd.factorize(pd.Series(town_key).astype(str) + "|" + summary_stem(summary))[0]
+    key = dense_key(town_key, summary_stem(summary))
     return np.where(spending_voucher, round_zeros - group_median(round_zeros, key), 0.0)
 
 
@@ -115,6 +116,6 @@ def rent_vs_peers(amount_fen: np.ndarray, summary: pd.Series, town_key: np.ndarr
     if not known.any():
         return result
     per_mu = amount_fen[known] / area[known]
-    key = pd.factorize(pd.Series(town_key[known]).astype(str) + land[known])[0]
+    key = dense_key(town_key[known], land[known])
     result[known] = np.log10(per_mu / group_median(per_mu, key))
     return result

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from checks.prepared import dense_key
 from models.features.amounts import summary_stem
 from models.features.frame import group_count, group_nunique, window_bounds
 
@@ -22,7 +23,7 @@ def payee_lines(payee_key: np.ndarray, payee: pd.Series) -> np.ndarray:
 
 def payee_villages(payee: pd.Series, village_key: np.ndarray, town_key: np.ndarray) -> np.ndarray:
     """Villages of the town that deal with this payee (a firm shared across the town is known)."""
-    key = pd.factorize(pd.Series(town_key).astype(str) + "|" + payee.to_numpy())[0]
+    key = dense_key(town_key, payee.to_numpy())
     villages = group_nunique(village_key, key)
     return np.where(payee.to_numpy() == "", villages.max(initial=1), villages)
 
@@ -90,8 +91,7 @@ def same_payee_amount_nearby(
     payee: pd.Series, window_days: int,
 ) -> np.ndarray:
     """Other lines with the same payee, side and amount within ``window_days`` days (近似重复)."""
-    key = pd.factorize(pd.Series(payee_key).astype(str) + "|" + pd.Series(amount_fen).astype(str)
-                       + pd.Series(is_debit_line).astype(str))[0]
+    key = dense_key(payee_key, amount_fen, is_debit_line)
     order, start, stop = window_bounds(key, day, window_days)
     count = np.empty(len(day))
     count[order] = stop - start - 1
@@ -106,11 +106,7 @@ def repeat_other_year(
     (digits removed), payee, side and the same odd amount (not whole tens of yuan) once, as
     this line is once in its own year (重复申报); 0 for routine lines repeated within a year,
     round sums paid every year, and receipts (a lease's rent is the same every year)."""
-    key = pd.factorize(
-        pd.Series(village_key).astype(str) + "|" + summary_stem(summary) + "|"
-        + pd.Series(payee_key).astype(str) + "|" + pd.Series(amount_fen).astype(str) + "|"
-        + pd.Series(is_debit_line).astype(str)
-    )[0]
+    key = dense_key(village_key, summary_stem(summary), payee_key, amount_fen, is_debit_line)
     years = group_nunique(year, key)
     once_a_year = group_count(key) == years
     odd = amount_fen % ROUND_TENS_FEN != 0

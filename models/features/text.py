@@ -7,6 +7,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from checks.prepared import dense_key
 from models.features.amounts import summary_stem
 from models.features.frame import group_count
 
@@ -17,7 +18,7 @@ RISK_TERMS = ("清淤", "维修", "补助", "补贴", "奖励", "劳务费", "�
 
 def summary_rarity(summary: pd.Series, town_key: np.ndarray) -> np.ndarray:
     """log10 of 1 + the town's lines with the same 摘要 once digits are removed (月份, 期数)."""
-    key = pd.factorize(pd.Series(town_key).astype(str) + "|" + summary_stem(summary))[0]
+    key = dense_key(town_key, summary_stem(summary))
     return np.log10(1 + group_count(key))
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from checks.prepared import dense_key
 from models.features.frame import group_count, group_nunique
 
 REGULAR_PAYEE_SHARE = 0.5  # paid in at least half the village's periods: a cadre or an employee
@@ -15,8 +16,7 @@ def equal_amount_lines(
     amount_fen: np.ndarray, voucher_key: np.ndarray, is_debit_line: np.ndarray
 ) -> np.ndarray:
     """Other lines of the voucher on the same side with exactly this amount (劳务表册, 补贴)."""
-    key = pd.factorize(pd.Series(voucher_key).astype(str) + "|" + pd.Series(amount_fen).astype(str)
-                       + pd.Series(is_debit_line).astype(str))[0]
+    key = dense_key(voucher_key, amount_fen, is_debit_line)
     return np.where(amount_fen > 0, group_count(key) - 1, 0).astype(np.float64)
 
 
@@ -39,6 +39,17 @@ def regular_payee(payee_key: np.ndarray, period: pd.Series, village_key: np.ndar
     return (payee.to_numpy() != "") & (periods >= REGULAR_PAYEE_SHARE * village_periods)
 
 
+def _most_common(codes: np.ndarray, key: np.ndarray) -> np.ndarray:
+    """Per row, the most frequent code in its group (the smallest code among equals)."""
+    pair, pairs = pd.factorize(key.astype(np.int64) * (codes.max() + 1) + codes)
+    counts = np.bincount(pair)
+    table = pd.DataFrame({"key": pairs // (codes.max() + 1), "code": pairs % (codes.max() + 1),
+                          "count": counts})
+    best = table.sort_values(["key", "count", "code"], ascending=[True, False, True])
+    usual = best.drop_duplicates("key").set_index("key")["code"]
+    return usual.reindex(key).to_numpy()
+
+
 def regular_payees_off_account(
     regular_payee: np.ndarray,
     payee_key: np.ndarray,
@@ -51,9 +62,8 @@ def regular_payees_off_account(
     (cadres' own pay goes through 应付工资; an extra payout to several of them does not)."""
     key = pd.factorize(payee_key.astype(np.int64) * (village_year_key.max() + 1)
                        + village_year_key)[0]
-    codes = pd.Series(account_code.to_numpy())
-    usual = codes.groupby(key).transform(lambda values: values.mode().iloc[0]).to_numpy()
-    off = regular_payee & is_debit_line & (codes.to_numpy() != usual)
+    codes, _ = pd.factorize(account_code)
+    off = regular_payee & is_debit_line & (codes != _most_common(codes, key))
     count = np.bincount(voucher_key, weights=off.astype(np.float64))
     return count[voucher_key]
 
@@ -71,7 +81,6 @@ def account_pair_rarity(
     main_key = main["voucher"].to_numpy() * 2 + main["debit"].to_numpy()
     lookup = pd.Series(main["level"].to_numpy(), index=main_key)
     opposite = lookup.reindex(voucher_key * 2 + ~is_debit_line).fillna("").to_numpy()
-    pair = pd.factorize(pd.Series(village_key).astype(str) + "|" + first_level.to_numpy()
-                        + np.where(is_debit_line, ">", "<") + opposite)[0]
+    pair = dense_key(village_key, first_level.to_numpy(), is_debit_line, opposite)
     vouchers = group_nunique(voucher_key, pair)
     return np.log10(1 + vouchers)
