@@ -2,7 +2,11 @@
 carries its cron schedule and time zone."""
 
 import json
+import os
 import shutil
+import subprocess
+import sys
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -141,6 +145,56 @@ def test_deployment_carries_the_schedule_time_zone_and_paths(prefect_harness, tm
     }
     assert stored.entrypoint == "flows.nightly.nightly_audit"
     assert stored.global_concurrency_limit.limit == 1
+
+
+@pytest.mark.prefect
+def test_a_triggered_run_of_the_served_deployment_audits_the_inbox(prefect_harness, tmp_path):
+    """The real path: a runner serves the deployment; run_deployment triggers it (~30 s)."""
+    from prefect.client.orchestration import get_client
+    from prefect.deployments import run_deployment
+    from prefect.settings import PREFECT_API_URL
+
+    inbox, out_root, archive = tmp_path / "inbox", tmp_path / "runs", tmp_path / "archive"
+    inbox.mkdir()
+    shutil.copy(SAMPLE / SAMPLE_FILES[0], inbox / SAMPLE_FILES[0])
+    serve = (
+        "import sys; from flows.nightly import serve_nightly; "
+        "serve_nightly(inbox=sys.argv[1], out_root=sys.argv[2], archive=sys.argv[3])"
+    )
+    environment = os.environ | {
+        "PREFECT_API_URL": PREFECT_API_URL.value(), "SANZI_DATA_DIR": str(tmp_path / "data"),
+    }
+    with (tmp_path / "runner.log").open("wb") as log:
+        runner = subprocess.Popen(
+            [sys.executable, "-c", serve, str(inbox), str(out_root), str(archive)],
+            env=environment, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        with get_client(sync_client=True) as client:
+            while client.read_deployment_by_name("sanzi-nightly/nightly").parameters.get(
+                "inbox"
+            ) != str(inbox.resolve()):
+                assert runner.poll() is None and time.monotonic() < deadline, (
+                    tmp_path / "runner.log"
+                ).read_text(encoding="utf-8", errors="replace")
+                time.sleep(0.5)
+        flow_run = run_deployment(
+            "sanzi-nightly/nightly", parameters={"settle_seconds": 0}, timeout=180
+        )
+    finally:
+        runner.terminate()
+        try:
+            runner.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            runner.kill()
+            runner.wait()
+
+    assert flow_run.state.is_completed(), flow_run.state
+    [out_dir] = list(out_root.iterdir())
+    assert json.loads((out_dir / "run.json").read_text(encoding="utf-8"))["totals"]["loaded"] > 0
+    assert list(inbox.iterdir()) == []
+    assert [path.name.split("_", 1)[1] for path in archive.rglob("*.csv")] == [SAMPLE_FILES[0]]
 
 
 def test_default_schedule_is_two_in_the_morning_beijing_time(tmp_path):

@@ -1,0 +1,172 @@
+"""A resident Prefect server for schedules: start it in the background, check it, stop it.
+
+Prefect's local mode starts a temporary server that dies with its process, so a schedule needs a
+server that keeps running. This module starts ``prefect server start`` with the project's
+settings (:func:`flows.settings.prefect_environment`: ``PREFECT_HOME`` under the data directory,
+analytics off), waits for its health endpoint and keeps its process id and log under the data
+directory. It does not import Prefect: the caller sets ``PREFECT_API_URL`` from
+:func:`api_url` before Prefect is first imported.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from flows.settings import Settings, prefect_environment
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 4200
+START_TIMEOUT_SECONDS = 180.0
+STOP_TIMEOUT_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class ServerFiles:
+    """Where the background server keeps its process id and its log."""
+
+    pid: Path
+    log: Path
+
+
+def server_files(settings: Settings) -> ServerFiles:
+    return ServerFiles(
+        pid=settings.data_dir / "prefect-server.pid", log=settings.data_dir / "prefect-server.log"
+    )
+
+
+def api_url(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> str:
+    return f"http://{host}:{port}/api"
+
+
+def server_environment(settings: Settings, host: str, port: int) -> dict[str, str]:
+    """The project's Prefect settings plus where the server listens and where clients find it."""
+    return prefect_environment(settings) | {
+        "PREFECT_API_URL": api_url(host, port),
+        "PREFECT_SERVER_API_HOST": host,
+        "PREFECT_SERVER_API_PORT": str(port),
+    }
+
+
+def server_healthy(url: str, timeout: float = 2.0) -> bool:
+    """Whether a Prefect server answers ``<url>/health`` (``url`` ends in ``/api``)."""
+    try:
+        with urllib.request.urlopen(f"{url}/health", timeout=timeout) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
+
+
+def _alive(pid: int) -> bool:
+    try:
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:  # our own child that has exited
+            return False
+    except ChildProcessError:
+        pass
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _running_pid(files: ServerFiles) -> int | None:
+    """The pid in the pid file if that process still exists; a stale file is removed."""
+    try:
+        pid = int(files.pid.read_text(encoding="utf-8").strip())
+    except (FileNotFoundError, ValueError):
+        return None
+    if not _alive(pid):
+        files.pid.unlink(missing_ok=True)
+        return None
+    return pid
+
+
+def server_command(host: str, port: int) -> list[str]:
+    return [sys.executable, "-m", "prefect", "server", "start", "--host", host,
+            "--port", str(port)]
+
+
+def start_server(
+    settings: Settings,
+    *,
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    timeout: float = START_TIMEOUT_SECONDS,
+) -> int:
+    """Start the server in its own session unless one answers already; returns its pid.
+
+    Waits until the health endpoint answers. Raises RuntimeError (with the log's path) when the
+    server exits or does not answer within ``timeout`` seconds.
+    """
+    files = server_files(settings)
+    url = api_url(host, port)
+    pid = _running_pid(files)
+    if server_healthy(url):
+        if pid is None:
+            raise RuntimeError(f"{url} 已有一个不是本项目启动的 Prefect 服务在运行，请换一个端口")
+        return pid
+    if pid is not None:
+        raise RuntimeError(
+            f"Prefect 服务进程 {pid} 仍在运行但 {url} 没有响应：请先停止它，日志见 {files.log}"
+        )
+    settings.prefect_home.mkdir(parents=True, exist_ok=True)
+    with files.log.open("ab") as log:
+        process = subprocess.Popen(
+            server_command(host, port),
+            env=os.environ | server_environment(settings, host, port),
+            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,  # survives the command that started it
+        )
+    files.pid.write_text(str(process.pid), encoding="utf-8")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server_healthy(url):
+            return process.pid
+        if process.poll() is not None:
+            files.pid.unlink(missing_ok=True)
+            raise RuntimeError(
+                f"Prefect 服务启动失败（退出码 {process.returncode}），日志见 {files.log}"
+            )
+        time.sleep(0.5)
+    stop_server(settings)
+    raise RuntimeError(f"Prefect 服务在 {timeout:.0f} 秒内没有响应，已停止；日志见 {files.log}")
+
+
+def stop_server(settings: Settings, timeout: float = STOP_TIMEOUT_SECONDS) -> bool:
+    """Stop the server this project started (its whole process group); False if none ran."""
+    files = server_files(settings)
+    pid = _running_pid(files)
+    if pid is None:
+        return False
+    os.killpg(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not _alive(pid):
+            break
+        time.sleep(0.2)
+    else:
+        os.killpg(pid, signal.SIGKILL)
+    files.pid.unlink(missing_ok=True)
+    return True
+
+
+def server_status(settings: Settings, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> str:
+    """One line in Chinese: whether the server runs, where, and its pid."""
+    url = api_url(host, port)
+    pid = _running_pid(server_files(settings))
+    if server_healthy(url):
+        owner = f"进程 {pid}" if pid is not None else "不是本项目启动的进程"
+        return f"Prefect 服务正在运行：{url}（{owner}）"
+    if pid is not None:
+        return f"Prefect 服务进程 {pid} 在运行，但 {url} 没有响应"
+    return f"Prefect 服务没有运行（{url}）"

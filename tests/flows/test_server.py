@@ -1,0 +1,63 @@
+"""The background Prefect server's helpers: health, status, pid file, refusing a foreign server.
+
+Starting a real server takes ~25 s here, so the full start/stop cycle is checked by hand (see
+the report); these tests use the session's test server as the "already running" one.
+"""
+
+import subprocess
+import sys
+from urllib.parse import urlsplit
+
+import pytest
+
+from flows.server import (
+    api_url,
+    server_environment,
+    server_files,
+    server_healthy,
+    server_status,
+    start_server,
+    stop_server,
+)
+from flows.settings import Settings
+
+CLOSED_PORT = 9  # discard: nothing listens there
+
+
+def test_server_environment_keeps_the_project_settings_and_names_the_api(tmp_path):
+    environment = server_environment(Settings(data_dir=tmp_path), "127.0.0.1", 4300)
+    assert environment["PREFECT_API_URL"] == "http://127.0.0.1:4300/api"
+    assert environment["PREFECT_SERVER_API_PORT"] == "4300"
+    assert environment["PREFECT_HOME"] == str(tmp_path / "prefect")
+    assert environment["PREFECT_SERVER_ANALYTICS_ENABLED"] == "false"
+
+
+def test_nothing_listening_is_not_healthy_and_reported_as_not_running(tmp_path):
+    assert not server_healthy(api_url(port=CLOSED_PORT))
+    settings = Settings(data_dir=tmp_path)
+    assert server_status(settings, port=CLOSED_PORT) == "Prefect 服务没有运行（http://127.0.0.1:9/api）"
+    assert stop_server(settings) is False
+
+
+def test_a_stale_pid_file_is_cleared(tmp_path):
+    settings = Settings(data_dir=tmp_path)
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                              capture_output=True, text=True, check=True)
+    server_files(settings).pid.write_text(finished.stdout.strip(), encoding="utf-8")
+    assert "没有运行" in server_status(settings, port=CLOSED_PORT)
+    assert not server_files(settings).pid.exists()
+
+
+@pytest.mark.prefect
+def test_a_server_this_project_did_not_start_is_left_alone(prefect_harness, tmp_path):
+    from prefect.settings import PREFECT_API_URL
+
+    address = urlsplit(PREFECT_API_URL.value())
+    settings = Settings(data_dir=tmp_path)
+    assert server_healthy(PREFECT_API_URL.value())
+    assert "不是本项目启动的进程" in server_status(
+        settings, host=address.hostname, port=address.port
+    )
+    with pytest.raises(RuntimeError, match="不是本项目启动"):
+        start_server(settings, host=address.hostname, port=address.port)
+    assert not server_files(settings).pid.exists()
