@@ -54,6 +54,7 @@ LINES_PER_VILLAGE_YEAR = 2000  # a county of ~250 villages books ~1M lines in tw
 BASE_LINES = 1_000_000  # layout A above this size replicates a generated county of this size
 DATA_FORMAT = 1  # bump when the cached data's shape changes, so old caches are not reused
 COPY_NUMERALS = "一二三四五六七八九十"
+PLACE_KIND = r"(街道|社区|镇|乡|村)?$"  # what a town's or village's name ends with
 MIB = 1024 * 1024
 
 # Targets of the issue, reported against (not enforced).
@@ -79,7 +80,10 @@ PROBES: dict[str, list[tuple[str, str]]] = {
     "explain": [("models.forest.LedgerForest", "contributions")],
     "rank": [("flows.pipeline", "rank_entries"), ("models.scoring", "rank_entries")],
     "parquet_table": [("flows.outputs", "entries_table")],
-    "findings": [("flows.outputs", "write_findings")],
+    "voucher_lines": [("flows.outputs", "voucher_lines")],
+    "findings_frame": [("flows.outputs", "findings_frame")],
+    "neutralise": [("flows.outputs", "neutralise_formulas")],
+    "findings_files": [("flows.outputs", "write_findings")],
     "quarantine": [("flows.outputs", "write_quarantine")],
 }
 
@@ -186,7 +190,8 @@ def renamed_copy(truth: pd.DataFrame, copy: int) -> pd.DataFrame:
     numeral = COPY_NUMERALS[copy]
     renamed = truth.copy()
     for name in ("town", "village"):
-        renamed[name] = renamed[name].str.slice(0, -1) + numeral + renamed[name].str.slice(-1)
+        # the numeral goes before the place's kind: 东山街道 → 东山二街道, 下坝村 → 下坝二村
+        renamed[name] = renamed[name].str.replace(PLACE_KIND, numeral + r"\1", regex=True)
     renamed["org_code"] = renamed["org_code"].where(renamed["org_code"] == "",
                                                     renamed["org_code"] + str(copy))
     return renamed
@@ -628,6 +633,8 @@ def check_targets(sizes: list[dict[str, Any]]) -> list[dict[str, Any]]:
     if million is None:
         return checks
     run = million.get("end_to_end", {})
+    if "error" in run:
+        run = {}
     if "wall_seconds" in run:
         checks.append({"target": "1M lines A: whole audit with Prefect start < 60 s",
                        "value": run["wall_seconds"],
