@@ -525,9 +525,29 @@ def reports(loads: list[Any]) -> list[dict[str, Any]]:
     return [load if isinstance(load, dict) else load.report.to_dict() for load in loads]
 
 
+def prefect_worker() -> dict[str, Any]:
+    """An empty flow run the way ``sanzi-audit run`` runs one: Prefect's fixed cost."""
+    started = time.perf_counter()
+    from flows.settings import configure_prefect, load_settings
+
+    configure_prefect(load_settings())
+    from prefect import flow
+
+    imported = time.perf_counter()
+
+    @flow(name="sanzi-audit-bench-empty")
+    def empty() -> int:
+        return 0
+
+    empty()
+    return {"import_seconds": round(imported - started, 3),
+            "flow_seconds": round(time.perf_counter() - imported, 3)}
+
+
 WORKERS: dict[str, Callable[..., dict[str, Any]]] = {
     "floor": floor_worker,
     "audit": audit_worker,
+    "prefect": prefect_worker,
 }
 
 
@@ -556,6 +576,9 @@ def end_to_end(dataset: Dataset, run_dir: Path, scratch: Path) -> dict[str, Any]
     out_dir = run_dir / "e2e-out"
     env = os.environ | {"SANZI_DATA_DIR": str(data_dir),
                         "SANZI_DB_URL": f"sqlite:///{run_dir / 'e2e-review.sqlite3'}"}
+    started = time.perf_counter()
+    empty_flow = run_worker("prefect", {}, env)
+    empty_flow["wall_seconds"] = round(time.perf_counter() - started, 3)
     script = Path(sys.executable).with_name("sanzi-audit")
     command = ([str(script)] if script.exists()
                else [sys.executable, "-m", "flows.cli"])
@@ -572,6 +595,7 @@ def end_to_end(dataset: Dataset, run_dir: Path, scratch: Path) -> dict[str, Any]
     result: dict[str, Any] = {
         "wall_seconds": round(wall, 3), "exit_code": process.returncode,
         "fresh_prefect_home": fresh_prefect_home, "peak_mb": round(usage.ru_maxrss / 1024, 1),
+        "empty_flow": empty_flow,
     }
     run_json = out_dir / "run.json"
     if process.returncode not in (0, 3) or not run_json.is_file():
@@ -715,6 +739,10 @@ def format_table(result: dict[str, Any]) -> str:
                 f"overhead {run['prefect_overhead_seconds']:.1f} s, peak "
                 f"{run.get('peak_mb', 0):,.0f} MB; flow stages {run['flow_timings']}"
             )
+        empty = run["empty_flow"]
+        lines.append(f"empty Prefect flow, same settings: wall {empty['wall_seconds']:.1f} s "
+                     f"(imports {empty['import_seconds']:.1f} s, flow "
+                     f"{empty['flow_seconds']:.1f} s)")
     if result["probes_missing"]:
         lines.append(f"(not probed, not found: {', '.join(result['probes_missing'])})")
     return "\n".join(lines)
