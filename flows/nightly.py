@@ -10,11 +10,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from prefect import flow, get_run_logger, serve, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE
-from prefect.schedules import Cron
+from prefect.schedules import Cron, Schedule
 from prefect.types.entrypoint import EntrypointType
 
 from checks.params import AuditParams, load_params
@@ -233,6 +234,20 @@ def deployment_parameters(
     return {name: value for name, value in parameters.items() if value is not None}
 
 
+def nightly_schedule(cron: str = DEFAULT_CRON, timezone: str = DEFAULT_TIMEZONE) -> Schedule:
+    """The cron schedule in ``timezone``; a wrong cron string or time zone is refused here."""
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ValueError(f"时区 {timezone!r} 无效，应为 IANA 名称，如 Asia/Shanghai") from error
+    try:
+        return Cron(cron, timezone=timezone)
+    except ValueError as error:
+        raise ValueError(
+            f"cron 表达式 {cron!r} 无效，应为五段：分 时 日 月 星期，如 \"0 2 * * *\""
+        ) from error
+
+
 def nightly_deployment(
     *,
     inbox: str | Path,
@@ -248,7 +263,7 @@ def nightly_deployment(
         raise ValueError(f"参数文件不存在：{config}")
     return nightly_audit.to_deployment(
         name=DEPLOYMENT_NAME,
-        schedules=[Cron(cron, timezone=timezone)],
+        schedules=[nightly_schedule(cron, timezone)],
         parameters=deployment_parameters(
             inbox=inbox, out_root=out_root, archive=archive, config=config,
             manifest=manifest,

@@ -21,6 +21,7 @@ from flows.nightly import (
     nightly_deployment,
     nightly_markdown,
     nightly_report,
+    nightly_schedule,
     processed_files,
     run_directory,
 )
@@ -203,6 +204,14 @@ def test_default_schedule_is_two_in_the_morning_beijing_time(tmp_path):
     assert [(item.schedule.cron, item.schedule.timezone) for item in deployment.schedules] == [
         ("0 2 * * *", "Asia/Shanghai")
     ]
+
+
+def test_a_wrong_cron_or_time_zone_is_refused_in_chinese():
+    assert nightly_schedule("15 3 * * 1", "Asia/Urumqi").cron == "15 3 * * 1"
+    with pytest.raises(ValueError, match="cron 表达式"):
+        nightly_schedule("0 2 * *")
+    with pytest.raises(ValueError, match="时区"):
+        nightly_schedule("0 2 * * *", "Beijing")
 
 
 def test_a_missing_parameters_file_is_refused_before_deploying(tmp_path):
