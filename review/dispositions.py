@@ -11,10 +11,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
 import sqlalchemy as sa
 
 from review.audit_trail import append_action
-from review.tables import cases, dispositions
+from review.tables import cases, dispositions, findings
 
 if TYPE_CHECKING:
     from review.store import Store
@@ -124,3 +125,35 @@ def disposition_history(store: Store, *, entry_id: str) -> list[dict[str, Any]]:
         record["in_force"] = on_current and not in_force_found
         in_force_found = in_force_found or record["in_force"]
     return history
+
+
+LEARNING_FIELDS = ["town", "village", "counterparty", "account_code", "summary", "debit_fen",
+                   "credit_fen"]
+
+
+def decisions_for_learning(store: Store) -> pd.DataFrame:
+    """Each entry version's current decision with the fields it was decided on.
+
+    The risk model damps false alarms and their near twins and raises confirmed patterns in
+    later runs (models/feedback.py); the decisions themselves are never changed by it.
+    Columns: entry_id, content_hash, decision, and the entry's fields from its finding.
+    """
+    latest = latest_dispositions()
+    finding_fields = (
+        sa.select(findings.c.entry_id, findings.c.content_hash,
+                  *[findings.c[name] for name in LEARNING_FIELDS])
+        .distinct()
+        .subquery()
+    )
+    query = sa.select(
+        latest.c.entry_id, latest.c.content_hash, latest.c.verdict.label("decision"),
+        *[finding_fields.c[name] for name in LEARNING_FIELDS],
+    ).outerjoin(
+        finding_fields,
+        sa.and_(finding_fields.c.entry_id == latest.c.entry_id,
+                finding_fields.c.content_hash == latest.c.content_hash),
+    )
+    with store.engine.connect() as conn:
+        rows = conn.execute(query).all()
+    frame = pd.DataFrame(rows, columns=["entry_id", "content_hash", "decision", *LEARNING_FIELDS])
+    return frame.drop_duplicates(["entry_id", "content_hash"], keep="last")
