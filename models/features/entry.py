@@ -62,7 +62,8 @@ def entry_features(entries: pd.DataFrame, params: AuditParams) -> pd.DataFrame:
             f["is_debit_line"].to_numpy(), f["is_expense"].to_numpy(), f["is_works"].to_numpy(),
             f["payee"]),
         "payee_near_line_count": payee.payee_near_line_count(
-            closeness, f["payee_key"].to_numpy(), f["village_year_key"].to_numpy(), f["payee"]),
+            closeness, f["payee_key"].to_numpy(), f["village_year_key"].to_numpy(),
+            f["voucher_key"].to_numpy(), f["payee"]),
         "payee_window_total": payee.payee_window_total(
             a, f["payee_key"].to_numpy(), f["day"].to_numpy(), f["is_debit_line"].to_numpy(),
             f["approval_tier_fen"].to_numpy(), f["payee"], window),

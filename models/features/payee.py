@@ -56,15 +56,14 @@ def payee_spend_share(
 
 def payee_near_line_count(
     below_line_closeness: np.ndarray, payee_key: np.ndarray, village_year_key: np.ndarray,
-    payee: pd.Series,
+    voucher_key: np.ndarray, payee: pd.Series,
 ) -> np.ndarray:
-    """How many of the payee's lines that year sit close below a line (closeness ≥ 0.5);
+    """How many of the payee's vouchers that year sit close below a line (closeness ≥ 0.5);
     0 for lines that are not themselves close below one."""
-    key = pd.factorize(payee_key.astype(np.int64) * (village_year_key.max() + 1)
-                       + village_year_key)[0]
     near = (below_line_closeness >= 0.5) & (payee.to_numpy() != "")
-    count = np.bincount(key, weights=near.astype(np.float64))[key]
-    return np.where(near, count, 0.0)
+    key = dense_key(np.where(near, payee_key, -1), village_year_key)
+    vouchers = group_nunique(voucher_key, key)
+    return np.where(near, vouchers, 0).astype(np.float64)
 
 
 def payee_window_total(
