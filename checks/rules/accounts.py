@@ -10,7 +10,7 @@ from checks.context import CheckContext
 from checks.prepared import dense_key
 from checks.rules import sources
 from checks.rules.rule import Rule
-from checks.wording import quoted_records
+from checks.wording import join, texts
 
 
 def _code_valid_test(frame: pd.DataFrame, context: CheckContext) -> np.ndarray:
@@ -19,21 +19,25 @@ def _code_valid_test(frame: pd.DataFrame, context: CheckContext) -> np.ndarray:
 
 def _code_valid_explain(
     frame: pd.DataFrame, rows: np.ndarray, context: CheckContext
-) -> list[str]:
-    failing = frame.loc[rows]
-    texts = []
-    for row in quoted_records(failing):
-        chart = context.chart(row["new_chart"])
-        other = context.chart(not row["new_chart"])
-        first_level = row["first_level"]
+) -> np.ndarray:
+    failing = frame.iloc[rows]
+
+    def reason(pair: tuple[bool, str]) -> str:
+        new_chart, first_level = pair
+        chart, other = context.chart(new_chart), context.chart(not new_chart)
         text = (
-            f"科目编码 {row['account_code']} 的一级科目 {first_level} 不在 {chart.label()}"
-            f"科目表中（该制度适用于{chart.applies}）"
+            f"的一级科目 {first_level} 不在 {chart.label()}科目表中（该制度适用于{chart.applies}）"
         )
         if first_level in other.accounts:
             text += f"；{first_level} 是 {other.key} 年制度的“{other.accounts[first_level].name}”"
-        texts.append(text)
-    return texts
+        return text
+
+    pairs = list(zip(failing["new_chart"], failing["first_level"], strict=True))
+    reasons = {pair: reason(pair) for pair in dict.fromkeys(pairs)}
+    return join(
+        "科目编码 ", texts(failing["account_code"]), " ",
+        np.array([reasons[pair] for pair in pairs], dtype=object),
+    )
 
 
 ACCOUNT_CODE_VALID = Rule(
@@ -86,8 +90,8 @@ def _name_test(frame: pd.DataFrame, context: CheckContext) -> np.ndarray:
     return (_disagreements(frame, context) == "").to_numpy()
 
 
-def _name_explain(frame: pd.DataFrame, rows: np.ndarray, context: CheckContext) -> list[str]:
-    return _disagreements(frame.loc[rows], context).tolist()
+def _name_explain(frame: pd.DataFrame, rows: np.ndarray, context: CheckContext) -> np.ndarray:
+    return _disagreements(frame.iloc[rows], context).to_numpy(dtype=object)
 
 
 ACCOUNT_NAME_MATCHES = Rule(

@@ -13,10 +13,19 @@ import numpy as np
 import pandas as pd
 
 from checks.context import CheckContext
-from checks.prepared import per_group_any, per_group_sum
+from checks.prepared import dense_key, per_group_any, per_group_sum
 from checks.rules import sources
 from checks.rules.rule import Rule
-from checks.wording import money, quoted_records, voucher_label
+from checks.wording import (
+    account_labels,
+    date_texts,
+    join,
+    joined_per_group,
+    money,
+    money_texts,
+    texts,
+    voucher_labels,
+)
 
 
 def _voucher_debits(frame: pd.DataFrame, accounts: np.ndarray) -> np.ndarray:
@@ -31,15 +40,7 @@ def _voucher_has(frame: pd.DataFrame, column: str) -> np.ndarray:
 
 def _account_list(lines: pd.DataFrame, context: CheckContext) -> pd.Series:
     """Per voucher: its selected accounts as "541 管理费用、551 其他支出"."""
-    return lines.groupby("voucher_key").apply(
-        lambda group: "、".join(
-            dict.fromkeys(
-                context.chart(bool(new)).accounts[code].label()
-                for new, code in zip(group["new_chart"], group["first_level"], strict=True)
-            )
-        ),
-        include_groups=False,
-    )
+    return joined_per_group(lines["voucher_key"], account_labels(lines, context))
 
 
 def _decision_parts(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -57,17 +58,18 @@ def _decision_test(frame: pd.DataFrame, context: CheckContext) -> np.ndarray:
     return ~_decision_parts(frame)[0]
 
 
-def _decision_explain(frame: pd.DataFrame, rows: np.ndarray, context: CheckContext) -> list[str]:
-    failing = frame.loc[rows]
+def _decision_explain(
+    frame: pd.DataFrame, rows: np.ndarray, context: CheckContext
+) -> np.ndarray:
+    failing = frame.iloc[rows]
     _, spending = _decision_parts(failing)
     spent = failing[failing["is_non_production"] & failing["debit_fen"].ne(0)]
-    accounts = _account_list(spent, context)
-    return [
-        f"凭证 {voucher_label(row)} 非生产性开支 {money(amount)} 元"
-        f"（{accounts[row['voucher_key']]}）达到审批限额 {money(row['approval_tier_fen'])} 元，"
-        "没有村民（代表）会议决议编号"
-        for row, amount in zip(quoted_records(failing), spending, strict=True)
-    ]
+    accounts = _account_list(spent, context).reindex(failing["voucher_key"].to_numpy())
+    return join(
+        "凭证 ", voucher_labels(failing), " 非生产性开支 ", money_texts(spending), " 元（",
+        texts(accounts), "）达到审批限额 ", money_texts(failing["approval_tier_fen"]),
+        " 元，没有村民（代表）会议决议编号",
+    )
 
 
 APPROVAL_DECISION_REF = Rule(
@@ -102,14 +104,15 @@ def _contract_test(frame: pd.DataFrame, context: CheckContext) -> np.ndarray:
     return ~_contract_parts(frame)[0]
 
 
-def _contract_explain(frame: pd.DataFrame, rows: np.ndarray, context: CheckContext) -> list[str]:
-    failing = frame.loc[rows]
+def _contract_explain(
+    frame: pd.DataFrame, rows: np.ndarray, context: CheckContext
+) -> np.ndarray:
+    failing = frame.iloc[rows]
     _, works = _contract_parts(failing)
-    return [
-        f"凭证 {voucher_label(row)} 工程款（在建工程）{money(amount)} 元达到招标限额 "
-        f"{money(row['tender_line_fen'])} 元，没有合同编号"
-        for row, amount in zip(quoted_records(failing), works, strict=True)
-    ]
+    return join(
+        "凭证 ", voucher_labels(failing), " 工程款（在建工程）", money_texts(works),
+        " 元达到招标限额 ", money_texts(failing["tender_line_fen"]), " 元，没有合同编号",
+    )
 
 
 WORKS_CONTRACT_REF = Rule(
@@ -190,29 +193,32 @@ def _split_test(frame: pd.DataFrame, context: CheckContext) -> np.ndarray:
     return ~np.isin(frame["voucher_key"].to_numpy(), split_vouchers)
 
 
-def _split_explain(frame: pd.DataFrame, rows: np.ndarray, context: CheckContext) -> list[str]:
+LISTED_PAYMENTS = 6
+
+
+def _split_explain(frame: pd.DataFrame, rows: np.ndarray, context: CheckContext) -> np.ndarray:
     windows = _split_windows(_payments(frame))
-    split = windows[windows["in_split"]]
-    by_voucher = split.set_index("voucher_key")
-    texts = []
-    for key in frame.loc[rows, "voucher_key"]:
-        payment = by_voucher.loc[key]
-        window = int(payment["split_window_days"])
-        near = split[
-            (split["village_key"] == payment["village_key"])
-            & (split["payee"] == payment["payee"])
-            & ((split["day"] - payment["day"]).abs() <= pd.Timedelta(days=window))
-        ]
-        listed = "、".join(
-            f"{day:%Y-%m-%d} {money(amount)} 元"
-            for day, amount in zip(near["day"], near["amount_fen"], strict=True)
+    split = windows[windows["in_split"]].reset_index(drop=True)
+    group = dense_key(split["village_key"], split["payee"])
+    days = split["day"].to_numpy().astype("datetime64[D]").astype(np.int64)
+    line = group * 10_000_000 + (days - (days.min() if len(days) else 0))
+    window = split["split_window_days"].to_numpy()
+    first = np.searchsorted(line, line - window, side="left")
+    last = np.searchsorted(line, line + window, side="right")
+    amounts = split["amount_fen"].to_numpy()
+    running = np.concatenate([[0], np.cumsum(amounts)])
+    listed = join(date_texts(split["day"]), " ", money_texts(amounts), " 元")
+    by_voucher = {}
+    for position, key in enumerate(split["voucher_key"]):
+        near = listed[first[position]:last[position]]
+        shown = "、".join(near[:LISTED_PAYMENTS]) + ("等" if len(near) > LISTED_PAYMENTS else "")
+        by_voucher[key] = (
+            f"{window[position]} 天内向“{split['payee'].iat[position]}”支付无合同款项 "
+            f"{len(near)} 笔共 {money(running[last[position]] - running[first[position]])} 元"
+            f"（{shown}），单笔均低于招标限额 {money(split['tender_line_fen'].iat[position])} 元、"
+            "合计达到限额"
         )
-        texts.append(
-            f"{window} 天内向“{payment['payee']}”支付无合同款项 {len(near)} 笔共 "
-            f"{money(near['amount_fen'].sum())} 元（{listed}），单笔均低于招标限额 "
-            f"{money(payment['tender_line_fen'])} 元、合计达到限额"
-        )
-    return texts
+    return frame["voucher_key"].iloc[rows].map(by_voucher).to_numpy(dtype=object)
 
 
 WORKS_SPLIT_PAYMENT = Rule(

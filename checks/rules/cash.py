@@ -13,7 +13,14 @@ from checks.context import CheckContext
 from checks.prepared import dense_key, per_group_any, per_group_sum
 from checks.rules import sources
 from checks.rules.rule import Rule
-from checks.wording import money, quoted_records, voucher_label
+from checks.wording import (
+    date_texts,
+    join,
+    joined_per_group,
+    money_texts,
+    texts,
+    voucher_labels,
+)
 
 
 def _ceiling_parts(frame: pd.DataFrame, context: CheckContext) -> tuple[np.ndarray, np.ndarray]:
@@ -43,26 +50,26 @@ def _ceiling_test(frame: pd.DataFrame, context: CheckContext) -> np.ndarray:
     return ~_ceiling_parts(frame, context)[1]
 
 
-def _ceiling_explain(frame: pd.DataFrame, rows: np.ndarray, context: CheckContext) -> list[str]:
-    failing = frame.loc[rows]
+def _ceiling_explain(frame: pd.DataFrame, rows: np.ndarray, context: CheckContext) -> np.ndarray:
+    failing = frame.iloc[rows]
     breach_line, _ = _ceiling_parts(failing, context)
     organisation = failing["organisation"].to_numpy()
     voucher_payee = failing[organisation].groupby("voucher_key")["counterparty"].first()
-    payments: dict[int, list[str]] = {}
-    for key, payee, amount, named in zip(
-        failing["voucher_key"].to_numpy()[breach_line],
-        failing["counterparty"].to_numpy()[breach_line],
-        failing["credit_fen"].to_numpy()[breach_line],
-        organisation[breach_line],
-        strict=True,
-    ):
-        payee = payee if named else voucher_payee[key]
-        payments.setdefault(key, []).append(f"“{payee}”{money(amount)} 元")
-    return [
-        f"凭证 {voucher_label(row)} 以现金向单位支付 {'、'.join(payments[row['voucher_key']])}，"
-        f"达到对单位单笔现金支付限额 {money(row['cash_payment_ceiling_fen'])} 元"
-        for row in quoted_records(failing)
-    ]
+    payments = failing[breach_line]
+    named = payments["organisation"].to_numpy()
+    payee = np.where(
+        named,
+        texts(payments["counterparty"]),
+        texts(voucher_payee.reindex(payments["voucher_key"].to_numpy())),
+    ).astype(object)
+    paid = joined_per_group(
+        payments["voucher_key"], join("“", payee, "”", money_texts(payments["credit_fen"]), " 元")
+    )
+    return join(
+        "凭证 ", voucher_labels(failing), " 以现金向单位支付 ",
+        texts(paid.reindex(failing["voucher_key"].to_numpy())),
+        "，达到对单位单笔现金支付限额 ", money_texts(failing["cash_payment_ceiling_fen"]), " 元",
+    )
 
 
 CASH_PAYMENT_CEILING = Rule(
@@ -149,28 +156,29 @@ def _negative_balance_test(frame: pd.DataFrame, context: CheckContext) -> np.nda
 
 def _day_texts(
     frame: pd.DataFrame, rows: np.ndarray, context: CheckContext, over_limit: bool
-) -> list[str]:
-    days = day_end_cash(frame, context).set_index(["village_key", "day"])
-    failing = frame.loc[rows]
-    cash_lines = failing[failing["is_cash"]]
-    cash_days = cash_lines.groupby("voucher_key")["voucher_date"].agg(lambda d: sorted(set(d)))
-    texts = []
-    for row in quoted_records(failing):
-        parts = []
-        for day in cash_days.get(row["voucher_key"], []):
-            balance = days.loc[(row["village_key"], day)]
-            if over_limit and balance["balance_fen"] > balance["limit_fen"]:
-                parts.append(
-                    f"{day:%Y-%m-%d} 日终库存现金余额 {money(balance['balance_fen'])} 元，超过库存"
-                    f"现金限额 {money(balance['limit_fen'])} 元"
-                )
-            elif not over_limit and balance["balance_fen"] < 0:
-                parts.append(
-                    f"{day:%Y-%m-%d} 日终库存现金余额为 {money(balance['balance_fen'])} 元"
-                    "（红字），现金不足仍在支付"
-                )
-        texts.append(f"凭证 {voucher_label(row)} 当日收付现金；" + "；".join(parts))
-    return texts
+) -> np.ndarray:
+    days = day_end_cash(frame, context)
+    failing = frame.iloc[rows]
+    moved = failing.loc[failing["is_cash"], ["voucher_key", "village_key", "voucher_date"]]
+    moved = moved.drop_duplicates().rename(columns={"voucher_date": "day"})
+    moved = moved.merge(days, on=["village_key", "day"], how="left")
+    if over_limit:
+        moved = moved[moved["balance_fen"] > moved["limit_fen"]]
+        said = join(
+            date_texts(moved["day"]), " 日终库存现金余额 ", money_texts(moved["balance_fen"]),
+            " 元，超过库存现金限额 ", money_texts(moved["limit_fen"]), " 元",
+        )
+    else:
+        moved = moved[moved["balance_fen"] < 0]
+        said = join(
+            date_texts(moved["day"]), " 日终库存现金余额为 ", money_texts(moved["balance_fen"]),
+            " 元（红字），现金不足仍在支付",
+        )
+    per_voucher = joined_per_group(moved["voucher_key"], said, separator="；")
+    return join(
+        "凭证 ", voucher_labels(failing), " 当日收付现金；",
+        texts(per_voucher.reindex(failing["voucher_key"].to_numpy())),
+    )
 
 
 CASH_HOLDING_LIMIT = Rule(
@@ -219,14 +227,13 @@ def _special_fund_test(frame: pd.DataFrame, context: CheckContext) -> np.ndarray
 
 def _special_fund_explain(
     frame: pd.DataFrame, rows: np.ndarray, context: CheckContext
-) -> list[str]:
-    failing = frame.loc[rows]
+) -> np.ndarray:
+    failing = frame.iloc[rows]
     _, fund_debit, cash_credit = _special_fund_parts(failing)
-    return [
-        f"凭证 {voucher_label(row)} 借记专项应付款 {money(fund)} 元，同时贷记库存现金 "
-        f"{money(cash)} 元：专项资金以现金支出"
-        for row, fund, cash in zip(quoted_records(failing), fund_debit, cash_credit, strict=True)
-    ]
+    return join(
+        "凭证 ", voucher_labels(failing), " 借记专项应付款 ", money_texts(fund_debit),
+        " 元，同时贷记库存现金 ", money_texts(cash_credit), " 元：专项资金以现金支出",
+    )
 
 
 SPECIAL_FUND_CASH_PAYOUT = Rule(

@@ -22,7 +22,7 @@ from checks.context import CheckContext
 from checks.prepared import CLOSING_WORD, per_group_any
 from checks.rules import sources
 from checks.rules.rule import Rule
-from checks.wording import voucher_label
+from checks.wording import date_texts, each_distinct, join, joined_per_group, texts, voucher_labels
 
 _YEAR_KEY = ["village_key", "year"]
 
@@ -31,96 +31,109 @@ def _year_id(village_key: np.ndarray, year: np.ndarray) -> np.ndarray:
     return village_key.astype(np.int64) * 10_000 + year.astype(np.int64)
 
 
-def _year_closes(frame: pd.DataFrame) -> pd.DataFrame:
-    """Per village-year with closing vouchers: the last closing date and number."""
-    columns = [*_YEAR_KEY, "voucher_date", "voucher_number"]
-    closing = frame.loc[frame["closing_voucher"].to_numpy(), columns]
-    return closing.groupby(_YEAR_KEY).agg(
+def _closed_parts(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per row: dated after its village-year's close / numbered after it / after the town's
+    close, with that year's last closing date, number and closing vouchers."""
+    n_rows = len(frame)
+    closing = frame.loc[frame["closing_voucher"].to_numpy()]
+    closes = closing.groupby(_YEAR_KEY).agg(
         close_date=("voucher_date", "max"), close_number=("voucher_number", "max")
     )
-
-
-def _closed_parts(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.DataFrame]:
-    """Per row: dated after its year's close / numbered after it / after the town's close."""
-    closes = _year_closes(frame)
-    n_rows = len(frame)
-    dated_after = np.zeros(n_rows, dtype=bool)
-    numbered_after = np.zeros(n_rows, dtype=bool)
-    if not closes.empty:
-        year_ids = _year_id(frame["village_key"].to_numpy(), frame["year"].to_numpy())
-        close_ids = _year_id(
-            closes.index.get_level_values(0).to_numpy(), closes.index.get_level_values(1).to_numpy()
-        )
-        reach = pd.Index(close_ids).get_indexer(year_ids)
-        has_close = reach >= 0
-        close_date = closes["close_date"].to_numpy()[np.maximum(reach, 0)]
-        close_number = closes["close_number"].to_numpy()[np.maximum(reach, 0)]
-        key = frame["voucher_key"].to_numpy()
-        distribution = (frame["month"].to_numpy() == 12) & per_group_any(
-            frame["is_distribution"].to_numpy(), key
-        )
-        ordinary = has_close & ~frame["closing_voucher"].to_numpy() & ~distribution
-        dated_after = ordinary & (frame["voucher_date"].to_numpy() > close_date)
-        numbered_after = (
-            ordinary
-            & (frame["voucher_word"] == CLOSING_WORD).to_numpy()
-            & (frame["month"].to_numpy() == 12)
-            & (frame["voucher_number"].to_numpy() > close_number)
-        )
+    closes["vouchers"] = joined_per_group(
+        _year_id(closing["village_key"].to_numpy(), closing["year"].to_numpy()),
+        closing["voucher_no"],
+    ).reindex(
+        _year_id(closes.index.get_level_values(0).to_numpy(),
+                 closes.index.get_level_values(1).to_numpy())
+    ).to_numpy()
+    close_ids = _year_id(
+        closes.index.get_level_values(0).to_numpy(), closes.index.get_level_values(1).to_numpy()
+    )
+    reach = pd.Index(close_ids).get_indexer(
+        _year_id(frame["village_key"].to_numpy(), frame["year"].to_numpy())
+    )
+    has_close = reach >= 0
+    pick = np.maximum(reach, 0)
+    if closes.empty:
+        close_date = np.full(n_rows, np.datetime64("NaT"), dtype="datetime64[s]")
+        close_number = np.zeros(n_rows, dtype=np.int64)
+        vouchers = np.full(n_rows, "", dtype=object)
+    else:
+        close_date = closes["close_date"].to_numpy()[pick]
+        close_number = closes["close_number"].to_numpy()[pick]
+        vouchers = closes["vouchers"].to_numpy(dtype=object)[pick]
+    key = frame["voucher_key"].to_numpy()
+    december = frame["month"].to_numpy() == 12
+    distribution = december & per_group_any(frame["is_distribution"].to_numpy(), key)
+    ordinary = has_close & ~frame["closing_voucher"].to_numpy() & ~distribution
+    dates = frame["voucher_date"].to_numpy()
     period_month = frame["year"].to_numpy() * 100 + frame["month"].to_numpy()
     closed_through = frame["closed_through_ym"].to_numpy()
-    after_town_close = (
-        (closed_through > 0)
-        & (period_month <= closed_through)
-        & (frame["voucher_date"].to_numpy() > frame["close_date"].to_numpy())
+    return pd.DataFrame(
+        {
+            "dated_after": ordinary & (dates > close_date),
+            "numbered_after": ordinary
+            & (frame["voucher_word"] == CLOSING_WORD).to_numpy()
+            & december
+            & (frame["voucher_number"].to_numpy() > close_number),
+            "after_town_close": (closed_through > 0)
+            & (period_month <= closed_through)
+            & (dates > frame["close_date"].to_numpy()),
+            "close_date": close_date,
+            "close_number": close_number,
+            "closing_vouchers": vouchers,
+        },
+        index=frame.index,
     )
-    return dated_after, numbered_after, after_town_close, closes
 
 
 def _closed_test(frame: pd.DataFrame, context: CheckContext) -> np.ndarray:
-    dated_after, numbered_after, after_town_close, _ = _closed_parts(frame)
-    return ~(dated_after | numbered_after | after_town_close)
+    parts = _closed_parts(frame)
+    return ~(parts["dated_after"] | parts["numbered_after"] | parts["after_town_close"]).to_numpy()
 
 
-def _closing_labels(frame: pd.DataFrame) -> pd.Series:
-    """Per village-year: the closing vouchers as printed, "转-20、转-21"."""
-    closing = frame[frame["closing_voucher"]].drop_duplicates("voucher_key")
-    return closing.groupby(_YEAR_KEY)["voucher_no"].agg("、".join)
+def _closed_explain(frame: pd.DataFrame, rows: np.ndarray, context: CheckContext) -> np.ndarray:
+    parts = _closed_parts(frame).iloc[rows]
+    failing = frame.iloc[rows]
+    labels = voucher_labels(failing)
+    dates = date_texts(failing["voucher_date"])
+    closed = join(
+        texts(failing["village"]), texts(failing["year"]), " 年已于 ",
+        date_texts(parts["close_date"]), " 年终结转（", texts(parts["closing_vouchers"]), "）",
+    )
+    through = texts(failing["closed_through_ym"])
+    reasons = [
+        np.where(
+            parts["dated_after"],
+            join(closed, "，凭证 ", labels, " 的日期 ", dates, " 在结转之后"),
+            "",
+        ),
+        np.where(
+            parts["numbered_after"],
+            join(closed, "，凭证 ", labels, " 编号在最后一张结转凭证第 ",
+                 texts(parts["close_number"]), " 号之后"),
+            "",
+        ),
+        np.where(
+            parts["after_town_close"],
+            join(
+                texts(failing["town"]), "已结账至 ", each_distinct(through, _period_text),
+                "（结账日期 ", date_texts(failing["close_date"]), "），本分录属 ",
+                texts(failing["period"]), " 期间，日期 ", dates, " 晚于结账日期",
+            ),
+            "",
+        ),
+    ]
+    worded = reasons[0].astype(object)
+    for reason in reasons[1:]:
+        reason = reason.astype(object)
+        both = (worded != "") & (reason != "")
+        worded = join(worded, np.where(both, "；", "").astype(object), reason)
+    return worded
 
 
-def _closed_explain(frame: pd.DataFrame, rows: np.ndarray, context: CheckContext) -> list[str]:
-    dated_after, numbered_after, after_town_close, closes = _closed_parts(frame)
-    labels = _closing_labels(frame)
-    texts = []
-    for position in rows:
-        row = frame.iloc[position]
-        year_key = (row["village_key"], row["year"])
-        reasons = []
-        if dated_after[position] or numbered_after[position]:
-            close = closes.loc[year_key]
-            closed = (
-                f"{row['village']}{row['year']} 年已于 {close['close_date']:%Y-%m-%d} 年终结转"
-                f"（{labels[year_key]}）"
-            )
-            if dated_after[position]:
-                reasons.append(
-                    f"{closed}，凭证 {voucher_label(row)} 的日期 "
-                    f"{row['voucher_date']:%Y-%m-%d} 在结转之后"
-                )
-            if numbered_after[position]:
-                reasons.append(
-                    f"{closed}，凭证 {voucher_label(row)} 编号在最后一张结转凭证"
-                    f"第 {close['close_number']} 号之后"
-                )
-        if after_town_close[position]:
-            through = str(row["closed_through_ym"])
-            reasons.append(
-                f"{row['town']}已结账至 {through[:4]}-{through[4:]}（结账日期 "
-                f"{row['close_date']:%Y-%m-%d}），本分录属 {row['period']} 期间，日期 "
-                f"{row['voucher_date']:%Y-%m-%d} 晚于结账日期"
-            )
-        texts.append("；".join(reasons))
-    return texts
+def _period_text(year_month: str) -> str:
+    return f"{year_month[:4]}-{year_month[4:]}"
 
 
 PERIOD_CLOSED = Rule(

@@ -43,22 +43,30 @@ class RuleEvaluation:
         return {key: int(n) for key, n in self.signals["signal_id"].value_counts().items()}
 
 
-def rule_schema(rules: Sequence[Rule], context: CheckContext) -> pa.DataFrameSchema:
-    """One dataframe schema whose checks are the rules, in order."""
+def rule_schema(
+    rules: Sequence[Rule], frame: pd.DataFrame, context: CheckContext
+) -> pa.DataFrameSchema:
+    """The schema of the prepared ``frame``'s entries: one check per rule, in order, on the
+    ``entry_id`` column."""
     return pa.DataFrameSchema(
-        checks=[rule.check(context) for rule in rules],
+        {
+            "entry_id": pa.Column(
+                checks=[rule.check(frame, context) for rule in rules],
+                description="分录编号：每个检查即一条规则",
+            )
+        },
         name="三资审计规则",
-        description="村集体三资账务规则：每个检查即一条规则",
+        description="村集体三资账务规则",
     )
 
 
 def failing_rows(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> dict[int, np.ndarray]:
-    """Per check number, the positions of the rows failing it (each once, not once per column).
+    """Per check number, the positions of the entries failing it, each once.
 
     A check that raised instead of returning a result is an error in the rule, raised here.
     """
     try:
-        schema.validate(frame, lazy=True, inplace=True)
+        schema.validate(frame[["entry_id"]], lazy=True, inplace=True)
     except pa.errors.SchemaErrors as errors:
         cases = errors.failure_cases
     else:
@@ -80,7 +88,7 @@ def rule_breaches(
     frame: pd.DataFrame, rules: Sequence[Rule], context: CheckContext
 ) -> pd.DataFrame:
     """The breaches of ``rules`` on a prepared frame: entry_id, rule_id, detail."""
-    failing = failing_rows(rule_schema(rules, context), frame)
+    failing = failing_rows(rule_schema(rules, frame, context), frame)
     found = []
     for number, rows in sorted(failing.items()):
         rule = rules[number]

@@ -1,7 +1,10 @@
 """What a rule is: a declared breach of a stated rule, with its basis and a pandera check.
 
 A rule's ``test`` is a vectorised function of the prepared frame (:mod:`checks.prepared`) that
-is True where an entry complies; it becomes a pandera dataframe check named after the rule.
+is True where an entry complies; it becomes a pandera check named after the rule, on the
+entries' ``entry_id`` column, so pandera's failure cases are the breaching entries themselves,
+one row each (a check over the whole frame would report every failing row once per column,
+which on books where one rule fails everywhere costs gigabytes).
 ``explain`` words the breach of the failing rows only, with the numbers an inspector needs.
 Grouped rules (per voucher, per numbering sequence, per village-day) mark every entry of the
 failing group, so a voucher-level breach is seen on each of its lines.
@@ -9,7 +12,7 @@ failing group, so a voucher-level breach is seen on each of its lines.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -32,7 +35,7 @@ class Basis:
 
 
 Test = Callable[[pd.DataFrame, CheckContext], np.ndarray | pd.Series]
-Explain = Callable[[pd.DataFrame, np.ndarray, CheckContext], list[str]]
+Explain = Callable[[pd.DataFrame, np.ndarray, CheckContext], Sequence[str] | np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -54,13 +57,13 @@ class Rule:
     thresholds: tuple[str, ...] = ()
     settings: tuple[str, ...] = ()
 
-    def check(self, context: CheckContext) -> pa.Check:
-        """The pandera dataframe check of this rule, True where an entry complies."""
+    def check(self, ledger: pd.DataFrame, context: CheckContext) -> pa.Check:
+        """The pandera check of this rule for the entries of ``ledger`` (a prepared frame):
+        applied to their ``entry_id`` column, True where an entry complies."""
 
-        def complies(frame: pd.DataFrame) -> pd.Series:
-            return pd.Series(
-                np.asarray(self.test(frame, context), dtype=bool), index=frame.index
-            )
+        def complies(entry_ids: pd.Series) -> pd.Series:
+            verdict = np.asarray(self.test(ledger, context), dtype=bool)
+            return pd.Series(verdict, index=entry_ids.index)
 
         return pa.Check(
             complies,

@@ -10,6 +10,7 @@ import pandas as pd
 from checks.context import CheckContext
 from checks.rules import sources
 from checks.rules.rule import Rule
+from checks.wording import each_distinct, join, texts
 
 
 def _pattern(context: CheckContext) -> str:
@@ -25,14 +26,18 @@ def _banned_test(frame: pd.DataFrame, context: CheckContext) -> np.ndarray:
     return ~(banned_here & mentions)
 
 
-def _banned_explain(frame: pd.DataFrame, rows: np.ndarray, context: CheckContext) -> list[str]:
-    failing = frame.loc[rows]
-    terms = failing["summary"].str.findall(_pattern(context))
-    return [
-        f"摘要“{summary}”含禁止列支的事项“{'、'.join(dict.fromkeys(found))}”"
-        f"（{town}禁止村级开支招待费）"
-        for summary, found, town in zip(failing["summary"], terms, failing["town"], strict=True)
-    ]
+def _banned_explain(frame: pd.DataFrame, rows: np.ndarray, context: CheckContext) -> np.ndarray:
+    failing = frame.iloc[rows]
+    pattern = re.compile(_pattern(context))
+
+    def terms(summary: str) -> str:
+        return "、".join(dict.fromkeys(pattern.findall(summary)))
+
+    return join(
+        "摘要“", texts(failing["summary"]), "”含禁止列支的事项“",
+        each_distinct(failing["summary"], terms), "”（", texts(failing["town"]),
+        "禁止村级开支招待费）",
+    )
 
 
 SUMMARY_BANNED_ITEM = Rule(

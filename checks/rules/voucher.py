@@ -9,7 +9,15 @@ from checks.context import CheckContext
 from checks.prepared import CLOSING_WORD, per_group_any, per_group_sum
 from checks.rules import sources
 from checks.rules.rule import Rule
-from checks.wording import money, quoted_records, voucher_label
+from checks.wording import (
+    account_labels,
+    date_texts,
+    join,
+    joined_per_group,
+    money_texts,
+    texts,
+    voucher_labels,
+)
 
 
 def _balance_test(frame: pd.DataFrame, context: CheckContext) -> np.ndarray:
@@ -17,16 +25,14 @@ def _balance_test(frame: pd.DataFrame, context: CheckContext) -> np.ndarray:
     return per_group_sum(frame["debit_fen"], key) == per_group_sum(frame["credit_fen"], key)
 
 
-def _balance_explain(frame: pd.DataFrame, rows: np.ndarray, context: CheckContext) -> list[str]:
+def _balance_explain(frame: pd.DataFrame, rows: np.ndarray, context: CheckContext) -> np.ndarray:
     failing = frame.loc[rows]
     totals = failing.groupby("voucher_key")[["debit_fen", "credit_fen"]].transform("sum")
-    return [
-        f"凭证 {voucher_label(row)} 借方合计 {money(debit)} 元，贷方合计 {money(credit)} 元，"
-        f"差额 {money(abs(debit - credit))} 元"
-        for row, debit, credit in zip(
-            quoted_records(failing), totals["debit_fen"], totals["credit_fen"], strict=True
-        )
-    ]
+    debit, credit = totals["debit_fen"].to_numpy(), totals["credit_fen"].to_numpy()
+    return join(
+        "凭证 ", voucher_labels(failing), " 借方合计 ", money_texts(debit), " 元，贷方合计 ",
+        money_texts(credit), " 元，差额 ", money_texts(np.abs(debit - credit)), " 元",
+    )
 
 
 VOUCHER_BALANCE = Rule(
@@ -45,14 +51,11 @@ def _one_sided_test(frame: pd.DataFrame, context: CheckContext) -> np.ndarray:
     return (frame["debit_fen"] != 0).to_numpy() != (frame["credit_fen"] != 0).to_numpy()
 
 
-def _one_sided_explain(frame: pd.DataFrame, rows: np.ndarray, context: CheckContext) -> list[str]:
-    failing = frame.loc[rows]
-    return [
-        f"分录借方 {money(debit)} 元、贷方 {money(credit)} 元同时有金额"
-        if debit
-        else "分录借贷金额均为零"
-        for debit, credit in zip(failing["debit_fen"], failing["credit_fen"], strict=True)
-    ]
+def _one_sided_explain(frame: pd.DataFrame, rows: np.ndarray, context: CheckContext) -> np.ndarray:
+    debit = frame["debit_fen"].to_numpy()[rows]
+    credit = frame["credit_fen"].to_numpy()[rows]
+    both = join("分录借方 ", money_texts(debit), " 元、贷方 ", money_texts(credit), " 元同时有金额")
+    return np.where(debit != 0, both, "分录借贷金额均为零")
 
 
 LINE_ONE_SIDED = Rule(
@@ -72,15 +75,14 @@ def _negative_test(frame: pd.DataFrame, context: CheckContext) -> np.ndarray:
     return ~(negative & ~frame["red_ink"].to_numpy())
 
 
-def _negative_explain(frame: pd.DataFrame, rows: np.ndarray, context: CheckContext) -> list[str]:
-    failing = frame.loc[rows]
-    return [
-        f"{'借' if debit < 0 else '贷'}方金额为负数（{money(min(debit, credit))} 元），"
-        f"摘要“{summary}”没有冲销、红字等说明"
-        for debit, credit, summary in zip(
-            failing["debit_fen"], failing["credit_fen"], failing["summary"], strict=True
-        )
-    ]
+def _negative_explain(frame: pd.DataFrame, rows: np.ndarray, context: CheckContext) -> np.ndarray:
+    debit = frame["debit_fen"].to_numpy()[rows]
+    credit = frame["credit_fen"].to_numpy()[rows]
+    return join(
+        np.where(debit < 0, "借", "贷").astype(object), "方金额为负数（",
+        money_texts(np.minimum(debit, credit)), " 元），摘要“",
+        texts(frame["summary"].iloc[rows]), "”没有冲销、红字等说明",
+    )
 
 
 LINE_NEGATIVE_AMOUNT = Rule(
@@ -126,32 +128,33 @@ def _missing(low: int, high: int) -> str:
     return f"第 {low} 号" if low == high else f"第 {low}–{high} 号"
 
 
-def _gap_explain(frame: pd.DataFrame, rows: np.ndarray, context: CheckContext) -> list[str]:
-    vouchers = _vouchers(frame).set_index("voucher_key")
-    texts = []
-    for key in frame.loc[rows, "voucher_key"]:
-        voucher = vouchers.loc[key]
-        sequence = f"{voucher['period']} {voucher['voucher_word']}字凭证"
-        number = voucher["voucher_number"]
+def _gap_explain(frame: pd.DataFrame, rows: np.ndarray, context: CheckContext) -> np.ndarray:
+    vouchers = _vouchers(frame)
+    vouchers = vouchers[vouchers["gap_before"] | vouchers["gap_after"]]
+    texts_by_voucher = {}
+    for key, period, word, number, previous, following, before, after in zip(
+        vouchers["voucher_key"], vouchers["period"], vouchers["voucher_word"],
+        vouchers["voucher_number"], vouchers["previous_number"], vouchers["next_number"],
+        vouchers["gap_before"], vouchers["gap_after"], strict=True,
+    ):
+        sequence = f"{period} {word}字凭证"
         reasons = []
-        if voucher["gap_before"] and voucher["previous_number"] == 0:
+        if before and previous == 0:
             reasons.append(
                 f"{sequence}未从第 1 号开始：缺{_missing(1, number - 1)}（首张为第 {number} 号）"
             )
-        elif voucher["gap_before"]:
-            previous = voucher["previous_number"]
+        elif before:
             reasons.append(
                 f"{sequence}断号：缺{_missing(previous + 1, number - 1)}"
                 f"（第 {previous} 号与第 {number} 号之间）"
             )
-        if voucher["gap_after"]:
-            following = voucher["next_number"]
+        if after:
             reasons.append(
                 f"{sequence}断号：缺{_missing(number + 1, following - 1)}"
                 f"（第 {number} 号与第 {following} 号之间）"
             )
-        texts.append("；".join(reasons))
-    return texts
+        texts_by_voucher[key] = "；".join(reasons)
+    return frame["voucher_key"].iloc[rows].map(texts_by_voucher).to_numpy(dtype=object)
 
 
 VOUCHER_NUMBER_GAP = Rule(
@@ -189,25 +192,26 @@ def _duplicate_test(frame: pd.DataFrame, context: CheckContext) -> np.ndarray:
     return ~(several_dates | repeated_lines)
 
 
-def _duplicate_explain(frame: pd.DataFrame, rows: np.ndarray, context: CheckContext) -> list[str]:
-    failing = frame.loc[rows]
-    dates = failing.groupby("voucher_key")["voucher_date"].agg(
-        lambda values: "、".join(sorted({f"{value:%Y-%m-%d}" for value in values}))
-    )
+def _duplicate_explain(frame: pd.DataFrame, rows: np.ndarray, context: CheckContext) -> np.ndarray:
+    failing = frame.loc[rows, ["voucher_key", "voucher_date", "line_no"]]
+    keys = failing["voucher_key"].to_numpy()
+    ordered = failing.sort_values(["voucher_key", "voucher_date"], kind="stable")
+    dates = joined_per_group(ordered["voucher_key"], date_texts(ordered["voucher_date"]))
     repeated = failing[failing.duplicated(["voucher_key", "line_no"], keep=False)]
-    repeated_lines = repeated.groupby("voucher_key")["line_no"].agg(
-        lambda values: "、".join(str(value) for value in sorted(set(values)))
+    repeated = repeated.sort_values(["voucher_key", "line_no"], kind="stable")
+    lines = joined_per_group(repeated["voucher_key"], repeated["line_no"])
+    several = pd.Series(dates.reindex(keys).to_numpy(dtype=object)).str.contains("、").to_numpy()
+    date_part = np.where(several, join("日期不同（", texts(dates.reindex(keys)), "）"), "")
+    line_texts = lines.reindex(keys).to_numpy(dtype=object)
+    has_lines = pd.notna(line_texts)
+    line_part = np.where(
+        has_lines, join("分录号 ", texts(np.where(has_lines, line_texts, "")), " 重复出现"), ""
     )
-    texts = []
-    for row in quoted_records(failing):
-        key = row["voucher_key"]
-        reasons = []
-        if "、" in dates[key]:
-            reasons.append(f"日期不同（{dates[key]}）")
-        if key in repeated_lines.index:
-            reasons.append(f"分录号 {repeated_lines[key]} 重复出现")
-        texts.append(f"凭证号 {voucher_label(row)} 被多张凭证重复使用：{'，'.join(reasons)}")
-    return texts
+    separator = np.where(several & has_lines, "，", "")
+    return join(
+        "凭证号 ", voucher_labels(frame.iloc[rows]), " 被多张凭证重复使用：",
+        date_part.astype(object), separator.astype(object), line_part.astype(object),
+    )
 
 
 VOUCHER_NUMBER_DUPLICATE = Rule(
@@ -237,13 +241,12 @@ def _date_in_period_test(frame: pd.DataFrame, context: CheckContext) -> np.ndarr
 
 def _date_in_period_explain(
     frame: pd.DataFrame, rows: np.ndarray, context: CheckContext
-) -> list[str]:
-    failing = frame.loc[rows]
-    return [
-        f"凭证 {voucher_label(row)} 的日期 {row['voucher_date']:%Y-%m-%d} 不在会计期间 "
-        f"{row['period']} 内"
-        for row in quoted_records(failing)
-    ]
+) -> np.ndarray:
+    failing = frame.iloc[rows]
+    return join(
+        "凭证 ", voucher_labels(failing), " 的日期 ", date_texts(failing["voucher_date"]),
+        " 不在会计期间 ", texts(failing["period"]), " 内",
+    )
 
 
 VOUCHER_DATE_IN_PERIOD = Rule(
@@ -265,12 +268,12 @@ def _segregation_test(frame: pd.DataFrame, context: CheckContext) -> np.ndarray:
 
 def _segregation_explain(
     frame: pd.DataFrame, rows: np.ndarray, context: CheckContext
-) -> list[str]:
-    failing = frame.loc[rows]
-    return [
-        f"凭证 {voucher_label(row)} 的制单人与审核人为同一人（{row['preparer']}）"
-        for row in quoted_records(failing)
-    ]
+) -> np.ndarray:
+    failing = frame.iloc[rows]
+    return join(
+        "凭证 ", voucher_labels(failing), " 的制单人与审核人为同一人（",
+        texts(failing["preparer"]), "）",
+    )
 
 
 DUTIES_SEGREGATION = Rule(
@@ -312,22 +315,14 @@ def _attachments_test(frame: pd.DataFrame, context: CheckContext) -> np.ndarray:
 
 def _attachments_explain(
     frame: pd.DataFrame, rows: np.ndarray, context: CheckContext
-) -> list[str]:
-    failing = frame.loc[rows]
+) -> np.ndarray:
+    failing = frame.iloc[rows]
     relevant = failing[failing["is_cash"] | failing["is_bank"] | failing["is_expense"]]
-    accounts = relevant.groupby("voucher_key").apply(
-        lambda lines: "、".join(
-            dict.fromkeys(
-                context.chart(bool(new)).accounts[code].label()
-                for new, code in zip(lines["new_chart"], lines["first_level"], strict=True)
-            )
-        ),
-        include_groups=False,
+    accounts = joined_per_group(relevant["voucher_key"], account_labels(relevant, context))
+    return join(
+        "凭证 ", voucher_labels(failing), " 涉及 ",
+        texts(accounts.reindex(failing["voucher_key"].to_numpy())), "，附件张数为 0",
     )
-    return [
-        f"凭证 {voucher_label(row)} 涉及 {accounts[row['voucher_key']]}，附件张数为 0"
-        for row in quoted_records(failing)
-    ]
 
 
 VOUCHER_ATTACHMENTS = Rule(

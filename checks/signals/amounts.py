@@ -8,7 +8,7 @@ import pandas as pd
 from checks.context import CheckContext
 from checks.prepared import per_group_sum
 from checks.signals.signal import Signal, hits
-from checks.wording import money, voucher_label
+from checks.wording import join, money, money_texts, voucher_labels
 
 
 def _round_find(frame: pd.DataFrame, context: CheckContext) -> pd.DataFrame:
@@ -24,10 +24,8 @@ def _round_find(frame: pd.DataFrame, context: CheckContext) -> pd.DataFrame:
         & (debit % unit == 0)
         & ~frame["closing_voucher"].to_numpy()
     )
-    return hits(
-        marked,
-        [f"支出金额 {money(amount)} 元为 {money(unit)} 元的整数倍" for amount in debit[marked]],
-    )
+    said = join("支出金额 ", money_texts(debit[marked]), f" 元为 {money(unit)} 元的整数倍")
+    return hits(marked, said)
 
 
 ROUND_AMOUNT = Signal(
@@ -58,40 +56,39 @@ def _near_find(frame: pd.DataFrame, context: CheckContext) -> pd.DataFrame:
     checks = [
         (
             "对单位现金支付限额",
+            False,
             frame["is_cash"].to_numpy() & organisation,
             credit,
             frame["cash_payment_ceiling_fen"].to_numpy(),
         ),
         (
             "非生产性开支审批限额",
+            True,
             non_production & (debit > 0),
             per_group_sum(np.where(non_production, debit, 0), key),
             frame["approval_tier_fen"].to_numpy(),
         ),
         (
             "工程招标限额",
+            True,
             works_or_expense & (debit > 0),
             per_group_sum(np.where(works_or_expense, debit, 0), key),
             frame["tender_line_fen"].to_numpy(),
         ),
     ]
-    rows: list[np.ndarray] = []
-    details: list[str] = []
-    for limit_name, eligible, amount, limit in checks:
+    found = []
+    for limit_name, per_voucher, eligible, amount, limit in checks:
         marked = np.flatnonzero(eligible & _near(amount, limit, share))
-        rows.append(marked)
-        details.extend(
-            f"{'凭证 ' + voucher_label(row) + ' ' if limit_name != '对单位现金支付限额' else ''}"
-            f"金额 {money(value)} 元为{limit_name} {money(line)} 元的 {value / line:.1%}"
-            for row, value, line in zip(
-                frame.iloc[marked][["period", "voucher_no", "voucher_word", "voucher_number"]]
-                .to_dict("records"),
-                amount[marked],
-                limit[marked],
-                strict=True,
-            )
+        shares = np.array([f"{value / line:.1%}" for value, line in
+                           zip(amount[marked], limit[marked], strict=True)], dtype=object)
+        said = join(
+            "金额 ", money_texts(amount[marked]), f" 元为{limit_name} ",
+            money_texts(limit[marked]), " 元的 ", shares,
         )
-    return hits(np.concatenate(rows), details)
+        if per_voucher:
+            said = join("凭证 ", voucher_labels(frame.iloc[marked]), " ", said)
+        found.append(hits(marked, said))
+    return pd.concat(found, ignore_index=True)
 
 
 NEAR_THRESHOLD = Signal(

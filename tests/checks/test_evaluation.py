@@ -110,7 +110,7 @@ def test_grouped_failure_cases_map_to_entries_once_each():
     params = load_params()
     context = CheckContext.of(params)
     frame = prepare_entries(make_entries(_broken_book()), params, context.charts)
-    failing = failing_rows(rule_schema(RULES, context), frame)
+    failing = failing_rows(rule_schema(RULES, frame, context), frame)
     balance = [number for number, rule in enumerate(RULES) if rule.id == "voucher.balance"]
     assert failing[balance[0]].tolist() == [34, 35, 36]
 
@@ -127,12 +127,15 @@ def test_a_rule_that_crashes_is_reported_not_hidden():
     context = CheckContext.of(params)
     frame = prepare_entries(make_entries(clean_book()), params, context.charts)
     with pytest.raises(RuntimeError, match="no_such_column"):
-        failing_rows(rule_schema((crashing,), context), frame)
+        failing_rows(rule_schema((crashing,), frame, context), frame)
 
 
 def test_rule_checks_are_named_pandera_checks():
-    context = CheckContext.of(load_params())
-    schema = rule_schema(RULES, context)
+    params = load_params()
+    context = CheckContext.of(params)
+    frame = prepare_entries(make_entries(clean_book()), params, context.charts)
+    schema = rule_schema(RULES, frame, context)
     assert isinstance(schema, pa.DataFrameSchema)
-    assert [check.name for check in schema.checks] == [rule.id for rule in RULES]
-    assert all(check.description for check in schema.checks)
+    checks = schema.columns["entry_id"].checks
+    assert [check.name for check in checks] == [rule.id for rule in RULES]
+    assert all(check.description for check in checks)
