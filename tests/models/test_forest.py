@@ -57,3 +57,13 @@ def test_raw_features_do_not_mutate_and_read_right():
     assert features["weekday"].tolist() == [5, 5]  # 2023-03-18 is a Saturday
     assert features["attachment_count"].tolist() == [-1, 1]
     assert features["log_amount"].iloc[0] == pytest.approx(np.log10(1000))
+
+
+def test_contributions_point_at_the_feature_that_makes_an_entry_odd():
+    features = _features()
+    features.loc[17] = [12.0, 0.0]
+    model = LedgerForest(n_estimators=100, seed=3).fit(features)
+    contributions = model.contributions(features.loc[[17, 3]])
+    assert contributions[0].argmax() == 0 and contributions[0, 0] > 0.1
+    # an ordinary entry: no feature moves its score much
+    assert np.abs(contributions[1]).max() < contributions[0, 0] / 3
