@@ -58,12 +58,13 @@ def per_group_sum(values: np.ndarray | pd.Series, key: np.ndarray) -> np.ndarray
     return totals[key]
 
 
-def _terms_pattern(terms: tuple[str, ...]) -> str:
+def terms_pattern(terms: tuple[str, ...]) -> str:
+    """A regular expression matching any of ``terms`` literally."""
     return "|".join(re.escape(term) for term in terms if term)
 
 
 def _contains_any(text: pd.Series, terms: tuple[str, ...]) -> np.ndarray:
-    pattern = _terms_pattern(terms)
+    pattern = terms_pattern(terms)
     if not pattern:
         return np.zeros(len(text), dtype=bool)
     return text.str.contains(pattern, regex=True).to_numpy(dtype=bool)

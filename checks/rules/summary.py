@@ -8,13 +8,14 @@ import numpy as np
 import pandas as pd
 
 from checks.context import CheckContext
+from checks.prepared import terms_pattern
 from checks.rules import sources
 from checks.rules.rule import Rule
 from checks.wording import each_distinct, join, texts
 
 
 def _pattern(context: CheckContext) -> str:
-    return "|".join(re.escape(term) for term in context.params.keywords.banned_summary_terms)
+    return terms_pattern(context.params.keywords.banned_summary_terms)
 
 
 def _banned_test(frame: pd.DataFrame, context: CheckContext) -> np.ndarray:

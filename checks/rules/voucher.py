@@ -26,7 +26,7 @@ def _balance_test(frame: pd.DataFrame, context: CheckContext) -> np.ndarray:
 
 
 def _balance_explain(frame: pd.DataFrame, rows: np.ndarray, context: CheckContext) -> np.ndarray:
-    failing = frame.loc[rows]
+    failing = frame.iloc[rows]
     totals = failing.groupby("voucher_key")[["debit_fen", "credit_fen"]].transform("sum")
     debit, credit = totals["debit_fen"].to_numpy(), totals["credit_fen"].to_numpy()
     return join(
@@ -193,23 +193,21 @@ def _duplicate_test(frame: pd.DataFrame, context: CheckContext) -> np.ndarray:
 
 
 def _duplicate_explain(frame: pd.DataFrame, rows: np.ndarray, context: CheckContext) -> np.ndarray:
-    failing = frame.loc[rows, ["voucher_key", "voucher_date", "line_no"]]
+    failing = frame.iloc[rows]  # whole vouchers: a voucher number fails on all its lines
+    several_dates, repeated_lines = _duplicate_parts(failing)
     keys = failing["voucher_key"].to_numpy()
-    ordered = failing.sort_values(["voucher_key", "voucher_date"], kind="stable")
-    dates = joined_per_group(ordered["voucher_key"], date_texts(ordered["voucher_date"]))
+    by_date = failing.sort_values(["voucher_key", "voucher_date"], kind="stable")
+    dates = joined_per_group(by_date["voucher_key"], date_texts(by_date["voucher_date"]))
     repeated = failing[failing.duplicated(["voucher_key", "line_no"], keep=False)]
     repeated = repeated.sort_values(["voucher_key", "line_no"], kind="stable")
     lines = joined_per_group(repeated["voucher_key"], repeated["line_no"])
-    several = pd.Series(dates.reindex(keys).to_numpy(dtype=object)).str.contains("、").to_numpy()
-    date_part = np.where(several, join("日期不同（", texts(dates.reindex(keys)), "）"), "")
-    line_texts = lines.reindex(keys).to_numpy(dtype=object)
-    has_lines = pd.notna(line_texts)
+    date_part = np.where(several_dates, join("日期不同（", texts(dates.reindex(keys)), "）"), "")
     line_part = np.where(
-        has_lines, join("分录号 ", texts(np.where(has_lines, line_texts, "")), " 重复出现"), ""
+        repeated_lines, join("分录号 ", texts(lines.reindex(keys)), " 重复出现"), ""
     )
-    separator = np.where(several & has_lines, "，", "")
+    separator = np.where(several_dates & repeated_lines, "，", "")
     return join(
-        "凭证号 ", voucher_labels(frame.iloc[rows]), " 被多张凭证重复使用：",
+        "凭证号 ", voucher_labels(failing), " 被多张凭证重复使用：",
         date_part.astype(object), separator.astype(object), line_part.astype(object),
     )
 

@@ -8,6 +8,7 @@ import pandera.pandas as pa
 import pytest
 
 from checks.context import CheckContext
+from checks.entry_schema import empty_entries
 from checks.params import load_params
 from checks.prepared import prepare_entries
 from checks.rules import RULES, evaluate_rules
@@ -139,3 +140,10 @@ def test_rule_checks_are_named_pandera_checks():
     checks = schema.columns["entry_id"].checks
     assert [check.name for check in checks] == [rule.id for rule in RULES]
     assert all(check.description for check in checks)
+
+
+def test_no_entries_no_findings():
+    evaluation = evaluate_rules(empty_entries(), load_params())
+    assert evaluation.breaches.empty and evaluation.signals.empty
+    assert evaluation.schema_errors.empty
+    assert set(evaluation.rule_counts().values()) == {0}
