@@ -51,18 +51,23 @@ def labelled_entries(seed: int, villages: int, out_dir: Path) -> tuple[pd.DataFr
     return entries, truth
 
 
-def ranks(score: np.ndarray, entry_ids: pd.Series) -> np.ndarray:
-    """1-based rank by score, highest first, ties by entry id (as the ranking breaks them)."""
-    order = pd.DataFrame({"score": score, "entry_id": entry_ids.to_numpy()}).sort_values(
-        ["score", "entry_id"], ascending=[False, True]).index.to_numpy()
+def ranks(score: np.ndarray, entry_ids: pd.Series, tie_break: np.ndarray | None = None
+          ) -> np.ndarray:
+    """1-based rank by score, highest first, ties by ``tie_break`` (higher first) and entry id,
+    as the ranking breaks them."""
+    tie_break = np.zeros(len(score)) if tie_break is None else tie_break
+    order = pd.DataFrame({"score": score, "tie": tie_break, "entry_id": entry_ids.to_numpy()}
+                         ).sort_values(["score", "tie", "entry_id"],
+                                       ascending=[False, False, True]).index.to_numpy()
     rank = np.empty(len(score), dtype=np.int64)
     rank[order] = np.arange(1, len(score) + 1)
     return rank
 
 
-def pattern_figures(score: np.ndarray, entries: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
+def pattern_figures(score: np.ndarray, entries: pd.DataFrame, truth: pd.DataFrame,
+                    tie_break: np.ndarray | None = None) -> pd.DataFrame:
     """Per misconduct pattern: case recall within each budget, AP, rank of the last case."""
-    rank = ranks(score, entries["entry_id"])
+    rank = ranks(score, entries["entry_id"], tie_break)
     n_rows = len(score)
     misconduct = truth["kind"].to_numpy() == "misconduct"
     clean = truth["kind"].to_numpy() == ""
@@ -105,7 +110,8 @@ def evaluate(seed: int, villages: int) -> dict[str, pd.DataFrame]:
           f"{elapsed:.1f} s; flagged {int(scoring.ranked['flagged'].sum())}")
     return {
         "ranking (risk_score)": pattern_figures(
-            scoring.ranked["risk_score"].to_numpy(), entries, truth),
+            scoring.ranked["risk_score"].to_numpy(), entries, truth,
+            scoring.ranked["anomaly_score"].to_numpy()),
         "plain forest on raw columns": pattern_figures(plain, entries, truth),
         "rules and signals alone": pattern_figures(rules_only, entries, truth),
     }

@@ -36,9 +36,9 @@ EVIDENCE_FEATURES: tuple[str, ...] = (
     "summary_risk_terms",
 )
 # Evidence: the rarest evidence value plus half the second rarest (in -log10 units) counts
-# from EVIDENCE_FROM (1 in ~30 entries) and fully from EVIDENCE_FULL (1 in 1,000).
+# from EVIDENCE_FROM (1 in ~30 entries) and fully from EVIDENCE_FULL (1 in ~1,600).
 EVIDENCE_FROM = 1.5
-EVIDENCE_FULL = 3.0
+EVIDENCE_FULL = 3.2
 SECOND_VALUE_WEIGHT = 0.5
 REFERENCE_SIZE = 20_000
 

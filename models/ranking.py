@@ -21,7 +21,7 @@ from checks.params import ReviewBudget
 RULE_WEIGHT = 0.9
 SIGNAL_WEIGHT = 0.3
 FOREST_WEIGHT = 0.6
-EVIDENCE_WEIGHT = 0.8
+EVIDENCE_WEIGHT = 0.9
 # Only the forest's top tail counts: below this percentile an entry is ordinary.
 FOREST_TAIL_START = 0.9
 REASON_SEPARATOR = "；"
@@ -107,7 +107,7 @@ def rank_entries(
         },
         index=entries.index,
     )
-    flagged_order = _flag_within_budget(entries, ranked["risk_score"], review)
+    flagged_order = _flag_within_budget(entries, ranked["risk_score"], anomaly, review)
     rank = pd.Series(pd.NA, index=entries.index, dtype="Int64")
     rank.iloc[flagged_order] = np.arange(1, len(flagged_order) + 1)
     ranked["flagged"] = rank.notna()
@@ -120,19 +120,22 @@ def rank_entries(
 
 
 def _flag_within_budget(
-    entries: pd.DataFrame, risk: pd.Series, review: ReviewBudget
+    entries: pd.DataFrame, risk: pd.Series, anomaly: np.ndarray, review: ReviewBudget
 ) -> np.ndarray:
-    """Row positions of the flagged entries, most suspicious first."""
+    """Row positions of the flagged entries, most suspicious first: by risk, then (among equal
+    risks) by the forest's anomaly score, then by entry id."""
     candidates = pd.DataFrame(
         {
             "position": np.arange(len(entries)),
             "risk": risk.to_numpy(),
+            "anomaly": anomaly,
             "village": (entries["town"] + "/" + entries["village"]).to_numpy(),
             "entry_id": entries["entry_id"].to_numpy(),
         }
     )
     candidates = candidates[candidates["risk"] >= review.min_risk]
-    candidates = candidates.sort_values(["risk", "entry_id"], ascending=[False, True])
+    candidates = candidates.sort_values(["risk", "anomaly", "entry_id"],
+                                        ascending=[False, False, True])
     within_village = candidates.groupby("village", sort=False).cumcount() < review.per_village_max
     overall = math.ceil(review.share * len(entries))
     return candidates.loc[within_village, "position"].to_numpy()[:overall]

@@ -58,9 +58,9 @@ def payee_near_line_count(
     below_line_closeness: np.ndarray, payee_key: np.ndarray, village_year_key: np.ndarray,
     voucher_key: np.ndarray, payee: pd.Series,
 ) -> np.ndarray:
-    """How many of the payee's vouchers that year sit close below a line (closeness ≥ 0.5);
-    0 for lines that are not themselves close below one."""
-    near = (below_line_closeness >= 0.5) & (payee.to_numpy() != "")
+    """How many of the payee's vouchers that year sit close below a line (from the near-limit
+    share, e.g. 90 %, up to the line); 0 for lines that are not themselves close below one."""
+    near = (below_line_closeness > 0) & (payee.to_numpy() != "")
     key = dense_key(np.where(near, payee_key, -1), village_year_key)
     vouchers = group_nunique(voucher_key, key)
     return np.where(near, vouchers, 0).astype(np.float64)

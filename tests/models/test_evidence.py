@@ -21,8 +21,9 @@ def test_surprisal_counts_values_at_least_as_extreme_in_the_suspicious_direction
 
 def test_strength_from_the_rarest_evidence_values_only():
     names = ["repeat_other_year", "amount_vs_village_account", "rest_day"]
-    surprisals = np.array([[3.0, 0.0, 0.0],    # rare repeat: full strength
+    surprisals = np.array([[3.5, 0.0, 0.0],    # rare repeat: full strength
                            [0.0, 4.0, 0.0],    # size alone is the forest's business
                            [1.0, 0.0, 1.0],    # two mildly rare values: 1 + 0.5 = 1.5
-                           [1.5, 0.0, 1.5]])   # 1.5 + 0.75 = 2.25: half strength
-    assert evidence_strength(surprisals, names).tolist() == [1.0, 0.0, 0.0, 0.5]
+                           [1.5, 0.0, 1.5]])   # 1.5 + 0.75 = 2.25: 0.75 of 1.5..3.2
+    strength = evidence_strength(surprisals, names)
+    assert strength.tolist() == pytest.approx([1.0, 0.0, 0.0, 0.75 / 1.7])
