@@ -73,12 +73,13 @@ PROBES: dict[str, list[tuple[str, str]]] = {
     "prepare": [("checks.rules.evaluation", "prepare_entries")],
     "rules": [("checks.rules.evaluation", "rule_breaches")],
     "signals": [("checks.rules.evaluation", "evaluate_signals")],
-    "features": [("flows.pipeline", "raw_features"), ("models.scoring", "entry_features")],
+    "features": [("models.scoring", "entry_features")],
     "fit": [("models.forest.LedgerForest", "fit")],
     "score": [("models.forest.LedgerForest", "anomaly_scores")],
+    "decisions": [("flows.pipeline", "past_decisions")],
     "evidence": [("models.scoring", "surprisal")],
     "explain": [("models.forest.LedgerForest", "contributions")],
-    "rank": [("flows.pipeline", "rank_entries"), ("models.scoring", "rank_entries")],
+    "rank": [("models.scoring", "rank_entries")],
     "parquet_table": [("flows.outputs", "entries_table")],
     "voucher_lines": [("flows.outputs", "voucher_lines")],
     "findings_frame": [("flows.outputs", "findings_frame")],
@@ -463,6 +464,7 @@ def audit_worker(input_dir: str, out_dir: str) -> dict[str, Any]:
     from checks.params import load_params
     from flows import pipeline
     from flows.outputs import write_run_outputs, write_run_record
+    from flows.settings import load_settings
 
     import_seconds = time.perf_counter() - started
     params = load_params()
@@ -486,11 +488,14 @@ def audit_worker(input_dir: str, out_dir: str) -> dict[str, Any]:
         with meter.stage("check") as stage:
             evaluation = pipeline.check_entries(ledger.entries, params)
             stage["rows"] = n_entries
-        with meter.stage("score") as stage:
-            scoring = pipeline.score_entries(ledger.entries, evaluation, params)
+        with meter.stage("score") as stage:  # as flows.audit does it
+            scored = pipeline.score_entries(
+                ledger.entries, evaluation, params, model_dir=load_settings().models_dir,
+                dispositions=pipeline.past_decisions(),
+            )
             stage["rows"] = n_entries
         with meter.stage("write") as stage:
-            paths = write_run_outputs(scored=scoring.scored, quarantine=ledger.quarantine,
+            paths = write_run_outputs(scored=scored.entries, quarantine=ledger.quarantine,
                                       out_dir=Path(out_dir))
             stage["rows"] = n_entries
         run_record = {
@@ -503,11 +508,11 @@ def audit_worker(input_dir: str, out_dir: str) -> dict[str, Any]:
         }
         with meter.stage("store") as stage:
             run_record["review"] = pipeline.record_findings(
-                run_record, scoring.scored, ledger.quarantine
+                run_record, scored.entries, ledger.quarantine
             )
             stage["rows"] = n_entries
         write_run_record(run_record, Path(out_dir))
-    totals = pipeline.run_totals(ledger, scoring.scored)
+    totals = pipeline.run_totals(ledger, scored.entries)
     stages = meter.results()
     return {
         "import_seconds": round(import_seconds, 3),
@@ -574,6 +579,7 @@ def end_to_end(dataset: Dataset, run_dir: Path, scratch: Path) -> dict[str, Any]
     data_dir = scratch / "e2e-data"
     fresh_prefect_home = not (data_dir / "prefect").exists()
     out_dir = run_dir / "e2e-out"
+    shutil.rmtree(data_dir / "models", ignore_errors=True)  # fit, as on a first night
     env = os.environ | {"SANZI_DATA_DIR": str(data_dir),
                         "SANZI_DB_URL": f"sqlite:///{run_dir / 'e2e-review.sqlite3'}"}
     started = time.perf_counter()
