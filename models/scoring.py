@@ -29,6 +29,9 @@ CURRENT_MODEL_FILE = "current.json"
 # or when it moved the forest's score by at least REASON_CONTRIBUTION.
 REASON_FROM = 1.5
 REASON_CONTRIBUTION = 0.01
+LEANING_FROM = 0.5
+# A feature not said when the one it maps to is said: both would tell the same story.
+SAME_STORY = {"round_zeros_vs_account": "round_zeros_vs_summary"}
 MAX_FEATURE_REASONS = 3
 
 
@@ -75,8 +78,11 @@ def _explainer(entries: pd.DataFrame, features: pd.DataFrame, surprisals: np.nda
         chosen = features.iloc[rows]
         contributions = forest.contributions(chosen)
         rare = surprisals[rows]
+        # A feature is said only when its value leans the suspicious way (never "fewer zeros
+        # than usual"): rare outright, or moving the forest and in the entry's top third.
+        moved = (contributions >= REASON_CONTRIBUTION) & (rare >= LEANING_FROM)
         weight = np.where(rare >= REASON_FROM, rare, 0.0) + np.where(
-            contributions >= REASON_CONTRIBUTION, contributions * 100, 0.0)
+            moved, contributions * 100, 0.0)
         context = entries.iloc[rows].copy()
         context["amount_fen"] = amount_fen(context["debit_fen"], context["credit_fen"])
         towns = {town: params.thresholds_for(town) for town in context["town"].unique()}
@@ -89,10 +95,13 @@ def _explainer(entries: pd.DataFrame, features: pd.DataFrame, surprisals: np.nda
         names = list(features.columns)
         texts = []
         for position, record in enumerate(records):
-            order = np.argsort(-weight[position], kind="stable")[:MAX_FEATURE_REASONS]
+            order = [k for k in np.argsort(-weight[position], kind="stable")
+                     if weight[position, k] > 0]
+            picked = {names[k] for k in order}
+            order = [k for k in order if SAME_STORY.get(names[k]) not in picked]
             said = [SAYINGS[names[k]](float(chosen.iat[position, k]), record)
-                    for k in order if weight[position, k] > 0]
-            texts.append(REASON_SEPARATOR.join(said))
+                    for k in order[:MAX_FEATURE_REASONS]]
+            texts.append(REASON_SEPARATOR.join(text for text in said if text))
         return texts
 
     return explain

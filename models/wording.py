@@ -129,7 +129,8 @@ def days_before_holiday(value: float, row: Row) -> str:
 
 
 def rest_day(value: float, row: Row) -> str:
-    return f"记账日期 {row['voucher_date']:%Y-%m-%d} 为周末或法定节假日"
+    """Nothing: the rest-day signal (signal.weekend) already names the day and the holiday."""
+    return ""
 
 
 def days_to_month_end(value: float, row: Row) -> str:

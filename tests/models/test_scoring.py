@@ -108,6 +108,8 @@ def test_reasons_state_the_entries_own_numbers(county, scored):
                 row["amount"] / PARAMS.thresholds.fen("approval_tier") * 100, abs=0.05)
             checked.add("line")
     assert len(checked) >= 3, checked
+    # only what leans the suspicious way is said: never "fewer zeros than usual"
+    assert not flagged["reasons"].str.contains(r"多 -|多 0 位").any()
 
 
 def test_same_input_same_ranking_and_a_saved_model_is_reused(county, scored, tmp_path):
