@@ -67,8 +67,10 @@ def ranks(score: np.ndarray, entry_ids: pd.Series, tie_break: np.ndarray | None 
 
 
 def pattern_figures(score: np.ndarray, entries: pd.DataFrame, truth: pd.DataFrame,
-                    tie_break: np.ndarray | None = None) -> pd.DataFrame:
-    """Per misconduct pattern: case recall within each budget, AP, rank of the last case."""
+                    tie_break: np.ndarray | None = None,
+                    flagged: np.ndarray | None = None) -> pd.DataFrame:
+    """Per misconduct pattern: case recall within each budget, AP, rank of the last case, and
+    (given ``flagged``) the share of cases with a flagged line under the configured budget."""
     rank = ranks(score, entries["entry_id"], tie_break)
     n_rows = len(score)
     misconduct = truth["kind"].to_numpy() == "misconduct"
@@ -81,6 +83,9 @@ def pattern_figures(score: np.ndarray, entries: pd.DataFrame, truth: pd.DataFram
         row = {"pattern": pattern, "cases": len(best)}
         for budget in BUDGETS:
             row[f"recall@{budget:.0%}"] = float((best <= budget * n_rows).mean())
+        if flagged is not None:
+            caught = pd.Series(flagged[lines]).groupby(truth["case_id"].to_numpy()[lines]).any()
+            row["flagged"] = float(caught.mean())
         row["AP"] = average_precision_score(lines[scope], score[scope])
         row["last case rank"] = int(best.max())
         rows.append(row)
@@ -134,7 +139,7 @@ def evaluate(seed: int, villages: int) -> dict[str, pd.DataFrame]:
     return {
         "ranking (risk_score)": pattern_figures(
             scoring.ranked["risk_score"].to_numpy(), entries, truth,
-            scoring.ranked["anomaly_score"].to_numpy()),
+            scoring.ranked["anomaly_score"].to_numpy(), scoring.ranked["flagged"].to_numpy()),
         "same ranking, one forest per town instead of pooled": pattern_figures(
             per_town["risk_score"].to_numpy(), entries, truth,
             per_town["anomaly_score"].to_numpy()),
