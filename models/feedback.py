@@ -44,6 +44,9 @@ def apply_dispositions(
     if unknown:
         raise ValueError(f"未知的复核结论 {sorted(unknown)}，应为 {list(DECISIONS)}")
     past = dispositions[dispositions["decision"] != "explained"].copy()
+    if "content_hash" not in past.columns:
+        past["content_hash"] = ""
+    past["content_hash"] = past["content_hash"].fillna("").astype("str")
     missing = [name for name in TWIN_FIELDS if name not in past.columns]
     if missing:  # the entries' own fields, where the past entry is still in the books
         fields = entries.drop_duplicates("entry_id").set_index("entry_id")[missing]

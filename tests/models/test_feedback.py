@@ -73,3 +73,11 @@ def test_unknown_decision_is_refused():
         apply_dispositions(_entries(), np.zeros(8),
                            pd.DataFrame({"entry_id": ["e0000"], "content_hash": [""],
                                          "decision": ["maybe"]}))
+
+
+def test_dispositions_without_content_hashes_match_by_entry_id():
+    entries = _entries()
+    dispositions = pd.DataFrame({"entry_id": [entries["entry_id"].iloc[0]],
+                                 "decision": ["confirmed"]})
+    adjusted, _ = apply_dispositions(entries, np.full(len(entries), 0.6), dispositions)
+    assert adjusted[0] == pytest.approx(0.8)
