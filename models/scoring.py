@@ -44,27 +44,31 @@ class Scoring:
 
 
 def _forest(features: pd.DataFrame, entries: pd.DataFrame, params: AuditParams,
-            model_dir: Path | None) -> tuple[LedgerForest, bool]:
-    """The forest to score with and whether it was reused from ``model_dir``."""
+            model_dir: Path | None) -> tuple[LedgerForest, dict[str, Any]]:
+    """The forest to score with, and how it was obtained (reused, or fitted and why)."""
     settings = params.model
+    wanted = [settings.n_estimators, settings.max_samples, settings.seed, list(FEATURES)]
+    why = "未指定模型目录，本次训练" if model_dir is None else "模型目录中没有模型，本次训练"
     if model_dir is not None and (model_dir / CURRENT_MODEL_FILE).exists():
         current = json.loads((model_dir / CURRENT_MODEL_FILE).read_text(encoding="utf-8"))
-        wanted = [settings.n_estimators, settings.max_samples, settings.seed, list(FEATURES)]
+        why = "模型参数或特征已变化，重新训练"
         if current.get("settings") == wanted:
-            forest = LedgerForest.load(model_dir / current["file"])
-            return forest, True
+            try:
+                forest = LedgerForest.load(model_dir / current["file"])
+            except Exception as error:  # an unreadable model file: retrain, and say why
+                why = f"已保存的模型不可用（{error}），重新训练"
+            else:
+                return forest, {"reused": True, "how": "沿用已保存的模型"}
     periods = entries["period"]
     forest = LedgerForest(
         n_estimators=settings.n_estimators, max_samples=settings.max_samples, seed=settings.seed
     ).fit(features, training_period=(periods.min(), periods.max()))
     if model_dir is not None:
         path = forest.save(model_dir)
-        (model_dir / CURRENT_MODEL_FILE).write_text(json.dumps({
-            "file": path.name,
-            "settings": [settings.n_estimators, settings.max_samples, settings.seed,
-                         list(FEATURES)],
-        }, ensure_ascii=False), encoding="utf-8")
-    return forest, False
+        (model_dir / CURRENT_MODEL_FILE).write_text(
+            json.dumps({"file": path.name, "settings": wanted}, ensure_ascii=False),
+            encoding="utf-8")
+    return forest, {"reused": False, "how": why}
 
 
 def _explainer(entries: pd.DataFrame, features: pd.DataFrame, surprisals: np.ndarray,
@@ -129,7 +133,7 @@ def score_entries(
                               review=params.review)
         return Scoring(ranked, {"model_version": None, "note": "没有可评分的分录"})
     features = entry_features(entries, params)
-    forest, reused = _forest(features, entries, params, model_dir)
+    forest, obtained = _forest(features, entries, params, model_dir)
     anomaly = forest.anomaly_scores(features)
     surprisals = surprisal(features, forest.reference_)
     applied = np.zeros(len(entries), dtype=bool)
@@ -145,8 +149,7 @@ def score_entries(
         evidence=evidence_strength(surprisals, list(features.columns)), adjust=adjust,
         explain=_explainer(entries, features, surprisals, forest, params),
     )
-    model = forest.metadata() | {
-        "reused": reused,
+    model = forest.metadata() | obtained | {
         "pooled_across_towns": True,
         "dispositions_given": 0 if dispositions is None else len(dispositions),
         "dispositions_applied": int(applied.sum()),

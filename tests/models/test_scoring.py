@@ -155,3 +155,11 @@ def test_no_entries_no_model(county):
                            signals=evaluation.signals.iloc[:0], rule_weights=RULE_WEIGHTS,
                            params=PARAMS, model_dir=Path("unused"))
     assert result.ranked.empty and result.model["model_version"] is None
+
+
+def test_an_unreadable_saved_model_is_retrained_and_said_so(county, tmp_path):
+    first = _score(county, model_dir=tmp_path)
+    (tmp_path / f"{first.model['model_version']}.joblib").write_bytes(b"not a model")
+    again = _score(county, model_dir=tmp_path)
+    assert not again.model["reused"] and "不可用" in again.model["how"]
+    assert again.model["model_version"] == first.model["model_version"]
