@@ -585,10 +585,9 @@ def end_to_end(dataset: Dataset, run_dir: Path, scratch: Path) -> dict[str, Any]
     started = time.perf_counter()
     empty_flow = run_worker("prefect", {}, env)
     empty_flow["wall_seconds"] = round(time.perf_counter() - started, 3)
-    script = Path(sys.executable).with_name("sanzi-audit")
-    command = ([str(script)] if script.exists()
-               else [sys.executable, "-m", "flows.cli"])
-    command += ["run", "--input", str(dataset.directory), "--out", str(out_dir)]
+    # `python -m flows.cli` is the `sanzi-audit` script, run from this checkout's code.
+    command = [sys.executable, "-m", "flows.cli", "run", "--input", str(dataset.directory),
+               "--out", str(out_dir)]
     stdout_path, stderr_path = run_dir / "e2e-stdout.txt", run_dir / "e2e-stderr.txt"
     with open(stdout_path, "wb") as stdout, open(stderr_path, "wb") as stderr:
         started = time.perf_counter()
