@@ -27,6 +27,7 @@ import argparse
 import codecs
 import functools
 import importlib
+import inspect
 import json
 import math
 import os
@@ -73,13 +74,13 @@ PROBES: dict[str, list[tuple[str, str]]] = {
     "prepare": [("checks.rules.evaluation", "prepare_entries")],
     "rules": [("checks.rules.evaluation", "rule_breaches")],
     "signals": [("checks.rules.evaluation", "evaluate_signals")],
-    "features": [("models.scoring", "entry_features")],
+    "features": [("flows.pipeline", "raw_features"), ("models.scoring", "entry_features")],
     "fit": [("models.forest.LedgerForest", "fit")],
     "score": [("models.forest.LedgerForest", "anomaly_scores")],
     "decisions": [("flows.pipeline", "past_decisions")],
     "evidence": [("models.scoring", "surprisal")],
     "explain": [("models.forest.LedgerForest", "contributions")],
-    "rank": [("models.scoring", "rank_entries")],
+    "rank": [("flows.pipeline", "rank_entries"), ("models.scoring", "rank_entries")],
     "parquet_table": [("flows.outputs", "entries_table")],
     "voucher_lines": [("flows.outputs", "voucher_lines")],
     "findings_frame": [("flows.outputs", "findings_frame")],
@@ -464,7 +465,6 @@ def audit_worker(input_dir: str, out_dir: str) -> dict[str, Any]:
     from checks.params import load_params
     from flows import pipeline
     from flows.outputs import write_run_outputs, write_run_record
-    from flows.settings import load_settings
 
     import_seconds = time.perf_counter() - started
     params = load_params()
@@ -488,14 +488,11 @@ def audit_worker(input_dir: str, out_dir: str) -> dict[str, Any]:
         with meter.stage("check") as stage:
             evaluation = pipeline.check_entries(ledger.entries, params)
             stage["rows"] = n_entries
-        with meter.stage("score") as stage:  # as flows.audit does it
-            scored = pipeline.score_entries(
-                ledger.entries, evaluation, params, model_dir=load_settings().models_dir,
-                dispositions=pipeline.past_decisions(),
-            )
+        with meter.stage("score") as stage:
+            scored = score_as_the_flow_does(pipeline, ledger.entries, evaluation, params)
             stage["rows"] = n_entries
         with meter.stage("write") as stage:
-            paths = write_run_outputs(scored=scored.entries, quarantine=ledger.quarantine,
+            paths = write_run_outputs(scored=scored, quarantine=ledger.quarantine,
                                       out_dir=Path(out_dir))
             stage["rows"] = n_entries
         run_record = {
@@ -508,11 +505,11 @@ def audit_worker(input_dir: str, out_dir: str) -> dict[str, Any]:
         }
         with meter.stage("store") as stage:
             run_record["review"] = pipeline.record_findings(
-                run_record, scored.entries, ledger.quarantine
+                run_record, scored, ledger.quarantine
             )
             stage["rows"] = n_entries
         write_run_record(run_record, Path(out_dir))
-    totals = pipeline.run_totals(ledger, scored.entries)
+    totals = pipeline.run_totals(ledger, scored)
     stages = meter.results()
     return {
         "import_seconds": round(import_seconds, 3),
@@ -524,6 +521,26 @@ def audit_worker(input_dir: str, out_dir: str) -> dict[str, Any]:
         "totals": totals,
         "probes_missing": probes.missing,
     }
+
+
+def score_as_the_flow_does(pipeline: Any, entries: pd.DataFrame, evaluation: Any,
+                           params: Any) -> pd.DataFrame:
+    """``pipeline.score_entries`` called as ``flows.audit`` calls it; the scored entries.
+
+    Follows the function's signature, so the bench also runs on older commits: the model
+    folder and inspectors' past decisions are passed where it takes them.
+    """
+    from flows.settings import load_settings
+
+    settings = load_settings()
+    accepted = inspect.signature(pipeline.score_entries).parameters
+    options: dict[str, Any] = {}
+    if "model_dir" in accepted:
+        options["model_dir"] = getattr(settings, "models_dir", settings.data_dir / "models")
+    if "dispositions" in accepted and hasattr(pipeline, "past_decisions"):
+        options["dispositions"] = pipeline.past_decisions()
+    result = pipeline.score_entries(entries, evaluation, params, **options)
+    return result.entries if hasattr(result, "entries") else result.scored
 
 
 def reports(loads: list[Any]) -> list[dict[str, Any]]:
@@ -748,8 +765,6 @@ def format_table(result: dict[str, Any]) -> str:
         lines.append(f"empty Prefect flow, same settings: wall {empty['wall_seconds']:.1f} s "
                      f"(imports {empty['import_seconds']:.1f} s, flow "
                      f"{empty['flow_seconds']:.1f} s)")
-    if result["probes_missing"]:
-        lines.append(f"(not probed, not found: {', '.join(result['probes_missing'])})")
     return "\n".join(lines)
 
 
