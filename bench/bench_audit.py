@@ -740,13 +740,13 @@ def format_table(result: dict[str, Any]) -> str:
     lines = [
         f"\n{result['lines']:,} lines, layout {result['layout']}, {result['files']} files, "
         f"{result['input_mb']} MB; imports {result['import_seconds']:.1f} s",
-        f"{'stage':<22}{'seconds':>9}{'rows/s':>12}{'peak MB':>10}",
+        f"{'stage':<22}{'seconds':>9}{'rows/s':>14}{'peak MB':>10}",
     ]
 
     def row(name: str, item: dict[str, Any]) -> str:
         rate = f"{item['rows_per_second']:,}" if item.get("rows_per_second") else "-"
         peak = f"{item['peak_mb']:,.0f}" if item.get("peak_mb") else "-"
-        return f"{name:<22}{item['seconds']:>9.2f}{rate:>12}{peak:>10}"
+        return f"{name:<22}{item['seconds']:>9.2f}{rate:>14}{peak:>10}"
 
     for stage in result["stages"]:
         lines.append(row(stage["name"], stage))
@@ -754,9 +754,9 @@ def format_table(result: dict[str, Any]) -> str:
                      if part["name"] != "other" or part["seconds"] >= 0.01)
     floor = result["floor"]
     lines.append(f"{'audit (direct)':<22}{result['audit_seconds']:>9.2f}"
-                 f"{'':>12}{result['peak_mb']:>10,.0f}")
+                 f"{'':>14}{result['peak_mb']:>10,.0f}")
     lines.append(f"{'pyarrow floor':<22}{floor['seconds']:>9.2f}"
-                 f"{round(floor['rows'] / floor['seconds']):>12,}{floor['peak_mb']:>10,.0f}")
+                 f"{round(floor['rows'] / floor['seconds']):>14,}{floor['peak_mb']:>10,.0f}")
     lines.append(f"ratio audit / floor: {result['ratio_to_floor']}x")
     run = result.get("end_to_end")
     if run:
