@@ -776,6 +776,33 @@ def format_table(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def compare_results(old: dict[str, Any], new: dict[str, Any]) -> str:
+    """Seconds and peak MB per stage of two results files, for the sizes and layouts in both."""
+    lines = [f"old: {old.get('commit', '')[:12]} {old.get('started_at', '')} {old.get('note', '')}",
+             f"new: {new.get('commit', '')[:12]} {new.get('started_at', '')} {new.get('note', '')}"]
+    before = {(size["layout"], size["lines_target"]): size for size in old["sizes"]}
+    for size in new["sizes"]:
+        previous = before.get((size["layout"], size["lines_target"]))
+        if previous is None:
+            continue
+        lines.append(f"\n{size['lines']:,} lines, layout {size['layout']}")
+        lines.append(f"{'stage':<16}{'old s':>9}{'new s':>9}{'new/old':>9}"
+                     f"{'old MB':>9}{'new MB':>9}")
+        old_stages = {stage["name"]: stage for stage in previous["stages"]}
+        rows = [(stage["name"], old_stages.get(stage["name"]), stage) for stage in size["stages"]]
+        rows.append(("audit",
+                     {"seconds": previous["audit_seconds"], "peak_mb": previous["peak_mb"]},
+                     {"seconds": size["audit_seconds"], "peak_mb": size["peak_mb"]}))
+        rows.append(("floor", previous["floor"], size["floor"]))
+        for name, was, now in rows:
+            if was is None:
+                continue
+            ratio = f"{now['seconds'] / was['seconds']:.2f}" if was["seconds"] else "-"
+            lines.append(f"{name:<16}{was['seconds']:>9.2f}{now['seconds']:>9.2f}{ratio:>9}"
+                         f"{was['peak_mb']:>9,.0f}{now['peak_mb']:>9,.0f}")
+    return "\n".join(lines)
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m bench.bench_audit",
@@ -792,6 +819,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="generated data, runs and results (default var/bench)")
     parser.add_argument("--generate-only", action="store_true",
                         help="generate (or find cached) datasets and stop")
+    parser.add_argument("--note", default="", help="free text kept in the results JSON")
+    parser.add_argument("--compare", type=Path, nargs=2, metavar=("OLD", "NEW"),
+                        help="compare two results JSON files stage by stage and stop")
     return parser.parse_args(argv)
 
 
@@ -802,6 +832,10 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(result, ensure_ascii=False))
         return 0
     args = parse_args(argv)
+    if args.compare:
+        print(compare_results(*(json.loads(path.read_text(encoding="utf-8"))
+                                for path in args.compare)))
+        return 0
     scratch = args.scratch.resolve()
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     if args.generate_only:
@@ -810,6 +844,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     record: dict[str, Any] = {
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"), **git_commit(),
+        "note": args.note,
         "machine": machine_info(), "layout": args.layout, "seed": args.seed,
         "lines_per_village_year": LINES_PER_VILLAGE_YEAR, "years": list(YEARS), "sizes": [],
     }
