@@ -86,6 +86,8 @@ PROBES: dict[str, list[tuple[str, str]]] = {
     "findings_frame": [("flows.outputs", "findings_frame")],
     "neutralise": [("flows.outputs", "neutralise_formulas")],
     "findings_files": [("flows.outputs", "write_findings")],
+    "xlsx": [("pandas.DataFrame", "to_excel"), ("pandas.ExcelWriter", "close")],
+    "csv": [("pandas.DataFrame", "to_csv")],
     "quarantine": [("flows.outputs", "write_quarantine")],
 }
 
