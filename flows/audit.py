@@ -20,6 +20,7 @@ from prefect.futures import PrefectFuture
 from checks.params import AuditParams, load_params
 from flows import pipeline
 from flows.outputs import write_run_outputs, write_run_record
+from flows.settings import load_settings
 from flows.summary import summary_markdown
 
 ingest_file = task(
@@ -32,6 +33,7 @@ ingest_file = task(
 )
 combine_loads = task(pipeline.combine_loads, name="combine-files", cache_policy=NONE)
 check_entries = task(pipeline.check_entries, name="check-rules", cache_policy=NONE)
+past_decisions = task(pipeline.past_decisions, name="past-decisions", cache_policy=NONE)
 score_entries = task(pipeline.score_entries, name="score-entries", cache_policy=NONE)
 write_outputs = task(
     write_run_outputs, name="write-outputs", retries=2, retry_delay_seconds=2, cache_policy=NONE
@@ -75,7 +77,11 @@ def audit_ledgers(
     with timings.stage("check"):
         evaluation = check_entries(ledger.entries, params)
     with timings.stage("score"):
-        scoring = score_entries(ledger.entries, evaluation, params)
+        decisions = past_decisions()
+        scored = score_entries(
+            ledger.entries, evaluation, params,
+            model_dir=load_settings().models_dir, dispositions=decisions,
+        )
 
     run_record = {
         "run_id": run_id,
@@ -83,22 +89,22 @@ def audit_ledgers(
         "inputs": [str(item) for item in inputs],
         "out_dir": str(Path(out_dir).resolve()),
         "files": ledger.file_reports,
-        "totals": pipeline.run_totals(ledger, scoring.scored),
+        "totals": pipeline.run_totals(ledger, scored.entries),
         "rule_counts": evaluation.rule_counts(),
         "signal_counts": evaluation.signals["signal_id"].value_counts().sort_index().to_dict(),
-        "model": scoring.model,
+        "model": scored.model,
         "thresholds": pipeline.thresholds_in_force(ledger.entries, params),
         "params": params.record(),
         "timings": timings.seconds,
     }
     with timings.stage("write"):
         paths = write_outputs(
-            scored=scoring.scored, quarantine=ledger.quarantine, out_dir=Path(out_dir)
+            scored=scored.entries, quarantine=ledger.quarantine, out_dir=Path(out_dir)
         )
     run_record["outputs"] = {name: str(path) for name, path in paths.items()}
     run_record["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     with timings.stage("store"):
-        run_record["review"] = record_findings(run_record, scoring.scored, ledger.quarantine)
+        run_record["review"] = record_findings(run_record, scored.entries, ledger.quarantine)
     write_record(run_record, Path(out_dir))
     create_markdown_artifact(
         markdown=summary_markdown(run_record),

@@ -13,18 +13,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
+import models.scoring
 from checks.entry_schema import empty_entries
 from checks.params import AuditParams
 from checks.rules import RULES, RuleEvaluation, evaluate_rules
 from checks.signals import SIGNALS
 from flows.ingest import FileLoad, LedgerFileError, assign_entry_ids, read_ledger_file
 from flows.outputs import QUARANTINE_COLUMNS
-from models.features.raw import raw_features
-from models.forest import LedgerForest
-from models.ranking import rank_entries
 
 LEDGER_SUFFIXES = {".csv", ".xlsx", ".xls"}
 # Files that travel with exports but are not ledgers (the generator's answer key, notes).
@@ -116,37 +113,40 @@ def check_entries(entries: pd.DataFrame, params: AuditParams) -> RuleEvaluation:
 
 
 @dataclass
-class Scoring:
-    scored: pd.DataFrame
+class Scored:
+    """Entries with their scores, flags and reasons; the model's record for run.json."""
+
+    entries: pd.DataFrame
     model: dict[str, Any]
 
 
+def past_decisions() -> pd.DataFrame:
+    """Inspectors' decisions so far, for the model to learn from (empty on a new store)."""
+    from review.dispositions import decisions_for_learning
+    from review.store import open_store
+
+    return decisions_for_learning(open_store())
+
+
 def score_entries(
-    entries: pd.DataFrame, evaluation: RuleEvaluation, params: AuditParams
-) -> Scoring:
-    """Fit the forest, score every entry and rank them within the review budget."""
-    if entries.empty:
-        anomaly = np.zeros(0)
-        model: dict[str, Any] = {"model_version": None, "note": "没有可评分的分录"}
-    else:
-        features = raw_features(entries)
-        periods = entries["period"]
-        forest = LedgerForest(
-            n_estimators=params.model.n_estimators,
-            max_samples=params.model.max_samples,
-            seed=params.model.seed,
-        ).fit(features, training_period=(periods.min(), periods.max()))
-        anomaly = forest.anomaly_scores(features)
-        model = forest.metadata()
-    ranked = rank_entries(
+    entries: pd.DataFrame,
+    evaluation: RuleEvaluation,
+    params: AuditParams,
+    *,
+    model_dir: Path,
+    dispositions: pd.DataFrame | None = None,
+) -> Scored:
+    """Features, forest and one ranking within the review budget, explained."""
+    scoring = models.scoring.score_entries(
         entries,
         breaches=evaluation.breaches,
         signals=evaluation.signals,
-        anomaly=anomaly,
         rule_weights={rule.id: SEVERITY_WEIGHTS[rule.severity] for rule in RULES},
-        review=params.review,
+        params=params,
+        model_dir=model_dir if params.model.reuse else None,
+        dispositions=dispositions,
     )
-    return Scoring(pd.concat([entries, ranked], axis=1), model)
+    return Scored(pd.concat([entries, scoring.ranked], axis=1), scoring.model)
 
 
 def finding_titles() -> dict[str, str]:

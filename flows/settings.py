@@ -31,6 +31,10 @@ class Settings:
     def runs_dir(self) -> Path:
         return self.data_dir / "runs"
 
+    @property
+    def models_dir(self) -> Path:
+        return self.data_dir / "models"
+
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
     """Read settings from the environment (``SANZI_DATA_DIR``; default ``var/`` in the project)."""
