@@ -39,8 +39,8 @@ def date_texts(dates: Any) -> np.ndarray:
 
 
 def texts(values: Any) -> np.ndarray:
-    """Any column as an object array of str, for :func:`join`."""
-    return np.asarray(pd.Series(values).astype("str").to_numpy(), dtype=object)
+    """Any column as an object array of str, for :func:`join`; missing values become ""."""
+    return np.asarray(pd.Series(values).astype("str").fillna("").to_numpy(), dtype=object)
 
 
 def voucher_labels(frame: pd.DataFrame) -> np.ndarray:
