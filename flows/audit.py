@@ -19,6 +19,7 @@ from prefect.futures import PrefectFuture
 
 from checks.params import AuditParams, load_params
 from flows import pipeline
+from flows.artifacts import publish_run_artifacts
 from flows.outputs import write_run_outputs, write_run_record
 from flows.settings import load_settings
 from flows.summary import summary_markdown
@@ -111,4 +112,5 @@ def audit_ledgers(
         key="sanzi-audit-summary",
         description="三资审计运行摘要",
     )
+    publish_run_artifacts(run_record, scored.entries)
     return run_record

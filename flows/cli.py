@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import sys
 from pathlib import Path
 
+from flows.server import DEFAULT_HOST, DEFAULT_PORT  # does not import Prefect
 from flows.settings import configure_prefect, load_settings
 
 EXIT_OK = 0
@@ -120,6 +122,70 @@ def _verify_trail(_args: argparse.Namespace) -> int:
     return EXIT_OK if verification.ok else EXIT_TAMPERED
 
 
+def _nightly(args: argparse.Namespace) -> int:
+    from checks.params import load_params
+
+    params = load_params(args.config)
+    configure_prefect(load_settings())
+    from flows.nightly import DEFAULT_SETTLE_SECONDS, nightly_audit
+
+    report = nightly_audit(
+        inbox=str(args.inbox), out_root=str(args.out),
+        archive=str(args.archive) if args.archive else None, params=params,
+        settle_seconds=DEFAULT_SETTLE_SECONDS if args.settle_seconds is None
+        else args.settle_seconds,
+        retry_failed=args.retry_failed,
+    )
+    if report["status"] == "no-new-files":
+        print("收件箱里没有新的或内容有变化的文件，本次未审计。")
+    else:
+        print(f"审计了 {len(report['new'])} 个新文件，结果目录：{report['out_dir']}")
+    for path, error in report["unreadable"].items():
+        print(f"无法读取（留在收件箱，内容不变则不再重试）：{path}：{error}", file=sys.stderr)
+    if report["failed_before"]:
+        print(f"以前无法读取、内容未变的文件 {len(report['failed_before'])} 个，未重试"
+              "（可用 --retry-failed 重试）。", file=sys.stderr)
+    for path, reason in report["left_in_inbox"].items():
+        print(f"留在收件箱：{path}：{reason}", file=sys.stderr)
+    print(f"已归档 {len(report['archived'])} 个文件。")
+    return EXIT_UNREADABLE_FILES if report["unreadable"] or report["left_in_inbox"] else EXIT_OK
+
+
+def _serve(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    if not os.environ.get("PREFECT_API_URL"):  # else: the server the user points at
+        from flows.server import api_url, start_server
+
+        pid = start_server(settings, host=args.prefect_host, port=args.prefect_port)
+        os.environ["PREFECT_API_URL"] = api_url(args.prefect_host, args.prefect_port)
+        print(f"Prefect 服务在运行（进程 {pid}）：{os.environ['PREFECT_API_URL']}")
+    configure_prefect(settings)
+    from flows.nightly import DEFAULT_CRON, DEFAULT_TIMEZONE, nightly_schedule, serve_nightly
+
+    cron, timezone = args.cron or DEFAULT_CRON, args.timezone or DEFAULT_TIMEZONE
+    nightly_schedule(cron, timezone)  # refuse a bad schedule before serving
+    print(f"夜间审计按计划 {cron}（{timezone}）运行，按 Ctrl+C 停止。")
+    serve_nightly(inbox=args.inbox, out_root=args.out, archive=args.archive,
+                  config=args.config, cron=cron, timezone=timezone)
+    return EXIT_OK
+
+
+def _prefect_server(args: argparse.Namespace) -> int:
+    from flows.server import api_url, server_status, start_server, stop_server
+
+    settings = load_settings()
+    if args.action == "start":
+        pid = start_server(settings, host=args.host, port=args.port)
+        print(f"Prefect 服务在运行（进程 {pid}）：{api_url(args.host, args.port)}")
+        print(f"其他命令使用它之前请设置：export PREFECT_API_URL={api_url(args.host, args.port)}")
+    elif args.action == "stop":
+        stopped = stop_server(settings)
+        print("已停止 Prefect 服务。" if stopped else "没有本项目启动的 Prefect 服务。")
+    else:
+        print(server_status(settings, host=args.host, port=args.port))
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sanzi-audit", description="村集体三资账务审计：读取记账中心导出的账，找出可疑分录。"
@@ -176,6 +242,40 @@ def build_parser() -> argparse.ArgumentParser:
 
     verify = commands.add_parser("verify-trail", help="校验复核操作日志的哈希链是否完整")
     verify.set_defaults(handler=_verify_trail)
+
+
+    nightly = commands.add_parser(
+        "nightly", help="审计收件箱中新的或内容有变化的文件，然后归档（运行一次）"
+    )
+    serve = commands.add_parser(
+        "serve", help="按计划每晚审计收件箱（需要常驻的 Prefect 服务，会自动启动）"
+    )
+    for command in (nightly, serve):
+        command.add_argument("--inbox", required=True, type=Path, metavar="DIR",
+                             help="收件箱：记账中心放导出文件的文件夹")
+        command.add_argument("--out", required=True, type=Path, metavar="DIR",
+                             help="结果根目录，每次运行写入其下按时间命名的子目录")
+        command.add_argument("--archive", type=Path, metavar="DIR",
+                             help="归档目录（默认：数据目录/inbox/archive）")
+        command.add_argument("--config", type=Path, metavar="FILE", help="本县参数文件（YAML）")
+    nightly.add_argument("--settle-seconds", type=float, metavar="SECONDS",
+                         help="修改时间不足此秒数的文件可能仍在复制，留到下次（默认 60）")
+    nightly.add_argument("--retry-failed", action="store_true",
+                         help="重新尝试以前无法读取的文件")
+    nightly.set_defaults(handler=_nightly)
+    serve.add_argument(
+        "--cron", help="cron 表达式：分 时 日 月 星期（默认 \"0 2 * * *\"，每天 2 点）"
+    )
+    serve.add_argument("--timezone", help="时区（默认 Asia/Shanghai）")
+    serve.add_argument("--prefect-host", default=DEFAULT_HOST)
+    serve.add_argument("--prefect-port", type=int, default=DEFAULT_PORT)
+    serve.set_defaults(handler=_serve)
+
+    server = commands.add_parser("prefect-server", help="启动、停止或查看常驻的 Prefect 服务")
+    server.add_argument("action", choices=["start", "stop", "status"])
+    server.add_argument("--host", default=DEFAULT_HOST)
+    server.add_argument("--port", type=int, default=DEFAULT_PORT)
+    server.set_defaults(handler=_prefect_server)
     return parser
 
 
@@ -183,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)
-    except (FileNotFoundError, ValueError) as error:
+    except (FileNotFoundError, ValueError, RuntimeError) as error:
         print(f"错误：{error}", file=sys.stderr)
         return EXIT_USAGE
 
