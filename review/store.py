@@ -20,22 +20,13 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 
-from flows.outputs import VOUCHER_KEY
 from flows.settings import load_settings
-from review import aggregates, tables
+from review import tables
 from review.audit_trail import append_action, verify_audit_trail
 from review.bulk import insert_frame, update_by_key
-from review.reconcile import CELL, classify_changes, run_scope
+from review.digest import RunDigest, check_scored_columns, digest_entries
+from review.reconcile import CELL, classify_changes
 
-SCORED_COLUMNS = [
-    *tables.ENTRY_FIELD_NAMES,
-    "risk_score",
-    "rule_ids",
-    "signals",
-    "flagged",
-    "reasons",
-    "rank",
-]
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 SQLITE_FILE = "review.sqlite3"
 BUSY_TIMEOUT_SECONDS = 30
@@ -152,20 +143,6 @@ def _finding_rows(run_id: str, flagged: pd.DataFrame) -> pd.DataFrame:
     return rows
 
 
-def _voucher_line_rows(run_id: str, entries: pd.DataFrame) -> pd.DataFrame:
-    """Every line of every voucher that holds a flagged entry."""
-    vouchers = entries.loc[entries["flagged"], VOUCHER_KEY].drop_duplicates()
-    lines = entries.merge(vouchers, on=VOUCHER_KEY, how="inner")
-    columns = [column.name for column in tables.voucher_lines.columns if column.name != "run_id"]
-    rows = lines[columns].copy()
-    rows.insert(0, "run_id", run_id)
-    return rows
-
-
-def _run_files(entries: pd.DataFrame) -> pd.DataFrame:
-    return entries.groupby(["source_file", "town"]).size().rename("n_entries").reset_index()
-
-
 def _quarantine_rows(run_id: str, quarantine: pd.DataFrame | None) -> pd.DataFrame:
     columns = ["source_file", "source_sheet", "source_row", "column", "reason", "raw"]
     if quarantine is None or quarantine.empty:
@@ -250,31 +227,34 @@ def record_run(
     inputs: list[str],
     out_dir: str,
     params: Mapping[str, Any],
-    entries: pd.DataFrame,
+    entries: pd.DataFrame | None = None,
+    digest: RunDigest | None = None,
     quarantine: pd.DataFrame | None = None,
     rule_titles: Mapping[str, str] | None = None,
 ) -> RunChanges:
     """Store one run's findings and what they change, in one transaction.
 
     ``entries`` is the scored frame (canonical columns plus risk_score, rule_ids, signals,
-    flagged, reasons, rank); a finding is a flagged entry. Dispositions are not touched: a
-    decision stays attached to its entry_id + content_hash, so an unchanged entry keeps it and
-    a corrected one shows it as history. ``rule_titles`` (rule or signal id → Chinese title)
+    flagged, reasons, rank); a finding is a flagged entry. A flow that cannot hold all its
+    entries at once passes ``digest`` instead, combined from its towns' digests
+    (review/digest.py); pass exactly one of the two. Dispositions are not touched: a decision
+    stays attached to its entry_id + content_hash, so an unchanged entry keeps it and a
+    corrected one shows it as history. ``rule_titles`` (rule or signal id → Chinese title)
     makes pages readable; ``quarantine`` (FORMATS.md §4 columns) feeds the agency's report.
 
     Recording a run id that is already stored changes nothing and returns what was recorded
     then, so a retried flow task is harmless.
     """
-    missing = sorted(set(SCORED_COLUMNS) - set(entries.columns))
-    if missing:
-        raise ValueError(
-            f"the scored entries lack the columns {missing}; pass the flow's scored frame"
-        )
+    if (entries is None) == (digest is None):
+        raise TypeError("record_run takes either entries or digest, exactly one of them")
+    check_scored_columns(entries if digest is None else digest.flagged)
     recorded = _recorded_changes(store, run_id)
     if recorded is not None:
         return recorded
-    flagged = entries.loc[entries["flagged"].astype(bool)]
-    scope = run_scope(entries)
+    if digest is None:
+        digest = digest_entries(entries)
+    flagged = digest.flagged
+    scope = digest.scope
     quarantine_rows = _quarantine_rows(run_id, quarantine)
     with store.engine.begin() as conn:
         known = _known_cases(conn, sorted(scope["town"].unique()))
@@ -295,7 +275,7 @@ def record_run(
             "inputs": json.dumps([str(item) for item in inputs], ensure_ascii=False),
             "out_dir": str(out_dir),
             "params": json.dumps(params, ensure_ascii=False, default=str),
-            "n_entries": len(entries),
+            "n_entries": digest.n_entries,
             "n_findings": len(flagged),
             "n_new": summary.new,
             "n_resolved": summary.resolved,
@@ -305,23 +285,17 @@ def record_run(
         }
         conn.execute(sa.insert(tables.runs), [run_row])
         insert_frame(conn, tables.run_scope, scope.assign(run_id=run_id))
-        insert_frame(conn, tables.run_files, _run_files(entries).assign(run_id=run_id))
+        insert_frame(conn, tables.run_files, digest.run_files.assign(run_id=run_id))
         insert_frame(conn, tables.findings, _finding_rows(run_id, flagged))
         insert_frame(conn, tables.finding_changes, changes.assign(run_id=run_id))
-        insert_frame(conn, tables.voucher_lines, _voucher_line_rows(run_id, entries))
+        insert_frame(conn, tables.voucher_lines, digest.voucher_lines.assign(run_id=run_id))
         insert_frame(conn, tables.quarantine, quarantine_rows)
         _update_cases(conn, run_id, changes, flagged, pd.Index(known["entry_id"]))
         _replace_cells(
-            conn,
-            tables.village_accounts,
-            scope,
-            aggregates.village_accounts(entries).assign(run_id=run_id),
+            conn, tables.village_accounts, scope, digest.village_accounts.assign(run_id=run_id)
         )
         _replace_cells(
-            conn,
-            tables.payee_periods,
-            scope,
-            aggregates.payee_periods(entries, flagged).assign(run_id=run_id),
+            conn, tables.payee_periods, scope, digest.payee_periods.assign(run_id=run_id)
         )
         if rule_titles:
             _upsert_rule_titles(conn, rule_titles)
@@ -330,7 +304,11 @@ def record_run(
             actor=SYSTEM_ACTOR,
             action="run.record",
             target=run_id,
-            after={**summary.to_dict(), "n_entries": len(entries), "n_findings": len(flagged)},
+            after={
+                **summary.to_dict(),
+                "n_entries": digest.n_entries,
+                "n_findings": len(flagged),
+            },
         )
     return summary
 

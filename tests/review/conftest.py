@@ -1,12 +1,13 @@
 """Stores for the review tests: a fresh SQLite file per test, and PostgreSQL when
 ``SANZI_TEST_PG_URL`` is set (one fresh schema per test session, emptied before each test and
-dropped afterwards)."""
+dropped afterwards; a second one for ``twin_store``)."""
 
 from __future__ import annotations
 
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
@@ -17,11 +18,9 @@ from review.tables import metadata
 PG_URL_VARIABLE = "SANZI_TEST_PG_URL"
 
 
-@pytest.fixture(scope="session")
-def pg_url() -> Iterator[str]:
-    base_url = os.environ.get(PG_URL_VARIABLE)
-    if not base_url:
-        pytest.skip(f"{PG_URL_VARIABLE} is not set")
+@contextmanager
+def _pg_schema(base_url: str) -> Iterator[str]:
+    """A URL of a fresh schema on the test server, dropped afterwards."""
     schema = f"sanzi_test_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(base_url)
     with admin.begin() as conn:
@@ -33,6 +32,25 @@ def pg_url() -> Iterator[str]:
         with admin.begin() as conn:
             conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+def _pg_base_url() -> str:
+    base_url = os.environ.get(PG_URL_VARIABLE)
+    if not base_url:
+        pytest.skip(f"{PG_URL_VARIABLE} is not set")
+    return base_url
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    with _pg_schema(_pg_base_url()) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def twin_pg_url() -> Iterator[str]:
+    with _pg_schema(_pg_base_url()) as url:
+        yield url
 
 
 def _empty_pg(store: Store) -> None:
@@ -47,6 +65,21 @@ def store(request: pytest.FixtureRequest, tmp_path) -> Iterator[Store]:
         opened = open_store(f"sqlite:///{tmp_path / 'review.sqlite3'}")
     else:
         opened = open_store(request.getfixturevalue("pg_url"))
+        _empty_pg(opened)
+    try:
+        yield opened
+    finally:
+        opened.dispose()
+
+
+@pytest.fixture
+def twin_store(request: pytest.FixtureRequest, tmp_path, store: Store) -> Iterator[Store]:
+    """A second empty store of the same database kind as ``store``, for tests that compare
+    two ways of writing the same thing."""
+    if store.dialect == "sqlite":
+        opened = open_store(f"sqlite:///{tmp_path / 'twin.sqlite3'}")
+    else:
+        opened = open_store(request.getfixturevalue("twin_pg_url"))
         _empty_pg(opened)
     try:
         yield opened

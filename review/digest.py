@@ -1,0 +1,128 @@
+"""What the findings store keeps of a run's scored entries, computed town by town.
+
+A county's run has millions of scored entries, more than a flow should hold at once. The store
+needs far less: the cells loaded, lines per source file, the flagged entries, the whole vouchers
+around them and the per-village totals. A town's entries give its part of all of these (every
+voucher, village and payee total lies inside one town), so the flow digests each town and
+combines the digests; ``record_run`` then never sees the entries themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from flows.outputs import VOUCHER_KEY
+from review import aggregates, tables
+from review.reconcile import CELL, run_scope
+
+SCORED_COLUMNS = [
+    *tables.ENTRY_FIELD_NAMES,
+    "risk_score",
+    "rule_ids",
+    "signals",
+    "flagged",
+    "reasons",
+    "rank",
+]
+_RUN_FILE_KEY = ["source_file", "town"]
+_VOUCHER_LINE_COLUMNS = [
+    column.name for column in tables.voucher_lines.columns if column.name != "run_id"
+]
+
+__all__ = [
+    "SCORED_COLUMNS",
+    "RunDigest",
+    "check_scored_columns",
+    "combine_digests",
+    "digest_entries",
+]
+
+
+@dataclass(frozen=True)
+class RunDigest:
+    """All ``record_run`` needs of a run's scored entries (or of one town's).
+
+    ``scope``: entries and findings per (town, village, period) cell, sorted by cell;
+    ``run_files``: entries per source file and town; ``flagged``: the flagged entries with
+    :data:`SCORED_COLUMNS`; ``voucher_lines``: every line of every voucher holding a flagged
+    entry; ``village_accounts`` and ``payee_periods``: the aggregates of ``review.aggregates``;
+    ``n_entries``: how many entries were digested.
+    """
+
+    scope: pd.DataFrame
+    run_files: pd.DataFrame
+    flagged: pd.DataFrame
+    voucher_lines: pd.DataFrame
+    village_accounts: pd.DataFrame
+    payee_periods: pd.DataFrame
+    n_entries: int
+
+
+def check_scored_columns(frame: pd.DataFrame) -> None:
+    """Refuse a frame that lacks the score columns, before anything is computed or stored."""
+    missing = sorted(set(SCORED_COLUMNS) - set(frame.columns))
+    if missing:
+        raise ValueError(
+            f"the scored entries lack the columns {missing}; pass the flow's scored frame "
+            "(or a digest that digest_entries made from it)"
+        )
+
+
+def digest_entries(entries: pd.DataFrame) -> RunDigest:
+    """The digest of one scored frame: a whole run's, or one town's with all its entries."""
+    check_scored_columns(entries)
+    is_flagged = entries["flagged"].astype(bool)
+    flagged = entries.loc[is_flagged, SCORED_COLUMNS].reset_index(drop=True)
+    return RunDigest(
+        scope=run_scope(entries),
+        run_files=_run_files(entries),
+        flagged=flagged,
+        voucher_lines=_voucher_lines(entries, is_flagged),
+        village_accounts=aggregates.village_accounts(entries),
+        payee_periods=aggregates.payee_periods(entries, flagged),
+        n_entries=len(entries),
+    )
+
+
+def combine_digests(digests: list[RunDigest]) -> RunDigest:
+    """One run's digest from its towns' digests, as ``digest_entries`` of all their entries.
+
+    Each town must be digested once and whole: a payee's totals and a voucher's lines are only
+    right when every entry of their town was in the same digest.
+    """
+    if not digests:
+        return digest_entries(pd.DataFrame(columns=SCORED_COLUMNS))
+    towns = pd.concat([digest.scope["town"].drop_duplicates() for digest in digests])
+    repeated = sorted(towns[towns.duplicated()].unique())
+    if repeated:
+        raise ValueError(
+            f"the towns {repeated} are in more than one digest; digest each town's entries "
+            "in one piece"
+        )
+    run_files = _stacked([digest.run_files for digest in digests])
+    return RunDigest(
+        scope=_stacked([digest.scope for digest in digests]).sort_values(CELL, ignore_index=True),
+        # sorted as digest_entries sorts them; a (file, town) pair given twice adds up
+        run_files=run_files.groupby(_RUN_FILE_KEY)["n_entries"].sum().reset_index(),
+        flagged=_stacked([digest.flagged for digest in digests]),
+        voucher_lines=_stacked([digest.voucher_lines for digest in digests]),
+        village_accounts=_stacked([digest.village_accounts for digest in digests]),
+        payee_periods=_stacked([digest.payee_periods for digest in digests]),
+        n_entries=sum(digest.n_entries for digest in digests),
+    )
+
+
+def _stacked(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    return pd.concat(frames, ignore_index=True)
+
+
+def _run_files(entries: pd.DataFrame) -> pd.DataFrame:
+    return entries.groupby(_RUN_FILE_KEY).size().rename("n_entries").reset_index()
+
+
+def _voucher_lines(entries: pd.DataFrame, is_flagged: pd.Series) -> pd.DataFrame:
+    """Every line of every voucher that holds a flagged entry."""
+    vouchers = entries.loc[is_flagged, VOUCHER_KEY].drop_duplicates()
+    return entries[_VOUCHER_LINE_COLUMNS].merge(vouchers, on=VOUCHER_KEY, how="inner")
