@@ -182,6 +182,10 @@ class ModelParams(BaseModel):
     n_estimators: int = Field(200, ge=10)
     max_samples: int = Field(256, ge=16)
     seed: int = 20261124
+    training_rows: int = Field(
+        200_000, ge=1_000,
+        description="训练模型时从全县分录中按乡镇比例抽取的最多行数（每棵树只用 max_samples 行）",
+    )
     reuse: bool = Field(
         False,
         description="复用数据目录中已训练的同设置模型（增量重跑时使用）；否则每次运行重新训练",

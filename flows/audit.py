@@ -1,13 +1,19 @@
-"""The audit flow: ingest → check → score → report, as a Prefect flow.
+"""The audit flow: ingest → check → score → report, as a Prefect flow fanned out per file and
+per town.
 
 The body reads like a table of contents; each stage is a plain function of
-:mod:`flows.pipeline` wrapped as a task here. Tasks are coarse (one per input file, one per
-stage), IO tasks retry, and results stay in memory (DataFrames are not persisted by Prefect).
+:mod:`flows.pipeline` wrapped as a task here. Per-file and per-town tasks are cached by Prefect
+under the content keys of :mod:`flows.parts` (results persisted in the data directory), so a
+rerun after a correction redoes only the changed files' towns. IO tasks retry; a file or town
+that still fails is reported and the others go on. The task runner is chosen by the caller
+(:mod:`flows.runners`): threads on one machine, Dask on a cluster.
 """
 
 from __future__ import annotations
 
+import logging
 import uuid
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,45 +21,76 @@ from typing import Any
 from prefect import flow, get_run_logger, runtime, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE
-from prefect.futures import PrefectFuture
 
 from checks.params import AuditParams, load_params
 from flows import pipeline
 from flows.artifacts import publish_run_artifacts
-from flows.outputs import write_run_outputs, write_run_record
+from flows.outputs import write_run_record
+from flows.parts import file_digest, part_exists
 from flows.settings import load_settings
 from flows.summary import summary_markdown
 
-ingest_file = task(
-    pipeline.ingest_file,
-    name="ingest-file",
-    retries=2,
-    retry_delay_seconds=2,
-    cache_policy=NONE,
-    task_run_name="ingest {path.name}",
-)
-combine_loads = task(pipeline.combine_loads, name="combine-files", cache_policy=NONE)
-check_entries = task(pipeline.check_entries, name="check-rules", cache_policy=NONE)
-past_decisions = task(pipeline.past_decisions, name="past-decisions", cache_policy=NONE)
-score_entries = task(pipeline.score_entries, name="score-entries", cache_policy=NONE)
-write_outputs = task(
-    write_run_outputs, name="write-outputs", retries=2, retry_delay_seconds=2, cache_policy=NONE
-)
-record_findings = task(
-    pipeline.record_findings, name="record-findings", retries=2, retry_delay_seconds=5,
-    cache_policy=NONE,
-)
-write_record = task(
-    write_run_record, name="write-run-record", retries=2, retry_delay_seconds=2, cache_policy=NONE
-)
+
+def _by_key(_context: Any, parameters: dict[str, Any]) -> str:
+    """Cache key of a keyed stage: the content key the flow computed for it."""
+    return parameters["key"]
 
 
-def _load_or_failure(path: Path, future: PrefectFuture) -> Any:
-    """The file's load, or a report of why it could not be read even after retries."""
-    try:
-        return future.result()
-    except Exception as error:  # one file's failure must not sink the others
-        return {"file": path.name, "path": str(path), "error": f"读取失败（已重试）：{error}"}
+def _cached(function: Callable[..., Any], name: str, run_name: str) -> Any:
+    return task(function, name=name, task_run_name=run_name, retries=2, retry_delay_seconds=2,
+                cache_key_fn=_by_key, persist_result=True)
+
+
+ingest_file = _cached(pipeline.ingest_file, "ingest-file", "ingest {path.name}")
+prepare_town = _cached(pipeline.prepare_town, "prepare-town", "check {town}")
+score_town = _cached(pipeline.score_town, "score-town", "score {town.town}")
+obtain_model = task(pipeline.obtain_model, name="obtain-model", cache_policy=NONE)
+rank_county = task(pipeline.rank_county, name="rank-county", cache_policy=NONE)
+report_town = task(pipeline.report_town, name="report-town", task_run_name="report {town.town}",
+                   retries=2, retry_delay_seconds=2, cache_policy=NONE)
+write_outputs = task(pipeline.write_outputs, name="write-outputs", retries=2,
+                     retry_delay_seconds=2, cache_policy=NONE)
+record_findings = task(pipeline.record_findings, name="record-findings", retries=2,
+                       retry_delay_seconds=5, cache_policy=NONE)
+write_record = task(write_run_record, name="write-run-record", retries=2, retry_delay_seconds=2,
+                    cache_policy=NONE)
+
+PART_FILES = {"ingest-file": ["entries", "quarantine"],
+              "prepare-town": ["entries", "features", "breaches", "signals"],
+              "score-town": ["scores"]}
+
+
+def _fan_out(
+    stage: Any, calls: Sequence[tuple[str, dict[str, Any]]], *, progress: Callable[..., None],
+) -> dict[str, Any]:
+    """Submit one task per (label, keyword arguments) and wait for all of them.
+
+    A cached result whose part has been deleted from the data directory is computed again;
+    a call that fails after its retries maps to its exception, so one bad file or town does
+    not sink the others.
+    """
+    results: dict[str, Any] = {}
+    futures = {label: stage.submit(**arguments) for label, arguments in calls}
+    names = PART_FILES.get(stage.name, [])
+    refresh = []
+    for number, (label, future) in enumerate(futures.items(), start=1):
+        try:
+            result = future.result()
+        except Exception as error:  # reported by the caller; the others go on
+            results[label] = error
+            continue
+        if getattr(result, "part_dir", "") and not part_exists(result.part_dir, names):
+            refresh.append(label)
+            continue
+        results[label] = result
+        progress(number, len(futures), label, result)
+    arguments = dict(calls)
+    for label in refresh:
+        try:
+            results[label] = stage.with_options(refresh_cache=True)(**arguments[label])
+        except Exception as error:
+            results[label] = error
+    return {label: results[label] for label, _ in calls}
 
 
 @flow(name="sanzi-audit", log_prints=False)
@@ -62,55 +99,109 @@ def audit_ledgers(
 ) -> dict[str, Any]:
     """Audit the ledger exports under ``inputs`` and write the results into ``out_dir``."""
     params = params or load_params()
+    logging.getLogger("prefect.flow_runs").setLevel(logging.INFO)  # progress on the terminal
     logger = get_run_logger()
+    settings = load_settings()
     started_at = datetime.now(UTC)
     timings = pipeline.Timings()
     run_id = str(runtime.flow_run.id or uuid.uuid4())
+    parts_dir = settings.parts_dir
 
     with timings.stage("ingest"):
-        files = pipeline.find_ledger_files(inputs)
-        logger.info("auditing %d files", len(files))
-        futures = [ingest_file.submit(path, params.default_town) for path in files]
-        loads = [
-            _load_or_failure(path, future) for path, future in zip(files, futures, strict=True)
-        ]
-        ledger = combine_loads(loads)
+        paths = pipeline.find_ledger_files(inputs)
+        logger.info("共 %d 个文件待审计", len(paths))
+        loaded = _fan_out(ingest_file, [
+            (str(path), {"path": path, "key": pipeline.ingest_key(
+                path, file_digest(path), params.default_town),
+                "default_town": params.default_town, "parts_dir": parts_dir, "run_id": run_id})
+            for path in paths
+        ], progress=lambda n, total, label, part: logger.info(
+            "读取文件 %d/%d：%s，%s 条分录%s", n, total, part.file,
+            f"{part.report.get('loaded', 0):,}", "（沿用缓存）" if part.computed_in != run_id
+            else ""))
+        files = [_file_or_failure(Path(label), result) for label, result in loaded.items()]
     with timings.stage("check"):
-        evaluation = check_entries(ledger.entries, params)
+        by_town = pipeline.files_by_town([part for part in files if part.readable])
+        prepared = _fan_out(prepare_town, [
+            (town, {"town": town, "files": town_files,
+                    "key": pipeline.town_key(town, town_files, params), "params": params,
+                    "parts_dir": parts_dir, "run_id": run_id})
+            for town, town_files in by_town.items()
+        ], progress=lambda n, total, town, part: logger.info(
+            "检查乡镇 %d/%d：%s，%d 个村，%s 条分录%s", n, total, town, len(part.villages),
+            f"{part.n_entries:,}", "（沿用缓存）" if part.computed_in != run_id else ""))
+        towns, failed_towns = _split_failures(prepared)
+    with timings.stage("model"):
+        model = obtain_model(towns, params, model_dir=settings.models_dir)
     with timings.stage("score"):
-        decisions = past_decisions()
-        scored = score_entries(
-            ledger.entries, evaluation, params,
-            model_dir=load_settings().models_dir, dispositions=decisions,
-        )
+        scored = _fan_out(score_town, [
+            (town.town, {"town": town, "key": pipeline.score_key(town, model), "model": model,
+                         "parts_dir": parts_dir, "run_id": run_id})
+            for town in towns
+        ], progress=lambda n, total, town, _part: logger.info("评分乡镇 %d/%d：%s", n, total, town))
+        scores, failed_scores = _split_failures(scored)
+        towns = [town for town in towns if town.town not in failed_scores]
+        failed_towns |= failed_scores
+        ranking = rank_county(towns, scores, params, pipeline.past_decisions())
+    with timings.stage("report"):
+        reported = _fan_out(report_town, [
+            (town.town, {"town": town, "score": score, "ranking": ranking[town.town],
+                         "model": model, "params": params,
+                         "out_parts": Path(out_dir) / ".towns"})
+            for town, score in zip(towns, scores, strict=True)
+        ], progress=lambda n, total, town, report: logger.info(
+            "汇总乡镇 %d/%d：%s，标记复核 %d 条", n, total, town, report.n_flagged))
+        reports, failed_reports = _split_failures(reported)
+        failed_towns |= failed_reports
+    with timings.stage("write"):
+        quarantine = pipeline.run_quarantine(files)
+        outputs = write_outputs(reports, quarantine, Path(out_dir))
 
+    town_names = [town.town for town in towns if town.town not in failed_reports]
     run_record = {
         "run_id": run_id,
         "started_at": started_at.isoformat(timespec="seconds"),
         "inputs": [str(item) for item in inputs],
         "out_dir": str(Path(out_dir).resolve()),
-        "files": ledger.file_reports,
-        "totals": pipeline.run_totals(ledger, scored.entries),
-        "rule_counts": evaluation.rule_counts(),
-        "signal_counts": evaluation.signals["signal_id"].value_counts().sort_index().to_dict(),
-        "model": scored.model,
-        "thresholds": pipeline.thresholds_in_force(ledger.entries, params),
+        "files": [part.report for part in files],
+        "totals": pipeline.run_totals(files, towns, reports, quarantine)
+        | {"towns_failed": len(failed_towns)},
+        "rule_counts": pipeline.count_by_id(town.rule_counts for town in towns),
+        "signal_counts": pipeline.count_by_id(town.signal_counts for town in towns),
+        "model": model.record if model else {"model_version": None, "note": "没有可评分的分录"},
+        "thresholds": pipeline.thresholds_in_force(town_names, params),
         "params": params.record(),
+        "partitions": pipeline.partition_record(files, towns, scores, run_id),
+        "failed_towns": failed_towns,
         "timings": timings.seconds,
+        "outputs": {name: str(path) for name, path in outputs.items()},
     }
-    with timings.stage("write"):
-        paths = write_outputs(
-            scored=scored.entries, quarantine=ledger.quarantine, out_dir=Path(out_dir)
-        )
-    run_record["outputs"] = {name: str(path) for name, path in paths.items()}
     run_record["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     with timings.stage("store"):
-        run_record["review"] = record_findings(run_record, scored.entries, ledger.quarantine)
+        run_record["review"] = record_findings(
+            run_record, pipeline.run_digest(reports), quarantine)
     write_record(run_record, Path(out_dir))
     create_markdown_artifact(
         markdown=summary_markdown(run_record),
         key="sanzi-audit-summary",
         description="三资审计运行摘要",
     )
-    publish_run_artifacts(run_record, scored.entries)
+    publish_run_artifacts(run_record, pipeline.findings_context(reports))
     return run_record
+
+
+def _file_or_failure(path: Path, result: Any) -> pipeline.FilePart:
+    """The file's part, or a report of why it could not be read even after retries."""
+    if isinstance(result, pipeline.FilePart):
+        return result
+    return pipeline.FilePart(path.name, "", {
+        "file": path.name, "path": str(path), "error": f"读取失败（已重试）：{result}"}, {}, None,
+        "")
+
+
+def _split_failures(results: dict[str, Any]) -> tuple[list[Any], dict[str, str]]:
+    """Results in order, and the labels that failed after retries with why."""
+    done = [result for result in results.values() if not isinstance(result, Exception)]
+    failed = {label: f"处理失败（已重试）：{result}" for label, result in results.items()
+              if isinstance(result, Exception)}
+    return done, failed

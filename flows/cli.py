@@ -27,9 +27,16 @@ def _run(args: argparse.Namespace) -> int:
     params = load_params(args.config)
     configure_prefect(load_settings())
     from flows.audit import audit_ledgers
+    from flows.runners import task_runner
 
-    record = audit_ledgers(inputs=[str(path) for path in args.input], out_dir=str(args.out),
-                           params=params)
+    audit = audit_ledgers.with_options(task_runner=task_runner(args.dask))
+    record = audit(inputs=[str(path) for path in args.input], out_dir=str(args.out),
+                   params=params)
+    _print_run(record)
+    return _exit_status(record)
+
+
+def _print_run(record: dict) -> None:
     totals = record["totals"]
     print(
         f"审计完成：{totals['files']} 个文件，读取 {totals['rows_read']} 行，"
@@ -45,10 +52,43 @@ def _run(args: argparse.Namespace) -> int:
     for report in record["files"]:
         if report.get("error"):
             print(f"无法读取：{report['error']}", file=sys.stderr)
-    print(f"结果目录：{Path(args.out).resolve()}")
+    for town, error in record["failed_towns"].items():
+        print(f"乡镇 {town} 未能完成：{error}", file=sys.stderr)
+    print(f"结果目录：{record['out_dir']}")
     for name, path in record["outputs"].items():
         print(f"  {name}: {path}")
-    return EXIT_UNREADABLE_FILES if totals["files_unreadable"] else EXIT_OK
+
+
+def _exit_status(record: dict) -> int:
+    failed = record["totals"]["files_unreadable"] or record["failed_towns"]
+    return EXIT_UNREADABLE_FILES if failed else EXIT_OK
+
+
+def _rerun(args: argparse.Namespace) -> int:
+    from checks.params import load_params
+
+    params = load_params(args.config)
+    configure_prefect(load_settings())
+    from flows.rerun import CHANGE_WORDS, rerun_audit
+
+    report = rerun_audit(
+        villages=args.village, periods=args.period, dask_address=args.dask,
+        inputs=[str(path) for path in args.input] if args.input else None,
+        out_dir=str(args.out) if args.out else None, params=params,
+    )
+    seconds = sum(report["timings"].values())
+    towns = "、".join(report["recomputed_towns"]) or "无，全部沿用缓存"
+    print(f"重跑完成（审计各阶段合计 {seconds:.1f} 秒）："
+          f"重新读取 {len(report['files_read'])} 个文件，重新计算的乡镇：{towns}。")
+    scope = "、".join(report["villages"]) or "全部村"
+    if report["periods"]:
+        scope += "（" + "、".join(report["periods"]) + "）"
+    print(f"{scope}疑点变化：" + "，".join(
+        f"{CHANGE_WORDS[kind]} {count} 条" for kind, count in report["changes"].items()))
+    if report["unknown_villages"]:
+        print(f"输入中没有这些村：{'、'.join(report['unknown_villages'])}", file=sys.stderr)
+    print(f"结果目录：{report['out_dir']}")
+    return EXIT_UNREADABLE_FILES if report["totals"]["files_unreadable"] else EXIT_OK
 
 
 def _sample(args: argparse.Namespace) -> int:
@@ -198,6 +238,22 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", required=True, type=Path, metavar="DIR", help="结果目录")
     run.add_argument("--config", type=Path, metavar="FILE", help="本县参数文件（YAML）")
     run.set_defaults(handler=_run)
+
+    rerun = commands.add_parser(
+        "rerun", help="记账中心更正账套后重跑：只重算内容有变化的文件和乡镇，报告疑点变化")
+    rerun.add_argument("--village", nargs="+", metavar="VILLAGE", help="报告这些村的疑点变化")
+    rerun.add_argument("--period", nargs="+", metavar="YYYY-MM", help="只报告这些会计期间")
+    rerun.add_argument("--input", nargs="+", type=Path, metavar="PATH",
+                       help="导出文件或文件夹（默认：上一次审计的输入）")
+    rerun.add_argument("--out", type=Path, metavar="DIR",
+                       help="结果目录（默认：数据目录/runs/rerun-时间）")
+    rerun.add_argument("--config", type=Path, metavar="FILE", help="本县参数文件（YAML）")
+    rerun.set_defaults(handler=_rerun)
+    for command in (run, rerun):
+        command.add_argument(
+            "--dask", metavar="ADDRESS", default=os.environ.get("SANZI_DASK_ADDRESS"),
+            help="在 Dask 集群上运行：调度器地址（tcp://主机:8786），或 local 启动本机临时集群"
+                 "（默认取环境变量 SANZI_DASK_ADDRESS；不设则在本机多线程运行）")
 
     sample = commands.add_parser("sample", help="生成模拟村账（含标注的违规样例）")
     sample.add_argument("--out", required=True, type=Path, metavar="DIR")

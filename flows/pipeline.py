@@ -1,41 +1,71 @@
 """The audit's stages as plain functions, so they are tested without Prefect.
 
-exports → canonical entries → checks → features → scores → ranking → outputs. Each function
-takes what the previous one returned; :mod:`flows.audit` wires them into a Prefect flow.
+A county is audited town by town (a town's villages share the peer statistics the features
+compare against; no rule, feature or voucher crosses a town), so memory follows the largest
+town, not the county, and a correction redoes only its own town:
+
+    per file    ingest_file      export → canonical entries (part "files/<key>")
+    per town    prepare_town     entry ids, rule breaches, signals, features ("towns/<key>")
+    county      obtain_model     the isolation forest, fitted on a sample of all towns
+    per town    score_town       anomaly score, evidence, rule and signal strength ("scores/<key>")
+    county      rank_county      one ranking within the review budget, inspectors' decisions
+    per town    report_town      reasons for flagged entries, the town's scored entries
+    county      write_outputs    entries.parquet, findings, quarantine (FORMATS.md §4)
+
+Per-file and per-town results are parts on disk (:mod:`flows.parts`) named by keys that hash
+what they depend on; :mod:`flows.audit` wires these functions into a Prefect flow whose task
+cache uses the same keys.
 """
 
 from __future__ import annotations
 
+import math
+import os
+import shutil
 import time
+import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 
-import models.scoring
-from checks.entry_schema import empty_entries
 from checks.params import AuditParams
-from checks.rules import RULES, RuleEvaluation, evaluate_rules
+from checks.rules import RULES, evaluate_rules
 from checks.signals import SIGNALS
-from flows.ingest import FileLoad, LedgerFileError, assign_entry_ids, read_ledger_file
-from flows.outputs import QUARANTINE_COLUMNS
+from flows.ingest import LedgerFileError, assign_entry_ids, read_ledger_file
+from flows.outputs import (
+    QUARANTINE_COLUMNS,
+    entries_table,
+    voucher_lines,
+    write_findings,
+    write_quarantine,
+)
+from flows.parts import part_exists, part_key, read_part, write_part
+from models.evidence import EVIDENCE_FROM, EVIDENCE_FULL, evidence_strength, surprisal
+from models.features.entry import entry_features
+from models.feedback import TWIN_FIELDS, apply_dispositions
+from models.forest import LedgerForest
+from models.ranking import (
+    combined_risk,
+    flag_within_budget,
+    forest_percentile,
+    ranked_columns,
+    source_strengths,
+)
+from models.scoring import explainer, obtain_forest
+from review.digest import RunDigest, combine_digests, digest_entries
 
 LEDGER_SUFFIXES = {".csv", ".xlsx", ".xls"}
 # Files that travel with exports but are not ledgers (the generator's answer key, notes).
 NOT_LEDGERS = {"labels.csv"}
 SEVERITY_WEIGHTS = {"high": 1.0, "medium": 0.75, "low": 0.5}
-
-
-@dataclass
-class Ledger:
-    """Every input's entries, quarantined rows and per-file reports, combined."""
-
-    entries: pd.DataFrame
-    quarantine: pd.DataFrame
-    file_reports: list[dict[str, Any]]
+RULE_WEIGHTS = {rule.id: SEVERITY_WEIGHTS[rule.severity] for rule in RULES}
+SCORE_COLUMNS = ["entry_id", "village", "anomaly", "evidence", "rule_strength", "signal_strength"]
 
 
 @dataclass
@@ -76,48 +106,380 @@ def find_ledger_files(inputs: Iterable[str | Path]) -> list[Path]:
     return files
 
 
-def ingest_file(path: Path, default_town: str | None) -> FileLoad | dict[str, Any]:
-    """Read one export; a file that cannot be read becomes a report with its error.
+# --- per file -------------------------------------------------------------------------------
 
-    OS errors are raised so the caller can retry them; a malformed file is not retried.
-    """
+
+@dataclass(frozen=True)
+class FilePart:
+    """One export read: its report, the towns and villages in it, where its entries are."""
+
+    file: str
+    key: str
+    report: dict[str, Any]
+    towns: dict[str, list[str]]
+    part_dir: str | None
+    computed_in: str
+
+    @property
+    def readable(self) -> bool:
+        return not self.report.get("error")
+
+
+def ingest_key(path: Path, digest: str, default_town: str | None) -> str:
+    """The file's part key: its bytes, its name (entries carry it) and the default town."""
+    return part_key("file", digest, Path(path).name, default_town)
+
+
+def ingest_file(
+    path: Path, *, key: str, default_town: str | None, parts_dir: Path, run_id: str
+) -> FilePart:
+    """Read one export into the parts store; a file that cannot be read becomes a report
+    with its error. OS errors are raised so the caller can retry them; a malformed file is
+    not retried."""
+    path = Path(path)
     try:
-        return read_ledger_file(Path(path), default_town=default_town)
+        load = read_ledger_file(path, default_town=default_town)
     except LedgerFileError as error:
-        return {"file": Path(path).name, "path": str(path), "error": str(error)}
+        return FilePart(path.name, key, {"file": path.name, "path": str(path), "error": str(error)},
+                        {}, None, run_id)
+    directory = parts_dir / "files" / key
+    if not part_exists(directory, ["entries", "quarantine"]):
+        write_part(directory, {"entries": load.entries, "quarantine": load.quarantine})
+    towns = {
+        town: sorted(villages)
+        for town, villages in load.entries.groupby("town", sort=True)["village"].unique().items()
+    }
+    return FilePart(path.name, key, load.report.to_dict(), towns, str(directory), run_id)
 
 
-def combine_loads(loads: list[FileLoad | dict[str, Any]]) -> Ledger:
-    """Concatenate files' entries (with stable entry ids) and quarantined rows."""
-    reports: list[dict[str, Any]] = []
-    entry_frames: list[pd.DataFrame] = []
-    quarantine_frames: list[pd.DataFrame] = []
-    for load in loads:
-        if isinstance(load, dict):
-            reports.append(load)
-            continue
-        reports.append(load.report.to_dict())
-        entry_frames.append(load.entries)
-        quarantine_frames.append(load.quarantine)
-    entries = pd.concat(entry_frames, ignore_index=True) if entry_frames else empty_entries()
-    quarantine = (
-        pd.concat(quarantine_frames, ignore_index=True)
-        if quarantine_frames
-        else pd.DataFrame({name: pd.Series(dtype="str") for name in QUARANTINE_COLUMNS})
+def files_by_town(files: list[FilePart]) -> dict[str, list[FilePart]]:
+    """Each town's files, in input order (a town file and a village file may both hold it)."""
+    towns: dict[str, list[FilePart]] = {}
+    for part in files:
+        for town in part.towns:
+            towns.setdefault(town, []).append(part)
+    return dict(sorted(towns.items()))
+
+
+def run_quarantine(files: list[FilePart]) -> pd.DataFrame:
+    """Every readable file's quarantined rows, in input order."""
+    frames = [read_part(part.part_dir, "quarantine") for part in files if part.part_dir]
+    frames = [frame for frame in frames if not frame.empty]
+    if not frames:
+        return pd.DataFrame({name: pd.Series(dtype="str") for name in QUARANTINE_COLUMNS}
+                            ).astype({"source_row": "int64"})
+    return pd.concat(frames, ignore_index=True)
+
+
+# --- per town: entries, checks, features -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TownPart:
+    """One town's checked entries and features in the parts store, with their counts."""
+
+    town: str
+    key: str
+    part_dir: str
+    villages: list[str]
+    files: list[str]
+    n_entries: int
+    periods: tuple[str, str]
+    rule_counts: dict[str, int]
+    signal_counts: dict[str, int]
+    computed_in: str
+
+
+def town_key(town: str, files: list[FilePart], params: AuditParams) -> str:
+    """The town's part key: its files' keys and the parameters the checks and features read."""
+    checked = params.model_dump(mode="json", exclude={"review", "model"})
+    return part_key("town", town, [part.key for part in files], checked)
+
+
+def prepare_town(
+    town: str, files: list[FilePart], *, key: str, params: AuditParams, parts_dir: Path,
+    run_id: str,
+) -> TownPart:
+    """The town's entries (with stable ids), rule breaches, signals and features."""
+    entries = assign_entry_ids(pd.concat(
+        [read_part(part.part_dir, "entries", town=town) for part in files], ignore_index=True))
+    evaluation = evaluate_rules(entries, params)
+    features = entry_features(entries, params)
+    directory = parts_dir / "towns" / key
+    if not part_exists(directory, ["entries", "features", "breaches", "signals"]):
+        write_part(directory, {"entries": entries, "features": features,
+                               "breaches": evaluation.breaches, "signals": evaluation.signals})
+    return TownPart(
+        town=town, key=key, part_dir=str(directory),
+        villages=sorted(entries["village"].unique()), files=[part.file for part in files],
+        n_entries=len(entries),
+        periods=(str(entries["period"].min()), str(entries["period"].max())),
+        rule_counts=evaluation.rule_counts(), signal_counts=evaluation.signal_counts(),
+        computed_in=run_id,
     )
-    return Ledger(assign_entry_ids(entries), quarantine, reports)
 
 
-def check_entries(entries: pd.DataFrame, params: AuditParams) -> RuleEvaluation:
-    return evaluate_rules(entries, params)
+# --- county: the model ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ModelPart:
+    """The fitted (or reused) forest, saved where every worker can load it."""
+
+    path: str
+    version: str
+    record: dict[str, Any]
+
+
+def training_sample(towns: list[TownPart], params: AuditParams) -> pd.DataFrame:
+    """Up to ``model.training_rows`` entries' features, each town in proportion to its size.
+
+    The forest draws ``max_samples`` rows per tree, so a sample fits as well as the county
+    while the county's features never have to be in memory together. Deterministic: the
+    same towns and parameters give the same sample, hence the same model.
+    """
+    total = sum(town.n_entries for town in towns)
+    share = min(1.0, params.model.training_rows / max(total, 1))
+    frames = []
+    for number, town in enumerate(towns):
+        features = read_part(town.part_dir, "features")
+        wanted = math.ceil(len(features) * share)
+        if wanted < len(features):
+            rng = np.random.default_rng([params.model.seed, number])
+            features = features.iloc[np.sort(rng.choice(len(features), wanted, replace=False))]
+        frames.append(features)
+    return pd.concat(frames, ignore_index=True)
+
+
+def obtain_model(
+    towns: list[TownPart], params: AuditParams, *, model_dir: Path
+) -> ModelPart | None:
+    """Fit the forest on a sample of every town (or reuse the saved one, when asked); it is
+    saved in ``model_dir``, where every worker loads it from."""
+    if not towns:
+        return None
+    period = (min(town.periods[0] for town in towns), max(town.periods[1] for town in towns))
+    forest, obtained = obtain_forest(
+        lambda: training_sample(towns, params), period, params, model_dir,
+        reuse=params.model.reuse)
+    record = forest.metadata() | obtained | {
+        "pooled_across_towns": True,
+        "county_entries": sum(town.n_entries for town in towns),
+        "evidence": {"from": EVIDENCE_FROM, "full": EVIDENCE_FULL},
+    }
+    return ModelPart(obtained["file"], forest.version, record)
+
+
+# --- per town: scores -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScorePart:
+    town: str
+    key: str
+    part_dir: str
+    computed_in: str
+
+
+def score_key(town: TownPart, model: ModelPart) -> str:
+    return part_key("scores", town.key, model.version)
+
+
+def score_town(
+    town: TownPart, *, key: str, model: ModelPart, parts_dir: Path, run_id: str
+) -> ScorePart:
+    """The forest's anomaly score, the rarest-feature evidence, and rule and signal strength
+    of each of the town's entries (in the town part's order)."""
+    features = read_part(town.part_dir, "features")
+    entries = read_part(town.part_dir, "entries", columns=["entry_id", "village"])
+    forest = LedgerForest.load(Path(model.path))
+    rule_strength, signal_strength = source_strengths(
+        entries["entry_id"], breaches=read_part(town.part_dir, "breaches"),
+        signals=read_part(town.part_dir, "signals"), rule_weights=RULE_WEIGHTS)
+    scores = entries.assign(
+        anomaly=forest.anomaly_scores(features),
+        evidence=evidence_strength(surprisal(features, forest.reference_),
+                                   list(features.columns)),
+        rule_strength=rule_strength, signal_strength=signal_strength,
+    )
+    directory = parts_dir / "scores" / key
+    if not part_exists(directory, ["scores"]):
+        write_part(directory, {"scores": scores[SCORE_COLUMNS]})
+    return ScorePart(town.town, key, str(directory), run_id)
+
+
+# --- county: one ranking ----------------------------------------------------------------------
+
+
+def rank_county(
+    towns: list[TownPart], scores: list[ScorePart], params: AuditParams,
+    dispositions: pd.DataFrame | None,
+) -> dict[str, pd.DataFrame]:
+    """Risk, review note, forest percentile and rank (0 = not flagged) of every entry, per town
+    in its part's order. The percentile and the review budget are the county's."""
+    frames = []
+    for town, score in zip(towns, scores, strict=True):
+        frame = read_part(score.part_dir, "scores")
+        frame["town"] = town.town
+        frames.append(frame)
+    county = pd.concat(frames, ignore_index=True)
+    percentile = forest_percentile(county["anomaly"].to_numpy())
+    risk = combined_risk(county["rule_strength"].to_numpy(), county["signal_strength"].to_numpy(),
+                         percentile, county["evidence"].to_numpy())
+    notes = np.full(len(county), "", dtype=object)
+    if dispositions is not None and not dispositions.empty:
+        start = 0
+        for town in towns:
+            rows = slice(start, start + town.n_entries)
+            twins = read_part(town.part_dir, "entries",
+                              columns=["entry_id", "content_hash", *TWIN_FIELDS])
+            risk[rows], notes[rows] = apply_dispositions(twins, risk[rows], dispositions)
+            start += town.n_entries
+    risk = np.round(risk, 6)
+    order = flag_within_budget(
+        pd.DataFrame({"risk": risk, "anomaly": county["anomaly"].to_numpy(),
+                      "village": (county["town"] + "/" + county["village"]).to_numpy(),
+                      "entry_id": county["entry_id"].to_numpy()}),
+        len(county), params.review)
+    rank = np.zeros(len(county), dtype=np.int64)
+    rank[order] = np.arange(1, len(order) + 1)
+    ranking = pd.DataFrame({"risk": risk, "rank": rank, "note": notes, "percentile": percentile})
+    bounds = np.cumsum([0, *[town.n_entries for town in towns]])
+    return {
+        town.town: ranking.iloc[bounds[number]:bounds[number + 1]].reset_index(drop=True)
+        for number, town in enumerate(towns)
+    }
+
+
+# --- per town: reasons and the town's share of the outputs -------------------------------------
 
 
 @dataclass
-class Scored:
-    """Entries with their scores, flags and reasons; the model's record for run.json."""
+class TownReport:
+    """A town's scored entries (written to ``entries_path``), the lines of its flagged
+    vouchers (for findings), and its digest for the review store."""
 
-    entries: pd.DataFrame
-    model: dict[str, Any]
+    town: str
+    entries_path: str
+    n_entries: int
+    n_flagged: int
+    n_with_breaches: int
+    context: pd.DataFrame
+    digest: RunDigest
+
+
+def _explanations(
+    entries: pd.DataFrame, features: pd.DataFrame, flagged: np.ndarray, *,
+    forest: LedgerForest, params: AuditParams, cache_path: Path,
+) -> np.ndarray:
+    """Feature reasons of the flagged positions; reasons explained in earlier runs (same
+    town part, same model) are taken from ``cache_path`` instead of computed again."""
+    known = pd.read_parquet(cache_path) if cache_path.exists() else pd.DataFrame(
+        {"entry_id": pd.Series(dtype="str"), "text": pd.Series(dtype="str")})
+    ids = entries["entry_id"].iloc[flagged]
+    texts = np.array(ids.map(known.set_index("entry_id")["text"]), dtype=object)
+    todo = pd.isna(texts)
+    missing = flagged[todo]
+    if len(missing):
+        chosen = features.iloc[missing].reset_index(drop=True)
+        explain = explainer(entries.iloc[missing].reset_index(drop=True), chosen,
+                            surprisal(chosen, forest.reference_), forest, params)
+        texts[todo] = explain(np.arange(len(missing)))
+        new = pd.DataFrame({"entry_id": ids.to_numpy()[todo], "text": texts[todo]}, dtype="str")
+        staging = cache_path.with_name(f".{cache_path.name}.{uuid.uuid4().hex}")
+        pd.concat([known, new], ignore_index=True).to_parquet(staging)
+        os.replace(staging, cache_path)
+    return texts
+
+
+def report_town(
+    town: TownPart, score: ScorePart, ranking: pd.DataFrame, *, model: ModelPart,
+    params: AuditParams, out_parts: Path,
+) -> TownReport:
+    """The town's scored entries with reasons, written as its share of entries.parquet."""
+    entries = read_part(town.part_dir, "entries")
+    breaches = read_part(town.part_dir, "breaches")
+    signals = read_part(town.part_dir, "signals")
+    rank = ranking["rank"].to_numpy()
+    flagged = np.flatnonzero(rank > 0)
+
+    def explain(rows: np.ndarray) -> list[str]:
+        return list(_explanations(
+            entries, read_part(town.part_dir, "features"), rows,
+            forest=LedgerForest.load(Path(model.path)), params=params,
+            cache_path=Path(score.part_dir) / "explanations.parquet"))
+
+    ranked = ranked_columns(
+        entries, breaches=breaches, signals=signals,
+        anomaly=read_part(score.part_dir, "scores", columns=["anomaly"])["anomaly"].to_numpy(),
+        risk=ranking["risk"].to_numpy(), rank=rank, notes=ranking["note"].to_numpy(),
+        percentile=ranking["percentile"].to_numpy(),
+        explain=explain if len(flagged) else None,
+    )
+    scored = pd.concat([entries, ranked], axis=1)
+    out_parts.mkdir(parents=True, exist_ok=True)
+    path = out_parts / f"{town.key}.parquet"
+    pq.write_table(entries_table(scored), path, compression="zstd")
+    return TownReport(town.town, str(path), len(scored), len(flagged),
+                      int(ranked["rule_ids"].list.len().gt(0).sum()),
+                      voucher_lines(scored).drop(columns=["voucher_rank", "is_finding"]),
+                      digest_entries(scored))
+
+
+# --- county: outputs --------------------------------------------------------------------------
+
+
+def write_outputs(
+    reports: list[TownReport], quarantine: pd.DataFrame, out_dir: Path
+) -> dict[str, Path]:
+    """Write the data files of FORMATS.md §4 into ``out_dir``; run.json comes last, apart.
+
+    entries.parquet is assembled from the towns' shares one town at a time (one row group
+    each), so it never needs the county in memory."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = {"entries": out_dir / "entries.parquet"}
+    writer = None
+    try:
+        for report in reports:
+            table = pq.read_table(report.entries_path)
+            if writer is None:
+                writer = pq.ParquetWriter(paths["entries"], table.schema, compression="zstd")
+            writer.write_table(table.cast(writer.schema))
+        if writer is None:
+            pq.write_table(entries_table(empty_scored()), paths["entries"], compression="zstd")
+    finally:
+        if writer is not None:
+            writer.close()
+    for folder in {Path(report.entries_path).parent for report in reports}:
+        shutil.rmtree(folder, ignore_errors=True)
+    paths.update(write_findings(findings_context(reports), out_dir))
+    paths["quarantine"] = write_quarantine(quarantine, out_dir)
+    paths["run"] = out_dir / "run.json"
+    return paths
+
+
+def findings_context(reports: list[TownReport]) -> pd.DataFrame:
+    """Every town's flagged vouchers' lines: what findings.csv/xlsx are made from."""
+    frames = [report.context for report in reports if not report.context.empty]
+    return pd.concat(frames, ignore_index=True) if frames else empty_scored()
+
+
+def empty_scored() -> pd.DataFrame:
+    """A scored frame with no rows, for a run where no file could be read."""
+    from checks.entry_schema import empty_entries
+
+    entries = empty_entries()
+    ranked = ranked_columns(
+        entries, breaches=pd.DataFrame({"entry_id": pd.Series(dtype="str"),
+                                        "rule_id": pd.Series(dtype="str"),
+                                        "detail": pd.Series(dtype="str")}),
+        signals=pd.DataFrame({"entry_id": pd.Series(dtype="str"),
+                              "signal_id": pd.Series(dtype="str"),
+                              "detail": pd.Series(dtype="str")}),
+        anomaly=np.zeros(0), risk=np.zeros(0), rank=np.zeros(0, dtype=np.int64),
+        notes=np.zeros(0, dtype=object), percentile=np.zeros(0),
+    )
+    return pd.concat([entries, ranked], axis=1)
 
 
 def past_decisions() -> pd.DataFrame:
@@ -128,27 +490,6 @@ def past_decisions() -> pd.DataFrame:
     return decisions_for_learning(open_store())
 
 
-def score_entries(
-    entries: pd.DataFrame,
-    evaluation: RuleEvaluation,
-    params: AuditParams,
-    *,
-    model_dir: Path,
-    dispositions: pd.DataFrame | None = None,
-) -> Scored:
-    """Features, forest and one ranking within the review budget, explained."""
-    scoring = models.scoring.score_entries(
-        entries,
-        breaches=evaluation.breaches,
-        signals=evaluation.signals,
-        rule_weights={rule.id: SEVERITY_WEIGHTS[rule.severity] for rule in RULES},
-        params=params,
-        model_dir=model_dir if params.model.reuse else None,
-        dispositions=dispositions,
-    )
-    return Scored(pd.concat([entries, scoring.ranked], axis=1), scoring.model)
-
-
 def finding_titles() -> dict[str, str]:
     """Rule and signal ids → their Chinese names, for pages that show them."""
     return {rule.id: rule.message for rule in RULES} | {
@@ -157,7 +498,7 @@ def finding_titles() -> dict[str, str]:
 
 
 def record_findings(
-    run_record: dict[str, Any], scored: pd.DataFrame, quarantine: pd.DataFrame
+    run_record: dict[str, Any], digest: RunDigest, quarantine: pd.DataFrame
 ) -> dict[str, Any]:
     """Write the run's findings to the review store; returns what changed since earlier runs."""
     from review.store import open_store, record_run
@@ -170,16 +511,19 @@ def record_findings(
         inputs=run_record["inputs"],
         out_dir=run_record["out_dir"],
         params=run_record["params"],
-        entries=scored,
+        digest=digest,
         quarantine=quarantine,
         rule_titles=finding_titles(),
     )
     return changes.to_dict()
 
 
-def thresholds_in_force(entries: pd.DataFrame, params: AuditParams) -> dict[str, Any]:
+def run_digest(reports: list[TownReport]) -> RunDigest:
+    return combine_digests([report.digest for report in reports])
+
+
+def thresholds_in_force(towns: list[str], params: AuditParams) -> dict[str, Any]:
     """The county's thresholds and each town's, as applied in this run."""
-    towns = sorted(entries["town"].unique()) if not entries.empty else []
     return {
         "county": params.county,
         "default": params.thresholds.model_dump(mode="json"),
@@ -187,17 +531,44 @@ def thresholds_in_force(entries: pd.DataFrame, params: AuditParams) -> dict[str,
     }
 
 
-def run_totals(ledger: Ledger, scored: pd.DataFrame) -> dict[str, int]:
-    reports = ledger.file_reports
+def count_by_id(parts: Iterable[dict[str, int]]) -> dict[str, int]:
+    totals: dict[str, int] = {}
+    for counts in parts:
+        for key, value in counts.items():
+            totals[key] = totals.get(key, 0) + int(value)
+    return dict(sorted(totals.items()))
+
+
+def run_totals(
+    files: list[FilePart], towns: list[TownPart], reports: list[TownReport],
+    quarantine: pd.DataFrame,
+) -> dict[str, int]:
+    reports_ = [part.report for part in files]
+    digest_flagged = sum(report.n_flagged for report in reports)
     return {
-        "files": len(reports),
-        "files_unreadable": sum(1 for report in reports if report.get("error")),
-        "rows_read": sum(report.get("rows_read", 0) for report in reports),
-        "loaded": len(ledger.entries),
-        "quarantined": len(ledger.quarantine),
-        "skipped_subtotal": sum(report.get("skipped_subtotal", 0) for report in reports),
-        "entries_with_rule_breaches": int(scored["rule_ids"].list.len().gt(0).sum())
-        if not scored.empty
-        else 0,
-        "flagged": int(scored["flagged"].sum()) if not scored.empty else 0,
+        "files": len(files),
+        "files_unreadable": sum(1 for report in reports_ if report.get("error")),
+        "rows_read": sum(report.get("rows_read", 0) for report in reports_),
+        "loaded": sum(town.n_entries for town in towns),
+        "quarantined": len(quarantine),
+        "skipped_subtotal": sum(report.get("skipped_subtotal", 0) for report in reports_),
+        "entries_with_rule_breaches": sum(
+            report.n_with_breaches for report in reports),
+        "flagged": digest_flagged,
+    }
+
+
+def partition_record(
+    files: list[FilePart], towns: list[TownPart], scores: list[ScorePart], run_id: str
+) -> dict[str, Any]:
+    """What this run computed and what it took from earlier runs, per file and per town."""
+    return {
+        "files_read": [part.file for part in files if part.computed_in == run_id],
+        "files_cached": [part.file for part in files if part.computed_in != run_id],
+        "towns": [
+            {"town": town.town, "villages": town.villages, "entries": town.n_entries,
+             "checked": "本次计算" if town.computed_in == run_id else "沿用缓存",
+             "scored": "本次计算" if score.computed_in == run_id else "沿用缓存"}
+            for town, score in zip(towns, scores, strict=True)
+        ],
     }

@@ -35,6 +35,11 @@ class Settings:
     def models_dir(self) -> Path:
         return self.data_dir / "models"
 
+    @property
+    def parts_dir(self) -> Path:
+        """Intermediate parts of runs, by content key (:mod:`flows.parts`); safe to delete."""
+        return self.data_dir / "parts"
+
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
     """Read settings from the environment (``SANZI_DATA_DIR``; default ``var/`` in the project)."""

@@ -53,6 +53,36 @@ def _joined_details(details: pd.DataFrame, key: str) -> pd.Series:
     return details.groupby("entry_id", sort=False)[key].agg(REASON_SEPARATOR.join)
 
 
+def source_strengths(
+    entry_ids: pd.Series, *, breaches: pd.DataFrame, signals: pd.DataFrame,
+    rule_weights: dict[str, float],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per entry, the strength in [0, 1] of its strongest rule breach and of its signals."""
+    rule_strength = np.zeros(len(entry_ids))
+    np.maximum.at(
+        rule_strength, _positions(entry_ids, breaches["entry_id"]),
+        breaches["rule_id"].map(rule_weights).fillna(1.0).to_numpy(),
+    )
+    signal_count = np.bincount(_positions(entry_ids, signals["entry_id"]),
+                               minlength=len(entry_ids))
+    return rule_strength, np.minimum(1.0, signal_count / 3)
+
+
+def combined_risk(
+    rule_strength: np.ndarray, signal_strength: np.ndarray, percentile: np.ndarray,
+    evidence: np.ndarray | None = None,
+) -> np.ndarray:
+    """Noisy-OR of the sources; the forest counts only in its top tail (by ``percentile``)."""
+    forest_strength = np.clip((percentile - FOREST_TAIL_START) / (1 - FOREST_TAIL_START), 0, 1)
+    evidence_strength = np.zeros(len(percentile)) if evidence is None else evidence
+    return 1 - (
+        (1 - RULE_WEIGHT * rule_strength)
+        * (1 - SIGNAL_WEIGHT * signal_strength)
+        * (1 - FOREST_WEIGHT * forest_strength)
+        * (1 - EVIDENCE_WEIGHT * evidence_strength)
+    )
+
+
 def rank_entries(
     entries: pd.DataFrame,
     *,
@@ -73,45 +103,56 @@ def rank_entries(
     ``adjust`` (optional) maps the risk to (adjusted risk, note per entry) — inspectors'
     dispositions; ``explain`` (optional) gives the feature reasons of flagged row positions,
     replacing the bare forest percentile.
+
+    A county run does the same in three steps (per town, whole county, per town):
+    :func:`source_strengths`, then :func:`combined_risk` and :func:`flag_within_budget` over
+    all towns, then :func:`ranked_columns`.
     """
-    n_rows = len(entries)
-    entry_ids = entries["entry_id"]
-    rule_positions = _positions(entry_ids, breaches["entry_id"])
-    signal_positions = _positions(entry_ids, signals["entry_id"])
-
-    rule_strength = np.zeros(n_rows)
-    np.maximum.at(
-        rule_strength, rule_positions, breaches["rule_id"].map(rule_weights).fillna(1.0).to_numpy()
-    )
-    signal_count = np.bincount(signal_positions, minlength=n_rows)
-    signal_strength = np.minimum(1.0, signal_count / 3)
+    rule_strength, signal_strength = source_strengths(
+        entries["entry_id"], breaches=breaches, signals=signals, rule_weights=rule_weights)
     percentile = forest_percentile(anomaly)
-    forest_strength = np.clip((percentile - FOREST_TAIL_START) / (1 - FOREST_TAIL_START), 0, 1)
-
-    evidence_strength = np.zeros(n_rows) if evidence is None else evidence
-    risk = 1 - (
-        (1 - RULE_WEIGHT * rule_strength)
-        * (1 - SIGNAL_WEIGHT * signal_strength)
-        * (1 - FOREST_WEIGHT * forest_strength)
-        * (1 - EVIDENCE_WEIGHT * evidence_strength)
-    )
-    notes = np.full(n_rows, "", dtype=object)
+    risk = combined_risk(rule_strength, signal_strength, percentile, evidence)
+    notes = np.full(len(entries), "", dtype=object)
     if adjust is not None:
         risk, notes = adjust(risk)
+    risk = np.round(risk, 6)
+    order = flag_within_budget(_candidates(entries, risk, anomaly), len(entries), review)
+    rank = np.zeros(len(entries), dtype=np.int64)
+    rank[order] = np.arange(1, len(order) + 1)
+    return ranked_columns(
+        entries, breaches=breaches, signals=signals, anomaly=anomaly, risk=risk, rank=rank,
+        notes=notes, percentile=percentile, explain=explain,
+    )
+
+
+def ranked_columns(
+    entries: pd.DataFrame,
+    *,
+    breaches: pd.DataFrame,
+    signals: pd.DataFrame,
+    anomaly: np.ndarray,
+    risk: np.ndarray,
+    rank: np.ndarray,
+    notes: np.ndarray,
+    percentile: np.ndarray,
+    explain: Callable[[np.ndarray], list[str]] | None = None,
+) -> pd.DataFrame:
+    """The ranking's columns for ``entries`` once risk and rank (0 = not flagged) are known."""
+    n_rows = len(entries)
     ranked = pd.DataFrame(
         {
             "anomaly_score": anomaly,
-            "risk_score": np.round(risk, 6),
-            "rule_ids": _list_column(n_rows, rule_positions, breaches["rule_id"]),
-            "signals": _list_column(n_rows, signal_positions, signals["signal_id"]),
+            "risk_score": risk,
+            "rule_ids": _list_column(
+                n_rows, _positions(entries["entry_id"], breaches["entry_id"]), breaches["rule_id"]),
+            "signals": _list_column(
+                n_rows, _positions(entries["entry_id"], signals["entry_id"]), signals["signal_id"]),
         },
         index=entries.index,
     )
-    flagged_order = _flag_within_budget(entries, ranked["risk_score"], anomaly, review)
-    rank = pd.Series(pd.NA, index=entries.index, dtype="Int64")
-    rank.iloc[flagged_order] = np.arange(1, len(flagged_order) + 1)
-    ranked["flagged"] = rank.notna()
-    ranked["rank"] = rank
+    ranked["flagged"] = rank > 0
+    ranked["rank"] = pd.array(np.where(rank > 0, rank, 0), dtype="Int64")
+    ranked.loc[~ranked["flagged"], "rank"] = pd.NA
     ranked["reasons"] = _reasons(
         entries, ranked, breaches=breaches, signals=signals, percentile=percentile,
         explain=explain, notes=notes,
@@ -119,26 +160,31 @@ def rank_entries(
     return ranked
 
 
-def _flag_within_budget(
-    entries: pd.DataFrame, risk: pd.Series, anomaly: np.ndarray, review: ReviewBudget
-) -> np.ndarray:
-    """Row positions of the flagged entries, most suspicious first: by risk, then (among equal
-    risks) by the forest's anomaly score, then by entry id."""
-    candidates = pd.DataFrame(
+def _candidates(entries: pd.DataFrame, risk: np.ndarray, anomaly: np.ndarray) -> pd.DataFrame:
+    return pd.DataFrame(
         {
-            "position": np.arange(len(entries)),
-            "risk": risk.to_numpy(),
+            "risk": risk,
             "anomaly": anomaly,
             "village": (entries["town"] + "/" + entries["village"]).to_numpy(),
             "entry_id": entries["entry_id"].to_numpy(),
         }
     )
-    candidates = candidates[candidates["risk"] >= review.min_risk]
-    candidates = candidates.sort_values(["risk", "anomaly", "entry_id"],
-                                        ascending=[False, False, True])
-    within_village = candidates.groupby("village", sort=False).cumcount() < review.per_village_max
-    overall = math.ceil(review.share * len(entries))
-    return candidates.loc[within_village, "position"].to_numpy()[:overall]
+
+
+def flag_within_budget(candidates: pd.DataFrame, n_entries: int, review: ReviewBudget
+                       ) -> np.ndarray:
+    """Row positions (in ``candidates``) of the flagged entries, most suspicious first: by
+    risk, then (among equal risks) by the forest's anomaly score, then by entry id.
+
+    ``candidates`` has one row per entry: risk, anomaly, village (town/village), entry_id;
+    ``n_entries`` is what the review share is a share of.
+    """
+    chosen = candidates.assign(position=np.arange(len(candidates)))
+    chosen = chosen[chosen["risk"] >= review.min_risk]
+    chosen = chosen.sort_values(["risk", "anomaly", "entry_id"], ascending=[False, False, True])
+    within_village = chosen.groupby("village", sort=False).cumcount() < review.per_village_max
+    overall = math.ceil(review.share * n_entries)
+    return chosen.loc[within_village, "position"].to_numpy()[:overall]
 
 
 def _reasons(

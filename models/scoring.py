@@ -8,6 +8,7 @@ from ``model_dir`` when a model fitted with the same settings and features is th
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,13 +44,22 @@ class Scoring:
     model: dict[str, Any]
 
 
-def _forest(features: pd.DataFrame, entries: pd.DataFrame, params: AuditParams,
-            model_dir: Path | None) -> tuple[LedgerForest, dict[str, Any]]:
-    """The forest to score with, and how it was obtained (reused, or fitted and why)."""
+def obtain_forest(training: Callable[[], pd.DataFrame], training_period: tuple[str, str],
+                  params: AuditParams, model_dir: Path | None, *, reuse: bool
+                  ) -> tuple[LedgerForest, dict[str, Any]]:
+    """The forest to score with, and how it was obtained (reused, or fitted and why).
+
+    ``training()`` gives the features a new forest is fitted on (a run's entries, or a sample
+    of them); it is not called when a saved forest is reused.
+    With ``reuse``, a saved forest with the same settings and features in ``model_dir``
+    is reused instead; a fitted forest is saved there as the current one.
+    """
     settings = params.model
     wanted = [settings.n_estimators, settings.max_samples, settings.seed, list(FEATURES)]
-    why = "未指定模型目录，本次训练" if model_dir is None else "模型目录中没有模型，本次训练"
-    if model_dir is not None and (model_dir / CURRENT_MODEL_FILE).exists():
+    why = ("未指定模型目录，本次训练" if model_dir is None
+           else "模型目录中没有模型，本次训练" if reuse
+           else "本次训练（未要求沿用已保存的模型）")
+    if reuse and model_dir is not None and (model_dir / CURRENT_MODEL_FILE).exists():
         current = json.loads((model_dir / CURRENT_MODEL_FILE).read_text(encoding="utf-8"))
         why = "模型参数或特征已变化，重新训练"
         if current.get("settings") == wanted:
@@ -58,20 +68,22 @@ def _forest(features: pd.DataFrame, entries: pd.DataFrame, params: AuditParams,
             except Exception as error:  # an unreadable model file: retrain, and say why
                 why = f"已保存的模型不可用（{error}），重新训练"
             else:
-                return forest, {"reused": True, "how": "沿用已保存的模型"}
-    periods = entries["period"]
+                return forest, {"reused": True, "how": "沿用已保存的模型",
+                                "file": str(model_dir / current["file"])}
     forest = LedgerForest(
         n_estimators=settings.n_estimators, max_samples=settings.max_samples, seed=settings.seed
-    ).fit(features, training_period=(periods.min(), periods.max()))
+    ).fit(training(), training_period=training_period)
+    obtained = {"reused": False, "how": why}
     if model_dir is not None:
         path = forest.save(model_dir)
         (model_dir / CURRENT_MODEL_FILE).write_text(
             json.dumps({"file": path.name, "settings": wanted}, ensure_ascii=False),
             encoding="utf-8")
-    return forest, {"reused": False, "how": why}
+        obtained["file"] = str(path)
+    return forest, obtained
 
 
-def _explainer(entries: pd.DataFrame, features: pd.DataFrame, surprisals: np.ndarray,
+def explainer(entries: pd.DataFrame, features: pd.DataFrame, surprisals: np.ndarray,
                forest: LedgerForest, params: AuditParams):
     """Feature reasons for flagged row positions: the features that moved the forest's score
     (occlusion) or whose value is rare, most telling first, each with the entry's numbers."""
@@ -133,7 +145,9 @@ def score_entries(
                               review=params.review)
         return Scoring(ranked, {"model_version": None, "note": "没有可评分的分录"})
     features = entry_features(entries, params)
-    forest, obtained = _forest(features, entries, params, model_dir)
+    forest, obtained = obtain_forest(
+        lambda: features, (entries["period"].min(), entries["period"].max()), params,
+        model_dir, reuse=True)
     anomaly = forest.anomaly_scores(features)
     surprisals = surprisal(features, forest.reference_)
     applied = np.zeros(len(entries), dtype=bool)
@@ -147,7 +161,7 @@ def score_entries(
         entries, breaches=breaches, signals=signals, anomaly=anomaly,
         rule_weights=rule_weights, review=params.review,
         evidence=evidence_strength(surprisals, list(features.columns)), adjust=adjust,
-        explain=_explainer(entries, features, surprisals, forest, params),
+        explain=explainer(entries, features, surprisals, forest, params),
     )
     model = forest.metadata() | obtained | {
         "pooled_across_towns": True,

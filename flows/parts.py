@@ -1,0 +1,104 @@
+"""The parts store: a run's intermediate data on disk, addressed by what it was made from.
+
+Each export's entries and each town's checks, features and scores are written once under a key
+that hashes everything they depend on (the file's bytes and name, the town's files, the audit
+parameters, the model, and the code itself). A rerun computes the same keys, finds the parts of
+unchanged inputs and skips their work; Prefect's task cache is keyed on the same keys, and its
+results only point here. Workers of a cluster must all reach this directory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Iterable
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+# The code a part's content depends on: readers, rules, features, the model, the stages.
+CODE_SOURCES = ("checks", "models", "flows/ingest", "flows/pipeline.py", "flows/parts.py")
+CHUNK = 1 << 20
+
+
+@cache
+def code_fingerprint() -> str:
+    """A hash of the source and data files the parts are computed by: new code, new keys."""
+    digest = hashlib.sha256()
+    for source in CODE_SOURCES:
+        root = PROJECT_ROOT / source
+        files = [root] if root.is_file() else sorted(
+            path for path in root.rglob("*")
+            if path.suffix in {".py", ".yaml", ".yml", ".csv"} and "__pycache__" not in path.parts
+        )
+        for path in files:
+            digest.update(str(path.relative_to(PROJECT_ROOT)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def file_digest(path: Path) -> str:
+    """SHA-256 of a file's bytes: the same export under any name or date is the same input."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def part_key(*inputs: Any) -> str:
+    """A short key naming a part by everything it is made from (JSON-serialisable values)."""
+    text = json.dumps([code_fingerprint(), *inputs], ensure_ascii=False, sort_keys=True,
+                      default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def write_part(directory: Path, frames: dict[str, pd.DataFrame]) -> Path:
+    """Write ``frames`` as ``<name>.parquet`` into ``directory``, all or nothing.
+
+    The frames go to a temporary sibling first and are renamed into place, so a part that
+    exists is complete even if a worker died half-way; two workers writing the same part
+    leave one copy.
+    """
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    staging = directory.parent / f".{directory.name}.{uuid.uuid4().hex}"
+    staging.mkdir()
+    try:
+        for name, frame in frames.items():
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+            pq.write_table(table, staging / f"{name}.parquet", compression="zstd")
+        try:
+            os.replace(staging, directory)
+        except OSError:  # another worker finished the same part first
+            if not directory.exists():
+                raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return directory
+
+
+def part_exists(directory: Path | str | None, names: Iterable[str]) -> bool:
+    return directory is not None and all(
+        (Path(directory) / f"{name}.parquet").exists() for name in names)
+
+
+def read_part(
+    directory: Path | str, name: str, *, columns: list[str] | None = None,
+    town: str | None = None,
+) -> pd.DataFrame:
+    """One frame of a part, optionally only some columns or one town's rows."""
+    filters = [("town", "==", town)] if town is not None else None
+    frame = pq.read_table(Path(directory) / f"{name}.parquet", columns=columns,
+                          filters=filters).to_pandas()
+    # Parquet keeps dates in milliseconds; the canonical entry has them in seconds.
+    if "voucher_date" in frame.columns:
+        frame["voucher_date"] = frame["voucher_date"].astype("datetime64[s]")
+    return frame

@@ -1,0 +1,104 @@
+"""On-demand rerun after the agency corrects a ledger: the same audit, only changed parts redone.
+
+The rerun audits the same inputs as the last run (or the ones given) with the saved model, so
+every file and town whose content is unchanged comes from the cache (:mod:`flows.parts`) and
+only the corrected files' towns are checked and scored again. It then reports, for the villages
+and periods the operator names, which findings are new, resolved or changed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from prefect import flow
+from prefect.artifacts import create_markdown_artifact
+
+from checks.params import AuditParams, load_params
+from flows.audit import audit_ledgers
+from flows.runners import task_runner
+from flows.settings import load_settings
+
+FLOW_NAME = "sanzi-rerun"
+DEPLOYMENT_NAME = "rerun"
+BEIJING = ZoneInfo("Asia/Shanghai")
+CHANGE_WORDS = {"new": "新增", "resolved": "已消除", "changed": "更正后变化", "unchanged": "未变"}
+
+
+def with_saved_model(params: AuditParams) -> AuditParams:
+    """The parameters with ``model.reuse`` on: unchanged towns keep their scores."""
+    return params.model_copy(update={"model": params.model.model_copy(update={"reuse": True})})
+
+
+@flow(name=FLOW_NAME, log_prints=False)
+def rerun_audit(
+    villages: list[str] | None = None,
+    periods: list[str] | None = None,
+    inputs: list[str] | None = None,
+    out_dir: str | None = None,
+    config: str | None = None,
+    params: AuditParams | None = None,
+    dask_address: str | None = None,
+) -> dict[str, Any]:
+    """Re-audit after a correction and report the change for ``villages`` and ``periods``
+    (all when not given). ``inputs`` default to the last recorded run's; ``dask_address``
+    chooses where the audit's tasks run (:mod:`flows.runners`)."""
+    from review.changes import change_totals, latest_run, run_changes
+    from review.store import open_store
+
+    store = open_store()
+    if not inputs:
+        last = latest_run(store)
+        if last is None:
+            raise ValueError("复核库中还没有审计记录，请用 --input 指定要审计的文件或文件夹")
+        inputs = last["inputs"]
+    out = Path(out_dir) if out_dir else (
+        load_settings().runs_dir / f"rerun-{datetime.now(BEIJING):%Y%m%d-%H%M%S}")
+    audit = audit_ledgers.with_options(task_runner=task_runner(dask_address))
+    record = audit(inputs=list(inputs), out_dir=str(out),
+                   params=with_saved_model(params or load_params(config)))
+    known = {village for town in record["partitions"]["towns"] for village in town["villages"]}
+    changes = run_changes(store, run_id=record["run_id"], villages=villages, periods=periods)
+    report = {
+        "run_id": record["run_id"],
+        "out_dir": record["out_dir"],
+        "inputs": list(inputs),
+        "villages": villages or [],
+        "periods": periods or [],
+        "unknown_villages": sorted(set(villages or []) - known),
+        "recomputed_towns": [town["town"] for town in record["partitions"]["towns"]
+                             if town["checked"] == "本次计算" or town["scored"] == "本次计算"],
+        "files_read": record["partitions"]["files_read"],
+        "changes": change_totals(changes),
+        "by_cell": changes.to_dict("records"),
+        "timings": record["timings"],
+        "totals": record["totals"],
+    }
+    create_markdown_artifact(markdown=rerun_markdown(report), key="sanzi-rerun",
+                             description="更正后重跑：疑点变化")
+    return report
+
+
+def rerun_markdown(report: dict[str, Any]) -> str:
+    scope = "、".join(report["villages"]) or "全部村"
+    if report["periods"]:
+        scope += "（" + "、".join(report["periods"]) + "）"
+    lines = [
+        f"# 更正后重跑：{scope}",
+        "",
+        f"- 重新读取的文件：{len(report['files_read'])} 个"
+        + (f"（{'、'.join(report['files_read'])}）" if report["files_read"] else ""),
+        f"- 重新计算的乡镇：{'、'.join(report['recomputed_towns']) or '无（全部沿用缓存）'}",
+        "- 疑点变化：" + "，".join(
+            f"{CHANGE_WORDS[kind]} {count} 条" for kind, count in report["changes"].items()),
+    ]
+    if report["unknown_villages"]:
+        lines.append(f"- 输入中没有这些村：{'、'.join(report['unknown_villages'])}")
+    if report["by_cell"]:
+        lines += ["", "| 乡镇 | 村 | 期间 | 变化 | 条数 |", "|---|---|---|---|---|"]
+        lines += [f"| {row['town']} | {row['village']} | {row['period']} | "
+                  f"{CHANGE_WORDS[row['change']]} | {row['n']} |"
+                  for row in report["by_cell"] if row["change"] != "unchanged"]
+    return "\n".join(lines)
