@@ -26,14 +26,15 @@ from checks.params import AuditParams, load_params
 from flows import pipeline
 from flows.artifacts import publish_run_artifacts
 from flows.outputs import write_run_record
-from flows.parts import file_digest, part_exists
+from flows.parts import file_digest, part_exists, part_key
 from flows.settings import load_settings
 from flows.summary import summary_markdown
 
 
 def _by_key(_context: Any, parameters: dict[str, Any]) -> str:
-    """Cache key of a keyed stage: the content key the flow computed for it."""
-    return parameters["key"]
+    """Cache key of a keyed stage: the content key the flow computed for it, within the data
+    directory whose parts store holds the result (another data directory starts afresh)."""
+    return part_key(parameters["key"], str(parameters["parts_dir"]))
 
 
 def _cached(function: Callable[..., Any], name: str, run_name: str) -> Any:

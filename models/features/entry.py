@@ -52,7 +52,8 @@ def entry_features(entries: pd.DataFrame, params: AuditParams) -> pd.DataFrame:
             zeros, f["summary"], f["town_key"].to_numpy(), spending),
         "below_line_closeness": closeness,
         "rent_vs_peers": amounts.rent_vs_peers(a, f["summary"], f["town_key"].to_numpy()),
-        "payee_lines": payee.payee_lines(f["payee_key"].to_numpy(), f["payee"]),
+        "payee_lines": payee.payee_lines(f["payee_key"].to_numpy(), f["payee"],
+                                         f["village_key"].to_numpy()),
         "payee_villages": payee.payee_villages(f["payee"], f["village_key"].to_numpy(),
                                                f["town_key"].to_numpy()),
         "days_since_payee_first_seen": payee.days_since_payee_first_seen(

@@ -14,18 +14,19 @@ RECEIVABLE_CODES = ("112", "113")  # 应收款, 内部往来: the same codes in 
 ROUND_TENS_FEN = 1_000  # 10 元: yearly round sums (慰问, 补贴) repeat by design
 
 
-def payee_lines(payee_key: np.ndarray, payee: pd.Series) -> np.ndarray:
+def payee_lines(payee_key: np.ndarray, payee: pd.Series, village_key: np.ndarray) -> np.ndarray:
     """log10 of 1 + the village's lines with this payee; lines without payee count as known
     (the village's line count)."""
     count = group_count(payee_key).astype(np.float64)
-    return np.log10(1 + np.where(payee.to_numpy() == "", count.max(initial=1), count))
+    return np.log10(1 + np.where(payee.to_numpy() == "", group_count(village_key), count))
 
 
 def payee_villages(payee: pd.Series, village_key: np.ndarray, town_key: np.ndarray) -> np.ndarray:
-    """Villages of the town that deal with this payee (a firm shared across the town is known)."""
+    """Villages of the town that deal with this payee (a firm shared across the town is known);
+    lines without payee count as known (the town's number of villages)."""
     key = dense_key(town_key, payee.to_numpy())
     villages = group_nunique(village_key, key)
-    return np.where(payee.to_numpy() == "", villages.max(initial=1), villages)
+    return np.where(payee.to_numpy() == "", group_nunique(village_key, town_key), villages)
 
 
 def days_since_payee_first_seen(
