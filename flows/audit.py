@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -177,10 +178,11 @@ def audit_ledgers(
         "timings": timings.seconds,
         "outputs": {name: str(path) for name, path in outputs.items()},
     }
+    digest = pipeline.run_digest(reports)
+    run_record["villages"] = pipeline.village_counts(digest)
     run_record["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     with timings.stage("store"):
-        run_record["review"] = record_findings(
-            run_record, pipeline.run_digest(reports), quarantine)
+        run_record["review"] = record_findings(run_record, digest, quarantine)
     write_record(run_record, Path(out_dir))
     create_markdown_artifact(
         markdown=summary_markdown(run_record),
@@ -192,9 +194,12 @@ def audit_ledgers(
 
 
 def _file_or_failure(path: Path, result: Any) -> pipeline.FilePart:
-    """The file's part, or a report of why it could not be read even after retries."""
+    """The file's part, or a report of why it could not be read even after retries.
+
+    A cached part may have been read from the same bytes under the same name elsewhere; its
+    report names the path of this run's file."""
     if isinstance(result, pipeline.FilePart):
-        return result
+        return replace(result, report=result.report | {"path": str(path)})
     return pipeline.FilePart(path.name, "", {
         "file": path.name, "path": str(path), "error": f"读取失败（已重试）：{result}"}, {}, None,
         "")

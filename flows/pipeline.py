@@ -522,6 +522,14 @@ def run_digest(reports: list[TownReport]) -> RunDigest:
     return combine_digests([report.digest for report in reports])
 
 
+def village_counts(digest: RunDigest) -> list[dict[str, Any]]:
+    """Entries and flagged entries per village, for run.json and the operator's summary."""
+    per_village = digest.scope.groupby(["town", "village"], sort=True)[
+        ["n_entries", "n_findings"]].sum().reset_index()
+    return [{"town": row.town, "village": row.village, "entries": int(row.n_entries),
+             "flagged": int(row.n_findings)} for row in per_village.itertuples()]
+
+
 def thresholds_in_force(towns: list[str], params: AuditParams) -> dict[str, Any]:
     """The county's thresholds and each town's, as applied in this run."""
     return {

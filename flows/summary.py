@@ -57,6 +57,19 @@ def summary_markdown(run_record: dict[str, Any]) -> str:
         )
         if any(run_record["rule_counts"].values())
         else "无违规。",
+        "## 各乡镇",
+        _table(
+            ["乡镇", "村数", "分录", "规则检查与特征", "评分"],
+            [[town["town"], len(town["villages"]), town["entries"], town["checked"],
+              town["scored"]] for town in run_record.get("partitions", {}).get("towns", [])],
+        ),
+        *(["## 未能完成的乡镇", _table(["乡镇", "原因"], [
+            [town, error] for town, error in run_record["failed_towns"].items()])]
+          if run_record.get("failed_towns") else []),
+        "## 各村标记复核数",
+        _table(["乡镇", "村", "分录", "标记复核"], [
+            [row["town"], row["village"], row["entries"], row["flagged"]]
+            for row in run_record.get("villages", [])]),
         "## 各阶段用时（秒）",
         _table(["阶段", "秒"], [[stage, value] for stage, value in run_record["timings"].items()]),
     ]
