@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from checks.entry_schema import ENTRY_COLUMNS
+from flows.xlsx import write_xlsx
 
 VOUCHER_KEY = ["town", "village", "period", "voucher_word", "voucher_number"]
 SCORE_COLUMNS = ["risk_score", "rule_ids", "signals", "flagged", "rank", "reasons", "anomaly_score"]
@@ -171,16 +172,7 @@ def write_findings(scored: pd.DataFrame, out_dir: Path) -> dict[str, Path]:
     vouchers = neutralise_formulas(_voucher_sheet(scored))
     csv_path = out_dir / "findings.csv"
     findings.to_csv(csv_path, index=False, encoding="utf-8-sig")
-    xlsx_path = out_dir / "findings.xlsx"
-    with pd.ExcelWriter(
-        xlsx_path,
-        engine="xlsxwriter",
-        engine_kwargs={"options": {"strings_to_formulas": False, "strings_to_urls": False}},
-    ) as writer:
-        findings.to_excel(writer, sheet_name="疑点清单", index=False)
-        vouchers.to_excel(writer, sheet_name="凭证明细", index=False)
-        for sheet in writer.sheets.values():
-            sheet.freeze_panes(1, 0)
+    xlsx_path = write_xlsx(out_dir / "findings.xlsx", {"疑点清单": findings, "凭证明细": vouchers})
     return {"findings_csv": csv_path, "findings_xlsx": xlsx_path}
 
 

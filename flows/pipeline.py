@@ -27,6 +27,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -270,6 +271,13 @@ def obtain_model(
     return ModelPart(obtained["file"], forest.version, record)
 
 
+@cache
+def load_model(path: str) -> LedgerForest:
+    """The forest at ``path``, loaded once per process (a model file is never rewritten: its
+    name is its version)."""
+    return LedgerForest.load(Path(path))
+
+
 # --- per town: scores -------------------------------------------------------------------------
 
 
@@ -292,7 +300,7 @@ def score_town(
     of each of the town's entries (in the town part's order)."""
     features = read_part(town.part_dir, "features")
     entries = read_part(town.part_dir, "entries", columns=["entry_id", "village"])
-    forest = LedgerForest.load(Path(model.path))
+    forest = load_model(model.path)
     rule_strength, signal_strength = source_strengths(
         entries["entry_id"], breaches=read_part(town.part_dir, "breaches"),
         signals=read_part(town.part_dir, "signals"), rule_weights=RULE_WEIGHTS)
@@ -406,7 +414,7 @@ def report_town(
     def explain(rows: np.ndarray) -> list[str]:
         return list(_explanations(
             entries, read_part(town.part_dir, "features"), rows,
-            forest=LedgerForest.load(Path(model.path)), params=params,
+            forest=load_model(model.path), params=params,
             cache_path=Path(score.part_dir) / "explanations.parquet"))
 
     ranked = ranked_columns(

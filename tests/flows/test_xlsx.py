@@ -1,0 +1,35 @@
+"""The findings workbook writer: what goes in comes back out, as text, numbers and blanks."""
+
+import zipfile
+
+import numpy as np
+import pandas as pd
+from python_calamine import CalamineWorkbook
+
+from flows.xlsx import column_letter, write_xlsx
+
+
+def test_cells_read_back_as_written(tmp_path):
+    frame = pd.DataFrame({
+        "排名": pd.array([1, 2, None], dtype="Int64"),
+        "风险分": [0.912345, np.nan, 1.0],
+        "摘要": ["付<水泥>款 & 运费", "'=HYPERLINK(\"x\")", ""],
+        "疑点": [True, False, True],
+        "坏字符": ["a\x01b", "换行\n保留", None],
+    })
+    path = write_xlsx(tmp_path / "f.xlsx", {"疑点清单": frame, "空表": frame.iloc[:0]})
+    book = CalamineWorkbook.from_path(str(path))
+    assert book.sheet_names == ["疑点清单", "空表"]
+    rows = book.get_sheet_by_name("疑点清单").to_python()
+    assert rows[0] == ["排名", "风险分", "摘要", "疑点", "坏字符"]
+    assert rows[1] == [1, 0.912345, "付<水泥>款 & 运费", True, "ab"]
+    assert rows[2] == [2, "", "'=HYPERLINK(\"x\")", False, "换行\n保留"]
+    assert rows[3][:4] == ["", 1, "", True]
+    assert book.get_sheet_by_name("空表").to_python() == [list(frame.columns)]
+    with zipfile.ZipFile(path) as archive:
+        sheet = archive.read("xl/worksheets/sheet1.xml").decode()
+    assert 'state="frozen"' in sheet and "<f>" not in sheet  # header frozen, never a formula
+
+
+def test_column_letters():
+    assert [column_letter(n) for n in (1, 26, 27, 52, 703)] == ["A", "Z", "AA", "AZ", "AAA"]
