@@ -97,7 +97,8 @@ PROBES: dict[str, list[tuple[str, str]]] = {
     "findings_frame": [("flows.outputs", "findings_frame")],
     "neutralise": [("flows.outputs", "neutralise_formulas")],
     "findings_files": [("flows.pipeline", "write_findings")],
-    "xlsx": [("pandas.DataFrame", "to_excel"), ("pandas.ExcelWriter", "close")],
+    "ranks": [("flows.pipeline", "ranked_report")],
+    "xlsx": [("flows.outputs", "write_xlsx")],
     "csv": [("pandas.DataFrame", "to_csv")],
     "quarantine": [("flows.pipeline", "write_quarantine")],
 }
@@ -536,14 +537,18 @@ def audit_worker(input_dir: str, out_dir: str) -> dict[str, Any]:
             stage["rows"] = n_entries
         with meter.stage("report") as stage:
             reports = [
-                pipeline.report_town(town, score, ranking[town.town], model=model,
-                                     params=params, out_parts=Path(out_dir) / ".towns")
+                pipeline.report_town(town, score, ranking[town.town],
+                                     key=pipeline.report_key(score, ranking[town.town]),
+                                     model=model, params=params, parts_dir=parts_dir,
+                                     run_id=run_id)
                 for town, score in zip(towns, scores, strict=True)
             ]
             stage["rows"] = n_entries
         with meter.stage("write") as stage:
+            context, digest = pipeline.ranked_report(reports, ranking)
             quarantine = pipeline.run_quarantine(files)
-            outputs = pipeline.write_outputs(reports, quarantine, Path(out_dir))
+            outputs = pipeline.write_outputs(reports, ranking, context, quarantine,
+                                             Path(out_dir))
             stage["rows"] = n_entries
         run_record = {
             "run_id": run_id,
@@ -554,8 +559,7 @@ def audit_worker(input_dir: str, out_dir: str) -> dict[str, Any]:
             "outputs": {name: str(path) for name, path in outputs.items()},
         }
         with meter.stage("store") as stage:
-            run_record["review"] = pipeline.record_findings(
-                run_record, pipeline.run_digest(reports), quarantine)
+            run_record["review"] = pipeline.record_findings(run_record, digest, quarantine)
             stage["rows"] = n_entries
         write_run_record(run_record, Path(out_dir))
     totals = pipeline.run_totals(files, towns, reports, quarantine)

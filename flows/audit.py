@@ -48,8 +48,7 @@ prepare_town = _cached(pipeline.prepare_town, "prepare-town", "check {town}")
 score_town = _cached(pipeline.score_town, "score-town", "score {town.town}")
 obtain_model = task(pipeline.obtain_model, name="obtain-model", cache_policy=NONE)
 rank_county = task(pipeline.rank_county, name="rank-county", cache_policy=NONE)
-report_town = task(pipeline.report_town, name="report-town", task_run_name="report {town.town}",
-                   retries=2, retry_delay_seconds=2, cache_policy=NONE)
+report_town = _cached(pipeline.report_town, "report-town", "report {town.town}")
 write_outputs = task(pipeline.write_outputs, name="write-outputs", retries=2,
                      retry_delay_seconds=2, cache_policy=NONE)
 record_findings = task(pipeline.record_findings, name="record-findings", retries=2,
@@ -59,7 +58,8 @@ write_record = task(write_run_record, name="write-run-record", retries=2, retry_
 
 PART_FILES = {"ingest-file": ["entries", "quarantine"],
               "prepare-town": ["entries", "features", "breaches", "signals"],
-              "score-town": ["scores"]}
+              "score-town": ["scores"],
+              "report-town": pipeline.REPORT_FRAMES}
 
 
 def _fan_out(
@@ -148,16 +148,18 @@ def audit_ledgers(
     with timings.stage("report"):
         reported = _fan_out(report_town, [
             (town.town, {"town": town, "score": score, "ranking": ranking[town.town],
-                         "model": model, "params": params,
-                         "out_parts": Path(out_dir) / ".towns"})
+                         "key": pipeline.report_key(score, ranking[town.town]), "model": model,
+                         "params": params, "parts_dir": parts_dir, "run_id": run_id})
             for town, score in zip(towns, scores, strict=True)
         ], progress=lambda n, total, town, report: logger.info(
-            "汇总乡镇 %d/%d：%s，标记复核 %d 条", n, total, town, report.n_flagged))
+            "汇总乡镇 %d/%d：%s，标记复核 %d 条%s", n, total, town, report.n_flagged,
+            "（沿用缓存）" if report.computed_in != run_id else ""))
         reports, failed_reports = _split_failures(reported)
         failed_towns |= failed_reports
     with timings.stage("write"):
+        context, digest = pipeline.ranked_report(reports, ranking)
         quarantine = pipeline.run_quarantine(files)
-        outputs = write_outputs(reports, quarantine, Path(out_dir))
+        outputs = write_outputs(reports, ranking, context, quarantine, Path(out_dir))
 
     town_names = [town.town for town in towns if town.town not in failed_reports]
     run_record = {
@@ -173,12 +175,11 @@ def audit_ledgers(
         "model": model.record if model else {"model_version": None, "note": "没有可评分的分录"},
         "thresholds": pipeline.thresholds_in_force(town_names, params),
         "params": params.record(),
-        "partitions": pipeline.partition_record(files, towns, scores, run_id),
+        "partitions": pipeline.partition_record(files, towns, scores, reports, run_id),
         "failed_towns": failed_towns,
         "timings": timings.seconds,
         "outputs": {name: str(path) for name, path in outputs.items()},
     }
-    digest = pipeline.run_digest(reports)
     run_record["villages"] = pipeline.village_counts(digest)
     run_record["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     with timings.stage("store"):
@@ -189,7 +190,7 @@ def audit_ledgers(
         key="sanzi-audit-summary",
         description="三资审计运行摘要",
     )
-    publish_run_artifacts(run_record, pipeline.findings_context(reports))
+    publish_run_artifacts(run_record, context)
     return run_record
 
 

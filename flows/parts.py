@@ -61,8 +61,9 @@ def part_key(*inputs: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-def write_part(directory: Path, frames: dict[str, pd.DataFrame]) -> Path:
-    """Write ``frames`` as ``<name>.parquet`` into ``directory``, all or nothing.
+def write_part(directory: Path, frames: dict[str, pd.DataFrame | pa.Table]) -> Path:
+    """Write ``frames`` (DataFrames or Arrow tables) as ``<name>.parquet`` into ``directory``,
+    all or nothing.
 
     The frames go to a temporary sibling first and are renamed into place, so a part that
     exists is complete even if a worker died half-way; two workers writing the same part
@@ -73,7 +74,8 @@ def write_part(directory: Path, frames: dict[str, pd.DataFrame]) -> Path:
     staging.mkdir()
     try:
         for name, frame in frames.items():
-            table = pa.Table.from_pandas(frame, preserve_index=False)
+            table = frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(
+                frame, preserve_index=False)
             pq.write_table(table, staging / f"{name}.parquet", compression="zstd")
         try:
             os.replace(staging, directory)
@@ -90,6 +92,11 @@ def part_exists(directory: Path | str | None, names: Iterable[str]) -> bool:
         (Path(directory) / f"{name}.parquet").exists() for name in names)
 
 
+def _list_dtype(arrow_type: pa.DataType) -> pd.ArrowDtype | None:
+    """List columns (rule ids, signals) come back as Arrow-backed lists, as they were written."""
+    return pd.ArrowDtype(arrow_type) if pa.types.is_list(arrow_type) else None
+
+
 def read_part(
     directory: Path | str, name: str, *, columns: list[str] | None = None,
     town: str | None = None,
@@ -97,7 +104,7 @@ def read_part(
     """One frame of a part, optionally only some columns or one town's rows."""
     filters = [("town", "==", town)] if town is not None else None
     frame = pq.read_table(Path(directory) / f"{name}.parquet", columns=columns,
-                          filters=filters).to_pandas()
+                          filters=filters).to_pandas(types_mapper=_list_dtype)
     # Parquet keeps dates in milliseconds; the canonical entry has them in seconds.
     if "voucher_date" in frame.columns:
         frame["voucher_date"] = frame["voucher_date"].astype("datetime64[s]")

@@ -19,11 +19,9 @@ cache uses the same keys.
 
 from __future__ import annotations
 
+import hashlib
 import math
-import os
-import shutil
 import time
-import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -33,6 +31,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from checks.params import AuditParams
@@ -54,19 +53,18 @@ from models.forest import LedgerForest
 from models.ranking import (
     combined_risk,
     flag_within_budget,
-    forest_percentile,
     ranked_columns,
     source_strengths,
 )
 from models.scoring import explainer, obtain_forest
-from review.digest import RunDigest, combine_digests, digest_entries
+from review.digest import DIGEST_FRAMES, RunDigest, combine_digests, digest_entries
 
 LEDGER_SUFFIXES = {".csv", ".xlsx", ".xls"}
 # Files that travel with exports but are not ledgers (the generator's answer key, notes).
 NOT_LEDGERS = {"labels.csv"}
 SEVERITY_WEIGHTS = {"high": 1.0, "medium": 0.75, "low": 0.5}
 RULE_WEIGHTS = {rule.id: SEVERITY_WEIGHTS[rule.severity] for rule in RULES}
-SCORE_COLUMNS = ["entry_id", "village", "anomaly", "evidence", "rule_strength", "signal_strength"]
+SCORE_COLUMNS = ["entry_id", "village", "anomaly", "percentile", "risk"]
 
 
 @dataclass
@@ -296,19 +294,23 @@ def score_key(town: TownPart, model: ModelPart) -> str:
 def score_town(
     town: TownPart, *, key: str, model: ModelPart, parts_dir: Path, run_id: str
 ) -> ScorePart:
-    """The forest's anomaly score, the rarest-feature evidence, and rule and signal strength
-    of each of the town's entries (in the town part's order)."""
+    """Each of the town's entries' anomaly score, its percentile among the model's training
+    entries, and its risk before inspectors' decisions (in the town part's order).
+
+    Nothing here depends on other towns: with the same model, an unchanged town scores the
+    same in every run."""
     features = read_part(town.part_dir, "features")
     entries = read_part(town.part_dir, "entries", columns=["entry_id", "village"])
     forest = load_model(model.path)
     rule_strength, signal_strength = source_strengths(
         entries["entry_id"], breaches=read_part(town.part_dir, "breaches"),
         signals=read_part(town.part_dir, "signals"), rule_weights=RULE_WEIGHTS)
+    anomaly = forest.anomaly_scores(features)
+    percentile = forest.percentiles(anomaly)
+    evidence = evidence_strength(surprisal(features, forest.reference_), list(features.columns))
     scores = entries.assign(
-        anomaly=forest.anomaly_scores(features),
-        evidence=evidence_strength(surprisal(features, forest.reference_),
-                                   list(features.columns)),
-        rule_strength=rule_strength, signal_strength=signal_strength,
+        anomaly=anomaly, percentile=percentile,
+        risk=combined_risk(rule_strength, signal_strength, percentile, evidence),
     )
     directory = parts_dir / "scores" / key
     if not part_exists(directory, ["scores"]):
@@ -323,17 +325,16 @@ def rank_county(
     towns: list[TownPart], scores: list[ScorePart], params: AuditParams,
     dispositions: pd.DataFrame | None,
 ) -> dict[str, pd.DataFrame]:
-    """Risk, review note, forest percentile and rank (0 = not flagged) of every entry, per town
-    in its part's order. The percentile and the review budget are the county's."""
+    """Every entry's risk after inspectors' decisions, the decision's note, and its rank
+    (0 = not flagged) within the county's review budget; per town, in its part's order."""
     frames = []
     for town, score in zip(towns, scores, strict=True):
-        frame = read_part(score.part_dir, "scores")
+        frame = read_part(score.part_dir, "scores", columns=["entry_id", "village", "anomaly",
+                                                              "risk"])
         frame["town"] = town.town
         frames.append(frame)
     county = pd.concat(frames, ignore_index=True)
-    percentile = forest_percentile(county["anomaly"].to_numpy())
-    risk = combined_risk(county["rule_strength"].to_numpy(), county["signal_strength"].to_numpy(),
-                         percentile, county["evidence"].to_numpy())
+    risk = county["risk"].to_numpy(dtype=np.float64, copy=True)
     notes = np.full(len(county), "", dtype=object)
     if dispositions is not None and not dispositions.empty:
         start = 0
@@ -351,7 +352,8 @@ def rank_county(
         len(county), params.review)
     rank = np.zeros(len(county), dtype=np.int64)
     rank[order] = np.arange(1, len(order) + 1)
-    ranking = pd.DataFrame({"risk": risk, "rank": rank, "note": notes, "percentile": percentile})
+    ranking = pd.DataFrame({"entry_id": county["entry_id"], "risk": risk, "rank": rank,
+                            "note": pd.Series(notes, dtype="str")})
     bounds = np.cumsum([0, *[town.n_entries for town in towns]])
     return {
         town.town: ranking.iloc[bounds[number]:bounds[number + 1]].reset_index(drop=True)
@@ -362,94 +364,131 @@ def rank_county(
 # --- per town: reasons and the town's share of the outputs -------------------------------------
 
 
-@dataclass
+@dataclass(frozen=True)
 class TownReport:
-    """A town's scored entries (written to ``entries_path``), the lines of its flagged
-    vouchers (for findings), and its digest for the review store."""
+    """A town's share of the outputs in the parts store: its scored entries, the lines of its
+    flagged vouchers (for findings) and its digest for the review store. Rank numbers are the
+    county's, so they are filled in when the outputs are assembled (:func:`ranked_report`)."""
 
     town: str
-    entries_path: str
+    key: str
+    part_dir: str
     n_entries: int
     n_flagged: int
     n_with_breaches: int
-    context: pd.DataFrame
-    digest: RunDigest
+    computed_in: str
+
+
+REPORT_FRAMES = ["entries", "context", *DIGEST_FRAMES]
+
+
+def report_key(score: ScorePart, ranking: pd.DataFrame) -> str:
+    """The report's key: the town's scores and what the county decided for its entries (risk,
+    flagged or not, decisions' notes) — not the rank numbers, which shift with other towns."""
+    decided = hashlib.sha256(ranking["risk"].to_numpy().tobytes())
+    decided.update((ranking["rank"].to_numpy() > 0).tobytes())
+    decided.update("\x1f".join(ranking["note"].tolist()).encode())
+    return part_key("report", score.key, decided.hexdigest())
 
 
 def _explanations(
-    entries: pd.DataFrame, features: pd.DataFrame, flagged: np.ndarray, *,
-    forest: LedgerForest, params: AuditParams, cache_path: Path,
-) -> np.ndarray:
-    """Feature reasons of the flagged positions; reasons explained in earlier runs (same
-    town part, same model) are taken from ``cache_path`` instead of computed again."""
-    known = pd.read_parquet(cache_path) if cache_path.exists() else pd.DataFrame(
-        {"entry_id": pd.Series(dtype="str"), "text": pd.Series(dtype="str")})
-    ids = entries["entry_id"].iloc[flagged]
-    texts = np.array(ids.map(known.set_index("entry_id")["text"]), dtype=object)
-    todo = pd.isna(texts)
-    missing = flagged[todo]
-    if len(missing):
-        chosen = features.iloc[missing].reset_index(drop=True)
-        explain = explainer(entries.iloc[missing].reset_index(drop=True), chosen,
-                            surprisal(chosen, forest.reference_), forest, params)
-        texts[todo] = explain(np.arange(len(missing)))
-        new = pd.DataFrame({"entry_id": ids.to_numpy()[todo], "text": texts[todo]}, dtype="str")
-        staging = cache_path.with_name(f".{cache_path.name}.{uuid.uuid4().hex}")
-        pd.concat([known, new], ignore_index=True).to_parquet(staging)
-        os.replace(staging, cache_path)
-    return texts
+    entries: pd.DataFrame, features: pd.DataFrame, rows: np.ndarray, *, forest: LedgerForest,
+    params: AuditParams,
+) -> list[str]:
+    """Feature reasons of the flagged row positions ``rows``."""
+    chosen = features.iloc[rows].reset_index(drop=True)
+    explain = explainer(entries.iloc[rows].reset_index(drop=True), chosen,
+                        surprisal(chosen, forest.reference_), forest, params)
+    return explain(np.arange(len(rows)))
 
 
 def report_town(
-    town: TownPart, score: ScorePart, ranking: pd.DataFrame, *, model: ModelPart,
-    params: AuditParams, out_parts: Path,
+    town: TownPart, score: ScorePart, ranking: pd.DataFrame, *, key: str, model: ModelPart,
+    params: AuditParams, parts_dir: Path, run_id: str,
 ) -> TownReport:
-    """The town's scored entries with reasons, written as its share of entries.parquet."""
+    """The town's scored entries with reasons, the lines of its flagged vouchers and its
+    digest, written as a part; flagged entries carry rank 1 until the county's ranks are set."""
     entries = read_part(town.part_dir, "entries")
     breaches = read_part(town.part_dir, "breaches")
     signals = read_part(town.part_dir, "signals")
-    rank = ranking["rank"].to_numpy()
-    flagged = np.flatnonzero(rank > 0)
+    scores = read_part(score.part_dir, "scores", columns=["anomaly", "percentile"])
+    flagged = (ranking["rank"].to_numpy() > 0).astype(np.int64)
 
     def explain(rows: np.ndarray) -> list[str]:
-        return list(_explanations(
-            entries, read_part(town.part_dir, "features"), rows,
-            forest=load_model(model.path), params=params,
-            cache_path=Path(score.part_dir) / "explanations.parquet"))
+        return _explanations(entries, read_part(town.part_dir, "features"), rows,
+                             forest=load_model(model.path), params=params)
 
     ranked = ranked_columns(
-        entries, breaches=breaches, signals=signals,
-        anomaly=read_part(score.part_dir, "scores", columns=["anomaly"])["anomaly"].to_numpy(),
-        risk=ranking["risk"].to_numpy(), rank=rank, notes=ranking["note"].to_numpy(),
-        percentile=ranking["percentile"].to_numpy(),
-        explain=explain if len(flagged) else None,
+        entries, breaches=breaches, signals=signals, anomaly=scores["anomaly"].to_numpy(),
+        risk=ranking["risk"].to_numpy(), rank=flagged, notes=ranking["note"].to_numpy(),
+        percentile=scores["percentile"].to_numpy(), explain=explain if flagged.any() else None,
     )
     scored = pd.concat([entries, ranked], axis=1)
-    out_parts.mkdir(parents=True, exist_ok=True)
-    path = out_parts / f"{town.key}.parquet"
-    pq.write_table(entries_table(scored), path, compression="zstd")
-    return TownReport(town.town, str(path), len(scored), len(flagged),
-                      int(ranked["rule_ids"].list.len().gt(0).sum()),
-                      voucher_lines(scored).drop(columns=["voucher_rank", "is_finding"]),
-                      digest_entries(scored))
+    digest = digest_entries(scored)
+    directory = parts_dir / "reports" / key
+    if not part_exists(directory, REPORT_FRAMES):
+        write_part(directory, {
+            "entries": entries_table(scored),
+            "context": voucher_lines(scored).drop(columns=["voucher_rank", "is_finding"]),
+            **{name: getattr(digest, name) for name in DIGEST_FRAMES},
+        })
+    return TownReport(town.town, key, str(directory), len(scored), int(flagged.sum()),
+                      int(ranked["rule_ids"].list.len().gt(0).sum()), run_id)
 
 
 # --- county: outputs --------------------------------------------------------------------------
 
 
+def _with_ranks(frame: pd.DataFrame, ranks: pd.Series) -> pd.DataFrame:
+    """``frame`` with the county's rank of each of its flagged entries (``ranks``: entry_id →
+    rank of the flagged ones)."""
+    if "rank" not in frame.columns:
+        return frame
+    ranked = frame.copy()
+    ranked["rank"] = pd.array(frame["entry_id"].map(ranks), dtype="Int64")
+    return ranked
+
+
+def _flagged_ranks(ranking: pd.DataFrame) -> pd.Series:
+    chosen = ranking[ranking["rank"] > 0]
+    return pd.Series(chosen["rank"].to_numpy(), index=chosen["entry_id"].to_numpy())
+
+
+def ranked_report(
+    reports: list[TownReport], ranking: dict[str, pd.DataFrame]
+) -> tuple[pd.DataFrame, RunDigest]:
+    """The county's flagged vouchers' lines (what findings.csv/xlsx are made from) and the
+    run's digest for the review store, with the county's rank numbers."""
+    contexts, digests = [], []
+    for report in reports:
+        ranks = _flagged_ranks(ranking[report.town])
+        contexts.append(_with_ranks(read_part(report.part_dir, "context"), ranks))
+        frames = {name: _with_ranks(read_part(report.part_dir, name), ranks)
+                  for name in DIGEST_FRAMES}
+        digests.append(RunDigest(**frames, n_entries=report.n_entries))
+    contexts = [frame for frame in contexts if not frame.empty]
+    context = pd.concat(contexts, ignore_index=True) if contexts else empty_scored()
+    return context, combine_digests(digests)
+
+
 def write_outputs(
-    reports: list[TownReport], quarantine: pd.DataFrame, out_dir: Path
+    reports: list[TownReport], ranking: dict[str, pd.DataFrame], context: pd.DataFrame,
+    quarantine: pd.DataFrame, out_dir: Path,
 ) -> dict[str, Path]:
     """Write the data files of FORMATS.md §4 into ``out_dir``; run.json comes last, apart.
 
     entries.parquet is assembled from the towns' shares one town at a time (one row group
-    each), so it never needs the county in memory."""
+    each, the county's ranks set), so it never needs the county in memory."""
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {"entries": out_dir / "entries.parquet"}
     writer = None
     try:
         for report in reports:
-            table = pq.read_table(report.entries_path)
+            table = pq.read_table(Path(report.part_dir) / "entries.parquet")
+            rank = ranking[report.town]["rank"].to_numpy()
+            table = table.set_column(
+                table.schema.get_field_index("rank"), "rank",
+                pa.array(rank, type=pa.int64(), mask=rank == 0))
             if writer is None:
                 writer = pq.ParquetWriter(paths["entries"], table.schema, compression="zstd")
             writer.write_table(table.cast(writer.schema))
@@ -458,18 +497,10 @@ def write_outputs(
     finally:
         if writer is not None:
             writer.close()
-    for folder in {Path(report.entries_path).parent for report in reports}:
-        shutil.rmtree(folder, ignore_errors=True)
-    paths.update(write_findings(findings_context(reports), out_dir))
+    paths.update(write_findings(context, out_dir))
     paths["quarantine"] = write_quarantine(quarantine, out_dir)
     paths["run"] = out_dir / "run.json"
     return paths
-
-
-def findings_context(reports: list[TownReport]) -> pd.DataFrame:
-    """Every town's flagged vouchers' lines: what findings.csv/xlsx are made from."""
-    frames = [report.context for report in reports if not report.context.empty]
-    return pd.concat(frames, ignore_index=True) if frames else empty_scored()
 
 
 def empty_scored() -> pd.DataFrame:
@@ -526,10 +557,6 @@ def record_findings(
     return changes.to_dict()
 
 
-def run_digest(reports: list[TownReport]) -> RunDigest:
-    return combine_digests([report.digest for report in reports])
-
-
 def village_counts(digest: RunDigest) -> list[dict[str, Any]]:
     """Entries and flagged entries per village, for run.json and the operator's summary."""
     per_village = digest.scope.groupby(["town", "village"], sort=True)[
@@ -575,16 +602,19 @@ def run_totals(
 
 
 def partition_record(
-    files: list[FilePart], towns: list[TownPart], scores: list[ScorePart], run_id: str
+    files: list[FilePart], towns: list[TownPart], scores: list[ScorePart],
+    reports: list[TownReport], run_id: str,
 ) -> dict[str, Any]:
     """What this run computed and what it took from earlier runs, per file and per town."""
+    reported = {report.town: report.computed_in for report in reports}
     return {
         "files_read": [part.file for part in files if part.computed_in == run_id],
         "files_cached": [part.file for part in files if part.computed_in != run_id],
         "towns": [
             {"town": town.town, "villages": town.villages, "entries": town.n_entries,
              "checked": "本次计算" if town.computed_in == run_id else "沿用缓存",
-             "scored": "本次计算" if score.computed_in == run_id else "沿用缓存"}
+             "scored": "本次计算" if score.computed_in == run_id else "沿用缓存",
+             "reported": "本次计算" if reported.get(town.town) == run_id else "沿用缓存"}
             for town, score in zip(towns, scores, strict=True)
         ],
     }

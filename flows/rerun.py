@@ -69,7 +69,7 @@ def rerun_audit(
         "periods": periods or [],
         "unknown_villages": sorted(set(villages or []) - known),
         "recomputed_towns": [town["town"] for town in record["partitions"]["towns"]
-                             if town["checked"] == "本次计算" or town["scored"] == "本次计算"],
+                             if "本次计算" in (town["checked"], town["scored"])],
         "files_read": record["partitions"]["files_read"],
         "changes": change_totals(changes),
         "by_cell": changes.to_dict("records"),

@@ -59,9 +59,10 @@ def summary_markdown(run_record: dict[str, Any]) -> str:
         else "无违规。",
         "## 各乡镇",
         _table(
-            ["乡镇", "村数", "分录", "规则检查与特征", "评分"],
+            ["乡镇", "村数", "分录", "规则检查与特征", "评分", "说明与汇总"],
             [[town["town"], len(town["villages"]), town["entries"], town["checked"],
-              town["scored"]] for town in run_record.get("partitions", {}).get("towns", [])],
+              town["scored"], town["reported"]]
+             for town in run_record.get("partitions", {}).get("towns", [])],
         ),
         *(["## 未能完成的乡镇", _table(["乡镇", "原因"], [
             [town, error] for town, error in run_record["failed_towns"].items()])]

@@ -45,6 +45,7 @@ class LedgerForest:
         ).fit(features.to_numpy(dtype=np.float64))
         self.medians_ = features.median().to_numpy(dtype=np.float64)
         self.reference_ = reference_sample(features, self.seed)
+        self.score_reference_ = np.sort(self._scores(features.to_numpy(dtype=np.float64)))
         self.training_rows_ = len(features)
         self.training_period_ = training_period
         self.data_hash_ = _frame_hash(features)
@@ -58,6 +59,13 @@ class LedgerForest:
                 f"features {list(features.columns)} differ from the fitted {self.feature_names_}"
             )
         return self._scores(features.to_numpy(dtype=np.float64))
+
+    def percentiles(self, anomaly: np.ndarray) -> np.ndarray:
+        """Each anomaly score's percentile among the training entries' (1.0 = as anomalous as
+        the most anomalous). Fixed by the model, so an entry's percentile does not move when
+        other towns' entries change; on the training entries it is their own percentile."""
+        reference = self.score_reference_
+        return np.searchsorted(reference, anomaly, side="right") / max(len(reference), 1)
 
     def _scores(self, values: np.ndarray) -> np.ndarray:
         # Scoring ignores n_jobs; the threading backend lets it use both cores. Threads sum

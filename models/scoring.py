@@ -26,6 +26,8 @@ from models.ranking import REASON_SEPARATOR, rank_entries
 from models.wording import SAYINGS
 
 CURRENT_MODEL_FILE = "current.json"
+# Bumped when a saved model lacks what scoring now needs (2: the training scores' percentiles).
+MODEL_FORMAT = 2
 # A feature is worth telling the inspector when its value is rarer than 1 in 10^REASON_FROM,
 # or when it moved the forest's score by at least REASON_CONTRIBUTION.
 REASON_FROM = 1.5
@@ -55,7 +57,8 @@ def obtain_forest(training: Callable[[], pd.DataFrame], training_period: tuple[s
     is reused instead; a fitted forest is saved there as the current one.
     """
     settings = params.model
-    wanted = [settings.n_estimators, settings.max_samples, settings.seed, list(FEATURES)]
+    wanted = [settings.n_estimators, settings.max_samples, settings.seed, list(FEATURES),
+              MODEL_FORMAT]
     why = ("未指定模型目录，本次训练" if model_dir is None
            else "模型目录中没有模型，本次训练" if reuse
            else "本次训练（未要求沿用已保存的模型）")

@@ -40,6 +40,11 @@ __all__ = [
 ]
 
 
+# The frames of a digest, by name (a digest can be stored and read back frame by frame).
+DIGEST_FRAMES = ["scope", "run_files", "flagged", "voucher_lines", "village_accounts",
+                 "payee_periods"]
+
+
 @dataclass(frozen=True)
 class RunDigest:
     """All ``record_run`` needs of a run's scored entries (or of one town's).

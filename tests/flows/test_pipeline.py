@@ -93,17 +93,43 @@ def test_the_county_ranking_keeps_the_review_budget(county, tmp_path):
     n_entries = sum(town.n_entries for town in towns)
     assert 0 < len(flagged) <= np.ceil(PARAMS.review.share * n_entries)
     assert flagged.tolist() == list(range(1, len(flagged) + 1))  # one ranking, not one per town
-    reports = [pipeline.report_town(town, score, ranking[town.town], model=model, params=PARAMS,
-                                    out_parts=tmp_path / "out" / ".towns")
+    reports = [pipeline.report_town(town, score, ranking[town.town],
+                                    key=pipeline.report_key(score, ranking[town.town]),
+                                    model=model, params=PARAMS, parts_dir=parts_dir,
+                                    run_id="run-1")
                for town, score in zip(towns, scores, strict=True)]
-    paths = pipeline.write_outputs(reports, pipeline.run_quarantine(_files_of(county)),
-                                   tmp_path / "out")
+    context, digest = pipeline.ranked_report(reports, ranking)
+    paths = pipeline.write_outputs(reports, ranking, context,
+                                   pipeline.run_quarantine(county[1]), tmp_path / "out")
     written = pd.read_parquet(paths["entries"])
     assert len(written) == n_entries and written["entry_id"].is_unique
-    assert written["flagged"].sum() == len(flagged)
-    assert not (tmp_path / "out" / ".towns").exists()
-    explained = pd.read_parquet(Path(scores[0].part_dir) / "explanations.parquet")
-    assert explained["entry_id"].isin(written.loc[written["flagged"], "entry_id"]).all()
+    assert sorted(written["rank"].dropna().astype(int)) == flagged.tolist()
+    assert digest.flagged["rank"].astype(int).sort_values().tolist() == flagged.tolist()
+    findings = pd.read_csv(paths["findings_csv"], encoding="utf-8-sig", dtype=str)
+    assert findings["排名"].astype(int).tolist() == flagged.tolist()
+    assert findings["疑点说明"].str.len().gt(0).all()
+
+
+def test_a_town_scores_the_same_whatever_the_other_towns_hold(county, tmp_path):
+    """With the same model, a town's scores and report do not depend on the other towns, so
+    a correction elsewhere leaves it as it was (and a rerun can take it from the cache)."""
+    parts_dir, _files, towns = county
+    model = pipeline.obtain_model(towns, PARAMS, model_dir=tmp_path / "models")
+    alone = pipeline.score_town(towns[0], key="alone", model=model, parts_dir=tmp_path,
+                                run_id="run-2")
+    together = pipeline.score_town(towns[0], key=pipeline.score_key(towns[0], model),
+                                   model=model, parts_dir=parts_dir, run_id="run-1")
+    pd.testing.assert_frame_equal(read_part(alone.part_dir, "scores"),
+                                  read_part(together.part_dir, "scores"))
+    ranking = pipeline.rank_county(towns, [together, pipeline.score_town(
+        towns[1], key=pipeline.score_key(towns[1], model), model=model, parts_dir=parts_dir,
+        run_id="run-1")], PARAMS, dispositions=None)
+    shifted = ranking[towns[0].town].assign(rank=lambda frame: frame["rank"] * 2)
+    assert pipeline.report_key(together, shifted) == pipeline.report_key(
+        together, ranking[towns[0].town])  # rank numbers are set later, not part of the key
+    unflagged = shifted.assign(rank=0)
+    assert pipeline.report_key(together, unflagged) != pipeline.report_key(
+        together, ranking[towns[0].town])
 
 
 def test_unreadable_file_is_a_report_not_a_part(tmp_path):
@@ -112,7 +138,3 @@ def test_unreadable_file_is_a_report_not_a_part(tmp_path):
     part = pipeline.ingest_file(bad, key="k", default_town=None, parts_dir=tmp_path,
                                 run_id="run-1")
     assert not part.readable and part.part_dir is None and "表头" in part.report["error"]
-
-
-def _files_of(county):
-    return county[1]
