@@ -674,6 +674,62 @@ def end_to_end(dataset: Dataset, run_dir: Path, scratch: Path) -> dict[str, Any]
     }
 
 
+class TreeMemory:
+    """Samples the summed resident memory of a process and all its descendants (the CLI, its
+    worker processes and Prefect's temporary server) while it runs; ``peak_kb`` is the most
+    seen at once, ``server_kb`` the server's share at that moment."""
+
+    def __init__(self, root: int, interval: float = 0.1) -> None:
+        self.root, self.interval = root, interval
+        self.peak_kb = self.server_kb = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> TreeMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            total, server = self._sample()
+            if total > self.peak_kb:
+                self.peak_kb, self.server_kb = total, server
+            self._stop.wait(self.interval)
+
+    def _sample(self) -> tuple[int, int]:
+        parents: dict[int, int] = {}
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    stat = (entry / "stat").read_text()
+                except OSError:
+                    continue
+                parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+        tree, frontier = {self.root}, [self.root]
+        while frontier:
+            parent = frontier.pop()
+            children = [pid for pid, ppid in parents.items() if ppid == parent]
+            tree.update(children)
+            frontier.extend(children)
+        total = server = 0
+        for pid in tree:
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+                command = Path(f"/proc/{pid}/cmdline").read_bytes()
+            except OSError:
+                continue
+            kb = next((int(line.split()[1]) for line in status.splitlines()
+                       if line.startswith("VmRSS:")), 0)
+            total += kb
+            if b"uvicorn" in command:
+                server += kb
+        return total, server
+
+
 def run_cli(command: str, input_dir: Path, out_dir: Path, env: dict[str, str],
             run_dir: Path) -> dict[str, Any]:
     """``python -m flows.cli <command> --input <input_dir> --out <out_dir>``: wall time, exit
@@ -687,12 +743,15 @@ def run_cli(command: str, input_dir: Path, out_dir: Path, env: dict[str, str],
         started = time.perf_counter()
         process = subprocess.Popen(arguments, cwd=PROJECT_ROOT, env=env, stdout=stdout,
                                    stderr=stderr)
-        # wait4, not Popen.wait: its rusage gives the peak RSS of the run (and its children).
-        _, status, usage = os.wait4(process.pid, 0)
+        with TreeMemory(process.pid) as tree:
+            # wait4, not Popen.wait: its rusage gives the peak RSS of the largest process.
+            _, status, usage = os.wait4(process.pid, 0)
         wall = time.perf_counter() - started
     exit_code = os.waitstatus_to_exitcode(status)
     result: dict[str, Any] = {"wall_seconds": round(wall, 3), "exit_code": exit_code,
-                              "peak_mb": round(usage.ru_maxrss / 1024, 1)}
+                              "peak_mb": round(tree.peak_kb / 1024, 1),
+                              "largest_process_peak_mb": round(usage.ru_maxrss / 1024, 1),
+                              "prefect_server_mb": round(tree.server_kb / 1024, 1)}
     run_json = out_dir / "run.json"
     if exit_code not in (0, 3) or not run_json.is_file():
         output = stderr_path.read_text(errors="replace") or stdout_path.read_text(errors="replace")

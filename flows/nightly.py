@@ -35,6 +35,7 @@ from flows.inbox import (
     save_manifest,
     scan_inbox,
 )
+from flows.runners import task_runner
 from flows.settings import load_settings
 
 if TYPE_CHECKING:
@@ -173,11 +174,13 @@ def nightly_audit(
     manifest: str | None = None,
     settle_seconds: float = DEFAULT_SETTLE_SECONDS,
     retry_failed: bool = False,
+    dask_address: str | None = None,
 ) -> dict[str, Any]:
     """Audit what is new in ``inbox`` into ``<out_root>/<time>``, then archive it.
 
     ``params`` wins over ``config`` (a county parameters file, read at run time so an edit
-    applies from the next night); ``archive`` and ``manifest`` default to the data directory.
+    applies from the next night); ``archive`` and ``manifest`` default to the data directory;
+    ``dask_address`` chooses where the audit's tasks run (:mod:`flows.runners`).
     """
     settings = load_settings()
     manifest_path = Path(manifest) if manifest else default_manifest_path(settings)
@@ -193,7 +196,8 @@ def nightly_audit(
         record = None
         if scan.new:
             logger.info("auditing %d new files", len(scan.new))
-            record = audit_ledgers(
+            audit = audit_ledgers.with_options(task_runner=task_runner(dask_address))
+            record = audit(
                 inputs=[str(item.path) for item in scan.new],
                 out_dir=str(run_directory(Path(out_root), started)),
                 params=params or load_params(config),
@@ -284,14 +288,18 @@ def serve_nightly(
     cron: str = DEFAULT_CRON,
     timezone: str = DEFAULT_TIMEZONE,
 ) -> None:
-    """Register the deployment with the Prefect server and run its scheduled runs until stopped.
+    """Register the nightly deployment and the on-demand rerun deployment with the Prefect
+    server and run their runs until stopped (the nightly one on its schedule).
 
     Needs a running Prefect server (``PREFECT_API_URL``): see :mod:`flows.server`.
     """
+    from flows.rerun import rerun_deployment
+
     serve(
         nightly_deployment(
             inbox=inbox, out_root=out_root, archive=archive, config=config, cron=cron,
             timezone=timezone,
         ),
+        rerun_deployment(config=config),
         limit=1,
     )

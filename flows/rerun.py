@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 
 from prefect import flow
 from prefect.artifacts import create_markdown_artifact
+from prefect.deployments.runner import RunnerDeployment
+from prefect.types.entrypoint import EntrypointType
 
 from checks.params import AuditParams, load_params
 from flows.audit import audit_ledgers
@@ -79,6 +81,17 @@ def rerun_audit(
     create_markdown_artifact(markdown=rerun_markdown(report), key="sanzi-rerun",
                              description="更正后重跑：疑点变化")
     return report
+
+
+def rerun_deployment(*, config: str | Path | None = None) -> RunnerDeployment:
+    """The ``sanzi-rerun/rerun`` deployment: no schedule, run on demand with parameters
+    (``villages``, ``periods``, ``inputs``, ``out_dir``, ``dask_address``), one at a time."""
+    parameters = {"config": str(Path(config).expanduser().resolve())} if config else {}
+    return rerun_audit.to_deployment(
+        name=DEPLOYMENT_NAME, parameters=parameters, concurrency_limit=1,
+        description="记账中心更正账套后重跑：只重算内容有变化的文件和乡镇，报告疑点变化",
+        tags=["sanzi-audit"], entrypoint_type=EntrypointType.MODULE_PATH,
+    )
 
 
 def rerun_markdown(report: dict[str, Any]) -> str:

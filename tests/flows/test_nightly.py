@@ -183,6 +183,12 @@ def test_a_triggered_run_of_the_served_deployment_audits_the_inbox(prefect_harne
         flow_run = run_deployment(
             "sanzi-nightly/nightly", parameters={"settle_seconds": 0}, timeout=180
         )
+        # the on-demand rerun is served beside it, run with parameters
+        rerun = run_deployment(
+            "sanzi-rerun/rerun", timeout=180, parameters={
+                "villages": ["坳山村"], "inputs": [str(archive)],
+                "out_dir": str(tmp_path / "rerun")},
+        )
     finally:
         runner.terminate()
         try:
@@ -196,6 +202,9 @@ def test_a_triggered_run_of_the_served_deployment_audits_the_inbox(prefect_harne
     assert json.loads((out_dir / "run.json").read_text(encoding="utf-8"))["totals"]["loaded"] > 0
     assert list(inbox.iterdir()) == []
     assert [path.name.split("_", 1)[1] for path in archive.rglob("*.csv")] == [SAMPLE_FILES[0]]
+    assert rerun.state.is_completed(), rerun.state
+    reran = json.loads((tmp_path / "rerun" / "run.json").read_text(encoding="utf-8"))
+    assert reran["model"]["reused"] and reran["partitions"]["towns"][0]["villages"] == ["坳山村"]
 
 
 def test_default_schedule_is_two_in_the_morning_beijing_time(tmp_path):
