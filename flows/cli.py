@@ -174,7 +174,7 @@ def _nightly(args: argparse.Namespace) -> int:
         archive=str(args.archive) if args.archive else None, params=params,
         settle_seconds=DEFAULT_SETTLE_SECONDS if args.settle_seconds is None
         else args.settle_seconds,
-        retry_failed=args.retry_failed,
+        retry_failed=args.retry_failed, dask_address=args.dask,
     )
     if report["status"] == "no-new-files":
         print("收件箱里没有新的或内容有变化的文件，本次未审计。")
@@ -206,7 +206,7 @@ def _serve(args: argparse.Namespace) -> int:
     nightly_schedule(cron, timezone)  # refuse a bad schedule before serving
     print(f"夜间审计按计划 {cron}（{timezone}）运行，按 Ctrl+C 停止。")
     serve_nightly(inbox=args.inbox, out_root=args.out, archive=args.archive,
-                  config=args.config, cron=cron, timezone=timezone)
+                  config=args.config, cron=cron, timezone=timezone, dask_address=args.dask)
     return EXIT_OK
 
 
@@ -249,12 +249,6 @@ def build_parser() -> argparse.ArgumentParser:
                        help="结果目录（默认：数据目录/runs/rerun-时间）")
     rerun.add_argument("--config", type=Path, metavar="FILE", help="本县参数文件（YAML）")
     rerun.set_defaults(handler=_rerun)
-    for command in (run, rerun):
-        command.add_argument(
-            "--dask", metavar="ADDRESS", default=os.environ.get("SANZI_DASK_ADDRESS"),
-            help="在 Dask 集群上运行：调度器地址（tcp://主机:8786），或 local 启动本机临时集群"
-                 "（默认取环境变量 SANZI_DASK_ADDRESS；不设则在本机多线程运行）")
-
     sample = commands.add_parser("sample", help="生成模拟村账（含标注的违规样例）")
     sample.add_argument("--out", required=True, type=Path, metavar="DIR")
     sample.add_argument("--villages", type=int, default=8)
@@ -326,6 +320,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--prefect-host", default=DEFAULT_HOST)
     serve.add_argument("--prefect-port", type=int, default=DEFAULT_PORT)
     serve.set_defaults(handler=_serve)
+
+    for command in (run, rerun, nightly, serve):
+        command.add_argument(
+            "--dask", metavar="ADDRESS", default=os.environ.get("SANZI_DASK_ADDRESS"),
+            help="在 Dask 集群上运行：调度器地址（tcp://主机:8786），或 local 启动本机临时集群"
+                 "（默认取环境变量 SANZI_DASK_ADDRESS；不设则在本机多进程运行）")
 
     server = commands.add_parser("prefect-server", help="启动、停止或查看常驻的 Prefect 服务")
     server.add_argument("action", choices=["start", "stop", "status"])

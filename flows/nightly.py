@@ -223,6 +223,7 @@ def deployment_parameters(
     archive: str | Path | None = None,
     config: str | Path | None = None,
     manifest: str | Path | None = None,
+    dask_address: str | None = None,
 ) -> dict[str, Any]:
     """The deployment's parameters with absolute paths (the runner may start elsewhere)."""
     def absolute(path: str | Path | None) -> str | None:
@@ -234,6 +235,7 @@ def deployment_parameters(
         "archive": absolute(archive),
         "config": absolute(config),
         "manifest": absolute(manifest),
+        "dask_address": dask_address or None,
     }
     return {name: value for name, value in parameters.items() if value is not None}
 
@@ -261,6 +263,7 @@ def nightly_deployment(
     manifest: str | Path | None = None,
     cron: str = DEFAULT_CRON,
     timezone: str = DEFAULT_TIMEZONE,
+    dask_address: str | None = None,
 ) -> RunnerDeployment:
     """The ``sanzi-nightly/nightly`` deployment: one run at a time, on ``cron`` in ``timezone``."""
     if config is not None and not Path(config).is_file():
@@ -270,7 +273,7 @@ def nightly_deployment(
         schedules=[nightly_schedule(cron, timezone)],
         parameters=deployment_parameters(
             inbox=inbox, out_root=out_root, archive=archive, config=config,
-            manifest=manifest,
+            manifest=manifest, dask_address=dask_address,
         ),
         concurrency_limit=1,
         description="每晚审计收件箱中新的或内容有变化的账套文件，并归档已处理的文件",
@@ -287,6 +290,7 @@ def serve_nightly(
     config: str | Path | None = None,
     cron: str = DEFAULT_CRON,
     timezone: str = DEFAULT_TIMEZONE,
+    dask_address: str | None = None,
 ) -> None:
     """Register the nightly deployment and the on-demand rerun deployment with the Prefect
     server and run their runs until stopped (the nightly one on its schedule).
@@ -298,8 +302,8 @@ def serve_nightly(
     serve(
         nightly_deployment(
             inbox=inbox, out_root=out_root, archive=archive, config=config, cron=cron,
-            timezone=timezone,
+            timezone=timezone, dask_address=dask_address,
         ),
-        rerun_deployment(config=config),
+        rerun_deployment(config=config, dask_address=dask_address),
         limit=1,
     )

@@ -83,10 +83,16 @@ def rerun_audit(
     return report
 
 
-def rerun_deployment(*, config: str | Path | None = None) -> RunnerDeployment:
+def rerun_deployment(
+    *, config: str | Path | None = None, dask_address: str | None = None
+) -> RunnerDeployment:
     """The ``sanzi-rerun/rerun`` deployment: no schedule, run on demand with parameters
     (``villages``, ``periods``, ``inputs``, ``out_dir``, ``dask_address``), one at a time."""
-    parameters = {"config": str(Path(config).expanduser().resolve())} if config else {}
+    parameters: dict[str, Any] = {}
+    if config:
+        parameters["config"] = str(Path(config).expanduser().resolve())
+    if dask_address:
+        parameters["dask_address"] = dask_address
     return rerun_audit.to_deployment(
         name=DEPLOYMENT_NAME, parameters=parameters, concurrency_limit=1,
         description="记账中心更正账套后重跑：只重算内容有变化的文件和乡镇，报告疑点变化",
