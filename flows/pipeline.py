@@ -34,6 +34,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from checks.entry_schema import empty_entries
 from checks.params import AuditParams
 from checks.rules import RULES, evaluate_rules
 from checks.signals import SIGNALS
@@ -327,6 +328,8 @@ def rank_county(
 ) -> dict[str, pd.DataFrame]:
     """Every entry's risk after inspectors' decisions, the decision's note, and its rank
     (0 = not flagged) within the county's review budget; per town, in its part's order."""
+    if not towns:
+        return {}
     frames = []
     for town, score in zip(towns, scores, strict=True):
         frame = read_part(score.part_dir, "scores", columns=["entry_id", "village", "anomaly",
@@ -505,8 +508,6 @@ def write_outputs(
 
 def empty_scored() -> pd.DataFrame:
     """A scored frame with no rows, for a run where no file could be read."""
-    from checks.entry_schema import empty_entries
-
     entries = empty_entries()
     ranked = ranked_columns(
         entries, breaches=pd.DataFrame({"entry_id": pd.Series(dtype="str"),

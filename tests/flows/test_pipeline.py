@@ -138,3 +138,13 @@ def test_unreadable_file_is_a_report_not_a_part(tmp_path):
     part = pipeline.ingest_file(bad, key="k", default_town=None, parts_dir=tmp_path,
                                 run_id="run-1")
     assert not part.readable and part.part_dir is None and "表头" in part.report["error"]
+
+
+def test_a_run_where_no_file_could_be_read_writes_empty_outputs(tmp_path):
+    ranking = pipeline.rank_county([], [], PARAMS, dispositions=None)
+    context, digest = pipeline.ranked_report([], ranking)
+    paths = pipeline.write_outputs([], ranking, context, pipeline.run_quarantine([]),
+                                   tmp_path / "out")
+    assert ranking == {} and digest.n_entries == 0
+    assert pd.read_parquet(paths["entries"]).empty
+    assert pd.read_csv(paths["findings_csv"], encoding="utf-8-sig").empty
