@@ -28,6 +28,7 @@ from flows import pipeline
 from flows.artifacts import publish_run_artifacts
 from flows.outputs import write_run_record
 from flows.parts import file_digest, part_exists, part_key
+from flows.runners import InWorkerProcess
 from flows.settings import load_settings
 from flows.summary import summary_markdown
 
@@ -39,8 +40,8 @@ def _by_key(_context: Any, parameters: dict[str, Any]) -> str:
 
 
 def _cached(function: Callable[..., Any], name: str, run_name: str) -> Any:
-    return task(function, name=name, task_run_name=run_name, retries=2, retry_delay_seconds=2,
-                cache_key_fn=_by_key, persist_result=True)
+    return task(InWorkerProcess(function), name=name, task_run_name=run_name, retries=2,
+                retry_delay_seconds=2, cache_key_fn=_by_key, persist_result=True)
 
 
 ingest_file = _cached(pipeline.ingest_file, "ingest-file", "ingest {path.name}")

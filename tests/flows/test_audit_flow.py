@@ -85,3 +85,14 @@ def test_flow_run_and_summary_artifact_are_recorded(audited):
     assert any(run.state.is_completed() for run in runs)
     summary = [artifact for artifact in artifacts if artifact.key == "sanzi-audit-summary"]
     assert summary and "三资审计运行" in summary[0].data
+    assert "各村标记复核数" in summary[0].data and "| 青石镇 | 坳山村 |" in summary[0].data
+    assert "| 白沙乡 | 4 |" in summary[0].data  # per town: villages, and computed or cached
+
+
+def test_run_record_says_what_was_computed_per_file_and_town(audited):
+    _exit, _inputs, _out, record = audited
+    assert {town["town"] for town in record["partitions"]["towns"]} == {"白沙乡", "青石镇"}
+    assert record["failed_towns"] == {}
+    flagged = sum(village["flagged"] for village in record["villages"])
+    assert flagged == record["totals"]["flagged"]
+    assert len(record["villages"]) == 8
