@@ -148,7 +148,7 @@ def audit_ledgers(
         ranking = rank_county(towns, scores, params, pipeline.past_decisions())
     with timings.stage("report"):
         reported = _fan_out(report_town, [
-            (town.town, {"town": town, "score": score, "ranking": ranking[town.town],
+            (town.town, {"town": town, "score": score, "decisions": ranking[town.town],
                          "key": pipeline.report_key(score, ranking[town.town]), "model": model,
                          "params": params, "parts_dir": parts_dir, "run_id": run_id})
             for town, score in zip(towns, scores, strict=True)

@@ -326,42 +326,60 @@ def rank_county(
     towns: list[TownPart], scores: list[ScorePart], params: AuditParams,
     dispositions: pd.DataFrame | None,
 ) -> dict[str, pd.DataFrame]:
-    """Every entry's risk after inspectors' decisions, the decision's note, and its rank
-    (0 = not flagged) within the county's review budget; per town, in its part's order."""
-    if not towns:
-        return {}
-    frames = []
+    """The county's decisions, per town: the entries flagged within the review budget or whose
+    risk inspectors' past decisions changed — ``position`` (row in the town part), entry_id,
+    risk (after decisions), rank (0 = not flagged) and the decision's note. Every other entry
+    keeps the risk its town scored.
+
+    Only entries that could be flagged (risk ≥ ``review.min_risk``) are held for the county,
+    one town read at a time, so memory does not grow with the county."""
+    kept = []
     for town, score in zip(towns, scores, strict=True):
         frame = read_part(score.part_dir, "scores", columns=["entry_id", "village", "anomaly",
                                                               "risk"])
-        frame["town"] = town.town
-        frames.append(frame)
-    county = pd.concat(frames, ignore_index=True)
-    risk = county["risk"].to_numpy(dtype=np.float64, copy=True)
-    notes = np.full(len(county), "", dtype=object)
-    if dispositions is not None and not dispositions.empty:
-        start = 0
-        for town in towns:
-            rows = slice(start, start + town.n_entries)
+        risk = frame["risk"].to_numpy(dtype=np.float64, copy=True)
+        notes = np.full(len(frame), "", dtype=object)
+        if dispositions is not None and not dispositions.empty:
             twins = read_part(town.part_dir, "entries",
                               columns=["entry_id", "content_hash", *TWIN_FIELDS])
-            risk[rows], notes[rows] = apply_dispositions(twins, risk[rows], dispositions)
-            start += town.n_entries
-    risk = np.round(risk, 6)
-    order = flag_within_budget(
-        pd.DataFrame({"risk": risk, "anomaly": county["anomaly"].to_numpy(),
-                      "village": (county["town"] + "/" + county["village"]).to_numpy(),
-                      "entry_id": county["entry_id"].to_numpy()}),
-        len(county), params.review)
+            risk, notes = apply_dispositions(twins, risk, dispositions)
+        risk = np.round(risk, 6)
+        chosen = np.flatnonzero((risk >= params.review.min_risk) | (notes != ""))
+        kept.append(pd.DataFrame({
+            "town": town.town, "position": chosen,
+            "entry_id": frame["entry_id"].to_numpy()[chosen],
+            "village": town.town + "/" + frame["village"].to_numpy()[chosen].astype(object),
+            "anomaly": frame["anomaly"].to_numpy()[chosen], "risk": risk[chosen],
+            "note": pd.Series(notes[chosen], dtype="str"),
+        }))
+    if not kept:
+        return {}
+    county = pd.concat(kept, ignore_index=True)
+    order = flag_within_budget(county[["risk", "anomaly", "village", "entry_id"]],
+                               sum(town.n_entries for town in towns), params.review)
     rank = np.zeros(len(county), dtype=np.int64)
     rank[order] = np.arange(1, len(order) + 1)
-    ranking = pd.DataFrame({"entry_id": county["entry_id"], "risk": risk, "rank": rank,
-                            "note": pd.Series(notes, dtype="str")})
-    bounds = np.cumsum([0, *[town.n_entries for town in towns]])
-    return {
-        town.town: ranking.iloc[bounds[number]:bounds[number + 1]].reset_index(drop=True)
-        for number, town in enumerate(towns)
-    }
+    county["rank"] = rank
+    county = county[(county["rank"] > 0) | (county["note"] != "")]
+    decisions = {name: group.drop(columns=["town", "village", "anomaly"]).reset_index(drop=True)
+                 for name, group in county.groupby("town", sort=False)}
+    empty = county.iloc[:0].drop(columns=["town", "village", "anomaly"])
+    return {town.town: decisions.get(town.town, empty) for town in towns}
+
+
+def town_ranking(
+    score: ScorePart, decisions: pd.DataFrame
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Risk, rank (0 = not flagged) and decision note of every entry of the town, from its
+    scores and the county's decisions."""
+    risk = np.round(read_part(score.part_dir, "scores", columns=["risk"])["risk"].to_numpy(), 6)
+    rank = np.zeros(len(risk), dtype=np.int64)
+    notes = np.full(len(risk), "", dtype=object)
+    positions = decisions["position"].to_numpy()
+    risk[positions] = decisions["risk"].to_numpy()
+    rank[positions] = decisions["rank"].to_numpy()
+    notes[positions] = decisions["note"].to_numpy(dtype=object)
+    return risk, rank, notes
 
 
 # --- per town: reasons and the town's share of the outputs -------------------------------------
@@ -385,12 +403,14 @@ class TownReport:
 REPORT_FRAMES = ["entries", "context", *DIGEST_FRAMES]
 
 
-def report_key(score: ScorePart, ranking: pd.DataFrame) -> str:
-    """The report's key: the town's scores and what the county decided for its entries (risk,
-    flagged or not, decisions' notes) — not the rank numbers, which shift with other towns."""
-    decided = hashlib.sha256(ranking["risk"].to_numpy().tobytes())
-    decided.update((ranking["rank"].to_numpy() > 0).tobytes())
-    decided.update("\x1f".join(ranking["note"].tolist()).encode())
+def report_key(score: ScorePart, decisions: pd.DataFrame) -> str:
+    """The report's key: the town's scores and what the county decided for its entries (which
+    are flagged, risk and notes from inspectors' decisions) — not the rank numbers, which
+    shift with other towns."""
+    decided = hashlib.sha256(decisions["position"].to_numpy(dtype=np.int64).tobytes())
+    decided.update(decisions["risk"].to_numpy(dtype=np.float64).tobytes())
+    decided.update((decisions["rank"].to_numpy() > 0).tobytes())
+    decided.update("\x1f".join(decisions["note"].tolist()).encode())
     return part_key("report", score.key, decided.hexdigest())
 
 
@@ -406,7 +426,7 @@ def _explanations(
 
 
 def report_town(
-    town: TownPart, score: ScorePart, ranking: pd.DataFrame, *, key: str, model: ModelPart,
+    town: TownPart, score: ScorePart, decisions: pd.DataFrame, *, key: str, model: ModelPart,
     params: AuditParams, parts_dir: Path, run_id: str,
 ) -> TownReport:
     """The town's scored entries with reasons, the lines of its flagged vouchers and its
@@ -415,7 +435,8 @@ def report_town(
     breaches = read_part(town.part_dir, "breaches")
     signals = read_part(town.part_dir, "signals")
     scores = read_part(score.part_dir, "scores", columns=["anomaly", "percentile"])
-    flagged = (ranking["rank"].to_numpy() > 0).astype(np.int64)
+    risk, rank, notes = town_ranking(score, decisions)
+    flagged = (rank > 0).astype(np.int64)
 
     def explain(rows: np.ndarray) -> list[str]:
         return _explanations(entries, read_part(town.part_dir, "features"), rows,
@@ -423,7 +444,7 @@ def report_town(
 
     ranked = ranked_columns(
         entries, breaches=breaches, signals=signals, anomaly=scores["anomaly"].to_numpy(),
-        risk=ranking["risk"].to_numpy(), rank=flagged, notes=ranking["note"].to_numpy(),
+        risk=risk, rank=flagged, notes=notes,
         percentile=scores["percentile"].to_numpy(), explain=explain if flagged.any() else None,
     )
     scored = pd.concat([entries, ranked], axis=1)
@@ -452,8 +473,8 @@ def _with_ranks(frame: pd.DataFrame, ranks: pd.Series) -> pd.DataFrame:
     return ranked
 
 
-def _flagged_ranks(ranking: pd.DataFrame) -> pd.Series:
-    chosen = ranking[ranking["rank"] > 0]
+def _flagged_ranks(decisions: pd.DataFrame) -> pd.Series:
+    chosen = decisions[decisions["rank"] > 0]
     return pd.Series(chosen["rank"].to_numpy(), index=chosen["entry_id"].to_numpy())
 
 
@@ -488,7 +509,9 @@ def write_outputs(
     try:
         for report in reports:
             table = pq.read_table(Path(report.part_dir) / "entries.parquet")
-            rank = ranking[report.town]["rank"].to_numpy()
+            decisions = ranking[report.town]
+            rank = np.zeros(report.n_entries, dtype=np.int64)
+            rank[decisions["position"].to_numpy()] = decisions["rank"].to_numpy()
             table = table.set_column(
                 table.schema.get_field_index("rank"), "rank",
                 pa.array(rank, type=pa.int64(), mask=rank == 0))

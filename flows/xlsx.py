@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,7 @@ import pandas as pd
 # Characters XML 1.0 does not allow at all (a ledger cell may hold them after a bad export).
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _MAX_WIDTH = 60
+ROWS_PER_PART = 10_000
 
 _OFFICE = "application/vnd.openxmlformats-officedocument.spreadsheetml"
 _CONTENT_TYPES = (
@@ -119,8 +121,9 @@ def _width(frame: pd.DataFrame, name: str) -> int:
     return min(_MAX_WIDTH, 2 * longest + 2)
 
 
-def sheet_xml(frame: pd.DataFrame) -> str:
-    """The worksheet XML of ``frame`` with its column names as a bold, frozen first row."""
+def sheet_parts(frame: pd.DataFrame, rows_per_part: int = ROWS_PER_PART) -> Iterator[str]:
+    """The worksheet XML of ``frame``, in parts of ``rows_per_part`` rows (so a city's findings
+    never become one giant string), with its column names as a bold, frozen first row."""
     letters = [column_letter(number) for number in range(1, frame.shape[1] + 1)]
     cols = "".join(f'<col min="{n}" max="{n}" width="{_width(frame, name)}" customWidth="1"/>'
                    for n, name in enumerate(frame.columns, start=1))
@@ -128,16 +131,16 @@ def sheet_xml(frame: pd.DataFrame) -> str:
         f'<c r="{letter}1" s="1" t="inlineStr"><is><t>'
         f"{_escaped(pd.Series([str(name)])).iat[0]}</t></is></c>"
         for letter, name in zip(letters, frame.columns, strict=True))
-    body = ""
-    if len(frame):
-        rows = np.arange(2, len(frame) + 2)
-        cells = pd.Series("", index=frame.index, dtype="str")
+    yield _SHEET_HEAD.format(cols=cols) + f'<row r="1">{header}</row>'
+    for start in range(0, len(frame), rows_per_part):
+        part = frame.iloc[start:start + rows_per_part]
+        rows = np.arange(start + 2, start + 2 + len(part))
+        cells = pd.Series("", index=part.index, dtype="str")
         for letter, name in zip(letters, frame.columns, strict=True):
-            cells = cells + _column_cells(frame[name], letter, rows)
-        row_numbers = pd.Series(rows.astype(str), index=frame.index)
-        body = ("<row r=\"" + row_numbers + "\">" + cells + "</row>").str.cat()
-    return (_SHEET_HEAD.format(cols=cols) + f'<row r="1">{header}</row>' + body
-            + "</sheetData></worksheet>")
+            cells = cells + _column_cells(part[name], letter, rows)
+        row_numbers = pd.Series(rows.astype(str), index=part.index)
+        yield ("<row r=\"" + row_numbers + "\">" + cells + "</row>").str.cat()
+    yield "</sheetData></worksheet>"
 
 
 def write_xlsx(path: Path, sheets: dict[str, pd.DataFrame]) -> Path:
@@ -154,5 +157,7 @@ def write_xlsx(path: Path, sheets: dict[str, pd.DataFrame]) -> Path:
             sheets="".join(_SHEET_REL.format(n=n) for n in range(1, len(names) + 1))))
         book.writestr("xl/styles.xml", _STYLES)
         for n, name in enumerate(names, start=1):
-            book.writestr(f"xl/worksheets/sheet{n}.xml", sheet_xml(sheets[name]))
+            with book.open(f"xl/worksheets/sheet{n}.xml", "w") as sheet:
+                for part in sheet_parts(sheets[name]):
+                    sheet.write(part.encode("utf-8"))
     return path

@@ -124,6 +124,7 @@ def test_a_town_scores_the_same_whatever_the_other_towns_hold(county, tmp_path):
     ranking = pipeline.rank_county(towns, [together, pipeline.score_town(
         towns[1], key=pipeline.score_key(towns[1], model), model=model, parts_dir=parts_dir,
         run_id="run-1")], PARAMS, dispositions=None)
+    assert len(ranking[towns[0].town]) > 0
     shifted = ranking[towns[0].town].assign(rank=lambda frame: frame["rank"] * 2)
     assert pipeline.report_key(together, shifted) == pipeline.report_key(
         together, ranking[towns[0].town])  # rank numbers are set later, not part of the key

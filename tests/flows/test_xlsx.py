@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from python_calamine import CalamineWorkbook
 
-from flows.xlsx import column_letter, write_xlsx
+from flows.xlsx import column_letter, sheet_parts, write_xlsx
 
 
 def test_cells_read_back_as_written(tmp_path):
@@ -29,6 +29,15 @@ def test_cells_read_back_as_written(tmp_path):
     with zipfile.ZipFile(path) as archive:
         sheet = archive.read("xl/worksheets/sheet1.xml").decode()
     assert 'state="frozen"' in sheet and "<f>" not in sheet  # header frozen, never a formula
+
+
+def test_a_long_sheet_is_written_in_parts(tmp_path):
+    frame = pd.DataFrame({"行": range(25), "文字": [f"第{n}行" for n in range(25)]})
+    parts = list(sheet_parts(frame, rows_per_part=10))
+    assert len(parts) == 5  # head, three parts of rows, tail
+    path = write_xlsx(tmp_path / "长.xlsx", {"表": frame})
+    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("表").to_python()
+    assert [row[0] for row in rows[1:]] == list(range(25)) and rows[-1][1] == "第24行"
 
 
 def test_column_letters():
