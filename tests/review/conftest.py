@@ -8,6 +8,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -59,13 +60,20 @@ def _empty_pg(store: Store) -> None:
         conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
 
 
+def _empty_store(request: pytest.FixtureRequest, kind: str, sqlite_path: Path,
+                 pg_url_fixture: str) -> Store:
+    """A new empty store: SQLite at ``sqlite_path``, or the PostgreSQL database of the fixture
+    ``pg_url_fixture``, emptied."""
+    if kind == "sqlite":
+        return open_store(f"sqlite:///{sqlite_path}")
+    opened = open_store(request.getfixturevalue(pg_url_fixture))
+    _empty_pg(opened)
+    return opened
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store(request: pytest.FixtureRequest, tmp_path) -> Iterator[Store]:
-    if request.param == "sqlite":
-        opened = open_store(f"sqlite:///{tmp_path / 'review.sqlite3'}")
-    else:
-        opened = open_store(request.getfixturevalue("pg_url"))
-        _empty_pg(opened)
+    opened = _empty_store(request, request.param, tmp_path / "review.sqlite3", "pg_url")
     try:
         yield opened
     finally:
@@ -76,11 +84,8 @@ def store(request: pytest.FixtureRequest, tmp_path) -> Iterator[Store]:
 def twin_store(request: pytest.FixtureRequest, tmp_path, store: Store) -> Iterator[Store]:
     """A second empty store of the same database kind as ``store``, for tests that compare
     two ways of writing the same thing."""
-    if store.dialect == "sqlite":
-        opened = open_store(f"sqlite:///{tmp_path / 'twin.sqlite3'}")
-    else:
-        opened = open_store(request.getfixturevalue("twin_pg_url"))
-        _empty_pg(opened)
+    opened = _empty_store(request, "sqlite" if store.dialect == "sqlite" else "postgresql",
+                          tmp_path / "twin.sqlite3", "twin_pg_url")
     try:
         yield opened
     finally:

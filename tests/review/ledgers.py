@@ -95,3 +95,32 @@ def scored_frame(rows: list[dict[str, Any]], flagged_ids: set[str] | None = None
     order = risk.where(flagged).rank(ascending=False, method="first")
     entries["rank"] = order.astype("Int64")
     return entries
+
+
+def corrected_county() -> pd.DataFrame:
+    """The agency corrects 下坝村's ledger: voucher 1's amount is fixed (content changes, still
+    flagged), voucher 3 is no longer suspicious, voucher 4 now is."""
+    rows = ledger_rows()
+    for row in rows:
+        if row["village"] == "下坝村" and row["voucher_number"] == 1:
+            row["debit_fen" if row["line_no"] == 1 else "credit_fen"] = 1_200_000
+    flagged = {
+        f"{town}/{village}/2023-03/记-{number}/1"
+        for town, village in VILLAGES
+        for number in ((1, 4) if village == "下坝村" else (1, 3))
+    }
+    return scored_frame(rows, flagged)
+
+
+def quarantined_row() -> pd.DataFrame:
+    """One quarantined row of 下坝村's export (FORMATS.md §4 columns)."""
+    return pd.DataFrame(
+        {
+            "source_file": ["下坝村.csv"],
+            "source_sheet": [""],
+            "source_row": [7],
+            "column": ["凭证日期"],
+            "reason": ["日期不存在：2023-02-30"],
+            "raw": ['{"凭证日期": "2023-02-30"}'],
+        }
+    )

@@ -13,7 +13,7 @@ from review import tables
 from review.digest import RunDigest, combine_digests, digest_entries
 from review.reconcile import CELL
 from review.store import RunChanges, Store, record_run
-from tests.review.ledgers import VILLAGES, ledger_rows, scored_frame
+from tests.review.ledgers import corrected_county, ledger_rows, quarantined_row, scored_frame
 
 # Row order matters for these two; the others are compared sorted by these keys.
 ORDERED = ["scope", "run_files"]
@@ -142,32 +142,9 @@ def _stored(store: Store) -> dict[str, list[tuple]]:
         }
 
 
-def _corrected_county() -> pd.DataFrame:
-    """下坝村 corrected: voucher 1's amount changes, voucher 3 is no longer flagged, 4 is."""
-    rows = ledger_rows()
-    for row in rows:
-        if row["village"] == "下坝村" and row["voucher_number"] == 1:
-            row["debit_fen" if row["line_no"] == 1 else "credit_fen"] = 1_200_000
-    flagged = {
-        f"{town}/{village}/2023-03/记-{number}/1"
-        for town, village in VILLAGES
-        for number in ((1, 4) if village == "下坝村" else (1, 3))
-    }
-    return scored_frame(rows, flagged)
-
-
 def test_record_run_stores_the_same_from_a_digest_as_from_the_entries(store, twin_store):
-    runs = {"run-1": _county_entries(), "run-2": _corrected_county()}
-    quarantine = pd.DataFrame(
-        {
-            "source_file": ["下坝村.csv"],
-            "source_sheet": [""],
-            "source_row": [7],
-            "column": ["凭证日期"],
-            "reason": ["日期不存在：2023-02-30"],
-            "raw": ['{"凭证日期": "2023-02-30"}'],
-        }
-    )
+    runs = {"run-1": _county_entries(), "run-2": corrected_county()}
+    quarantine = quarantined_row()
     from_entries = [
         _record(store, run_id, entries=entries, quarantine=quarantine)
         for run_id, entries in runs.items()

@@ -16,7 +16,13 @@ from review import tables
 from review.audit_trail import verify_audit_trail
 from review.dispositions import DispositionError, disposition_history, record_disposition
 from review.store import RunChanges, default_store_url, open_store, record_run
-from tests.review.ledgers import VILLAGES, ledger_rows, scored_frame
+from tests.review.ledgers import (
+    VILLAGES,
+    corrected_county,
+    ledger_rows,
+    quarantined_row,
+    scored_frame,
+)
 
 START = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
 
@@ -126,18 +132,7 @@ def test_rerun_after_correcting_one_village_counts_changes_and_keeps_decisions(s
             store, entry_id=entry_id, verdict=verdict, comment="已核对原始凭证", username="wang"
         )
 
-    # The agency corrects 下坝村's ledger: voucher 1's amount is fixed (content changes, still
-    # flagged), voucher 3 is no longer suspicious, voucher 4 now is.
-    rows = ledger_rows()
-    for row in rows:
-        if row["village"] == "下坝村" and row["voucher_number"] == 1:
-            row["debit_fen" if row["line_no"] == 1 else "credit_fen"] = 1_200_000
-    flagged = {
-        f"{town}/{village}/2023-03/记-{number}/1"
-        for town, village in VILLAGES
-        for number in ((1, 4) if village == "下坝村" else (1, 3))
-    }
-    changes = _run(store, "run-2", scored_frame(rows, flagged))
+    changes = _run(store, "run-2", corrected_county())
 
     assert changes.to_dict() == {
         "run_id": "run-2",
@@ -229,16 +224,7 @@ def test_village_aggregates_are_replaced_for_the_cells_a_run_loaded(store):
 
 
 def test_quarantine_rows_are_kept_with_the_run(store):
-    quarantine = pd.DataFrame(
-        {
-            "source_file": ["下坝村.csv"],
-            "source_sheet": [""],
-            "source_row": [7],
-            "column": ["凭证日期"],
-            "reason": ["日期不存在：2023-02-30"],
-            "raw": ['{"凭证日期": "2023-02-30"}'],
-        }
-    )
+    quarantine = quarantined_row()
     _run(store, "run-1", scored_frame(ledger_rows()), quarantine=quarantine)
     with store.engine.connect() as conn:
         row = conn.execute(sa.select(tables.quarantine)).one()
