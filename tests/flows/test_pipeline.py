@@ -149,3 +149,20 @@ def test_a_run_where_no_file_could_be_read_writes_empty_outputs(tmp_path):
     assert ranking == {} and digest.n_entries == 0
     assert pd.read_parquet(paths["entries"]).empty
     assert pd.read_csv(paths["findings_csv"], encoding="utf-8-sig").empty
+
+
+def test_every_module_a_part_is_made_with_is_in_the_code_fingerprint():
+    """A cached part is only as fresh as the code hashed into its key: every project module
+    the stages import (outputs, the store's digest …) must be under CODE_SOURCES."""
+    import sys
+
+    from flows.parts import CODE_SOURCES, PROJECT_ROOT
+
+    roots = [PROJECT_ROOT / source for source in CODE_SOURCES]
+    imported = [Path(module.__file__).resolve() for name, module in list(sys.modules.items())
+                if name.split(".")[0] in {"checks", "models", "flows", "review"}
+                and getattr(module, "__file__", None)]
+    assert any(path.name == "digest.py" for path in imported)
+    outside = [path for path in imported
+               if not any(path.is_relative_to(root) for root in roots)]
+    assert outside == []
