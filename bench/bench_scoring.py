@@ -19,10 +19,10 @@ import numpy as np
 import pandas as pd
 
 from checks.params import load_params
-from checks.rules import RULES, evaluate_rules
+from checks.rules import evaluate_rules
 from data.generator import generate_ledgers
 from flows.ingest import assign_entry_ids
-from flows.pipeline import SEVERITY_WEIGHTS
+from flows.pipeline import RULE_WEIGHTS
 from models.evidence import evidence_strength, surprisal
 from models.features.entry import entry_features
 from models.forest import LedgerForest
@@ -57,7 +57,7 @@ def main() -> None:
     params = load_params()
     entries = million_entries(arguments.entries)
     evaluation = evaluate_rules(entries, params)
-    rule_weights = {rule.id: SEVERITY_WEIGHTS[rule.severity] for rule in RULES}
+    rule_weights = RULE_WEIGHTS
     timings: dict[str, float] = {}
     features = _timed("features", timings, entry_features, entries, params)
     model = params.model

@@ -23,10 +23,10 @@ import pandas as pd
 from sklearn.metrics import average_precision_score
 
 from checks.params import load_params
-from checks.rules import RULES, evaluate_rules
+from checks.rules import evaluate_rules
 from data.generator import generate_ledgers
 from flows.ingest import assign_entry_ids
-from flows.pipeline import SEVERITY_WEIGHTS
+from flows.pipeline import RULE_WEIGHTS
 from models.evidence import evidence_strength, surprisal
 from models.features.entry import entry_features
 from models.features.raw import raw_features
@@ -122,7 +122,7 @@ def evaluate(seed: int, villages: int) -> dict[str, pd.DataFrame]:
         entries, truth = labelled_entries(seed, villages, Path(folder))
     started = time.perf_counter()
     evaluation = evaluate_rules(entries, params)
-    rule_weights = {rule.id: SEVERITY_WEIGHTS[rule.severity] for rule in RULES}
+    rule_weights = RULE_WEIGHTS
     scoring = score_entries(entries, breaches=evaluation.breaches, signals=evaluation.signals,
                             rule_weights=rule_weights, params=params)
     elapsed = time.perf_counter() - started

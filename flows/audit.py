@@ -57,10 +57,8 @@ record_findings = task(pipeline.record_findings, name="record-findings", retries
 write_record = task(write_run_record, name="write-run-record", retries=2, retry_delay_seconds=2,
                     cache_policy=NONE)
 
-PART_FILES = {"ingest-file": ["entries", "quarantine"],
-              "prepare-town": ["entries", "features", "breaches", "signals"],
-              "score-town": ["scores"],
-              "report-town": pipeline.REPORT_FRAMES}
+PART_FILES = {"ingest-file": pipeline.FILE_FRAMES, "prepare-town": pipeline.TOWN_FRAMES,
+              "score-town": pipeline.SCORE_FRAMES, "report-town": pipeline.REPORT_FRAMES}
 
 
 def _fan_out(

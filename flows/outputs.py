@@ -14,7 +14,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from checks.entry_schema import ENTRY_COLUMNS
 from flows.xlsx import write_xlsx
@@ -182,19 +181,6 @@ def write_quarantine(quarantine: pd.DataFrame, out_dir: Path) -> Path:
         path, index=False, encoding="utf-8-sig"
     )
     return path
-
-
-def write_run_outputs(
-    *, scored: pd.DataFrame, quarantine: pd.DataFrame, out_dir: Path
-) -> dict[str, Path]:
-    """Write the data files of FORMATS.md §4 into ``out_dir``; run.json comes last, apart."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    paths = {"entries": out_dir / "entries.parquet"}
-    pq.write_table(entries_table(scored), paths["entries"], compression="zstd")
-    paths.update(write_findings(scored, out_dir))
-    paths["quarantine"] = write_quarantine(quarantine, out_dir)
-    paths["run"] = out_dir / "run.json"
-    return paths
 
 
 def write_run_record(run_record: dict[str, Any], out_dir: Path) -> Path:

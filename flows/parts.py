@@ -78,7 +78,7 @@ def write_part(directory: Path, frames: dict[str, pd.DataFrame | pa.Table]) -> P
         for name, frame in frames.items():
             table = frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(
                 frame, preserve_index=False)
-            pq.write_table(table, staging / f"{name}.parquet", compression="zstd")
+            _write_by_town(table, staging / f"{name}.parquet")
         try:
             os.replace(staging, directory)
         except OSError:  # another worker finished the same part first
@@ -87,6 +87,18 @@ def write_part(directory: Path, frames: dict[str, pd.DataFrame | pa.Table]) -> P
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return directory
+
+
+def _write_by_town(table: pa.Table, path: Path) -> None:
+    """One row group per town (rows in their order within it), so that reading one town of
+    a county-wide export skips the others' row groups instead of scanning the whole file."""
+    with pq.ParquetWriter(path, table.schema, compression="zstd") as writer:
+        if "town" not in table.column_names or table.num_rows == 0:
+            writer.write_table(table)
+            return
+        towns = table.column("town").to_pandas()
+        for rows in towns.groupby(towns, sort=False).indices.values():
+            writer.write_table(table.take(pa.array(rows)))
 
 
 def part_exists(directory: Path | str | None, names: Iterable[str]) -> bool:

@@ -7,10 +7,11 @@ town, not the county, and a correction redoes only its own town:
     per file    ingest_file      export → canonical entries (part "files/<key>")
     per town    prepare_town     entry ids, rule breaches, signals, features ("towns/<key>")
     county      obtain_model     the isolation forest, fitted on a sample of all towns
-    per town    score_town       anomaly score, evidence, rule and signal strength ("scores/<key>")
-    county      rank_county      one ranking within the review budget, inspectors' decisions
-    per town    report_town      reasons for flagged entries, the town's scored entries
-    county      write_outputs    entries.parquet, findings, quarantine (FORMATS.md §4)
+    per town    score_town       anomaly score, its percentile, risk ("scores/<key>")
+    county      rank_county      inspectors' decisions, one ranking within the review budget
+    per town    report_town      reasons for flagged entries, the town's share ("reports/<key>")
+    county      ranked_report,   the county's ranks set; entries.parquet, findings, quarantine
+                write_outputs    (FORMATS.md §4)
 
 Per-file and per-town results are parts on disk (:mod:`flows.parts`) named by keys that hash
 what they depend on; :mod:`flows.audit` wires these functions into a Prefect flow whose task
@@ -66,6 +67,10 @@ NOT_LEDGERS = {"labels.csv"}
 SEVERITY_WEIGHTS = {"high": 1.0, "medium": 0.75, "low": 0.5}
 RULE_WEIGHTS = {rule.id: SEVERITY_WEIGHTS[rule.severity] for rule in RULES}
 SCORE_COLUMNS = ["entry_id", "village", "anomaly", "percentile", "risk"]
+# The frames of each kind of part (REPORT_FRAMES is beside report_town).
+FILE_FRAMES = ["entries", "quarantine"]
+TOWN_FRAMES = ["entries", "features", "breaches", "signals"]
+SCORE_FRAMES = ["scores"]
 
 
 @dataclass
@@ -143,7 +148,7 @@ def ingest_file(
         return FilePart(path.name, key, {"file": path.name, "path": str(path), "error": str(error)},
                         {}, None, run_id)
     directory = parts_dir / "files" / key
-    if not part_exists(directory, ["entries", "quarantine"]):
+    if not part_exists(directory, FILE_FRAMES):
         write_part(directory, {"entries": load.entries, "quarantine": load.quarantine})
     towns = {
         town: sorted(villages)
@@ -182,7 +187,6 @@ class TownPart:
     key: str
     part_dir: str
     villages: list[str]
-    files: list[str]
     n_entries: int
     periods: tuple[str, str]
     rule_counts: dict[str, int]
@@ -206,12 +210,12 @@ def prepare_town(
     evaluation = evaluate_rules(entries, params)
     features = entry_features(entries, params)
     directory = parts_dir / "towns" / key
-    if not part_exists(directory, ["entries", "features", "breaches", "signals"]):
+    if not part_exists(directory, TOWN_FRAMES):
         write_part(directory, {"entries": entries, "features": features,
                                "breaches": evaluation.breaches, "signals": evaluation.signals})
     return TownPart(
         town=town, key=key, part_dir=str(directory),
-        villages=sorted(entries["village"].unique()), files=[part.file for part in files],
+        villages=sorted(entries["village"].unique()),
         n_entries=len(entries),
         periods=(str(entries["period"].min()), str(entries["period"].max())),
         rule_counts=evaluation.rule_counts(), signal_counts=evaluation.signal_counts(),
@@ -314,7 +318,7 @@ def score_town(
         risk=combined_risk(rule_strength, signal_strength, percentile, evidence),
     )
     directory = parts_dir / "scores" / key
-    if not part_exists(directory, ["scores"]):
+    if not part_exists(directory, SCORE_FRAMES):
         write_part(directory, {"scores": scores[SCORE_COLUMNS]})
     return ScorePart(town.town, key, str(directory), run_id)
 
@@ -610,18 +614,16 @@ def run_totals(
     files: list[FilePart], towns: list[TownPart], reports: list[TownReport],
     quarantine: pd.DataFrame,
 ) -> dict[str, int]:
-    reports_ = [part.report for part in files]
-    digest_flagged = sum(report.n_flagged for report in reports)
+    file_reports = [part.report for part in files]
     return {
         "files": len(files),
-        "files_unreadable": sum(1 for report in reports_ if report.get("error")),
-        "rows_read": sum(report.get("rows_read", 0) for report in reports_),
+        "files_unreadable": sum(1 for report in file_reports if report.get("error")),
+        "rows_read": sum(report.get("rows_read", 0) for report in file_reports),
         "loaded": sum(town.n_entries for town in towns),
         "quarantined": len(quarantine),
-        "skipped_subtotal": sum(report.get("skipped_subtotal", 0) for report in reports_),
-        "entries_with_rule_breaches": sum(
-            report.n_with_breaches for report in reports),
-        "flagged": digest_flagged,
+        "skipped_subtotal": sum(report.get("skipped_subtotal", 0) for report in file_reports),
+        "entries_with_rule_breaches": sum(report.n_with_breaches for report in reports),
+        "flagged": sum(report.n_flagged for report in reports),
     }
 
 

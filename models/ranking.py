@@ -104,9 +104,9 @@ def rank_entries(
     dispositions; ``explain`` (optional) gives the feature reasons of flagged row positions,
     replacing the bare forest percentile.
 
-    A county run does the same in three steps (per town, whole county, per town):
-    :func:`source_strengths`, then :func:`combined_risk` and :func:`flag_within_budget` over
-    all towns, then :func:`ranked_columns`.
+    A county run does the same in three steps: per town :func:`source_strengths` and
+    :func:`combined_risk` (with the model's fixed percentiles), over the county
+    :func:`flag_within_budget`, per town :func:`ranked_columns`.
     """
     rule_strength, signal_strength = source_strengths(
         entries["entry_id"], breaches=breaches, signals=signals, rule_weights=rule_weights)
@@ -151,8 +151,7 @@ def ranked_columns(
         index=entries.index,
     )
     ranked["flagged"] = rank > 0
-    ranked["rank"] = pd.array(np.where(rank > 0, rank, 0), dtype="Int64")
-    ranked.loc[~ranked["flagged"], "rank"] = pd.NA
+    ranked["rank"] = pd.Series(rank, index=entries.index, dtype="Int64").where(rank > 0)
     ranked["reasons"] = _reasons(
         entries, ranked, breaches=breaches, signals=signals, percentile=percentile,
         explain=explain, notes=notes,

@@ -1,8 +1,9 @@
 """Scoring a run: features, the isolation forest, feature evidence, one explained ranking.
 
-The flow calls :func:`score_entries` once per run. The forest is fitted on the run's entries
-(pooled across towns: the features are already relative to each village and town), or reused
-from ``model_dir`` when a model fitted with the same settings and features is there.
+:func:`score_entries` scores one frame of entries in one call (the model evaluation and the
+scoring benchmark use it); the flow runs the same pieces town by town (:mod:`flows.pipeline`):
+:func:`obtain_forest` once per county, pooled across towns (the features are already relative
+to each village and town), and :func:`explainer` for each town's flagged entries.
 """
 
 from __future__ import annotations

@@ -7,9 +7,10 @@ import pyarrow.parquet as pq
 
 from checks.params import ReviewBudget
 from flows.outputs import (
+    entries_table,
     neutralise_formulas,
+    write_findings,
     write_quarantine,
-    write_run_outputs,
     write_run_record,
     yuan_text,
 )
@@ -56,7 +57,10 @@ def test_run_outputs_follow_the_contract(tmp_path):
     quarantine = pd.DataFrame({"source_file": ["a.csv"], "source_sheet": [""], "source_row": [7],
                                "column": ["凭证日期"], "reason": ["日期无效"],
                                "raw": ['{"摘要": "=cmd"}']})
-    paths = write_run_outputs(scored=scored, quarantine=quarantine, out_dir=tmp_path)
+    paths = {"entries": tmp_path / "entries.parquet"}
+    pq.write_table(entries_table(scored), paths["entries"])
+    paths |= write_findings(scored, tmp_path)
+    write_quarantine(quarantine, tmp_path)
     write_run_record({"run_id": "x", "timings": {}}, tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "entries.parquet", "findings.csv", "findings.xlsx", "quarantine.csv", "run.json"

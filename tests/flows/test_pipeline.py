@@ -5,6 +5,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
 from checks.params import load_params
@@ -26,6 +27,7 @@ def test_a_part_reads_back_as_written_and_is_written_whole(tmp_path):
     pd.testing.assert_frame_equal(read_part(directory, "entries"), entries)
     only = read_part(directory, "entries", town="乙镇")
     assert only["town"].tolist() == ["乙镇"] and only.dtypes.equals(entries.dtypes)
+    assert pq.ParquetFile(directory / "entries.parquet").num_row_groups == 2  # one per town
     write_part(tmp_path / "p", {"entries": entries.iloc[:1]})  # a second writer: first stays
     assert len(read_part(directory, "entries")) == 2
     assert [path.name for path in tmp_path.iterdir()] == ["p"]
