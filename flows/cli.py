@@ -10,6 +10,7 @@ import argparse
 import getpass
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from flows.server import DEFAULT_HOST, DEFAULT_PORT  # does not import Prefect
@@ -25,15 +26,39 @@ def _run(args: argparse.Namespace) -> int:
     from checks.params import load_params
 
     params = load_params(args.config)
-    configure_prefect(load_settings())
+    prefect_ready = _start_prefect(args.dask)
     from flows.audit import audit_ledgers
     from flows.runners import task_runner
 
     audit = audit_ledgers.with_options(task_runner=task_runner(args.dask))
+    prefect_ready()
     record = audit(inputs=[str(path) for path in args.input], out_dir=str(args.out),
                    params=params)
     _print_run(record)
     return _exit_status(record)
+
+
+def _start_prefect(dask_address: str | None) -> Callable[[], None]:
+    """Prefect's settings, its server and this machine's worker processes, made ready together;
+    returns a function that waits until the server answers (call it before the flow).
+
+    The project's resident server (``sanzi-audit prefect-server start``) is used when it runs:
+    no start-up, and the run shows in its UI. Otherwise Prefect's temporary server starts in
+    the background while the workers start and the pipeline is imported."""
+    settings = load_settings()
+    configure_prefect(settings)
+    if not os.environ.get("PREFECT_API_URL"):  # else: the server the user points at
+        from flows.server import resident_api_url
+
+        url = resident_api_url(settings)
+        if url:
+            os.environ["PREFECT_API_URL"] = url
+    from flows.runners import DEFAULT_PROCESSES, start_prefect_api, use_worker_processes
+
+    server_ready = start_prefect_api()
+    if not dask_address:
+        use_worker_processes(DEFAULT_PROCESSES)
+    return server_ready
 
 
 def _print_run(record: dict) -> None:
@@ -68,9 +93,10 @@ def _rerun(args: argparse.Namespace) -> int:
     from checks.params import load_params
 
     params = load_params(args.config)
-    configure_prefect(load_settings())
+    prefect_ready = _start_prefect(args.dask)
     from flows.rerun import CHANGE_WORDS, rerun_audit
 
+    prefect_ready()
     report = rerun_audit(
         villages=args.village, periods=args.period, dask_address=args.dask,
         inputs=[str(path) for path in args.input] if args.input else None,
@@ -166,9 +192,10 @@ def _nightly(args: argparse.Namespace) -> int:
     from checks.params import load_params
 
     params = load_params(args.config)
-    configure_prefect(load_settings())
+    prefect_ready = _start_prefect(args.dask)
     from flows.nightly import DEFAULT_SETTLE_SECONDS, nightly_audit
 
+    prefect_ready()
     report = nightly_audit(
         inbox=str(args.inbox), out_root=str(args.out),
         archive=str(args.archive) if args.archive else None, params=params,
@@ -217,7 +244,8 @@ def _prefect_server(args: argparse.Namespace) -> int:
     if args.action == "start":
         pid = start_server(settings, host=args.host, port=args.port)
         print(f"Prefect 服务在运行（进程 {pid}）：{api_url(args.host, args.port)}")
-        print(f"其他命令使用它之前请设置：export PREFECT_API_URL={api_url(args.host, args.port)}")
+        print("本项目的 run、rerun、nightly 命令会自动使用它（不再启动临时服务）；"
+              f"其他 Prefect 命令请设置：export PREFECT_API_URL={api_url(args.host, args.port)}")
     elif args.action == "stop":
         stopped = stop_server(settings)
         print("已停止 Prefect 服务。" if stopped else "没有本项目启动的 Prefect 服务。")

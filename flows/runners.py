@@ -19,6 +19,7 @@ from __future__ import annotations
 import inspect
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -46,8 +47,18 @@ def task_runner(dask_address: str | None = None, *, processes: int = DEFAULT_PRO
 
 def use_worker_processes(processes: int) -> None:
     """Hand the work of :class:`InWorkerProcess` functions to ``processes`` worker processes
-    of this machine (0 or 1: run it in the calling thread)."""
+    of this machine (0 or 1: run it in the calling thread).
+
+    The workers start at once and import the pipeline in the background (about 2 s each), so
+    that they are ready by the time Prefect has started and the first file is read."""
     _workers["processes"] = processes
+    if processes > 1 and _workers["pool"] is None:
+        for _ in range(processes):
+            _pool().submit(_import_pipeline)
+
+
+def _import_pipeline() -> None:
+    import flows.pipeline  # noqa: F401  (what every worker's first task needs)
 
 
 class InWorkerProcess:
@@ -73,6 +84,42 @@ class InWorkerProcess:
         except BrokenProcessPool:  # a worker died (memory?): the next try gets a new pool
             _workers["pool"] = None
             raise
+
+
+def start_prefect_api() -> Callable[[], None]:
+    """Start Prefect's temporary local server in the background, unless a server is
+    configured (``PREFECT_API_URL``) or the temporary one is switched off; returns a function
+    that waits until it answers.
+
+    Prefect would start the same server (its ``SubprocessASGIServer``, one per process) when
+    the flow first calls its API; started early, its seconds of start-up overlap the import
+    of pandas and the workers' start instead of following them. Must run after
+    :func:`flows.settings.configure_prefect`.
+    """
+    from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_ENABLED
+
+    if PREFECT_API_URL.value() or not PREFECT_SERVER_EPHEMERAL_ENABLED.value():
+        return lambda: None
+    from prefect.server.api.server import SubprocessASGIServer
+
+    server = SubprocessASGIServer()
+    failure: list[BaseException] = []
+
+    def start() -> None:
+        try:
+            server.start()
+        except BaseException as error:  # raised again by wait()
+            failure.append(error)
+
+    starting = threading.Thread(target=start, name="prefect-temporary-server", daemon=True)
+    starting.start()
+
+    def wait() -> None:
+        starting.join()
+        if failure:
+            raise failure[0]
+
+    return wait
 
 
 def _pool() -> ProcessPoolExecutor:

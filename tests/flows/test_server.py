@@ -12,6 +12,7 @@ import pytest
 
 from flows.server import (
     api_url,
+    resident_api_url,
     server_environment,
     server_files,
     server_healthy,
@@ -61,3 +62,27 @@ def test_a_server_this_project_did_not_start_is_left_alone(prefect_harness, tmp_
     with pytest.raises(RuntimeError, match="不是本项目启动"):
         start_server(settings, host=address.hostname, port=address.port)
     assert not server_files(settings).pid.exists()
+
+
+@pytest.mark.prefect
+def test_commands_find_the_resident_server_only_while_it_runs_and_answers(
+    prefect_harness, tmp_path
+):
+    """The session's test server stands in for one `prefect-server start` left running."""
+    import os
+
+    from prefect.settings import PREFECT_API_URL
+
+    settings = Settings(data_dir=tmp_path)
+    files = server_files(settings)
+    assert resident_api_url(settings) is None
+    files.pid.write_text(str(os.getpid()), encoding="utf-8")
+    files.url.write_text(PREFECT_API_URL.value(), encoding="utf-8")
+    assert resident_api_url(settings) == PREFECT_API_URL.value()
+    files.url.write_text(api_url(port=CLOSED_PORT), encoding="utf-8")
+    assert resident_api_url(settings) is None
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                              capture_output=True, text=True, check=True)
+    files.pid.write_text(finished.stdout.strip(), encoding="utf-8")
+    files.url.write_text(PREFECT_API_URL.value(), encoding="utf-8")
+    assert resident_api_url(settings) is None  # its process is gone: not ours any more
