@@ -22,6 +22,7 @@ from typing import Any
 from prefect import flow, get_run_logger, runtime, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE
+from prefect.task_runners import ThreadPoolTaskRunner
 
 from checks.params import AuditParams, load_params
 from flows import pipeline
@@ -50,8 +51,10 @@ score_town = _cached(pipeline.score_town, "score-town", "score {town.town}")
 obtain_model = task(pipeline.obtain_model, name="obtain-model", cache_policy=NONE)
 rank_county = task(pipeline.rank_county, name="rank-county", cache_policy=NONE)
 report_town = _cached(pipeline.report_town, "report-town", "report {town.town}")
-write_outputs = task(pipeline.write_outputs, name="write-outputs", retries=2,
+write_entries = task(InWorkerProcess(pipeline.write_entries), name="write-entries", retries=2,
                      retry_delay_seconds=2, cache_policy=NONE)
+write_sheets = task(InWorkerProcess(pipeline.write_sheets), name="write-findings", retries=2,
+                    retry_delay_seconds=2, cache_policy=NONE)
 record_findings = task(pipeline.record_findings, name="record-findings", retries=2,
                        retry_delay_seconds=5, cache_policy=NONE)
 write_record = task(write_run_record, name="write-run-record", retries=2, retry_delay_seconds=2,
@@ -155,11 +158,6 @@ def audit_ledgers(
             "（沿用缓存）" if report.computed_in != run_id else ""))
         reports, failed_reports = _split_failures(reported)
         failed_towns |= failed_reports
-    with timings.stage("write"):
-        context, digest = pipeline.ranked_report(reports, ranking)
-        quarantine = pipeline.run_quarantine(files)
-        outputs = write_outputs(reports, ranking, context, quarantine, Path(out_dir))
-
     town_names = [town.town for town in towns if town.town not in failed_reports]
     run_record = {
         "run_id": run_id,
@@ -167,8 +165,6 @@ def audit_ledgers(
         "inputs": [str(item) for item in inputs],
         "out_dir": str(Path(out_dir).resolve()),
         "files": [part.report for part in files],
-        "totals": pipeline.run_totals(files, towns, reports, quarantine)
-        | {"towns_failed": len(failed_towns)},
         "rule_counts": pipeline.count_by_id(town.rule_counts for town in towns),
         "signal_counts": pipeline.count_by_id(town.signal_counts for town in towns),
         "model": model.record if model else {"model_version": None, "note": "没有可评分的分录"},
@@ -176,13 +172,17 @@ def audit_ledgers(
         "params": params.record(),
         "partitions": pipeline.partition_record(files, towns, scores, reports, run_id),
         "failed_towns": failed_towns,
-        "timings": timings.seconds,
-        "outputs": {name: str(path) for name, path in outputs.items()},
     }
-    run_record["villages"] = pipeline.village_counts(digest)
-    run_record["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
-    with timings.stage("store"):
-        run_record["review"] = record_findings(run_record, digest, quarantine)
+    with timings.stage("write"):
+        context, digest = pipeline.ranked_report(reports, ranking)
+        quarantine = pipeline.run_quarantine(files)
+        run_record["totals"] = pipeline.run_totals(files, towns, reports, quarantine) | {
+            "towns_failed": len(failed_towns)}
+        run_record["villages"] = pipeline.village_counts(digest)
+        run_record["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+        run_record["review"], run_record["outputs"] = _write_and_record(
+            reports, ranking, context, digest, quarantine, run_record, Path(out_dir))
+    run_record["timings"] = timings.seconds
     write_record(run_record, Path(out_dir))
     create_markdown_artifact(
         markdown=summary_markdown(run_record),
@@ -191,6 +191,28 @@ def audit_ledgers(
     )
     publish_run_artifacts(run_record, context)
     return run_record
+
+
+def _write_and_record(
+    reports: list[pipeline.TownReport], ranking: dict[str, Any], context: Any, digest: Any,
+    quarantine: Any, run_record: dict[str, Any], out_dir: Path,
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """entries.parquet, the findings sheets and the store's record of the run, written side by
+    side (none needs another's output) in threads of this process: the files in the worker
+    processes, the store here (it opens the store this process's settings name). Always on
+    this machine, not on a Dask cluster, whose workers need not reach the output directory or
+    the store. Returns what changed since earlier runs, and the paths."""
+    with ThreadPoolTaskRunner(max_workers=3) as writers:
+        review = writers.submit(record_findings, {
+            "run_record": run_record, "digest": digest, "quarantine": quarantine})
+        sheets = writers.submit(write_sheets, {
+            "context": context, "quarantine": quarantine, "out_dir": out_dir})
+        entries = writers.submit(write_entries, {
+            "reports": reports, "ranking": ranking, "out_dir": out_dir})
+        written = {"entries": entries.result()} | sheets.result()
+        changes = review.result()
+    paths = pipeline.output_paths(out_dir)
+    return changes, {name: str(written.get(name, path)) for name, path in paths.items()}
 
 
 def _file_or_failure(path: Path, result: Any) -> pipeline.FilePart:

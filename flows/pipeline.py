@@ -10,8 +10,10 @@ town, not the county, and a correction redoes only its own town:
     per town    score_town       anomaly score, its percentile, risk ("scores/<key>")
     county      rank_county      inspectors' decisions, one ranking within the review budget
     per town    report_town      reasons for flagged entries, the town's share ("reports/<key>")
-    county      ranked_report,   the county's ranks set; entries.parquet, findings, quarantine
-                write_outputs    (FORMATS.md §4)
+    county      ranked_report    the county's ranks set into the flagged vouchers' lines
+    county      write_entries,   entries.parquet; findings and quarantine (FORMATS.md §4);
+                write_sheets,    the run in the review store: side by side, as none needs
+                record_findings  another's output
 
 Per-file and per-town results are parts on disk (:mod:`flows.parts`) named by keys that hash
 what they depend on; :mod:`flows.audit` wires these functions into a Prefect flow whose task
@@ -499,16 +501,20 @@ def ranked_report(
     return context, combine_digests(digests)
 
 
-def write_outputs(
-    reports: list[TownReport], ranking: dict[str, pd.DataFrame], context: pd.DataFrame,
-    quarantine: pd.DataFrame, out_dir: Path,
-) -> dict[str, Path]:
-    """Write the data files of FORMATS.md §4 into ``out_dir``; run.json comes last, apart.
+def output_paths(out_dir: Path) -> dict[str, Path]:
+    """Where the files of FORMATS.md §4 go in ``out_dir``."""
+    return {"entries": out_dir / "entries.parquet", "findings_csv": out_dir / "findings.csv",
+            "findings_xlsx": out_dir / "findings.xlsx", "quarantine": out_dir / "quarantine.csv",
+            "run": out_dir / "run.json"}
 
-    entries.parquet is assembled from the towns' shares one town at a time (one row group
+
+def write_entries(
+    reports: list[TownReport], ranking: dict[str, pd.DataFrame], out_dir: Path
+) -> Path:
+    """entries.parquet, assembled from the towns' shares one town at a time (one row group
     each, the county's ranks set), so it never needs the county in memory."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    paths = {"entries": out_dir / "entries.parquet"}
+    path = output_paths(out_dir)["entries"]
+    path.parent.mkdir(parents=True, exist_ok=True)
     writer = None
     try:
         for report in reports:
@@ -520,17 +526,22 @@ def write_outputs(
                 table.schema.get_field_index("rank"), "rank",
                 pa.array(rank, type=pa.int64(), mask=rank == 0))
             if writer is None:
-                writer = pq.ParquetWriter(paths["entries"], table.schema, compression="zstd")
+                writer = pq.ParquetWriter(path, table.schema, compression="zstd")
             writer.write_table(table.cast(writer.schema))
         if writer is None:
-            pq.write_table(entries_table(empty_scored()), paths["entries"], compression="zstd")
+            pq.write_table(entries_table(empty_scored()), path, compression="zstd")
     finally:
         if writer is not None:
             writer.close()
-    paths.update(write_findings(context, out_dir))
-    paths["quarantine"] = write_quarantine(quarantine, out_dir)
-    paths["run"] = out_dir / "run.json"
-    return paths
+    return path
+
+
+def write_sheets(context: pd.DataFrame, quarantine: pd.DataFrame, out_dir: Path
+                 ) -> dict[str, Path]:
+    """findings.csv and findings.xlsx from the flagged vouchers' lines, and quarantine.csv."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    return write_findings(context, out_dir) | {
+        "quarantine": write_quarantine(quarantine, out_dir)}
 
 
 def empty_scored() -> pd.DataFrame:
