@@ -2,11 +2,11 @@
 per town.
 
 The body reads like a table of contents; each stage is a plain function of
-:mod:`flows.pipeline` wrapped as a task here. Per-file and per-town tasks are cached by Prefect
-under the content keys of :mod:`flows.parts` (results persisted in the data directory), so a
-rerun after a correction redoes only the changed files' towns. IO tasks retry; a file or town
-that still fails is reported and the others go on. The task runner is chosen by the caller
-(:mod:`flows.runners`): threads on one machine, Dask on a cluster.
+:mod:`flows.pipeline` wrapped as a task here. Per-file and per-town work is keyed by the content
+keys of :mod:`flows.parts`: a part already made under its key is taken from the parts store and
+runs no task, so a rerun after a correction runs tasks only for the changed files' towns. IO
+tasks retry; a file or town that still fails is reported and the others go on. The task runner
+is chosen by the caller (:mod:`flows.runners`): threads on one machine, Dask on a cluster.
 """
 
 from __future__ import annotations
@@ -28,29 +28,23 @@ from checks.params import AuditParams, load_params
 from flows import pipeline
 from flows.artifacts import publish_run_artifacts
 from flows.outputs import write_run_record
-from flows.parts import file_digest, part_exists, part_key
+from flows.parts import file_digest
 from flows.runners import InWorkerProcess
 from flows.settings import load_settings
 from flows.summary import summary_markdown
 
 
-def _by_key(_context: Any, parameters: dict[str, Any]) -> str:
-    """Cache key of a keyed stage: the content key the flow computed for it, within the data
-    directory whose parts store holds the result (another data directory starts afresh)."""
-    return part_key(parameters["key"], str(parameters["parts_dir"]))
-
-
-def _cached(function: Callable[..., Any], name: str, run_name: str) -> Any:
+def _keyed(function: Callable[..., Any], name: str, run_name: str) -> Any:
     return task(InWorkerProcess(function), name=name, task_run_name=run_name, retries=2,
-                retry_delay_seconds=2, cache_key_fn=_by_key, persist_result=True)
+                retry_delay_seconds=2, cache_policy=NONE)
 
 
-ingest_file = _cached(pipeline.ingest_file, "ingest-file", "ingest {path.name}")
-prepare_town = _cached(pipeline.prepare_town, "prepare-town", "check {town}")
-score_town = _cached(pipeline.score_town, "score-town", "score {town.town}")
+ingest_file = _keyed(pipeline.ingest_file, "ingest-file", "ingest {path.name}")
+prepare_town = _keyed(pipeline.prepare_town, "prepare-town", "check {town}")
+score_town = _keyed(pipeline.score_town, "score-town", "score {town.town}")
 obtain_model = task(pipeline.obtain_model, name="obtain-model", cache_policy=NONE)
 rank_county = task(pipeline.rank_county, name="rank-county", cache_policy=NONE)
-report_town = _cached(pipeline.report_town, "report-town", "report {town.town}")
+report_town = _keyed(pipeline.report_town, "report-town", "report {town.town}")
 write_entries = task(InWorkerProcess(pipeline.write_entries), name="write-entries", retries=2,
                      retry_delay_seconds=2, cache_policy=NONE)
 write_sheets = task(InWorkerProcess(pipeline.write_sheets), name="write-findings", retries=2,
@@ -60,41 +54,32 @@ record_findings = task(pipeline.record_findings, name="record-findings", retries
 write_record = task(write_run_record, name="write-run-record", retries=2, retry_delay_seconds=2,
                     cache_policy=NONE)
 
-PART_FILES = {"ingest-file": pipeline.FILE_FRAMES, "prepare-town": pipeline.TOWN_FRAMES,
-              "score-town": pipeline.SCORE_FRAMES, "report-town": pipeline.REPORT_FRAMES}
-
 
 def _fan_out(
-    stage: Any, calls: Sequence[tuple[str, dict[str, Any]]], *, progress: Callable[..., None],
+    stage: Any, kind: pipeline.PartKind, calls: Sequence[tuple[str, dict[str, Any]]], *,
+    progress: Callable[..., None],
 ) -> dict[str, Any]:
-    """Submit one task per (label, keyword arguments) and wait for all of them.
+    """One result per (label, keyword arguments): the summary of the part already made under
+    the call's key, or else a task submitted for it; waits for all of them.
 
-    A cached result whose part has been deleted from the data directory is computed again;
-    a call that fails after its retries maps to its exception, so one bad file or town does
-    not sink the others.
+    A part made earlier needs no task at all (a rerun after one correction runs tasks only for
+    what changed); a call that fails after its retries maps to its exception, so one bad file
+    or town does not sink the others.
     """
     results: dict[str, Any] = {}
-    futures = {label: stage.submit(**arguments) for label, arguments in calls}
-    names = PART_FILES.get(stage.name, [])
-    refresh = []
-    for number, (label, future) in enumerate(futures.items(), start=1):
-        try:
-            result = future.result()
-        except Exception as error:  # reported by the caller; the others go on
-            results[label] = error
-            continue
-        if getattr(result, "part_dir", "") and not part_exists(result.part_dir, names):
-            refresh.append(label)
-            continue
-        results[label] = result
-        progress(number, len(futures), label, result)
-    arguments = dict(calls)
-    for label in refresh:
-        try:
-            results[label] = stage.with_options(refresh_cache=True)(**arguments[label])
-        except Exception as error:
-            results[label] = error
-    return {label: results[label] for label, _ in calls}
+    for label, arguments in calls:
+        results[label] = kind.summary(arguments["parts_dir"], arguments["key"])
+    futures = {label: stage.submit(**arguments) for label, arguments in calls
+               if results[label] is None}
+    for number, label in enumerate(results, start=1):
+        if label in futures:
+            try:
+                results[label] = futures[label].result()
+            except Exception as error:  # reported by the caller; the others go on
+                results[label] = error
+                continue
+        progress(number, len(results), label, results[label])
+    return results
 
 
 @flow(name="sanzi-audit", log_prints=False)
@@ -114,7 +99,7 @@ def audit_ledgers(
     with timings.stage("ingest"):
         paths = pipeline.find_ledger_files(inputs)
         logger.info("共 %d 个文件待审计", len(paths))
-        loaded = _fan_out(ingest_file, [
+        loaded = _fan_out(ingest_file, pipeline.FILES, [
             (str(path), {"path": path, "key": pipeline.ingest_key(
                 path, file_digest(path), params.default_town),
                 "default_town": params.default_town, "parts_dir": parts_dir, "run_id": run_id})
@@ -126,7 +111,7 @@ def audit_ledgers(
         files = [_file_or_failure(Path(label), result) for label, result in loaded.items()]
     with timings.stage("check"):
         by_town = pipeline.files_by_town([part for part in files if part.readable])
-        prepared = _fan_out(prepare_town, [
+        prepared = _fan_out(prepare_town, pipeline.TOWNS, [
             (town, {"town": town, "files": town_files,
                     "key": pipeline.town_key(town, town_files, params), "params": params,
                     "parts_dir": parts_dir, "run_id": run_id})
@@ -138,7 +123,7 @@ def audit_ledgers(
     with timings.stage("model"):
         model = obtain_model(towns, params, model_dir=settings.models_dir)
     with timings.stage("score"):
-        scored = _fan_out(score_town, [
+        scored = _fan_out(score_town, pipeline.SCORES, [
             (town.town, {"town": town, "key": pipeline.score_key(town, model), "model": model,
                          "parts_dir": parts_dir, "run_id": run_id})
             for town in towns
@@ -148,7 +133,7 @@ def audit_ledgers(
         failed_towns |= failed_scores
         ranking = rank_county(towns, scores, params, pipeline.past_decisions())
     with timings.stage("report"):
-        reported = _fan_out(report_town, [
+        reported = _fan_out(report_town, pipeline.REPORTS, [
             (town.town, {"town": town, "score": score, "decisions": ranking[town.town],
                          "key": pipeline.report_key(score, ranking[town.town]), "model": model,
                          "params": params, "parts_dir": parts_dir, "run_id": run_id})

@@ -2,9 +2,11 @@
 
 Each export's entries and each town's checks, features and scores are written once under a key
 that hashes everything they depend on (the file's bytes and name, the town's files, the audit
-parameters, the model, and the code itself). A rerun computes the same keys, finds the parts of
-unchanged inputs and skips their work; Prefect's task cache is keyed on the same keys, and its
-results only point here. Workers of a cluster must all reach this directory.
+parameters, the model, and the code itself). A part is a directory of Parquet frames plus its
+*summary*, the small record the stage returned (counts, villages, where the frames are), written
+in the same atomic rename. A rerun computes the same keys and takes the summaries of unchanged
+inputs' parts instead of running their tasks. Workers of a cluster must all reach this
+directory.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import pickle
 import shutil
 import uuid
 from collections.abc import Iterable
@@ -63,9 +66,13 @@ def part_key(*inputs: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-def write_part(directory: Path, frames: dict[str, pd.DataFrame | pa.Table]) -> Path:
-    """Write ``frames`` (DataFrames or Arrow tables) as ``<name>.parquet`` into ``directory``,
-    all or nothing.
+SUMMARY = "summary.pickle"
+
+
+def write_part(directory: Path, frames: dict[str, pd.DataFrame | pa.Table], summary: Any
+               ) -> Path:
+    """Write ``frames`` (DataFrames or Arrow tables) as ``<name>.parquet`` and the stage's
+    ``summary`` of them into ``directory``, all or nothing.
 
     The frames go to a temporary sibling first and are renamed into place, so a part that
     exists is complete even if a worker died half-way; two workers writing the same part
@@ -79,6 +86,7 @@ def write_part(directory: Path, frames: dict[str, pd.DataFrame | pa.Table]) -> P
             table = frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(
                 frame, preserve_index=False)
             _write_by_town(table, staging / f"{name}.parquet")
+        (staging / SUMMARY).write_bytes(pickle.dumps(summary, protocol=pickle.HIGHEST_PROTOCOL))
         try:
             os.replace(staging, directory)
         except OSError:  # another worker finished the same part first
@@ -103,7 +111,16 @@ def _write_by_town(table: pa.Table, path: Path) -> None:
 
 def part_exists(directory: Path | str | None, names: Iterable[str]) -> bool:
     return directory is not None and all(
-        (Path(directory) / f"{name}.parquet").exists() for name in names)
+        (Path(directory) / file).exists() for file in [*(f"{name}.parquet" for name in names),
+                                                       SUMMARY])
+
+
+def part_summary(directory: Path | str, names: Iterable[str]) -> Any | None:
+    """The summary of the part in ``directory`` if it is complete (every frame named and its
+    summary), else None: the stage must run."""
+    if not part_exists(directory, names):
+        return None
+    return pickle.loads((Path(directory) / SUMMARY).read_bytes())
 
 
 def _list_dtype(arrow_type: pa.DataType) -> pd.ArrowDtype | None:

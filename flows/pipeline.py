@@ -49,7 +49,7 @@ from flows.outputs import (
     write_findings,
     write_quarantine,
 )
-from flows.parts import part_exists, part_key, read_part, write_part
+from flows.parts import part_exists, part_key, part_summary, read_part, write_part
 from models.evidence import EVIDENCE_FROM, EVIDENCE_FULL, evidence_strength, surprisal
 from models.features.entry import entry_features
 from models.feedback import TWIN_FIELDS, apply_dispositions
@@ -69,10 +69,34 @@ NOT_LEDGERS = {"labels.csv"}
 SEVERITY_WEIGHTS = {"high": 1.0, "medium": 0.75, "low": 0.5}
 RULE_WEIGHTS = {rule.id: SEVERITY_WEIGHTS[rule.severity] for rule in RULES}
 SCORE_COLUMNS = ["entry_id", "village", "anomaly", "percentile", "risk"]
-# The frames of each kind of part (REPORT_FRAMES is beside report_town).
-FILE_FRAMES = ["entries", "quarantine"]
-TOWN_FRAMES = ["entries", "features", "breaches", "signals"]
-SCORE_FRAMES = ["scores"]
+
+
+@dataclass(frozen=True)
+class PartKind:
+    """A kind of part: its folder in the parts store and the frames each part holds."""
+
+    folder: str
+    frames: tuple[str, ...]
+
+    def directory(self, parts_dir: Path | str, key: str) -> Path:
+        return Path(parts_dir) / self.folder / key
+
+    def summary(self, parts_dir: Path | str, key: str) -> Any | None:
+        """What the stage returned when it made the part under ``key``; None if it must run."""
+        return part_summary(self.directory(parts_dir, key), self.frames)
+
+    def write(self, parts_dir: Path | str, key: str, frames: dict[str, Any], summary: Any
+              ) -> None:
+        """Write the part unless a complete one is there (another worker made it first)."""
+        directory = self.directory(parts_dir, key)
+        if not part_exists(directory, self.frames):
+            write_part(directory, frames, summary)
+
+
+FILES = PartKind("files", ("entries", "quarantine"))
+TOWNS = PartKind("towns", ("entries", "features", "breaches", "signals"))
+SCORES = PartKind("scores", ("scores",))
+# REPORTS is beside report_town.
 
 
 @dataclass
@@ -149,14 +173,14 @@ def ingest_file(
     except LedgerFileError as error:
         return FilePart(path.name, key, {"file": path.name, "path": str(path), "error": str(error)},
                         {}, None, run_id)
-    directory = parts_dir / "files" / key
-    if not part_exists(directory, FILE_FRAMES):
-        write_part(directory, {"entries": load.entries, "quarantine": load.quarantine})
     towns = {
         town: sorted(villages)
         for town, villages in load.entries.groupby("town", sort=True)["village"].unique().items()
     }
-    return FilePart(path.name, key, load.report.to_dict(), towns, str(directory), run_id)
+    part = FilePart(path.name, key, load.report.to_dict(), towns,
+                    str(FILES.directory(parts_dir, key)), run_id)
+    FILES.write(parts_dir, key, {"entries": load.entries, "quarantine": load.quarantine}, part)
+    return part
 
 
 def files_by_town(files: list[FilePart]) -> dict[str, list[FilePart]]:
@@ -211,18 +235,18 @@ def prepare_town(
         [read_part(part.part_dir, "entries", town=town) for part in files], ignore_index=True))
     evaluation = evaluate_rules(entries, params)
     features = entry_features(entries, params)
-    directory = parts_dir / "towns" / key
-    if not part_exists(directory, TOWN_FRAMES):
-        write_part(directory, {"entries": entries, "features": features,
-                               "breaches": evaluation.breaches, "signals": evaluation.signals})
-    return TownPart(
-        town=town, key=key, part_dir=str(directory),
+    part = TownPart(
+        town=town, key=key, part_dir=str(TOWNS.directory(parts_dir, key)),
         villages=sorted(entries["village"].unique()),
         n_entries=len(entries),
         periods=(str(entries["period"].min()), str(entries["period"].max())),
         rule_counts=evaluation.rule_counts(), signal_counts=evaluation.signal_counts(),
         computed_in=run_id,
     )
+    TOWNS.write(parts_dir, key, {"entries": entries, "features": features,
+                                 "breaches": evaluation.breaches, "signals": evaluation.signals},
+                part)
+    return part
 
 
 # --- county: the model ------------------------------------------------------------------------
@@ -319,10 +343,9 @@ def score_town(
         anomaly=anomaly, percentile=percentile,
         risk=combined_risk(rule_strength, signal_strength, percentile, evidence),
     )
-    directory = parts_dir / "scores" / key
-    if not part_exists(directory, SCORE_FRAMES):
-        write_part(directory, {"scores": scores[SCORE_COLUMNS]})
-    return ScorePart(town.town, key, str(directory), run_id)
+    part = ScorePart(town.town, key, str(SCORES.directory(parts_dir, key)), run_id)
+    SCORES.write(parts_dir, key, {"scores": scores[SCORE_COLUMNS]}, part)
+    return part
 
 
 # --- county: one ranking ----------------------------------------------------------------------
@@ -406,7 +429,7 @@ class TownReport:
     computed_in: str
 
 
-REPORT_FRAMES = ["entries", "context", *DIGEST_FRAMES]
+REPORTS = PartKind("reports", ("entries", "context", *DIGEST_FRAMES))
 
 
 def report_key(score: ScorePart, decisions: pd.DataFrame) -> str:
@@ -455,15 +478,14 @@ def report_town(
     )
     scored = pd.concat([entries, ranked], axis=1)
     digest = digest_entries(scored)
-    directory = parts_dir / "reports" / key
-    if not part_exists(directory, REPORT_FRAMES):
-        write_part(directory, {
-            "entries": entries_table(scored),
-            "context": voucher_lines(scored).drop(columns=["voucher_rank", "is_finding"]),
-            **{name: getattr(digest, name) for name in DIGEST_FRAMES},
-        })
-    return TownReport(town.town, key, str(directory), len(scored), int(flagged.sum()),
-                      int(ranked["rule_ids"].list.len().gt(0).sum()), run_id)
+    part = TownReport(town.town, key, str(REPORTS.directory(parts_dir, key)), len(scored),
+                      int(flagged.sum()), int(ranked["rule_ids"].list.len().gt(0).sum()), run_id)
+    REPORTS.write(parts_dir, key, {
+        "entries": entries_table(scored),
+        "context": voucher_lines(scored).drop(columns=["voucher_rank", "is_finding"]),
+        **{name: getattr(digest, name) for name in DIGEST_FRAMES},
+    }, part)
+    return part
 
 
 # --- county: outputs --------------------------------------------------------------------------

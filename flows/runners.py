@@ -10,8 +10,7 @@ The flow's code is the same either way; only the task runner differs.
 - ``"local"``: a throw-away Dask cluster on this machine (for trying Dask out, and for tests).
 - any other value: the address of a running Dask scheduler (``tcp://host:8786``). Its workers
   run the tasks themselves; they must import this project and reach the data directory
-  (``SANZI_DATA_DIR``) at the same path, since parts, models and Prefect's cached results are
-  files there.
+  (``SANZI_DATA_DIR``) at the same path, since parts and models are files there.
 """
 
 from __future__ import annotations

@@ -12,7 +12,14 @@ from checks.params import load_params
 from checks.rules import evaluate_rules
 from flows import pipeline
 from flows.ingest import assign_entry_ids
-from flows.parts import file_digest, part_exists, part_key, read_part, write_part
+from flows.parts import (
+    file_digest,
+    part_exists,
+    part_key,
+    part_summary,
+    read_part,
+    write_part,
+)
 from models.features.entry import entry_features
 from tests.entries import make_entries
 
@@ -22,14 +29,17 @@ PARAMS = load_params()
 
 def test_a_part_reads_back_as_written_and_is_written_whole(tmp_path):
     entries = make_entries([{"town": "甲镇"}, {"town": "乙镇"}])
-    directory = write_part(tmp_path / "p", {"entries": entries})
+    directory = write_part(tmp_path / "p", {"entries": entries}, {"n_entries": 2})
     assert part_exists(directory, ["entries"]) and not part_exists(directory, ["features"])
+    assert part_summary(directory, ["entries"]) == {"n_entries": 2}
+    assert part_summary(directory, ["features"]) is None
     pd.testing.assert_frame_equal(read_part(directory, "entries"), entries)
     only = read_part(directory, "entries", town="乙镇")
     assert only["town"].tolist() == ["乙镇"] and only.dtypes.equals(entries.dtypes)
     assert pq.ParquetFile(directory / "entries.parquet").num_row_groups == 2  # one per town
-    write_part(tmp_path / "p", {"entries": entries.iloc[:1]})  # a second writer: first stays
-    assert len(read_part(directory, "entries")) == 2
+    write_part(tmp_path / "p", {"entries": entries.iloc[:1]}, {"n_entries": 1})  # a 2nd writer
+    assert len(read_part(directory, "entries")) == 2  # the first stays, summary and all
+    assert part_summary(directory, ["entries"]) == {"n_entries": 2}
     assert [path.name for path in tmp_path.iterdir()] == ["p"]
 
 

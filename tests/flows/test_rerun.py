@@ -90,3 +90,22 @@ def test_a_deleted_parts_store_is_rebuilt_with_the_same_results(runs):
     expected = pd.read_parquet(runs["outs"]["rerun"] / "entries.parquet")
     pd.testing.assert_frame_equal(
         pd.read_parquet(runs["outs"]["afresh"] / "entries.parquet"), expected)
+
+
+def test_the_rerun_runs_tasks_only_for_what_changed(runs):
+    """Unchanged files' and towns' parts are taken from the store without a task run. A town's
+    report is redone when the county's review budget now flags other entries of it."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    record = _record(runs["outs"]["rerun"])
+    with get_client(sync_client=True) as client:
+        tasks = client.read_task_runs(flow_run_filter=FlowRunFilter(
+            id=FlowRunFilterId(any_=[record["run_id"]])))
+    names = {task.name for task in tasks}
+    assert {name for name in names if name.split()[0] in {"ingest", "check", "score"}} == {
+        f"ingest {CORRECTED}", "check 青石镇", "score 青石镇"}
+    reported = {f"report {town['town']}" for town in record["partitions"]["towns"]
+                if town["reported"] == "本次计算"}
+    assert "report 青石镇" in reported
+    assert {name for name in names if name.startswith("report ")} == reported
