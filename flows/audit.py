@@ -57,20 +57,23 @@ write_record = task(write_run_record, name="write-run-record", retries=2, retry_
 
 def _fan_out(
     stage: Any, kind: pipeline.PartKind, calls: Sequence[tuple[str, dict[str, Any]]], *,
-    progress: Callable[..., None],
+    size: Callable[[dict[str, Any]], float], progress: Callable[..., None],
 ) -> dict[str, Any]:
-    """One result per (label, keyword arguments): the summary of the part already made under
-    the call's key, or else a task submitted for it; waits for all of them.
+    """One result per (label, keyword arguments), in the calls' order: the summary of the part
+    already made under the call's key, or else a task submitted for it; waits for all of them.
 
     A part made earlier needs no task at all (a rerun after one correction runs tasks only for
-    what changed); a call that fails after its retries maps to its exception, so one bad file
-    or town does not sink the others.
+    what changed). Tasks are submitted largest first (by ``size`` of their arguments), so a
+    big town does not start last and keep one core busy while the other waits. A call that
+    fails after its retries maps to its exception, so one bad file or town does not sink the
+    others.
     """
     results: dict[str, Any] = {}
     for label, arguments in calls:
         results[label] = kind.summary(arguments["parts_dir"], arguments["key"])
-    futures = {label: stage.submit(**arguments) for label, arguments in calls
-               if results[label] is None}
+    pending = sorted((call for call in calls if results[call[0]] is None),
+                     key=lambda call: size(call[1]), reverse=True)
+    futures = {label: stage.submit(**arguments) for label, arguments in pending}
     for number, label in enumerate(results, start=1):
         if label in futures:
             try:
@@ -104,7 +107,8 @@ def audit_ledgers(
                 path, file_digest(path), params.default_town),
                 "default_town": params.default_town, "parts_dir": parts_dir, "run_id": run_id})
             for path in paths
-        ], progress=lambda n, total, label, part: logger.info(
+        ], size=lambda arguments: arguments["path"].stat().st_size,
+            progress=lambda n, total, label, part: logger.info(
             "读取文件 %d/%d：%s，%s 条分录%s", n, total, part.file,
             f"{part.report.get('loaded', 0):,}", "（沿用缓存）" if part.computed_in != run_id
             else ""))
@@ -116,7 +120,9 @@ def audit_ledgers(
                     "key": pipeline.town_key(town, town_files, params), "params": params,
                     "parts_dir": parts_dir, "run_id": run_id})
             for town, town_files in by_town.items()
-        ], progress=lambda n, total, town, part: logger.info(
+        ], size=lambda arguments: sum(len(part.towns[arguments["town"]])
+                                      for part in arguments["files"]),  # villages
+            progress=lambda n, total, town, part: logger.info(
             "检查乡镇 %d/%d：%s，%d 个村，%s 条分录%s", n, total, town, len(part.villages),
             f"{part.n_entries:,}", "（沿用缓存）" if part.computed_in != run_id else ""))
         towns, failed_towns = _split_failures(prepared)
@@ -127,7 +133,9 @@ def audit_ledgers(
             (town.town, {"town": town, "key": pipeline.score_key(town, model), "model": model,
                          "parts_dir": parts_dir, "run_id": run_id})
             for town in towns
-        ], progress=lambda n, total, town, _part: logger.info("评分乡镇 %d/%d：%s", n, total, town))
+        ], size=lambda arguments: arguments["town"].n_entries,
+            progress=lambda n, total, town, _part: logger.info(
+                "评分乡镇 %d/%d：%s", n, total, town))
         scores, failed_scores = _split_failures(scored)
         towns = [town for town in towns if town.town not in failed_scores]
         failed_towns |= failed_scores
@@ -138,7 +146,8 @@ def audit_ledgers(
                          "key": pipeline.report_key(score, ranking[town.town]), "model": model,
                          "params": params, "parts_dir": parts_dir, "run_id": run_id})
             for town, score in zip(towns, scores, strict=True)
-        ], progress=lambda n, total, town, report: logger.info(
+        ], size=lambda arguments: arguments["town"].n_entries,
+            progress=lambda n, total, town, report: logger.info(
             "汇总乡镇 %d/%d：%s，标记复核 %d 条%s", n, total, town, report.n_flagged,
             "（沿用缓存）" if report.computed_in != run_id else ""))
         reports, failed_reports = _split_failures(reported)
