@@ -223,6 +223,24 @@ def test_village_aggregates_are_replaced_for_the_cells_a_run_loaded(store):
     assert payee == 2
 
 
+def _aggregates(store) -> dict[str, set[tuple]]:
+    with store.engine.connect() as conn:
+        return {table.name: set(conn.execute(sa.select(table)).all())
+                for table in (tables.village_accounts, tables.payee_periods)}
+
+
+def test_a_rerun_rewrites_only_the_aggregate_cells_whose_figures_changed(store, twin_store):
+    _run(store, "run-1", scored_frame(ledger_rows()))
+    _run(store, "run-2", corrected_county())
+    _run(twin_store, "run-2", corrected_county())  # what the corrected county alone gives
+    kept, fresh = _aggregates(store), _aggregates(twin_store)
+    for name, rows in kept.items():
+        assert {row[:-1] for row in rows} == {row[:-1] for row in fresh[name]}, name
+        writers = {(row.village, row.run_id) for row in rows}
+        assert ("下坝村", "run-2") in writers and ("下坝村", "run-1") not in writers
+        assert {run for village, run in writers if village != "下坝村"} == {"run-1"}
+
+
 def test_quarantine_rows_are_kept_with_the_run(store):
     quarantine = quarantined_row()
     _run(store, "run-1", scored_frame(ledger_rows()), quarantine=quarantine)
