@@ -98,7 +98,7 @@ PROBES: dict[str, list[tuple[str, str]]] = {
     "findings_frame": [("flows.outputs", "findings_frame")],
     "neutralise": [("flows.outputs", "neutralise_formulas")],
     "findings_files": [("flows.pipeline", "write_findings")],
-    "ranks": [("flows.pipeline", "ranked_report")],
+    "ranks": [("flows.pipeline", "ranked_digest"), ("flows.pipeline", "ranked_context")],
     "xlsx": [("flows.outputs", "write_xlsx")],
     "csv": [("pandas.DataFrame", "to_csv")],
     "quarantine": [("flows.pipeline", "write_quarantine")],
@@ -546,9 +546,9 @@ def audit_worker(input_dir: str, out_dir: str) -> dict[str, Any]:
             ]
             stage["rows"] = n_entries
         with meter.stage("write") as stage:
-            context, digest = pipeline.ranked_report(reports, ranking)
+            digest = pipeline.ranked_digest(reports, ranking)
             quarantine = pipeline.run_quarantine(files)
-            outputs = pipeline.write_sheets(context, quarantine, Path(out_dir))
+            outputs = pipeline.write_sheets(reports, ranking, quarantine, Path(out_dir))
             outputs["entries"] = pipeline.write_entries(reports, ranking, Path(out_dir))
             stage["rows"] = n_entries
         run_record = {

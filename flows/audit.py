@@ -32,6 +32,7 @@ from flows.parts import file_digest
 from flows.runners import InWorkerProcess
 from flows.settings import load_settings
 from flows.summary import summary_markdown
+from review.digest import RunDigest
 
 
 def _keyed(function: Callable[..., Any], name: str, run_name: str) -> Any:
@@ -168,14 +169,13 @@ def audit_ledgers(
         "failed_towns": failed_towns,
     }
     with timings.stage("write"):
-        context, digest = pipeline.ranked_report(reports, ranking)
         quarantine = pipeline.run_quarantine(files)
         run_record["totals"] = pipeline.run_totals(files, towns, reports, quarantine) | {
             "towns_failed": len(failed_towns)}
-        run_record["villages"] = pipeline.village_counts(digest)
         run_record["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
-        run_record["review"], run_record["outputs"] = _write_and_record(
-            reports, ranking, context, digest, quarantine, run_record, Path(out_dir))
+        digest, run_record["review"], run_record["outputs"] = _write_and_record(
+            reports, ranking, quarantine, run_record, Path(out_dir))
+        run_record["villages"] = pipeline.village_counts(digest)
     run_record["timings"] = timings.seconds
     write_record(run_record, Path(out_dir))
     create_markdown_artifact(
@@ -183,30 +183,30 @@ def audit_ledgers(
         key="sanzi-audit-summary",
         description="三资审计运行摘要",
     )
-    publish_run_artifacts(run_record, context)
+    publish_run_artifacts(run_record, digest.flagged)
     return run_record
 
 
 def _write_and_record(
-    reports: list[pipeline.TownReport], ranking: dict[str, Any], context: Any, digest: Any,
-    quarantine: Any, run_record: dict[str, Any], out_dir: Path,
-) -> tuple[dict[str, Any], dict[str, str]]:
+    reports: list[pipeline.TownReport], ranking: dict[str, Any], quarantine: Any,
+    run_record: dict[str, Any], out_dir: Path,
+) -> tuple[RunDigest, dict[str, Any], dict[str, str]]:
     """entries.parquet, the findings sheets and the store's record of the run, written side by
     side (none needs another's output) in threads of this process: the files in the worker
-    processes, the store here (it opens the store this process's settings name). Always on
-    this machine, not on a Dask cluster, whose workers need not reach the output directory or
-    the store. Returns what changed since earlier runs, and the paths."""
-    with ThreadPoolTaskRunner(max_workers=3) as writers:
-        review = writers.submit(record_findings, {
-            "run_record": run_record, "digest": digest, "quarantine": quarantine})
+    processes, the run's digest and the store here (it opens the store this process's settings
+    name). Always on this machine, not on a Dask cluster, whose workers need not reach the
+    output directory or the store. Returns the digest, what changed since earlier runs, and
+    the paths."""
+    with ThreadPoolTaskRunner(max_workers=2) as writers:
         sheets = writers.submit(write_sheets, {
-            "context": context, "quarantine": quarantine, "out_dir": out_dir})
+            "reports": reports, "ranking": ranking, "quarantine": quarantine, "out_dir": out_dir})
         entries = writers.submit(write_entries, {
             "reports": reports, "ranking": ranking, "out_dir": out_dir})
+        digest = pipeline.ranked_digest(reports, ranking)
+        changes = record_findings(run_record, digest, quarantine)
         written = {"entries": entries.result()} | sheets.result()
-        changes = review.result()
     paths = pipeline.output_paths(out_dir)
-    return changes, {name: str(written.get(name, path)) for name, path in paths.items()}
+    return digest, changes, {name: str(written.get(name, path)) for name, path in paths.items()}
 
 
 def _file_or_failure(path: Path, result: Any) -> pipeline.FilePart:

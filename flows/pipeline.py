@@ -10,10 +10,10 @@ town, not the county, and a correction redoes only its own town:
     per town    score_town       anomaly score, its percentile, risk ("scores/<key>")
     county      rank_county      inspectors' decisions, one ranking within the review budget
     per town    report_town      reasons for flagged entries, the town's share ("reports/<key>")
-    county      ranked_report    the county's ranks set into the flagged vouchers' lines
     county      write_entries,   entries.parquet; findings and quarantine (FORMATS.md §4);
-                write_sheets,    the run in the review store: side by side, as none needs
-                record_findings  another's output
+                write_sheets,    the run's digest in the review store (ranked_digest): side
+                record_findings  by side, as none needs another's output; each sets the
+                                 county's ranks into what it reads of the towns' reports
 
 Per-file and per-town results are parts on disk (:mod:`flows.parts`) named by keys that hash
 what they depend on; :mod:`flows.audit` wires these functions into a Prefect flow whose task
@@ -418,7 +418,8 @@ def town_ranking(
 class TownReport:
     """A town's share of the outputs in the parts store: its scored entries, the lines of its
     flagged vouchers (for findings) and its digest for the review store. Rank numbers are the
-    county's, so they are filled in when the outputs are assembled (:func:`ranked_report`)."""
+    county's, so they are filled in when the outputs are assembled (:func:`ranked_context`,
+    :func:`ranked_digest`, :func:`write_entries`)."""
 
     town: str
     key: str
@@ -506,21 +507,24 @@ def _flagged_ranks(decisions: pd.DataFrame) -> pd.Series:
     return pd.Series(chosen["rank"].to_numpy(), index=chosen["entry_id"].to_numpy())
 
 
-def ranked_report(
-    reports: list[TownReport], ranking: dict[str, pd.DataFrame]
-) -> tuple[pd.DataFrame, RunDigest]:
-    """The county's flagged vouchers' lines (what findings.csv/xlsx are made from) and the
-    run's digest for the review store, with the county's rank numbers."""
-    contexts, digests = [], []
+def ranked_context(reports: list[TownReport], ranking: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """The county's flagged vouchers' lines, what findings.csv/xlsx are made from, with the
+    county's rank numbers."""
+    contexts = [_with_ranks(read_part(report.part_dir, "context"),
+                            _flagged_ranks(ranking[report.town])) for report in reports]
+    contexts = [frame for frame in contexts if not frame.empty]
+    return pd.concat(contexts, ignore_index=True) if contexts else empty_scored()
+
+
+def ranked_digest(reports: list[TownReport], ranking: dict[str, pd.DataFrame]) -> RunDigest:
+    """The run's digest for the review store, with the county's rank numbers."""
+    digests = []
     for report in reports:
         ranks = _flagged_ranks(ranking[report.town])
-        contexts.append(_with_ranks(read_part(report.part_dir, "context"), ranks))
         frames = {name: _with_ranks(read_part(report.part_dir, name), ranks)
                   for name in DIGEST_FRAMES}
         digests.append(RunDigest(**frames, n_entries=report.n_entries))
-    contexts = [frame for frame in contexts if not frame.empty]
-    context = pd.concat(contexts, ignore_index=True) if contexts else empty_scored()
-    return context, combine_digests(digests)
+    return combine_digests(digests)
 
 
 def output_paths(out_dir: Path) -> dict[str, Path]:
@@ -558,11 +562,13 @@ def write_entries(
     return path
 
 
-def write_sheets(context: pd.DataFrame, quarantine: pd.DataFrame, out_dir: Path
-                 ) -> dict[str, Path]:
+def write_sheets(
+    reports: list[TownReport], ranking: dict[str, pd.DataFrame], quarantine: pd.DataFrame,
+    out_dir: Path,
+) -> dict[str, Path]:
     """findings.csv and findings.xlsx from the flagged vouchers' lines, and quarantine.csv."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    return write_findings(context, out_dir) | {
+    return write_findings(ranked_context(reports, ranking), out_dir) | {
         "quarantine": write_quarantine(quarantine, out_dir)}
 
 

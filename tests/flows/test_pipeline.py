@@ -110,8 +110,9 @@ def test_the_county_ranking_keeps_the_review_budget(county, tmp_path):
                                     model=model, params=PARAMS, parts_dir=parts_dir,
                                     run_id="run-1")
                for town, score in zip(towns, scores, strict=True)]
-    context, digest = pipeline.ranked_report(reports, ranking)
-    paths = pipeline.write_sheets(context, pipeline.run_quarantine(county[1]), tmp_path / "out")
+    digest = pipeline.ranked_digest(reports, ranking)
+    paths = pipeline.write_sheets(reports, ranking, pipeline.run_quarantine(county[1]),
+                                  tmp_path / "out")
     paths["entries"] = pipeline.write_entries(reports, ranking, tmp_path / "out")
     written = pd.read_parquet(paths["entries"])
     assert len(written) == n_entries and written["entry_id"].is_unique
@@ -155,8 +156,8 @@ def test_unreadable_file_is_a_report_not_a_part(tmp_path):
 
 def test_a_run_where_no_file_could_be_read_writes_empty_outputs(tmp_path):
     ranking = pipeline.rank_county([], [], PARAMS, dispositions=None)
-    context, digest = pipeline.ranked_report([], ranking)
-    paths = pipeline.write_sheets(context, pipeline.run_quarantine([]), tmp_path / "out")
+    digest = pipeline.ranked_digest([], ranking)
+    paths = pipeline.write_sheets([], ranking, pipeline.run_quarantine([]), tmp_path / "out")
     paths["entries"] = pipeline.write_entries([], ranking, tmp_path / "out")
     assert ranking == {} and digest.n_entries == 0
     assert pd.read_parquet(paths["entries"]).empty
