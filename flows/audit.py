@@ -35,12 +35,18 @@ from flows.summary import summary_markdown
 from review.digest import RunDigest
 
 
-def _keyed(function: Callable[..., Any], name: str, run_name: str) -> Any:
+def _keyed(function: Callable[..., Any], name: str, run_name: str | Callable[..., str]) -> Any:
     return task(InWorkerProcess(function), name=name, task_run_name=run_name, retries=2,
                 retry_delay_seconds=2, cache_policy=NONE)
 
 
-ingest_file = _keyed(pipeline.ingest_file, "ingest-file", "ingest {path.name}")
+def _batch_name(parameters: dict[str, Any]) -> str:
+    files = parameters["files"]
+    first = Path(files[0][0]).name
+    return f"ingest {first}" if len(files) == 1 else f"ingest {first} 等 {len(files)} 个文件"
+
+
+ingest_files = _keyed(pipeline.ingest_files, "ingest-files", _batch_name)
 prepare_town = _keyed(pipeline.prepare_town, "prepare-town", "check {town}")
 score_town = _keyed(pipeline.score_town, "score-town", "score {town.town}")
 obtain_model = task(pipeline.obtain_model, name="obtain-model", cache_policy=NONE)
@@ -57,21 +63,22 @@ write_record = task(write_run_record, name="write-run-record", retries=2, retry_
 
 
 def _fan_out(
-    stage: Any, kind: pipeline.PartKind, calls: Sequence[tuple[str, dict[str, Any]]], *,
+    stage: Any, kind: pipeline.PartKind | None, calls: Sequence[tuple[str, dict[str, Any]]], *,
     size: Callable[[dict[str, Any]], float], progress: Callable[..., None],
 ) -> dict[str, Any]:
     """One result per (label, keyword arguments), in the calls' order: the summary of the part
-    already made under the call's key, or else a task submitted for it; waits for all of them.
+    of ``kind`` already made under the call's key, or else a task submitted for it; waits for
+    all of them.
 
     A part made earlier needs no task at all (a rerun after one correction runs tasks only for
-    what changed). Tasks are submitted largest first (by ``size`` of their arguments), so a
-    big town does not start last and keep one core busy while the other waits. A call that
-    fails after its retries maps to its exception, so one bad file or town does not sink the
-    others.
+    what changed; without a ``kind`` the caller has looked its parts up). Tasks are submitted
+    largest first (by ``size`` of their arguments), so a big town does not start last and
+    keep one core busy while the other waits. A call that fails after its retries maps to its
+    exception, so one bad file or town does not sink the others.
     """
     results: dict[str, Any] = {}
     for label, arguments in calls:
-        results[label] = kind.summary(arguments["parts_dir"], arguments["key"])
+        results[label] = kind and kind.summary(arguments["parts_dir"], arguments["key"])
     pending = sorted((call for call in calls if results[call[0]] is None),
                      key=lambda call: size(call[1]), reverse=True)
     futures = {label: stage.submit(**arguments) for label, arguments in pending}
@@ -103,17 +110,7 @@ def audit_ledgers(
     with timings.stage("ingest"):
         paths = pipeline.find_ledger_files(inputs)
         logger.info("共 %d 个文件待审计", len(paths))
-        loaded = _fan_out(ingest_file, pipeline.FILES, [
-            (str(path), {"path": path, "key": pipeline.ingest_key(
-                path, file_digest(path), params.default_town),
-                "default_town": params.default_town, "parts_dir": parts_dir, "run_id": run_id})
-            for path in paths
-        ], size=lambda arguments: arguments["path"].stat().st_size,
-            progress=lambda n, total, label, part: logger.info(
-            "读取文件 %d/%d：%s，%s 条分录%s", n, total, part.file,
-            f"{part.report.get('loaded', 0):,}", "（沿用缓存）" if part.computed_in != run_id
-            else ""))
-        files = [_file_or_failure(Path(label), result) for label, result in loaded.items()]
+        files = _ingest(paths, params, parts_dir, run_id, logger)
     with timings.stage("check"):
         by_town = pipeline.files_by_town([part for part in files if part.readable])
         prepared = _fan_out(prepare_town, pipeline.TOWNS, [
@@ -207,6 +204,38 @@ def _write_and_record(
         written = {"entries": entries.result()} | sheets.result()
     paths = pipeline.output_paths(out_dir)
     return digest, changes, {name: str(written.get(name, path)) for name, path in paths.items()}
+
+
+def _ingest(paths: list[Path], params: AuditParams, parts_dir: Path, run_id: str,
+            logger: Any) -> list[pipeline.FilePart]:
+    """Every file's part, in the order of ``paths``: taken from the parts store where it was
+    made before, else read in batches of small files (one task per batch)."""
+    keys = {path: pipeline.ingest_key(path, file_digest(path), params.default_town)
+            for path in paths}
+    results: dict[Path, Any] = {path: pipeline.FILES.summary(parts_dir, key)
+                                for path, key in keys.items()}
+    batches = pipeline.ingest_batches([(path, keys[path]) for path in paths
+                                       if results[path] is None])
+    done = iter(range(1, len(paths) + 1))
+
+    def report(part: pipeline.FilePart) -> None:
+        logger.info("读取文件 %d/%d：%s，%s 条分录%s", next(done), len(paths), part.file,
+                    f"{part.report.get('loaded', 0):,}",
+                    "（沿用缓存）" if part.computed_in != run_id else "")
+
+    for part in results.values():
+        if part is not None:
+            report(part)
+    read = _fan_out(ingest_files, None, [
+        (str(number), {"files": batch, "default_town": params.default_town,
+                       "parts_dir": parts_dir, "run_id": run_id})
+        for number, batch in enumerate(batches)
+    ], size=lambda arguments: sum(Path(path).stat().st_size for path, _ in arguments["files"]),
+        progress=lambda _n, _total, _label, parts: [report(part) for part in parts])
+    for batch, outcome in zip(batches, read.values(), strict=True):
+        for number, (path, _key) in enumerate(batch):
+            results[path] = outcome if isinstance(outcome, Exception) else outcome[number]
+    return [_file_or_failure(path, results[path]) for path in paths]
 
 
 def _file_or_failure(path: Path, result: Any) -> pipeline.FilePart:

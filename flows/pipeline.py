@@ -4,7 +4,8 @@ A county is audited town by town (a town's villages share the peer statistics th
 compare against; no rule, feature or voucher crosses a town), so memory follows the largest
 town, not the county, and a correction redoes only its own town:
 
-    per file    ingest_file      export → canonical entries (part "files/<key>")
+    per file    ingest_file      export → canonical entries (part "files/<key>"); small
+                                 files are read in batches (ingest_batches, ingest_files)
     per town    prepare_town     entry ids, rule breaches, signals, features ("towns/<key>")
     county      obtain_model     the isolation forest, fitted on a sample of all towns
     per town    score_town       anomaly score, its percentile, risk ("scores/<key>")
@@ -69,6 +70,7 @@ NOT_LEDGERS = {"labels.csv"}
 SEVERITY_WEIGHTS = {"high": 1.0, "medium": 0.75, "low": 0.5}
 RULE_WEIGHTS = {rule.id: SEVERITY_WEIGHTS[rule.severity] for rule in RULES}
 SCORE_COLUMNS = ["entry_id", "village", "anomaly", "percentile", "risk"]
+BATCH_BYTES = 8 << 20  # the files one ingest task reads: about 50,000 lines of CSV
 
 
 @dataclass(frozen=True)
@@ -181,6 +183,33 @@ def ingest_file(
                     str(FILES.directory(parts_dir, key)), run_id)
     FILES.write(parts_dir, key, {"entries": load.entries, "quarantine": load.quarantine}, part)
     return part
+
+
+def ingest_files(
+    files: list[tuple[Path, str]], *, default_town: str | None, parts_dir: Path, run_id: str
+) -> list[FilePart]:
+    """:func:`ingest_file` for each (path, key) of a batch, in order."""
+    return [ingest_file(path, key=key, default_town=default_town, parts_dir=parts_dir,
+                        run_id=run_id) for path, key in files]
+
+
+def ingest_batches(
+    files: list[tuple[Path, str]], batch_bytes: int = BATCH_BYTES
+) -> list[list[tuple[Path, str]]]:
+    """(path, key) pairs grouped for reading, largest first: a file of ``batch_bytes`` or more
+    alone, smaller ones together up to about that size. A county sends hundreds of village
+    files of a few thousand lines; one task each would cost more to orchestrate than to read.
+    """
+    batches: list[list[tuple[Path, str]]] = []
+    filling: list[tuple[Path, str]] = []
+    filled = 0
+    for path, key in sorted(files, key=lambda item: Path(item[0]).stat().st_size, reverse=True):
+        filling.append((path, key))
+        filled += Path(path).stat().st_size
+        if filled >= batch_bytes:
+            batches.append(filling)
+            filling, filled = [], 0
+    return [*batches, filling] if filling else batches
 
 
 def files_by_town(files: list[FilePart]) -> dict[str, list[FilePart]]:

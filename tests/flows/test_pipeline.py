@@ -43,6 +43,17 @@ def test_a_part_reads_back_as_written_and_is_written_whole(tmp_path):
     assert [path.name for path in tmp_path.iterdir()] == ["p"]
 
 
+def test_small_files_are_read_in_batches_and_big_ones_alone(tmp_path):
+    sizes = {"县.csv": 900, "甲村.csv": 300, "乙村.csv": 200, "丙村.csv": 200, "丁村.csv": 100}
+    for name, size in sizes.items():
+        (tmp_path / name).write_bytes(b"x" * size)
+    files = [(tmp_path / name, f"key-{name}") for name in sizes]
+    batches = pipeline.ingest_batches(files, batch_bytes=500)
+    names = [[path.name for path, _ in batch] for batch in batches]
+    assert names == [["县.csv"], ["甲村.csv", "乙村.csv"], ["丙村.csv", "丁村.csv"]]
+    assert sorted(pair for batch in batches for pair in batch) == sorted(files)
+
+
 def test_keys_follow_content_not_names_or_times(tmp_path):
     first, second = tmp_path / "a.csv", tmp_path / "b.csv"
     first.write_bytes("凭证".encode())
