@@ -33,6 +33,7 @@ BUSY_TIMEOUT_SECONDS = 30
 SYSTEM_ACTOR = "system"
 # Cells per DELETE: three bound parameters each, well below SQLite's limit of 32,766.
 _DELETE_BATCH = 2000
+_COMPARED_ROWS = 100_000  # stored aggregate rows read back at once to compare
 _MIGRATION_LOCK = 20261125
 
 
@@ -170,7 +171,30 @@ def _replace_cells(
 
     Only cells whose figures differ from the stored ones are deleted and written again, so a
     rerun after one village's correction rewrites that village's town, not the county; an
-    unchanged cell keeps its rows and the run that wrote them."""
+    unchanged cell keeps its rows and the run that wrote them. Towns are compared a group at a
+    time, so a city's stored rows are never all in memory at once."""
+    for towns in _town_groups(scope, rows):
+        _replace_town_cells(conn, table, scope[scope["town"].isin(towns)],
+                            rows[rows["town"].isin(towns)])
+
+
+def _town_groups(scope: pd.DataFrame, rows: pd.DataFrame) -> list[list[str]]:
+    """The scope's towns in groups of about ``_COMPARED_ROWS`` aggregate rows."""
+    per_town = rows["town"].value_counts()
+    groups: list[list[str]] = [[]]
+    filled = 0
+    for town in sorted(scope["town"].unique()):
+        if filled >= _COMPARED_ROWS:
+            groups.append([])
+            filled = 0
+        groups[-1].append(town)
+        filled += int(per_town.get(town, 0))
+    return [group for group in groups if group]
+
+
+def _replace_town_cells(
+    conn: sa.Connection, table: sa.Table, scope: pd.DataFrame, rows: pd.DataFrame
+) -> None:
     figures = [name for name in rows.columns if name != "run_id"]
     stored = _stored_figures(conn, table, sorted(scope["town"].unique()), figures)
     compared = _comparable(table, rows[figures]).merge(

@@ -229,7 +229,11 @@ def _aggregates(store) -> dict[str, set[tuple]]:
                 for table in (tables.village_accounts, tables.payee_periods)}
 
 
-def test_a_rerun_rewrites_only_the_aggregate_cells_whose_figures_changed(store, twin_store):
+@pytest.mark.parametrize("compared_rows", [100_000, 1])  # all towns at once, one by one
+def test_a_rerun_rewrites_only_the_aggregate_cells_whose_figures_changed(
+    store, twin_store, compared_rows, monkeypatch
+):
+    monkeypatch.setattr("review.store._COMPARED_ROWS", compared_rows)
     _run(store, "run-1", scored_frame(ledger_rows()))
     _run(store, "run-2", corrected_county())
     _run(twin_store, "run-2", corrected_county())  # what the corrected county alone gives
