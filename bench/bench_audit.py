@@ -623,14 +623,14 @@ def end_to_end(dataset: Dataset, run_dir: Path, scratch: Path) -> dict[str, Any]
     """``sanzi-audit run`` through Prefect, then ``sanzi-audit rerun`` after one correction:
     wall time, peak RSS and the flow's own timings of each.
 
-    Prefect's home is kept between bench runs (as it is between nightly runs), but not its
-    task results, the parts or the models: the full run computes everything, as on a first
-    night. The rerun shares the full run's data directory and review store, so it finds their
-    caches and the saved model, as an operator's rerun after the agency's correction does.
+    Prefect's home is kept between bench runs (as it is between nightly runs), but not the
+    parts or the models: the full run computes everything, as on a first night. The rerun
+    shares the full run's data directory and review store, so it finds their parts and the
+    saved model, as an operator's rerun after the agency's correction does.
     """
     data_dir = scratch / "e2e-data"
     fresh_prefect_home = not (data_dir / "prefect").exists()
-    for cached in (data_dir / "models", data_dir / "parts", data_dir / "prefect" / "results"):
+    for cached in (data_dir / "models", data_dir / "parts"):
         shutil.rmtree(cached, ignore_errors=True)
     env = os.environ | {"SANZI_DATA_DIR": str(data_dir),
                         "SANZI_DB_URL": f"sqlite:///{run_dir / 'e2e-review.sqlite3'}"}

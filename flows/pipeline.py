@@ -17,8 +17,8 @@ town, not the county, and a correction redoes only its own town:
                                  county's ranks into what it reads of the towns' reports
 
 Per-file and per-town results are parts on disk (:mod:`flows.parts`) named by keys that hash
-what they depend on; :mod:`flows.audit` wires these functions into a Prefect flow whose task
-cache uses the same keys.
+what they depend on, each with the summary its stage returned; :mod:`flows.audit` wires these
+functions into a Prefect flow that runs a task only for a key whose part is not there yet.
 """
 
 from __future__ import annotations
@@ -200,12 +200,13 @@ def ingest_batches(
     alone, smaller ones together up to about that size. A county sends hundreds of village
     files of a few thousand lines; one task each would cost more to orchestrate than to read.
     """
+    sizes = {path: Path(path).stat().st_size for path, _ in files}
     batches: list[list[tuple[Path, str]]] = []
     filling: list[tuple[Path, str]] = []
     filled = 0
-    for path, key in sorted(files, key=lambda item: Path(item[0]).stat().st_size, reverse=True):
+    for path, key in sorted(files, key=lambda item: sizes[item[0]], reverse=True):
         filling.append((path, key))
-        filled += Path(path).stat().st_size
+        filled += sizes[path]
         if filled >= batch_bytes:
             batches.append(filling)
             filling, filled = [], 0
