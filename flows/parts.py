@@ -24,6 +24,7 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -32,6 +33,11 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 # elsewhere in them only costs one recomputation.
 CODE_SOURCES = ("checks", "models", "flows", "review")
 CHUNK = 1 << 20
+# A column gets a dictionary page when its first rows repeat values this often (town, account,
+# period); ids, hashes and amounts, nearly all distinct, are written plain, which is faster to
+# write and smaller than a dictionary that overflows.
+_SAMPLED_ROWS = 10_000
+_DICTIONARY_BELOW = 0.5
 
 
 @cache
@@ -97,16 +103,42 @@ def write_part(directory: Path, frames: dict[str, pd.DataFrame | pa.Table], summ
     return directory
 
 
+def parquet_writer(path: Path, table: pa.Table) -> pq.ParquetWriter:
+    """A zstd Parquet writer for tables like ``table``: dictionaries and min/max statistics
+    only for columns whose values repeat (:func:`repeating_columns`), so row groups can still
+    be skipped by town, village or period."""
+    repeating = repeating_columns(table)
+    return pq.ParquetWriter(path, table.schema, compression="zstd", use_dictionary=repeating,
+                            write_statistics=repeating or False)
+
+
+def repeating_columns(table: pa.Table) -> list[str]:
+    """Columns whose first rows hold fewer than half as many distinct values as rows."""
+    sample = table.slice(0, _SAMPLED_ROWS)
+    if sample.num_rows == 0:
+        return list(table.column_names)
+    return [name for name in table.column_names
+            if _distinct(sample.column(name)) < _DICTIONARY_BELOW * sample.num_rows]
+
+
+def _distinct(column: pa.ChunkedArray) -> int:
+    if pa.types.is_nested(column.type):  # lists of rule ids: few distinct lists
+        return 0
+    return pc.count_distinct(column, mode="all").as_py()
+
+
 def _write_by_town(table: pa.Table, path: Path) -> None:
     """One row group per town (rows in their order within it), so that reading one town of
     a county-wide export skips the others' row groups instead of scanning the whole file."""
-    with pq.ParquetWriter(path, table.schema, compression="zstd") as writer:
-        if "town" not in table.column_names or table.num_rows == 0:
+    with parquet_writer(path, table) as writer:
+        towns = (table.column("town").unique() if "town" in table.column_names
+                 else pa.array([]))
+        if len(towns) < 2:
             writer.write_table(table)
             return
-        towns = table.column("town").to_pandas()
-        for rows in towns.groupby(towns, sort=False).indices.values():
-            writer.write_table(table.take(pa.array(rows)))
+        rows = table.column("town").to_pandas()
+        for positions in rows.groupby(rows, sort=False).indices.values():
+            writer.write_table(table.take(pa.array(positions)))
 
 
 def part_exists(directory: Path | str | None, names: Iterable[str]) -> bool:

@@ -50,7 +50,14 @@ from flows.outputs import (
     write_findings,
     write_quarantine,
 )
-from flows.parts import part_exists, part_key, part_summary, read_part, write_part
+from flows.parts import (
+    parquet_writer,
+    part_exists,
+    part_key,
+    part_summary,
+    read_part,
+    write_part,
+)
 from models.evidence import EVIDENCE_FROM, EVIDENCE_FULL, evidence_strength, surprisal
 from models.features.entry import entry_features
 from models.feedback import TWIN_FIELDS, apply_dispositions
@@ -582,10 +589,12 @@ def write_entries(
                 table.schema.get_field_index("rank"), "rank",
                 pa.array(rank, type=pa.int64(), mask=rank == 0))
             if writer is None:
-                writer = pq.ParquetWriter(path, table.schema, compression="zstd")
+                writer = parquet_writer(path, table)
             writer.write_table(table.cast(writer.schema))
         if writer is None:
-            pq.write_table(entries_table(empty_scored()), path, compression="zstd")
+            table = entries_table(empty_scored())
+            with parquet_writer(path, table) as empty:
+                empty.write_table(table)
     finally:
         if writer is not None:
             writer.close()

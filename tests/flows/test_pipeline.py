@@ -43,6 +43,19 @@ def test_a_part_reads_back_as_written_and_is_written_whole(tmp_path):
     assert [path.name for path in tmp_path.iterdir()] == ["p"]
 
 
+
+def test_parts_keep_dictionaries_and_statistics_for_repeating_columns_only(tmp_path):
+    entries = make_entries([{"town": "甲镇", "village": "一村", "line_no": line % 2 + 1}
+                            for line in range(40)] + [{"town": "乙镇", "village": "二村"}])
+    directory = write_part(tmp_path / "p", {"entries": entries}, {"n_entries": 41})
+    columns = pq.ParquetFile(directory / "entries.parquet").metadata.row_group(0)
+    chunks = {columns.column(i).path_in_schema: columns.column(i)
+              for i in range(columns.num_columns)}
+    assert chunks["town"].is_stats_set and chunks["town"].has_dictionary_page
+    assert not chunks["entry_id"].is_stats_set and not chunks["entry_id"].has_dictionary_page
+    only = read_part(directory, "entries", town="乙镇")  # still filtered by town
+    assert only["village"].tolist() == ["二村"]
+
 def test_small_files_are_read_in_batches_and_big_ones_alone(tmp_path):
     sizes = {"县.csv": 900, "甲村.csv": 300, "乙村.csv": 200, "丙村.csv": 200, "丁村.csv": 100}
     for name, size in sizes.items():
