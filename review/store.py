@@ -7,6 +7,7 @@ Writes are bulk Core inserts: 50,000 findings are a few executemany calls, not O
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Mapping
@@ -15,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from alembic import command
@@ -165,17 +167,47 @@ def _known_cases(conn: sa.Connection, towns: list[str]) -> pd.DataFrame:
 
 
 def _replace_cells(
-    conn: sa.Connection, table: sa.Table, scope: pd.DataFrame, rows: pd.DataFrame
+    conn: sa.Connection, table: sa.Table, scope: pd.DataFrame, rows: pd.DataFrame, run_id: str
 ) -> None:
     """Bring an aggregate table's rows for the run's (town, village, period) cells up to date.
 
-    Only cells whose figures differ from the stored ones are deleted and written again, so a
-    rerun after one village's correction rewrites that village's town, not the county; an
-    unchanged cell keeps its rows and the run that wrote them. Towns are compared a group at a
-    time, so a city's stored rows are never all in memory at once."""
+    A town whose cells and rows are those the store last wrote for it (same digest, table
+    ``aggregate_sources``) is left alone without reading its rows back, so a rerun after one
+    village's correction touches one town, whatever the county's size. In the other towns,
+    only cells whose figures differ from the stored ones are deleted and written again; an
+    unchanged cell keeps its rows and the run that wrote them. Towns are compared a group at
+    a time, so a city's stored rows are never all in memory at once."""
+    digests = _town_digests(scope, rows.drop(columns="run_id"))
+    sources = tables.aggregate_sources
+    stored = dict(conn.execute(
+        sa.select(sources.c.town, sources.c.rows_digest).where(
+            sources.c.table_name == table.name, sources.c.town.in_(list(digests)))).all())
+    changed = [town for town, digest in digests.items() if stored.get(town) != digest]
+    if not changed:
+        return
+    scope = scope[scope["town"].isin(changed)]
+    rows = rows[rows["town"].isin(changed)]
     for towns in _town_groups(scope, rows):
         _replace_town_cells(conn, table, scope[scope["town"].isin(towns)],
                             rows[rows["town"].isin(towns)])
+    conn.execute(sa.delete(sources).where(sources.c.table_name == table.name,
+                                          sources.c.town.in_(changed)))
+    insert_frame(conn, sources, pd.DataFrame({
+        "table_name": table.name, "town": changed,
+        "rows_digest": [digests[town] for town in changed], "run_id": run_id}))
+
+
+def _town_digests(scope: pd.DataFrame, rows: pd.DataFrame) -> dict[str, str]:
+    """Per town of ``scope``, a SHA-256 of its cells and its rows, in any order."""
+    digests = {}
+    cell_hashes = pd.util.hash_pandas_object(scope[CELL], index=False).to_numpy()
+    row_hashes = pd.util.hash_pandas_object(rows, index=False).to_numpy()
+    row_towns = rows.groupby("town", sort=False).indices
+    for town, positions in scope.groupby("town", sort=False).indices.items():
+        digest = hashlib.sha256(np.sort(cell_hashes[positions]).tobytes())
+        digest.update(np.sort(row_hashes[row_towns.get(town, [])]).tobytes())
+        digests[town] = digest.hexdigest()
+    return digests
 
 
 def _town_groups(scope: pd.DataFrame, rows: pd.DataFrame) -> list[list[str]]:
@@ -345,10 +377,11 @@ def record_run(
         insert_frame(conn, tables.quarantine, quarantine_rows)
         _update_cases(conn, run_id, changes, flagged, pd.Index(known["entry_id"]))
         _replace_cells(
-            conn, tables.village_accounts, scope, digest.village_accounts.assign(run_id=run_id)
+            conn, tables.village_accounts, scope, digest.village_accounts.assign(run_id=run_id),
+            run_id,
         )
         _replace_cells(
-            conn, tables.payee_periods, scope, digest.payee_periods.assign(run_id=run_id)
+            conn, tables.payee_periods, scope, digest.payee_periods.assign(run_id=run_id), run_id
         )
         if rule_titles:
             _upsert_rule_titles(conn, rule_titles)

@@ -289,6 +289,18 @@ payee_periods = sa.Table(
     sa.Index(None, "town", "counterparty"),
 )
 
+# What the stored rows of each aggregate table hold for a town: a digest of the cells and rows
+# the last run that touched the town wrote, so a run whose rows for the town are the same skips
+# reading them back (review/store.py: _replace_cells).
+aggregate_sources = sa.Table(
+    "aggregate_sources",
+    metadata,
+    sa.Column("table_name", sa.String(32), primary_key=True),
+    sa.Column("town", TEXT, primary_key=True),
+    sa.Column("rows_digest", sa.String(64), nullable=False),
+    sa.Column("run_id", sa.String(64), sa.ForeignKey("runs.run_id"), nullable=False),
+)
+
 quarantine = sa.Table(
     "quarantine",
     metadata,

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
+from review import store as store_module
 from review import tables
 from review.audit_trail import verify_audit_trail
 from review.dispositions import DispositionError, disposition_history, record_disposition
@@ -60,7 +61,7 @@ def test_migrations_build_the_declared_schema_and_are_idempotent(store):
         version = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one()
     again.dispose()
     assert differences == []
-    assert version == "0002"
+    assert version == "0003"
 
 
 def test_sqlite_store_uses_wal_and_a_busy_timeout(tmp_path):
@@ -243,6 +244,27 @@ def test_a_rerun_rewrites_only_the_aggregate_cells_whose_figures_changed(
         writers = {(row.village, row.run_id) for row in rows}
         assert ("下坝村", "run-2") in writers and ("下坝村", "run-1") not in writers
         assert {run for village, run in writers if village != "下坝村"} == {"run-1"}
+
+
+def test_a_town_whose_aggregate_rows_are_unchanged_is_not_read_back(store, monkeypatch):
+    _run(store, "run-1", scored_frame(ledger_rows()))
+    compared = []
+    original = store_module._replace_town_cells
+    monkeypatch.setattr(store_module, "_replace_town_cells", lambda conn, table, scope, rows: (
+        compared.append((table.name, sorted(scope["town"].unique()))),
+        original(conn, table, scope, rows)))
+    _run(store, "run-2", corrected_county())  # 下坝村 of 青石镇 corrected
+    assert compared == [("village_accounts", ["青石镇"]), ("payee_periods", ["青石镇"])]
+    with store.engine.connect() as conn:
+        sources = set(conn.execute(sa.select(
+            tables.aggregate_sources.c.table_name, tables.aggregate_sources.c.town,
+            tables.aggregate_sources.c.run_id)).all())
+    assert sources == {(table, town, "run-2" if town == "青石镇" else "run-1")
+                       for table in ("village_accounts", "payee_periods")
+                       for town in ("青石镇", "白沙镇")}
+    compared.clear()
+    _run(store, "run-3", scored_frame(ledger_rows([("青石镇", "上坝村")])))  # fewer cells
+    assert compared == [("village_accounts", ["青石镇"]), ("payee_periods", ["青石镇"])]
 
 
 def test_quarantine_rows_are_kept_with_the_run(store):
