@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
@@ -37,6 +39,7 @@ SYSTEM_ACTOR = "system"
 _DELETE_BATCH = 2000
 _COMPARED_ROWS = 100_000  # stored aggregate rows read back at once to compare
 _MIGRATION_LOCK = 20261125
+_NEEDS_ESCAPE = r'["\\\x00-\x1f]'  # what json.dumps escapes in a text (ensure_ascii off)
 
 
 __all__ = ["RunChanges", "Store", "open_store", "record_run", "verify_audit_trail"]
@@ -128,11 +131,16 @@ def _utc(moment: datetime | str) -> datetime:
 
 
 def _json_lists(values: pd.Series) -> list[str]:
-    """A list column (Arrow list, Python lists or arrays) as JSON texts."""
-    return [
-        json.dumps([str(item) for item in items] if items is not None else [], ensure_ascii=False)
-        for items in values.tolist()
-    ]
+    """A list column (Arrow list, Python lists or arrays) as JSON texts, as ``json.dumps`` of
+    each list of texts writes them; joined by Arrow when no value needs escaping."""
+    if isinstance(values.dtype, pd.ArrowDtype) and pa.types.is_list(values.dtype.pyarrow_dtype):
+        lists = pa.chunked_array(values.array._pa_array).combine_chunks()
+        if not pc.any(pc.match_substring_regex(lists.flatten(), _NEEDS_ESCAPE)).as_py():
+            joined = pc.binary_join_element_wise("[\"", pc.binary_join(lists, '", "'), "\"]", "")
+            empty = pc.fill_null(pc.equal(pc.list_value_length(lists), 0), True)
+            return pc.if_else(empty, "[]", joined).to_pylist()
+    return [json.dumps([str(item) for item in items] if items is not None and items is not pd.NA
+                       else [], ensure_ascii=False) for items in values.tolist()]
 
 
 def _finding_rows(run_id: str, flagged: pd.DataFrame) -> pd.DataFrame:

@@ -7,6 +7,7 @@ import threading
 from datetime import UTC, datetime
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -386,3 +387,12 @@ def test_concurrent_decisions_keep_one_unbroken_chain(store):
     assert errors == []
     verification = verify_audit_trail(store)
     assert (verification.ok, verification.checked) == (True, 1 + 4 * 5)
+
+
+def test_list_columns_are_stored_as_json_texts_whatever_they_hold():
+    lists = [["R01", "S02"], [], None, ["带中文", "a b"], ['引"号'], ["反\\斜线"], ["tab\t"]]
+    expected = [json.dumps(items or [], ensure_ascii=False) for items in lists]
+    arrow = pd.Series(pd.arrays.ArrowExtensionArray(pa.array(lists, type=pa.list_(pa.string()))))
+    assert store_module._json_lists(arrow) == expected  # escaping needed: Python's json
+    assert store_module._json_lists(arrow.iloc[:4]) == expected[:4]  # joined by Arrow
+    assert store_module._json_lists(pd.Series(lists, dtype=object)) == expected
