@@ -137,7 +137,8 @@ def audit_ledgers(
         scores, failed_scores = _split_failures(scored)
         towns = [town for town in towns if town.town not in failed_scores]
         failed_towns |= failed_scores
-        ranking = rank_county(towns, scores, params, pipeline.past_decisions())
+        ranking = rank_county(towns, scores, params, pipeline.past_decisions(),
+                              parts_dir=parts_dir)
     with timings.stage("report"):
         reported = _fan_out(report_town, pipeline.REPORTS, [
             (town.town, {"town": town, "score": score, "decisions": ranking[town.town],

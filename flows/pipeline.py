@@ -9,7 +9,8 @@ town, not the county, and a correction redoes only its own town:
     per town    prepare_town     entry ids, rule breaches, signals, features ("towns/<key>")
     county      obtain_model     the isolation forest, fitted on a sample of all towns
     per town    score_town       anomaly score, its percentile, risk ("scores/<key>")
-    county      rank_county      inspectors' decisions, one ranking within the review budget
+    county      rank_county      inspectors' decisions, one ranking within the review budget;
+                                 the entries decisions touch are kept per town ("marks/<key>")
     per town    report_town      reasons for flagged entries, the town's share ("reports/<key>")
     county      write_entries,   entries.parquet; findings and quarantine (FORMATS.md §4);
                 write_sheets,    the run's digest in the review store (ranked_digest): side
@@ -60,7 +61,7 @@ from flows.parts import (
 )
 from models.evidence import EVIDENCE_FROM, EVIDENCE_FULL, evidence_strength, surprisal
 from models.features.entry import entry_features
-from models.feedback import TWIN_FIELDS, apply_dispositions
+from models.feedback import TWIN_FIELDS, disposition_marks, marked_risk
 from models.forest import LedgerForest
 from models.ranking import (
     combined_risk,
@@ -390,7 +391,7 @@ def score_town(
 
 def rank_county(
     towns: list[TownPart], scores: list[ScorePart], params: AuditParams,
-    dispositions: pd.DataFrame | None,
+    dispositions: pd.DataFrame | None, *, parts_dir: Path,
 ) -> dict[str, pd.DataFrame]:
     """The county's decisions, per town: the entries flagged within the review budget or whose
     risk inspectors' past decisions changed — ``position`` (row in the town part), entry_id,
@@ -398,24 +399,27 @@ def rank_county(
     keeps the risk its town scored.
 
     Only entries that could be flagged (risk ≥ ``review.min_risk``) are held for the county,
-    one town read at a time, so memory does not grow with the county."""
+    one town read at a time (their ids and villages only taken from Arrow for those), so
+    memory does not grow with the county. Which entries past
+    decisions touch is kept per town and set of decisions (:func:`decision_marks`), so a
+    rerun with the same decisions reads no town's entries."""
+    decided = decisions_digest(dispositions)
     kept = []
     for town, score in zip(towns, scores, strict=True):
-        frame = read_part(score.part_dir, "scores", columns=["entry_id", "village", "anomaly",
-                                                              "risk"])
-        risk = frame["risk"].to_numpy(dtype=np.float64, copy=True)
-        notes = np.full(len(frame), "", dtype=object)
-        if dispositions is not None and not dispositions.empty:
-            twins = read_part(town.part_dir, "entries",
-                              columns=["entry_id", "content_hash", *TWIN_FIELDS])
-            risk, notes = apply_dispositions(twins, risk, dispositions)
+        table = pq.read_table(Path(score.part_dir) / "scores.parquet",
+                              columns=["entry_id", "village", "anomaly", "risk"])
+        risk = table.column("risk").to_numpy().astype(np.float64)
+        notes = np.full(len(risk), "", dtype=object)
+        if decided:
+            risk, notes = marked_risk(risk, decision_marks(town, dispositions, decided,
+                                                           parts_dir=parts_dir))
         risk = np.round(risk, 6)
         chosen = np.flatnonzero((risk >= params.review.min_risk) | (notes != ""))
+        frame = table.select(["entry_id", "village", "anomaly"]).take(chosen).to_pandas()
         kept.append(pd.DataFrame({
-            "town": town.town, "position": chosen,
-            "entry_id": frame["entry_id"].to_numpy()[chosen],
-            "village": town.town + "/" + frame["village"].to_numpy()[chosen].astype(object),
-            "anomaly": frame["anomaly"].to_numpy()[chosen], "risk": risk[chosen],
+            "town": town.town, "position": chosen, "entry_id": frame["entry_id"].to_numpy(),
+            "village": town.town + "/" + frame["village"].to_numpy().astype(object),
+            "anomaly": frame["anomaly"].to_numpy(), "risk": risk[chosen],
             "note": pd.Series(notes[chosen], dtype="str"),
         }))
     if not kept:
@@ -431,6 +435,33 @@ def rank_county(
                  for name, group in county.groupby("town", sort=False)}
     empty = county.iloc[:0].drop(columns=["town", "village", "anomaly"])
     return {town.town: decisions.get(town.town, empty) for town in towns}
+
+
+MARKED = PartKind("marks", ("marks",))
+
+
+def decisions_digest(dispositions: pd.DataFrame | None) -> str:
+    """A digest of inspectors' decisions as the model learns from them, in any row order;
+    "" when there are none."""
+    if dispositions is None or dispositions.empty:
+        return ""
+    rows = pd.util.hash_pandas_object(dispositions.astype("str"), index=False).to_numpy()
+    digest = hashlib.sha256(",".join(dispositions.columns).encode())
+    digest.update(np.sort(rows).tobytes())
+    return digest.hexdigest()
+
+
+def decision_marks(town: TownPart, dispositions: pd.DataFrame, decided: str, *,
+                   parts_dir: Path) -> pd.DataFrame:
+    """The town's entries that the decisions (digest ``decided``) touch, from the parts store
+    or worked out from the town's entries and kept there."""
+    key = part_key("marks", town.key, decided)
+    if MARKED.summary(parts_dir, key) is None:
+        twins = read_part(town.part_dir, "entries", columns=["entry_id", "content_hash",
+                                                              *TWIN_FIELDS])
+        marks = disposition_marks(twins, dispositions)
+        MARKED.write(parts_dir, key, {"marks": marks}, len(marks))
+    return read_part(MARKED.directory(parts_dir, key), "marks")
 
 
 def town_ranking(

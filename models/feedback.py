@@ -33,13 +33,32 @@ def _amount(frame: pd.DataFrame) -> np.ndarray:
     return (frame["debit_fen"].abs() + frame["credit_fen"].abs()).to_numpy(dtype=np.float64)
 
 
+MARKS = ["false_alarm_twin", "false_alarm_same", "confirmed_twin", "confirmed_same"]
+# Each mark's note; where an entry has several, the later one in MARKS is said.
+MARK_NOTES = {
+    "false_alarm_twin": "同类分录曾被复核认定为误报，风险分已下调",
+    "false_alarm_same": "本分录曾被复核认定为误报，风险分已下调",
+    "confirmed_twin": "同类分录曾被复核确认为问题，风险分已上调",
+    "confirmed_same": "本分录曾被复核确认为问题，风险分已上调",
+}
+
+
 def apply_dispositions(
     entries: pd.DataFrame, risk: np.ndarray, dispositions: pd.DataFrame | None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Adjusted risk and, per entry, the note of the disposition applied ("" for none)."""
-    notes = np.full(len(entries), "", dtype=object)
+    return marked_risk(risk, disposition_marks(entries, dispositions))
+
+
+def disposition_marks(entries: pd.DataFrame, dispositions: pd.DataFrame | None) -> pd.DataFrame:
+    """The entries past decisions touch: ``position`` (row in ``entries``) and a boolean
+    column per kind of mark (:data:`MARKS`): the entry itself or only a near twin was decided
+    a false alarm or confirmed. Independent of the entries' risk, so it can be kept while the
+    entries and the decisions stay the same."""
+    none = pd.DataFrame({"position": np.zeros(0, dtype=np.int64),
+                         **{mark: np.zeros(0, dtype=bool) for mark in MARKS}})
     if dispositions is None or dispositions.empty:
-        return risk, notes
+        return none
     unknown = set(dispositions["decision"]) - set(DECISIONS)
     if unknown:
         raise ValueError(f"未知的复核结论 {sorted(unknown)}，应为 {list(DECISIONS)}")
@@ -51,7 +70,6 @@ def apply_dispositions(
     if missing:  # the entries' own fields, where the past entry is still in the books
         fields = entries.drop_duplicates("entry_id").set_index("entry_id")[missing]
         past = past.join(fields, on="entry_id")
-    adjusted = risk.astype(np.float64).copy()
     same_id = {"confirmed": set(), "false_alarm": set()}
     for decision in same_id:
         chosen = past[past["decision"] == decision]
@@ -72,14 +90,32 @@ def apply_dispositions(
         for decision in twins:
             rows = matched.loc[close & (matched["decision"] == decision), "row"].to_numpy()
             twins[decision][rows] = True
-    twin_only = {decision: twins[decision] & ~same_id[decision] for decision in twins}
-    adjusted = np.where(same_id["false_alarm"], adjusted * FALSE_ALARM_SAME, adjusted)
-    adjusted = np.where(twin_only["false_alarm"] & ~same_id["false_alarm"],
-                        adjusted * FALSE_ALARM_TWIN, adjusted)
-    confirmed = same_id["confirmed"] | twin_only["confirmed"]
-    adjusted = np.where(confirmed, 1 - (1 - adjusted) * CONFIRMED_PULL, adjusted)
-    notes[twin_only["false_alarm"]] = "同类分录曾被复核认定为误报，风险分已下调"
-    notes[same_id["false_alarm"]] = "本分录曾被复核认定为误报，风险分已下调"
-    notes[twin_only["confirmed"]] = "同类分录曾被复核确认为问题，风险分已上调"
-    notes[same_id["confirmed"]] = "本分录曾被复核确认为问题，风险分已上调"
+    marks = {"false_alarm_twin": twins["false_alarm"] & ~same_id["false_alarm"],
+             "false_alarm_same": same_id["false_alarm"],
+             "confirmed_twin": twins["confirmed"] & ~same_id["confirmed"],
+             "confirmed_same": same_id["confirmed"]}
+    positions = np.flatnonzero(np.logical_or.reduce(list(marks.values())))
+    return pd.DataFrame({"position": positions.astype(np.int64),
+                         **{mark: marks[mark][positions] for mark in MARKS}})
+
+
+def marked_risk(risk: np.ndarray, marks: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """``risk`` after the decisions' ``marks`` (:func:`disposition_marks`), and each entry's
+    note ("" where none applies)."""
+    adjusted = risk.astype(np.float64).copy()
+    notes = np.full(len(risk), "", dtype=object)
+    rows = marks["position"].to_numpy()
+    if not len(rows):
+        return adjusted, notes
+    mark = {name: marks[name].to_numpy(dtype=bool) for name in MARKS}
+    chosen = adjusted[rows]
+    chosen = np.where(mark["false_alarm_same"], chosen * FALSE_ALARM_SAME, chosen)
+    chosen = np.where(mark["false_alarm_twin"], chosen * FALSE_ALARM_TWIN, chosen)
+    chosen = np.where(mark["confirmed_same"] | mark["confirmed_twin"],
+                      1 - (1 - chosen) * CONFIRMED_PULL, chosen)
+    adjusted[rows] = chosen
+    said = np.full(len(rows), "", dtype=object)
+    for name in MARKS:
+        said[mark[name]] = MARK_NOTES[name]
+    notes[rows] = said
     return np.clip(adjusted, 0, 1), notes

@@ -21,6 +21,7 @@ from flows.parts import (
     write_part,
 )
 from models.features.entry import entry_features
+from models.feedback import apply_dispositions
 from tests.entries import make_entries
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
@@ -123,7 +124,8 @@ def test_the_county_ranking_keeps_the_review_budget(county, tmp_path):
     model = pipeline.obtain_model(towns, PARAMS, model_dir=tmp_path / "models")
     scores = [pipeline.score_town(town, key=pipeline.score_key(town, model), model=model,
                                   parts_dir=parts_dir, run_id="run-1") for town in towns]
-    ranking = pipeline.rank_county(towns, scores, PARAMS, dispositions=None)
+    ranking = pipeline.rank_county(towns, scores, PARAMS, dispositions=None,
+                                   parts_dir=parts_dir)
     ranks = np.concatenate([ranking[town.town]["rank"].to_numpy() for town in towns])
     flagged = np.sort(ranks[ranks > 0])
     n_entries = sum(town.n_entries for town in towns)
@@ -147,6 +149,38 @@ def test_the_county_ranking_keeps_the_review_budget(county, tmp_path):
     assert findings["疑点说明"].str.len().gt(0).all()
 
 
+def test_past_decisions_move_risk_as_the_model_learns_and_are_kept_per_town(county, tmp_path):
+    parts_dir, _files, towns = county
+    model = pipeline.obtain_model(towns, PARAMS, model_dir=tmp_path / "models")
+    scores = [pipeline.score_town(town, key=pipeline.score_key(town, model), model=model,
+                                  parts_dir=parts_dir, run_id="run-1") for town in towns]
+    plain = pipeline.rank_county(towns, scores, PARAMS, dispositions=None, parts_dir=parts_dir)
+    flagged = pd.concat([plain[town.town] for town in towns])
+    flagged = flagged[flagged["rank"] > 0]
+    dispositions = pd.DataFrame({"entry_id": flagged["entry_id"].iloc[:2].tolist(),
+                                 "content_hash": [None, None],
+                                 "decision": ["false_alarm", "confirmed"]})
+    ranking = pipeline.rank_county(towns, scores, PARAMS, dispositions, parts_dir=parts_dir)
+    for town, score in zip(towns, scores, strict=True):  # as learning from all entries gives
+        entries = read_part(town.part_dir, "entries")
+        risk, notes = apply_dispositions(entries, read_part(score.part_dir, "scores")["risk"]
+                                         .to_numpy(), dispositions)
+        decided = ranking[town.town]
+        assert np.allclose(decided["risk"], np.round(risk, 6)[decided["position"]])
+        assert decided["note"].tolist() == notes[decided["position"]].tolist()
+    notes = pd.concat([ranking[town.town] for town in towns])["note"]
+    assert notes.str.contains("误报").any() and notes.str.contains("确认").any()
+    marks = sorted(path.name for path in (parts_dir / "marks").iterdir())
+    assert len(marks) == len(towns)  # one per town and set of decisions
+    again = pipeline.rank_county(towns, scores, PARAMS, dispositions.iloc[::-1],
+                                 parts_dir=parts_dir)  # the same decisions in another order
+    assert sorted(path.name for path in (parts_dir / "marks").iterdir()) == marks
+    for town in towns:
+        pd.testing.assert_frame_equal(again[town.town], ranking[town.town])
+    pipeline.rank_county(towns, scores, PARAMS, dispositions.iloc[:1], parts_dir=parts_dir)
+    assert len(list((parts_dir / "marks").iterdir())) == 2 * len(towns)
+
+
 def test_a_town_scores_the_same_whatever_the_other_towns_hold(county, tmp_path):
     """With the same model, a town's scores and report do not depend on the other towns, so
     a correction elsewhere leaves it as it was (and a rerun can take it from the cache)."""
@@ -160,7 +194,7 @@ def test_a_town_scores_the_same_whatever_the_other_towns_hold(county, tmp_path):
                                   read_part(together.part_dir, "scores"))
     ranking = pipeline.rank_county(towns, [together, pipeline.score_town(
         towns[1], key=pipeline.score_key(towns[1], model), model=model, parts_dir=parts_dir,
-        run_id="run-1")], PARAMS, dispositions=None)
+        run_id="run-1")], PARAMS, dispositions=None, parts_dir=parts_dir)
     assert len(ranking[towns[0].town]) > 0
     shifted = ranking[towns[0].town].assign(rank=lambda frame: frame["rank"] * 2)
     assert pipeline.report_key(together, shifted) == pipeline.report_key(
@@ -179,7 +213,7 @@ def test_unreadable_file_is_a_report_not_a_part(tmp_path):
 
 
 def test_a_run_where_no_file_could_be_read_writes_empty_outputs(tmp_path):
-    ranking = pipeline.rank_county([], [], PARAMS, dispositions=None)
+    ranking = pipeline.rank_county([], [], PARAMS, dispositions=None, parts_dir=tmp_path)
     digest = pipeline.ranked_digest([], ranking)
     paths = pipeline.write_sheets([], ranking, pipeline.run_quarantine([]), tmp_path / "out")
     paths["entries"] = pipeline.write_entries([], ranking, tmp_path / "out")
