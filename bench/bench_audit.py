@@ -534,7 +534,8 @@ def audit_worker(input_dir: str, out_dir: str) -> dict[str, Any]:
                                     parts_dir=parts_dir, run_id=run_id)
                 for town in towns
             ]
-            ranking = pipeline.rank_county(towns, scores, params, pipeline.past_decisions())
+            ranking = pipeline.rank_county(towns, scores, params, pipeline.past_decisions(),
+                                           parts_dir=parts_dir)
             stage["rows"] = n_entries
         with meter.stage("report") as stage:
             reports = [
@@ -598,7 +599,33 @@ def prefect_worker() -> dict[str, Any]:
             "flow_seconds": round(time.perf_counter() - imported, 3)}
 
 
+VERDICTS = ("false_alarm", "confirmed", "explained")
+
+
+def decide_worker(share: float) -> dict[str, Any]:
+    """Inspectors' decisions on ``share`` of the latest run's findings (evenly down its
+    ranking, the verdicts in turn), recorded as the review app records them."""
+    import sqlalchemy as sa
+
+    from review.changes import latest_run
+    from review.dispositions import record_disposition
+    from review.store import open_store
+    from review.tables import findings
+
+    store = open_store()
+    run_id = latest_run(store)["run_id"]
+    with store.engine.connect() as conn:
+        ranked = conn.execute(sa.select(findings.c.entry_id).where(
+            findings.c.run_id == run_id).order_by(findings.c.rank)).scalars().all()
+    chosen = ranked[::max(1, round(1 / share))] if share > 0 else []
+    for number, entry_id in enumerate(chosen):
+        record_disposition(store, entry_id=entry_id, verdict=VERDICTS[number % len(VERDICTS)],
+                           comment="基准测试：模拟的复核结论", username="bench")
+    return {"share": share, "decisions": len(chosen), "findings": len(ranked)}
+
+
 WORKERS: dict[str, Callable[..., dict[str, Any]]] = {
+    "decide": decide_worker,
     "floor": floor_worker,
     "audit": audit_worker,
     "prefect": prefect_worker,
@@ -619,9 +646,12 @@ def run_worker(kind: str, arguments: dict[str, Any], env: dict[str, str]) -> dic
 # --------------------------------------------------------------------------- end to end
 
 
-def end_to_end(dataset: Dataset, run_dir: Path, scratch: Path) -> dict[str, Any]:
+def end_to_end(dataset: Dataset, run_dir: Path, scratch: Path, decisions: float = 0.0
+               ) -> dict[str, Any]:
     """``sanzi-audit run`` through Prefect, then ``sanzi-audit rerun`` after one correction:
-    wall time, peak RSS and the flow's own timings of each.
+    wall time, peak RSS and the flow's own timings of each. With ``decisions`` (a share of
+    the findings), inspectors decide that share of the full run's findings before the reruns,
+    so the reruns learn from them as real ones do.
 
     Prefect's home is kept between bench runs (as it is between nightly runs), but not the
     parts or the models: the full run computes everything, as on a first night. The rerun
@@ -648,6 +678,8 @@ def end_to_end(dataset: Dataset, run_dir: Path, scratch: Path) -> dict[str, Any]
     work = sum(full["record"]["timings"].values())
     result |= {"flow_timings": full["record"]["timings"], "audit_work_seconds": round(work, 3),
                "prefect_overhead_seconds": round(full["wall_seconds"] - work, 3)}
+    if decisions:
+        result["decided"] = run_worker("decide", {"share": decisions}, env)
     corrected, correction = corrected_input(dataset, run_dir / "e2e-corrected")
     rerun = run_cli("rerun", corrected, run_dir / "e2e-rerun-out", env, run_dir)
     details: dict[str, Any] = {"exit_code": rerun["exit_code"], "peak_mb": rerun["peak_mb"],
@@ -677,6 +709,8 @@ def rerun_details(record: dict[str, Any]) -> dict[str, Any]:
                              if "本次计算" in (town["checked"], town["scored"])],
         "towns_cached": [town["town"] for town in partitions["towns"]
                          if town["checked"] == town["scored"] == "沿用缓存"],
+        "towns_reported": [town["town"] for town in partitions["towns"]
+                           if town["reported"] == "本次计算"],
     }
 
 
@@ -843,7 +877,7 @@ def warm_page_cache(files: list[Path]) -> None:
 
 
 def bench_size(lines: int, layout: str, seed: int, scratch: Path, stamp: str,
-               e2e: bool) -> dict[str, Any]:
+               e2e: bool, decisions: float = 0.0) -> dict[str, Any]:
     dataset = ensure_dataset(scratch, layout, lines, seed)
     run_dir = scratch / "runs" / f"{stamp}-{layout}-{lines}"
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -864,7 +898,7 @@ def bench_size(lines: int, layout: str, seed: int, scratch: Path, stamp: str,
     }
     if e2e:
         print(f"{dataset.lines:,} lines ({layout}): sanzi-audit run (Prefect)", flush=True)
-        run = end_to_end(dataset, run_dir, scratch)
+        run = end_to_end(dataset, run_dir, scratch, decisions)
         if "audit_work_seconds" in run:
             run["ratio_to_floor"] = round(run["audit_work_seconds"] / floor["seconds"], 1)
         result["end_to_end"] = run
@@ -1006,14 +1040,18 @@ def rerun_lines(run: dict[str, Any]) -> list[str]:
     if "error" in rerun:
         return [f"{said} FAILED (exit {rerun['exit_code']}): {rerun['error'][-500:]}"]
     towns = len(rerun["towns_recomputed"]) + len(rerun["towns_cached"])
+    decided = run.get("decided")
     return [
+        *([f"inspectors decided {decided['decisions']:,} of the full run's "
+           f"{decided['findings']:,} findings before the reruns"] if decided else []),
         f"{said}: wall {run['rerun_wall_seconds']:.1f} s "
         f"({run['rerun_share_of_full_wall']:.1%} of the full run, target < "
         f"{TARGET_RERUN_SHARE:.0%}), audit work {run['rerun_work_seconds']:.1f} s "
         f"({run['rerun_share_of_full_work']:.1%}), peak {rerun['peak_mb']:,.0f} MB",
         f"  files re-read {len(rerun['files_read'])} (cached {rerun['files_cached']}), towns "
         f"recomputed {len(rerun['towns_recomputed'])} of {towns} "
-        f"({'、'.join(rerun['towns_recomputed']) or 'none'}); flow stages "
+        f"({'、'.join(rerun['towns_recomputed']) or 'none'}), reported again "
+        f"{len(rerun.get('towns_reported', []))}; flow stages "
         f"{rerun['flow_timings']}",
         *resident_lines(run.get("resident")),
     ]
@@ -1075,6 +1113,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--end-to-end", action="store_true",
                         help="also time `sanzi-audit run` through Prefect, then "
                              "`sanzi-audit rerun` after one correction")
+    parser.add_argument("--decisions", type=float, default=0.0, metavar="SHARE",
+                        help="with --end-to-end: inspectors decide this share of the full "
+                             "run's findings before the reruns (default 0: none)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--scratch", type=Path, default=DEFAULT_SCRATCH,
                         help="generated data, runs and results (default var/bench)")
@@ -1111,7 +1152,8 @@ def main(argv: list[str] | None = None) -> int:
     }
     results_path = scratch / f"results-{stamp}.json"
     for lines in args.sizes:
-        result = bench_size(lines, args.layout, args.seed, scratch, stamp, args.end_to_end)
+        result = bench_size(lines, args.layout, args.seed, scratch, stamp, args.end_to_end,
+                            args.decisions)
         record["sizes"].append(result)
         record["targets"] = check_targets(record["sizes"])
         results_path.write_text(json.dumps(record, ensure_ascii=False, indent=1),
