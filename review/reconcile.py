@@ -7,11 +7,25 @@ changed hash is all it takes to reopen a decided case; nothing in this module to
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 CELL = ["town", "village", "period"]
 CHANGE_COLUMNS = ["entry_id", "town", "village", "change", "previous_hash", "content_hash"]
+
+
+def among(values: pd.Series, candidates: Iterable[str] | pd.Series | pd.Index) -> np.ndarray:
+    """``values.isin(candidates)`` for texts such as entry ids, matched by Arrow: pandas 3
+    turns each candidate into a Python object first, seconds for a city's findings."""
+    return pc.is_in(_texts(values), value_set=_texts(candidates)).to_numpy(zero_copy_only=False)
+
+
+def _texts(values: Iterable[str] | pd.Series | pd.Index) -> pa.Array:
+    return pa.array(pd.Series(values, dtype="str").array).cast(pa.large_string())
 
 
 def run_scope(entries: pd.DataFrame) -> pd.DataFrame:
@@ -44,7 +58,7 @@ def classify_changes(
         "unchanged",
     )
     in_scope = open_cases.merge(scope[CELL], on=CELL, how="inner")
-    gone = in_scope.loc[~in_scope["entry_id"].isin(flagged["entry_id"])]
+    gone = in_scope.loc[~among(in_scope["entry_id"], flagged["entry_id"])]
     resolved = pd.DataFrame(
         {
             "entry_id": gone["entry_id"],

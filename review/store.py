@@ -29,7 +29,7 @@ from review import tables
 from review.audit_trail import append_action, verify_audit_trail
 from review.bulk import insert_frame, update_by_key
 from review.digest import RunDigest, check_scored_columns, digest_entries
-from review.reconcile import CELL, classify_changes
+from review.reconcile import CELL, among, classify_changes
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 SQLITE_FILE = "review.sqlite3"
@@ -273,21 +273,31 @@ def _update_cases(
     run_id: str,
     changes: pd.DataFrame,
     flagged: pd.DataFrame,
-    known_ids: pd.Index,
+    known: pd.DataFrame,
 ) -> None:
-    """Open or refresh the run's findings as cases; close the resolved ones."""
-    current = flagged[["entry_id", *CELL, "content_hash"]]
-    fresh = current.loc[~current["entry_id"].isin(known_ids)].assign(
+    """Open or refresh the run's findings as cases; close the resolved ones.
+
+    Needs the run's findings stored. Every finding's case is reopened and marked as last seen
+    in this run by one statement the database runs; only cases whose content or cell this
+    run loaded differently (a correction) are rewritten row by row."""
+    fields = ["entry_id", *CELL, "content_hash"]
+    current = flagged[fields]
+    is_known = among(current["entry_id"], known["entry_id"])
+    fresh = current.loc[~is_known].assign(
         status="open", first_run_id=run_id, last_run_id=run_id, resolved_run_id=None
     )
     insert_frame(conn, tables.cases, fresh)
-    seen = current.loc[current["entry_id"].isin(known_ids)]
-    update_by_key(
-        conn,
-        tables.cases,
-        seen.assign(status="open", last_run_id=run_id, resolved_run_id=None),
-        key="entry_id",
+    findings = tables.findings
+    conn.execute(
+        sa.update(tables.cases)
+        .where(tables.cases.c.entry_id.in_(
+            sa.select(findings.c.entry_id).where(findings.c.run_id == run_id)))
+        .values(status="open", last_run_id=run_id, resolved_run_id=None)
     )
+    compared = current.loc[is_known].astype("str").merge(
+        known[fields], on=fields, how="left", indicator=True)
+    update_by_key(conn, tables.cases, current.loc[is_known].loc[
+        (compared["_merge"] == "left_only").to_numpy()], key="entry_id")
     resolved = changes.loc[changes["change"] == "resolved", ["entry_id"]]
     update_by_key(
         conn,
@@ -383,7 +393,7 @@ def record_run(
         insert_frame(conn, tables.finding_changes, changes.assign(run_id=run_id))
         insert_frame(conn, tables.voucher_lines, digest.voucher_lines.assign(run_id=run_id))
         insert_frame(conn, tables.quarantine, quarantine_rows)
-        _update_cases(conn, run_id, changes, flagged, pd.Index(known["entry_id"]))
+        _update_cases(conn, run_id, changes, flagged, known)
         _replace_cells(
             conn, tables.village_accounts, scope, digest.village_accounts.assign(run_id=run_id),
             run_id,

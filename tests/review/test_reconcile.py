@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from review.aggregates import payee_periods
-from review.reconcile import classify_changes
+from review.reconcile import among, classify_changes
 
 
 def _frame(rows: list[tuple], columns: list[str]) -> pd.DataFrame:
@@ -62,3 +62,10 @@ def test_payee_history_keeps_only_the_payees_of_findings_in_their_town():
     history = payee_periods(entries, findings)
     assert sorted(history["village"]) == ["上坝村", "下坝村"]
     assert history["debit_fen"].sum() == 300
+
+
+def test_texts_are_matched_as_isin_matches_them():
+    values = pd.Series(["青石镇/下坝村/2023-03/记-1/1", "b", None, "c"], dtype="str")
+    for candidates in (pd.Index(["青石镇/下坝村/2023-03/记-1/1", "c"]), ["b", None], [],
+                       pd.Series(["c"], dtype="str")):
+        assert among(values, candidates).tolist() == values.isin(candidates).tolist()

@@ -152,6 +152,15 @@ def test_rerun_after_correcting_one_village_counts_changes_and_keeps_decisions(s
     history = disposition_history(store, entry_id=corrected)
     assert [(d["verdict"], d["on_current_content"]) for d in history] == [("confirmed", False)]
     assert _case(store, corrected).status == "open"
+    with store.engine.connect() as conn:
+        hashes = dict(conn.execute(sa.select(tables.findings.c.run_id,
+                                             tables.findings.c.content_hash).where(
+            tables.findings.c.entry_id == corrected)).all())
+    assert hashes["run-1"] != hashes["run-2"] == _case(store, corrected).content_hash
+    # every finding of run-2, changed or not, is last seen there
+    for entry_id in (corrected, "青石镇/上坝村/2023-03/记-1/1", "白沙镇/河口村/2023-03/记-3/1"):
+        assert (_case(store, entry_id).status, _case(store, entry_id).last_run_id) == (
+            "open", "run-2")
     # the finding that disappeared is resolved by run-2, its decision untouched
     gone = _case(store, "青石镇/下坝村/2023-03/记-3/1")
     assert (gone.status, gone.resolved_run_id) == ("resolved", "run-2")
