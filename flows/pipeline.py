@@ -399,10 +399,10 @@ def rank_county(
     keeps the risk its town scored.
 
     Only entries that could be flagged (risk ≥ ``review.min_risk``) are held for the county,
-    one town read at a time (their ids and villages only taken from Arrow for those), so
-    memory does not grow with the county. Which entries past
-    decisions touch is kept per town and set of decisions (:func:`decision_marks`), so a
-    rerun with the same decisions reads no town's entries."""
+    one town read at a time (only their ids and villages leave Arrow), so memory does not
+    grow with the county. Which entries past decisions touch is kept per town and set of
+    decisions (:func:`decision_marks`), so a rerun with the same decisions reads no town's
+    entries."""
     decided = decisions_digest(dispositions)
     kept = []
     for town, score in zip(towns, scores, strict=True):
