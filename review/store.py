@@ -29,7 +29,7 @@ from review import tables
 from review.audit_trail import append_action, verify_audit_trail
 from review.bulk import insert_frame, update_by_key
 from review.digest import RunDigest, check_scored_columns, digest_entries
-from review.reconcile import CELL, among, classify_changes
+from review.reconcile import CELL, classify_changes
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 SQLITE_FILE = "review.sqlite3"
@@ -134,7 +134,8 @@ def _json_lists(values: pd.Series) -> list[str]:
     """A list column (Arrow list, Python lists or arrays) as JSON texts, as ``json.dumps`` of
     each list of texts writes them; joined by Arrow when no value needs escaping."""
     if isinstance(values.dtype, pd.ArrowDtype) and pa.types.is_list(values.dtype.pyarrow_dtype):
-        lists = pa.chunked_array(values.array._pa_array).combine_chunks()
+        lists = pa.array(values)  # one array or chunks, as pandas holds them
+        lists = lists.combine_chunks() if isinstance(lists, pa.ChunkedArray) else lists
         if not pc.any(pc.match_substring_regex(lists.flatten(), _NEEDS_ESCAPE)).as_py():
             joined = pc.binary_join_element_wise("[\"", pc.binary_join(lists, '", "'), "\"]", "")
             empty = pc.fill_null(pc.equal(pc.list_value_length(lists), 0), True)
@@ -278,12 +279,12 @@ def _update_cases(
     """Open or refresh the run's findings as cases; close the resolved ones.
 
     Needs the run's findings stored. Every finding's case is reopened and marked as last seen
-    in this run by one statement the database runs; only cases whose content or cell this
-    run loaded differently (a correction) are rewritten row by row."""
-    fields = ["entry_id", *CELL, "content_hash"]
-    current = flagged[fields]
-    is_known = among(current["entry_id"], known["entry_id"])
-    fresh = current.loc[~is_known].assign(
+    in this run by one statement the database runs; only cases whose content this run loaded
+    differently (a correction) are rewritten row by row. ``known`` holds the
+    stored cases of the run's towns (:func:`_known_cases`)."""
+    current = flagged[["entry_id", *CELL, "content_hash"]]
+    stored_hash = current["entry_id"].map(known.set_index("entry_id")["content_hash"])
+    fresh = current.loc[stored_hash.isna()].assign(
         status="open", first_run_id=run_id, last_run_id=run_id, resolved_run_id=None
     )
     insert_frame(conn, tables.cases, fresh)
@@ -294,10 +295,9 @@ def _update_cases(
             sa.select(findings.c.entry_id).where(findings.c.run_id == run_id)))
         .values(status="open", last_run_id=run_id, resolved_run_id=None)
     )
-    compared = current.loc[is_known].astype("str").merge(
-        known[fields], on=fields, how="left", indicator=True)
-    update_by_key(conn, tables.cases, current.loc[is_known].loc[
-        (compared["_merge"] == "left_only").to_numpy()], key="entry_id")
+    # The cell is part of the entry id, so only the content of a known case can differ.
+    corrected = stored_hash.notna() & (stored_hash != current["content_hash"])
+    update_by_key(conn, tables.cases, current.loc[corrected], key="entry_id")
     resolved = changes.loc[changes["change"] == "resolved", ["entry_id"]]
     update_by_key(
         conn,
