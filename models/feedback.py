@@ -33,14 +33,15 @@ def _amount(frame: pd.DataFrame) -> np.ndarray:
     return (frame["debit_fen"].abs() + frame["credit_fen"].abs()).to_numpy(dtype=np.float64)
 
 
-MARKS = ["false_alarm_twin", "false_alarm_same", "confirmed_twin", "confirmed_same"]
-# Each mark's note; where an entry has several, the later one in MARKS is said.
+# Each kind of mark a decision leaves on an entry, with its note; where an entry has several,
+# the later one is said.
 MARK_NOTES = {
     "false_alarm_twin": "同类分录曾被复核认定为误报，风险分已下调",
     "false_alarm_same": "本分录曾被复核认定为误报，风险分已下调",
     "confirmed_twin": "同类分录曾被复核确认为问题，风险分已上调",
     "confirmed_same": "本分录曾被复核确认为问题，风险分已上调",
 }
+MARKS = list(MARK_NOTES)
 
 
 def apply_dispositions(
