@@ -15,7 +15,7 @@ def missing_columns(entries: pd.DataFrame) -> list[str]:
 
 
 def canonical_failures(entries: pd.DataFrame) -> pd.DataFrame:
-    """Every failure of ``entries`` against :class:`JournalEntry`, one row per failure.
+    """Every failure of ``entries`` against :data:`JournalEntry`, one row per failure.
 
     ``row`` is the 0-based position of the failing entry (empty for whole-column failures such
     as a wrong dtype), ``entry_id`` its id where the row is known.

@@ -14,49 +14,63 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
-from pandera.typing import Series
 
 PERIOD_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 
-class JournalEntry(pa.DataFrameModel):
-    """One loaded journal line with where it came from."""
-
-    town: Series[str] = pa.Field(description="乡镇")
-    village: Series[str] = pa.Field(str_length={"min_value": 1}, description="村（核算单位）")
-    org_code: Series[str] = pa.Field(description="单位编码")
-    period: Series[str] = pa.Field(str_matches=PERIOD_PATTERN, description="会计期间 YYYY-MM")
-    voucher_date: Series[pa.DateTime] = pa.Field(description="凭证日期")
-    voucher_word: Series[str] = pa.Field(str_length={"min_value": 1}, description="凭证字")
-    voucher_number: Series[np.int64] = pa.Field(ge=0, description="凭证号")
-    voucher_no: Series[str] = pa.Field(description="凭证字号，如 记-12")
-    line_no: Series[np.int64] = pa.Field(ge=1, description="分录号")
-    summary: Series[str] = pa.Field(description="摘要")
-    account_code: Series[str] = pa.Field(str_matches=r"^\d+$", description="科目编码")
-    account_name: Series[str] = pa.Field(description="科目名称")
-    debit_fen: Series[np.int64] = pa.Field(description="借方金额（分）")
-    credit_fen: Series[np.int64] = pa.Field(description="贷方金额（分）")
-    counterparty: Series[str] = pa.Field(description="往来单位 / 收款人")
-    settlement: Series[str] = pa.Field(description="结算方式")
-    attachments: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=0, description="附件张数")
-    decision_ref: Series[str] = pa.Field(description="民主决策编号")
-    contract_ref: Series[str] = pa.Field(description="合同编号")
-    preparer: Series[str] = pa.Field(description="制单人")
-    reviewer: Series[str] = pa.Field(description="审核人")
-    bookkeeper: Series[str] = pa.Field(description="记账人")
-    source_file: Series[str] = pa.Field(str_length={"min_value": 1}, description="来源文件名")
-    source_sheet: Series[str] = pa.Field(description="来源工作表（CSV 为空）")
-    source_row: Series[np.int64] = pa.Field(ge=1, description="来源行号（打开文件时看到的行号）")
-    entry_id: Series[str] = pa.Field(unique=True, description="稳定的分录编号")
-    content_hash: Series[str] = pa.Field(description="分录内容指纹（更正后会变化）")
-    extra: Series[str] = pa.Field(description="未识别列的原始值（JSON）")
-
-    class Config:
-        strict = True
-        ordered = True
+def _text(description: str, *checks: pa.Check, unique: bool = False) -> pa.Column:
+    return pa.Column(str, list(checks), unique=unique, description=description)
 
 
-ENTRY_COLUMNS: list[str] = list(JournalEntry.to_schema().columns)
+def _integer(description: str, minimum: int | None = None) -> pa.Column:
+    return pa.Column(np.int64, [] if minimum is None else [pa.Check.ge(minimum)],
+                     description=description)
+
+
+NON_EMPTY = pa.Check.str_length(min_value=1)
+
+# The object form of a pandera schema: a ``DataFrameModel`` with ``Series[...]`` annotations
+# makes pandera import its Dask typing (a second, measured, in every process that imports
+# this module) only to learn that these columns are not Dask's.
+JournalEntry = pa.DataFrameSchema(
+    {
+        "town": _text("乡镇"),
+        "village": _text("村（核算单位）", NON_EMPTY),
+        "org_code": _text("单位编码"),
+        "period": _text("会计期间 YYYY-MM", pa.Check.str_matches(PERIOD_PATTERN)),
+        "voucher_date": pa.Column(pa.DateTime, description="凭证日期"),
+        "voucher_word": _text("凭证字", NON_EMPTY),
+        "voucher_number": _integer("凭证号", 0),
+        "voucher_no": _text("凭证字号，如 记-12"),
+        "line_no": _integer("分录号", 1),
+        "summary": _text("摘要"),
+        "account_code": _text("科目编码", pa.Check.str_matches(r"^\d+$")),
+        "account_name": _text("科目名称"),
+        "debit_fen": _integer("借方金额（分）"),
+        "credit_fen": _integer("贷方金额（分）"),
+        "counterparty": _text("往来单位 / 收款人"),
+        "settlement": _text("结算方式"),
+        "attachments": pa.Column(pd.Int64Dtype, pa.Check.ge(0), nullable=True,
+                                 description="附件张数"),
+        "decision_ref": _text("民主决策编号"),
+        "contract_ref": _text("合同编号"),
+        "preparer": _text("制单人"),
+        "reviewer": _text("审核人"),
+        "bookkeeper": _text("记账人"),
+        "source_file": _text("来源文件名", NON_EMPTY),
+        "source_sheet": _text("来源工作表（CSV 为空）"),
+        "source_row": _integer("来源行号（打开文件时看到的行号）", 1),
+        "entry_id": _text("稳定的分录编号", unique=True),
+        "content_hash": _text("分录内容指纹（更正后会变化）"),
+        "extra": _text("未识别列的原始值（JSON）"),
+    },
+    strict=True,
+    ordered=True,
+    name="JournalEntry",
+    description="One loaded journal line with where it came from.",
+)
+
+ENTRY_COLUMNS: list[str] = list(JournalEntry.columns)
 INTEGER_COLUMNS: list[str] = [
     "voucher_number", "line_no", "debit_fen", "credit_fen", "source_row"
 ]
