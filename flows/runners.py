@@ -26,7 +26,10 @@ from typing import Any
 
 DEFAULT_PROCESSES = os.cpu_count() or 2
 
+PRELOAD = ["flows.pipeline"]  # what every worker's tasks need
+
 _workers: dict[str, Any] = {"processes": 0, "pool": None}
+_starting = threading.Lock()
 
 
 def task_runner(dask_address: str | None = None, *, processes: int = DEFAULT_PROCESSES) -> Any:
@@ -48,16 +51,36 @@ def use_worker_processes(processes: int) -> None:
     """Hand the work of :class:`InWorkerProcess` functions to ``processes`` worker processes
     of this machine (0 or 1: run it in the calling thread).
 
-    The workers start at once and import the pipeline in the background (about 2 s each), so
-    that they are ready by the time Prefect has started and the first file is read."""
+    The workers are forked from one server process that imports the pipeline once (about 2 s,
+    in the background, beside this process's own imports and Prefect's start), so that they
+    are ready by the time the first file is read. Spawned workers each imported it
+    themselves, and on two cores those imports slowed this process's start by seconds."""
     _workers["processes"] = processes
     if processes > 1 and _workers["pool"] is None:
-        for _ in range(processes):
-            _pool().submit(_import_pipeline)
+        threading.Thread(target=_start_workers, args=(processes,), name="worker-processes",
+                         daemon=True).start()
 
 
-def _import_pipeline() -> None:
-    import flows.pipeline  # noqa: F401  (what every worker's first task needs)
+def stop_worker_processes() -> None:
+    """Shut the worker processes down (they would end with this process anyway); work runs in
+    the calling thread again until :func:`use_worker_processes`."""
+    with _starting:
+        pool, _workers["pool"], _workers["processes"] = _workers["pool"], None, 0
+    if pool is not None:
+        pool.shutdown(wait=True)
+
+
+def _start_workers(processes: int) -> None:
+    # Each submit starts a worker, waiting for the server to have imported the pipeline.
+    pool = _pool()
+    for _ in range(processes):
+        pool.submit(_imported_pipeline)
+
+
+def _imported_pipeline() -> bool:
+    import sys
+
+    return "flows.pipeline" in sys.modules
 
 
 class InWorkerProcess:
@@ -122,8 +145,13 @@ def start_prefect_api() -> Callable[[], None]:
 
 
 def _pool() -> ProcessPoolExecutor:
-    if _workers["pool"] is None:
-        _workers["pool"] = ProcessPoolExecutor(
-            max_workers=_workers["processes"], mp_context=multiprocessing.get_context("spawn"))
-    return _workers["pool"]
-
+    with _starting:
+        if _workers["pool"] is None:
+            # forkserver: a fresh process with no threads (safe to fork) that imports
+            # PRELOAD once; every worker is a fork of it, so starts with the pipeline imported
+            # and shares its pages. Preload applies when the server starts (once a process).
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(PRELOAD)
+            _workers["pool"] = ProcessPoolExecutor(max_workers=_workers["processes"],
+                                                   mp_context=context)
+        return _workers["pool"]
