@@ -99,3 +99,29 @@ def test_quarantine_file_has_header_even_when_empty(tmp_path):
     assert path.read_text(encoding="utf-8-sig").strip() == (
         "source_file,source_sheet,source_row,column,reason,raw"
     )
+
+
+def test_each_findings_context_is_its_own_vouchers_lines_in_line_order(tmp_path):
+    rows = [(2, 2, "102", "银行存款"), (1, 3, "101", "现金"), (1, 1, "541", "管理费用"),
+            (2, 1, "541", "管理费用"), (1, 2, "101", "现金")]
+    entries = make_entries([
+        {"voucher_number": voucher, "line_no": line, "account_code": code, "account_name": name,
+         "debit_fen": 100 * voucher if code == "541" else 0,
+         "credit_fen": 0 if code == "541" else 10 * voucher * line}
+        for voucher, line, code, name in rows
+    ])
+    flagged = entries.loc[entries["account_code"] == "541", "entry_id"].tolist()
+    breaches = pd.DataFrame({"entry_id": flagged, "rule_id": "summary.banned_item",
+                             "detail": "摘要含禁止事项"})
+    signals = pd.DataFrame({"entry_id": pd.Series(dtype="str"),
+                            "signal_id": pd.Series(dtype="str"), "detail": pd.Series(dtype="str")})
+    ranked = rank_entries(entries, breaches=breaches, signals=signals, anomaly=np.zeros(5),
+                          rule_weights={"summary.banned_item": 1.0},
+                          review=ReviewBudget(share=1.0, per_village_max=5))
+    write_findings(pd.concat([entries, ranked], axis=1), tmp_path)
+    findings = pd.read_csv(tmp_path / "findings.csv", encoding="utf-8-sig", dtype=str)
+    context = dict(zip(findings["凭证号"], findings["凭证全部分录"], strict=True))
+    assert context == {
+        "记-1": "借 541 管理费用 1.00；贷 101 现金 0.20；贷 101 现金 0.30",
+        "记-2": "借 541 管理费用 2.00；贷 102 银行存款 0.40",
+    }
