@@ -166,8 +166,19 @@ def read_part(
 ) -> pd.DataFrame:
     """One frame of a part, optionally only some columns or one town's rows."""
     filters = [("town", "==", town)] if town is not None else None
-    frame = pq.read_table(Path(directory) / f"{name}.parquet", columns=columns,
-                          filters=filters).to_pandas(types_mapper=_list_dtype)
+    return _frame(pq.read_table(Path(directory) / f"{name}.parquet", columns=columns,
+                                filters=filters))
+
+
+def read_parts(directories: Iterable[Path | str], name: str) -> pd.DataFrame:
+    """One frame of several parts, stacked in their order: as ``pd.concat`` of their
+    :func:`read_part`, but stacked by Arrow and converted once."""
+    tables = [pq.read_table(Path(directory) / f"{name}.parquet") for directory in directories]
+    return _frame(pa.concat_tables(tables, promote_options="default"))
+
+
+def _frame(table: pa.Table) -> pd.DataFrame:
+    frame = table.to_pandas(types_mapper=_list_dtype)
     # Parquet keeps dates in milliseconds; the canonical entry has them in seconds.
     if "voucher_date" in frame.columns:
         frame["voucher_date"] = frame["voucher_date"].astype("datetime64[s]")

@@ -57,6 +57,7 @@ from flows.parts import (
     part_key,
     part_summary,
     read_part,
+    read_parts,
     write_part,
 )
 from models.evidence import EVIDENCE_FROM, EVIDENCE_FULL, evidence_strength, surprisal
@@ -585,14 +586,15 @@ def ranked_context(reports: list[TownReport], ranking: dict[str, pd.DataFrame]) 
 
 
 def ranked_digest(reports: list[TownReport], ranking: dict[str, pd.DataFrame]) -> RunDigest:
-    """The run's digest for the review store, with the county's rank numbers."""
-    digests = []
-    for report in reports:
-        ranks = _flagged_ranks(ranking[report.town])
-        frames = {name: _with_ranks(read_part(report.part_dir, name), ranks)
-                  for name in DIGEST_FRAMES}
-        digests.append(RunDigest(**frames, n_entries=report.n_entries))
-    return combine_digests(digests)
+    """The run's digest for the review store, with the county's rank numbers: the towns'
+    digests stacked, each town's once (as :func:`combine_digests` requires)."""
+    if not reports:
+        return combine_digests([])
+    ranks = pd.concat([_flagged_ranks(ranking[report.town]) for report in reports])
+    directories = [report.part_dir for report in reports]
+    frames = {name: _with_ranks(read_parts(directories, name), ranks) for name in DIGEST_FRAMES}
+    return combine_digests([RunDigest(**frames, n_entries=sum(report.n_entries
+                                                              for report in reports))])
 
 
 def output_paths(out_dir: Path) -> dict[str, Path]:

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -18,6 +19,7 @@ from flows.parts import (
     part_key,
     part_summary,
     read_part,
+    read_parts,
     write_part,
 )
 from models.features.entry import entry_features
@@ -56,6 +58,21 @@ def test_parts_keep_dictionaries_and_statistics_for_repeating_columns_only(tmp_p
     assert not chunks["entry_id"].is_stats_set and not chunks["entry_id"].has_dictionary_page
     only = read_part(directory, "entries", town="乙镇")  # still filtered by town
     assert only["village"].tolist() == ["二村"]
+
+def test_frames_of_several_parts_read_as_one_stacked_in_their_order(tmp_path):
+    first = make_entries([{"town": "甲镇"}, {"town": "甲镇", "line_no": 2}])
+    second = make_entries([{"town": "乙镇", "summary": "办公费"}])
+    first["rule_ids"] = pd.Series([["a.b"], []], dtype=pd.ArrowDtype(pa.list_(pa.string())))
+    second["rule_ids"] = pd.Series([["c.d", "e.f"]], dtype=pd.ArrowDtype(pa.list_(pa.string())))
+    directories = [write_part(tmp_path / name, {"entries": frame}, {})
+                   for name, frame in (("b", second), ("a", first))]
+    stacked = read_parts(directories, "entries")
+    pd.testing.assert_frame_equal(stacked, pd.concat(
+        [read_part(directory, "entries") for directory in directories], ignore_index=True))
+    assert stacked["town"].tolist() == ["乙镇", "甲镇", "甲镇"]
+    assert stacked["voucher_date"].dtype == "datetime64[s]"
+    assert stacked["rule_ids"].tolist()[0] == ["c.d", "e.f"]
+
 
 def test_small_files_are_read_in_batches_and_big_ones_alone(tmp_path):
     sizes = {"县.csv": 900, "甲村.csv": 300, "乙村.csv": 200, "丙村.csv": 200, "丁村.csv": 100}
