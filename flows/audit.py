@@ -49,7 +49,9 @@ def _batch_name(parameters: dict[str, Any]) -> str:
 ingest_files = _keyed(pipeline.ingest_files, "ingest-files", _batch_name)
 prepare_town = _keyed(pipeline.prepare_town, "prepare-town", "check {town}")
 score_town = _keyed(pipeline.score_town, "score-town", "score {town.town}")
-obtain_model = task(pipeline.obtain_model, name="obtain-model", cache_policy=NONE)
+# in a worker process, where scikit-learn is imported already (this process need not import it)
+obtain_model = task(InWorkerProcess(pipeline.obtain_model), name="obtain-model",
+                    cache_policy=NONE)
 rank_county = task(pipeline.rank_county, name="rank-county", cache_policy=NONE)
 report_town = _keyed(pipeline.report_town, "report-town", "report {town.town}")
 write_entries = task(InWorkerProcess(pipeline.write_entries), name="write-entries", retries=2,

@@ -26,7 +26,7 @@ from typing import Any
 
 DEFAULT_PROCESSES = os.cpu_count() or 2
 
-PRELOAD = ["flows.pipeline"]  # what every worker's tasks need
+PRELOAD = ["flows.pipeline", "sklearn.ensemble"]  # what the workers' tasks need
 
 _workers: dict[str, Any] = {"processes": 0, "pool": None}
 _starting = threading.Lock()
@@ -80,7 +80,7 @@ def _start_workers(processes: int) -> None:
 def _imported_pipeline() -> bool:
     import sys
 
-    return "flows.pipeline" in sys.modules
+    return all(name in sys.modules for name in PRELOAD)
 
 
 class InWorkerProcess:

@@ -16,10 +16,16 @@ from typing import Any
 import joblib
 import numpy as np
 import pandas as pd
-import sklearn
-from sklearn.ensemble import IsolationForest
 
 from models.evidence import DIRECTIONS, reference_sample
+
+
+def _sklearn_version() -> str:
+    # scikit-learn (with SciPy, over a second to import) is imported where a forest is fitted,
+    # scored or loaded, not by every process that imports the pipeline.
+    import sklearn
+
+    return sklearn.__version__
 
 
 def _frame_hash(features: pd.DataFrame) -> str:
@@ -37,6 +43,8 @@ class LedgerForest:
 
     def fit(self, features: pd.DataFrame, *, training_period: tuple[str, str] | None = None):
         """Fit on a feature frame; returns ``self``."""
+        from sklearn.ensemble import IsolationForest
+
         self.feature_names_ = list(features.columns)
         self.forest_ = IsolationForest(
             n_estimators=self.n_estimators,
@@ -96,7 +104,7 @@ class LedgerForest:
         """A short id naming this fitted model: parameters, features and training data."""
         key = json.dumps(
             [self.n_estimators, self.max_samples, self.seed, self.feature_names_,
-             self.data_hash_, sklearn.__version__],
+             self.data_hash_, _sklearn_version()],
         )
         return hashlib.sha256(key.encode()).hexdigest()[:12]
 
@@ -113,7 +121,7 @@ class LedgerForest:
             "training_period": self.training_period_,
             "data_hash": self.data_hash_,
             "fitted_at": self.fitted_at_,
-            "sklearn_version": sklearn.__version__,
+            "sklearn_version": _sklearn_version(),
             "numpy_version": np.__version__,
             "pandas_version": pd.__version__,
         }
@@ -131,9 +139,9 @@ class LedgerForest:
     @staticmethod
     def load(path: Path) -> LedgerForest:
         model = joblib.load(path)
-        if model.metadata()["sklearn_version"] != sklearn.__version__:
+        if model.metadata()["sklearn_version"] != _sklearn_version():
             raise ValueError(
                 f"模型 {path} 由 scikit-learn {model.metadata()['sklearn_version']} 训练，"
-                f"当前为 {sklearn.__version__}，请重新训练"
+                f"当前为 {_sklearn_version()}，请重新训练"
             )
         return model
