@@ -82,12 +82,18 @@ def default_store_url(environ: Mapping[str, str] | None = None) -> str:
     return f"sqlite:///{data_dir / SQLITE_FILE}"
 
 
+SQLITE_CACHE_KIB = 64 * 1024
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_SECONDS * 1000}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # 64 MiB of pages (default 2 MiB): a run adds its findings to indexes on entry_id that hold
+    # every earlier run's; with the default the county's 15,000 took 1.2-1.5 s, now 0.4-0.6 s.
+    cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
     cursor.close()
 
 
