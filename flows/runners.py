@@ -18,6 +18,7 @@ from __future__ import annotations
 import inspect
 import multiprocessing
 import os
+import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -78,8 +79,6 @@ def _start_workers(processes: int) -> None:
 
 
 def _imported_pipeline() -> bool:
-    import sys
-
     return all(name in sys.modules for name in PRELOAD)
 
 
@@ -109,39 +108,23 @@ class InWorkerProcess:
 
 
 def start_prefect_api() -> Callable[[], None]:
-    """Start Prefect's temporary local server in the background, unless a server is
-    configured (``PREFECT_API_URL``) or the temporary one is switched off; returns a function
-    that waits until it answers.
+    """Start a temporary Prefect server in the background, unless one is configured
+    (``PREFECT_API_URL``, set by the user or to the project's resident server) or Prefect has
+    been imported already (its settings are read: it starts its own when the flow first calls
+    it); returns a function that waits until the server answers.
 
-    Prefect would start the same server (its ``SubprocessASGIServer``, one per process) when
-    the flow first calls its API; started early, its seconds of start-up overlap the import
-    of pandas and the workers' start instead of following them. Must run after
-    :func:`flows.settings.configure_prefect`.
+    The server is the one Prefect's local mode would start (:class:`flows.server.
+    TemporaryServer`). Started first, its seconds of start-up overlap this process's imports
+    and the workers' start instead of following them. Must run after
+    :func:`flows.settings.configure_prefect` and before Prefect is imported.
     """
-    from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_ENABLED
-
-    if PREFECT_API_URL.value() or not PREFECT_SERVER_EPHEMERAL_ENABLED.value():
+    if os.environ.get("PREFECT_API_URL") or "prefect" in sys.modules:
         return lambda: None
-    from prefect.server.api.server import SubprocessASGIServer
+    from flows.server import TemporaryServer
 
-    server = SubprocessASGIServer()
-    failure: list[BaseException] = []
-
-    def start() -> None:
-        try:
-            server.start()
-        except BaseException as error:  # raised again by wait()
-            failure.append(error)
-
-    starting = threading.Thread(target=start, name="prefect-temporary-server", daemon=True)
-    starting.start()
-
-    def wait() -> None:
-        starting.join()
-        if failure:
-            raise failure[0]
-
-    return wait
+    server = TemporaryServer()
+    os.environ["PREFECT_API_URL"] = server.url
+    return server.wait
 
 
 def _pool() -> ProcessPoolExecutor:

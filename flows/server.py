@@ -10,8 +10,11 @@ directory. It does not import Prefect: the caller sets ``PREFECT_API_URL`` from
 
 from __future__ import annotations
 
+import atexit
+import importlib.util
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -143,6 +146,73 @@ def start_server(
         time.sleep(0.5)
     stop_server(settings)
     raise RuntimeError(f"Prefect 服务在 {timeout:.0f} 秒内没有响应，已停止；日志见 {files.log}")
+
+
+# What Prefect's own temporary server (``SubprocessASGIServer``) sets: the API alone, without
+# the UI or the background services a resident server runs.
+TEMPORARY_SERVER_ENVIRONMENT = {
+    "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1",
+}
+PORT_IN_USE = 3  # uvicorn's exit status when another process took the port first
+
+
+class TemporaryServer:
+    """Prefect's temporary server, started as Prefect starts it (uvicorn serving
+    ``prefect.server.api.server:create_app`` on a free port of this machine) but without
+    importing Prefect first: Prefect's ``SubprocessASGIServer`` needs ``prefect.server``,
+    seconds of imports before the server's own seconds of start-up could even begin.
+
+    Stopped when this process exits; clients find it through ``PREFECT_API_URL`` (:attr:`url`),
+    which must be set before Prefect is first imported."""
+
+    def __init__(self, host: str = DEFAULT_HOST) -> None:
+        self.host = host
+        self.process, self.port = self._spawn()
+        atexit.register(self.stop)
+
+    @property
+    def url(self) -> str:
+        return api_url(self.host, self.port)
+
+    def _spawn(self) -> tuple[subprocess.Popen[bytes], int]:
+        with socket.socket() as probe:
+            probe.bind((self.host, 0))
+            port = probe.getsockname()[1]
+        spec = importlib.util.find_spec("prefect")
+        if spec is None or spec.origin is None:
+            raise RuntimeError("没有安装 Prefect")
+        command = [sys.executable, "-m", "uvicorn",
+                   "--app-dir", str(Path(spec.origin).parent.parent),
+                   "--factory", "prefect.server.api.server:create_app",
+                   "--host", self.host, "--port", str(port),
+                   "--log-level", "error", "--lifespan", "on"]
+        environment = {name: value for name, value in os.environ.items()
+                       if name != "PREFECT_API_URL"} | TEMPORARY_SERVER_ENVIRONMENT
+        return subprocess.Popen(command, env=environment, stdin=subprocess.DEVNULL), port
+
+    def wait(self, timeout: float = START_TIMEOUT_SECONDS) -> None:
+        """Return once the server answers; RuntimeError if it exits or stays silent."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if server_healthy(self.url, timeout=1.0):
+                return
+            status = self.process.poll()
+            if status == PORT_IN_USE:  # the free port was taken meanwhile: try another
+                self.process, self.port = self._spawn()
+            elif status is not None:
+                raise RuntimeError(f"Prefect 临时服务启动失败（退出码 {status}）")
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"Prefect 临时服务在 {timeout:.0f} 秒内没有响应，已停止")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
 
 
 def resident_api_url(settings: Settings) -> str | None:

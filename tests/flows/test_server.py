@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from flows.server import (
+    TemporaryServer,
     api_url,
     resident_api_url,
     server_environment,
@@ -20,7 +21,7 @@ from flows.server import (
     start_server,
     stop_server,
 )
-from flows.settings import Settings
+from flows.settings import Settings, prefect_environment
 
 CLOSED_PORT = 9  # discard: nothing listens there
 
@@ -86,3 +87,18 @@ def test_commands_find_the_resident_server_only_while_it_runs_and_answers(
     files.pid.write_text(finished.stdout.strip(), encoding="utf-8")
     files.url.write_text(PREFECT_API_URL.value(), encoding="utf-8")
     assert resident_api_url(settings) is None  # its process is gone: not ours any more
+
+
+def test_a_temporary_server_serves_the_projects_prefect_home_and_stops(tmp_path, monkeypatch):
+    settings = Settings(data_dir=tmp_path)
+    for name, value in prefect_environment(settings).items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")  # not passed to the server
+    server = TemporaryServer()
+    try:
+        server.wait(timeout=120)
+        assert server_healthy(server.url) and server.url != api_url(port=9)
+        assert (tmp_path / "prefect" / "prefect.db").is_file()  # its database, in the project
+    finally:
+        server.stop()
+    assert server.process.poll() is not None and not server_healthy(server.url)
