@@ -124,7 +124,8 @@ def start_prefect_api() -> Callable[[], None]:
 
     server = TemporaryServer()
     os.environ["PREFECT_API_URL"] = server.url
-    return server.wait
+    timeout = float(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", 120))
+    return lambda: server.wait(timeout)
 
 
 def _pool() -> ProcessPoolExecutor:

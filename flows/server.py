@@ -13,6 +13,7 @@ from __future__ import annotations
 import atexit
 import importlib.util
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -154,6 +155,21 @@ TEMPORARY_SERVER_ENVIRONMENT = {
     "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1",
 }
 PORT_IN_USE = 3  # uvicorn's exit status when another process took the port first
+# Prefect's range for its temporary servers: below the ports the kernel hands out to outgoing
+# connections, so none takes the port between choosing it and the server's binding it.
+TEMPORARY_PORTS = range(8000, 9000)
+
+
+def free_port(host: str = DEFAULT_HOST) -> int:
+    """A port of :data:`TEMPORARY_PORTS` nothing listens on, tried in random order."""
+    for port in random.sample(TEMPORARY_PORTS, len(TEMPORARY_PORTS)):
+        with socket.socket() as probe:
+            try:
+                probe.bind((host, port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"端口 {TEMPORARY_PORTS.start}-{TEMPORARY_PORTS.stop - 1} 都被占用")
 
 
 class TemporaryServer:
@@ -167,28 +183,26 @@ class TemporaryServer:
 
     def __init__(self, host: str = DEFAULT_HOST) -> None:
         self.host = host
-        self.process, self.port = self._spawn()
+        self.port = free_port(host)
+        self.process = self._spawn()
         atexit.register(self.stop)
 
     @property
     def url(self) -> str:
         return api_url(self.host, self.port)
 
-    def _spawn(self) -> tuple[subprocess.Popen[bytes], int]:
-        with socket.socket() as probe:
-            probe.bind((self.host, 0))
-            port = probe.getsockname()[1]
+    def _spawn(self) -> subprocess.Popen[bytes]:
         spec = importlib.util.find_spec("prefect")
         if spec is None or spec.origin is None:
             raise RuntimeError("没有安装 Prefect")
         command = [sys.executable, "-m", "uvicorn",
                    "--app-dir", str(Path(spec.origin).parent.parent),
                    "--factory", "prefect.server.api.server:create_app",
-                   "--host", self.host, "--port", str(port),
+                   "--host", self.host, "--port", str(self.port),
                    "--log-level", "error", "--lifespan", "on"]
         environment = {name: value for name, value in os.environ.items()
                        if name != "PREFECT_API_URL"} | TEMPORARY_SERVER_ENVIRONMENT
-        return subprocess.Popen(command, env=environment, stdin=subprocess.DEVNULL), port
+        return subprocess.Popen(command, env=environment, stdin=subprocess.DEVNULL)
 
     def wait(self, timeout: float = START_TIMEOUT_SECONDS) -> None:
         """Return once the server answers; RuntimeError if it exits or stays silent."""
@@ -197,9 +211,9 @@ class TemporaryServer:
             if server_healthy(self.url, timeout=1.0):
                 return
             status = self.process.poll()
-            if status == PORT_IN_USE:  # the free port was taken meanwhile: try another
-                self.process, self.port = self._spawn()
-            elif status is not None:
+            if status == PORT_IN_USE:  # clients know this port already: no other will do
+                raise RuntimeError(f"Prefect 临时服务的端口 {self.port} 刚被占用，请重试")
+            if status is not None:
                 raise RuntimeError(f"Prefect 临时服务启动失败（退出码 {status}）")
             time.sleep(0.1)
         self.stop()
