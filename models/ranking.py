@@ -212,15 +212,13 @@ def _reasons(
         )
     else:
         model_text = np.array(explain(np.flatnonzero(flagged)), dtype=object)
-    parts = pd.DataFrame(
-        {
-            "rules": flagged_ids.map(rule_text).astype("str").fillna(""),
-            "model": pd.Series(model_text, index=flagged_ids.index, dtype="str"),
-            "signals": flagged_ids.map(signal_text).astype("str").fillna(""),
-            "review": pd.Series(notes[flagged], index=flagged_ids.index, dtype="str"),
-        }
-    )
-    reasons.loc[flagged] = parts.apply(
-        lambda row: REASON_SEPARATOR.join(part for part in row if part), axis=1
-    )
+    parts = [
+        flagged_ids.map(rule_text).astype("str").fillna("").tolist(),
+        pd.Series(model_text, dtype="str").fillna("").tolist(),
+        flagged_ids.map(signal_text).astype("str").fillna("").tolist(),
+        pd.Series(notes[flagged], dtype="str").fillna("").tolist(),
+    ]
+    # a comprehension over the flagged rows: DataFrame.apply by row built a Series for each
+    reasons.loc[flagged] = [REASON_SEPARATOR.join(part for part in row if part)
+                            for row in zip(*parts, strict=True)]
     return reasons
