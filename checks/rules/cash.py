@@ -108,11 +108,12 @@ def day_end_cash(frame: pd.DataFrame, context: CheckContext) -> pd.DataFrame:
     days_village = village[first]
     starts = np.flatnonzero(np.diff(days_village, prepend=-1) != 0)
     days_per_village = np.diff(np.append(starts, len(first)))
+    villages = cash[first[starts]]  # a row of each village: only their names become objects
     opening = [
         context.params.opening_cash_fen(town, name)
         for town, name in zip(
-            frame["town"].to_numpy()[cash][first[starts]],
-            frame["village"].to_numpy()[cash][first[starts]],
+            frame["town"].iloc[villages].to_numpy(),
+            frame["village"].iloc[villages].to_numpy(),
             strict=True,
         )
     ]
