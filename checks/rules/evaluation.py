@@ -96,7 +96,7 @@ def rule_breaches(
         found.append(
             pd.DataFrame(
                 {
-                    "entry_id": frame["entry_id"].to_numpy()[rows],
+                    "entry_id": frame["entry_id"].iloc[rows].to_numpy(),  # only those rows
                     "rule_id": rule.id,
                     "detail": pd.Series(details, dtype="str").to_numpy(),
                 }

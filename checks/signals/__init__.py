@@ -31,7 +31,7 @@ def evaluate_signals(frame: pd.DataFrame, context: CheckContext) -> pd.DataFrame
             continue
         found.append(
             marks.assign(
-                entry_id=frame["entry_id"].to_numpy()[marks["row"].to_numpy()],
+                entry_id=frame["entry_id"].iloc[marks["row"].to_numpy()].to_numpy(),
                 signal_id=signal.id,
             )
         )

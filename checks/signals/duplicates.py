@@ -46,7 +46,7 @@ def _duplicate_find(frame: pd.DataFrame, context: CheckContext) -> pd.DataFrame:
         f"向“{name}”支付 {money(paid)} 元，与凭证 {label}（{day}）同一收款方、同一金额，"
         f"相隔 {apart} 天"
         for name, paid, label, day, apart in zip(
-            frame["counterparty"].to_numpy()[mine], amount[marked], labels, printed_days,
+            frame["counterparty"].iloc[mine].to_numpy(), amount[marked], labels, printed_days,
             np.abs(days[marked] - days[other]), strict=True,
         )
     ]
