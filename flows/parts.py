@@ -103,7 +103,7 @@ def write_part(directory: Path, frames: dict[str, pd.DataFrame | pa.Table], summ
     return directory
 
 
-def parquet_writer(path: Path, table: pa.Table) -> pq.ParquetWriter:
+def parquet_writer(path: Path | pa.NativeFile, table: pa.Table) -> pq.ParquetWriter:
     """A zstd Parquet writer for tables like ``table``: dictionaries and min/max statistics
     only for columns whose values repeat (:func:`repeating_columns`), so row groups can still
     be skipped by town, village or period."""

@@ -51,6 +51,7 @@ from flows.outputs import (
     write_findings,
     write_quarantine,
 )
+from flows.parquet_copy import StackedParquetWriter
 from flows.parts import (
     parquet_writer,
     part_exists,
@@ -607,31 +608,39 @@ def output_paths(out_dir: Path) -> dict[str, Path]:
 def write_entries(
     reports: list[TownReport], ranking: dict[str, pd.DataFrame], out_dir: Path
 ) -> Path:
-    """entries.parquet, assembled from the towns' shares one town at a time (one row group
-    each, the county's ranks set), so it never needs the county in memory."""
+    """entries.parquet: the towns' shares stacked as the parts store holds them, encoded,
+    one row group each (:mod:`flows.parquet_copy`), with the county's ranks the one column
+    encoded anew. A rerun after one correction re-encodes one town, not the county, and the
+    county is never in memory. A town whose column types differ from the first town's is
+    read and written again in the first town's types."""
     path = output_paths(out_dir)["entries"]
     path.parent.mkdir(parents=True, exist_ok=True)
-    writer = None
-    try:
+    if not reports:
+        table = entries_table(empty_scored())
+        with parquet_writer(path, table) as empty:
+            empty.write_table(table)
+        return path
+    template = Path(reports[0].part_dir) / "entries.parquet"
+    with StackedParquetWriter(path, template) as writer:
         for report in reports:
-            table = pq.read_table(Path(report.part_dir) / "entries.parquet")
+            source: Path | bytes = Path(report.part_dir) / "entries.parquet"
+            if not writer.accepts(source):
+                source = _in_types_of(writer.arrow_schema, source)
             decisions = ranking[report.town]
             rank = np.zeros(report.n_entries, dtype=np.int64)
             rank[decisions["position"].to_numpy()] = decisions["rank"].to_numpy()
-            table = table.set_column(
-                table.schema.get_field_index("rank"), "rank",
-                pa.array(rank, type=pa.int64(), mask=rank == 0))
-            if writer is None:
-                writer = parquet_writer(path, table)
-            writer.write_table(table.cast(writer.schema))
-        if writer is None:
-            table = entries_table(empty_scored())
-            with parquet_writer(path, table) as empty:
-                empty.write_table(table)
-    finally:
-        if writer is not None:
-            writer.close()
+            writer.append(source, columns={
+                "rank": pa.array(rank, type=pa.int64(), mask=rank == 0)})
     return path
+
+
+def _in_types_of(schema: pa.Schema, source: Path) -> bytes:
+    """The Parquet file ``source`` written again with the column types of ``schema``."""
+    table = pq.read_table(source).cast(schema)
+    sink = pa.BufferOutputStream()
+    with parquet_writer(sink, table) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
 
 
 def write_sheets(

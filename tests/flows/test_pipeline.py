@@ -1,6 +1,8 @@
 """The town-by-town stages as plain functions: parts on disk, and the partition's promise that
 auditing each town alone finds what auditing the whole county at once finds."""
 
+import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -164,6 +166,16 @@ def test_the_county_ranking_keeps_the_review_budget(county, tmp_path):
     findings = pd.read_csv(paths["findings_csv"], encoding="utf-8-sig", dtype=str)
     assert findings["排名"].astype(int).tolist() == flagged.tolist()
     assert findings["疑点说明"].str.len().gt(0).all()
+    # a town whose part holds other column types is written again in the first town's types
+    retyped = tmp_path / "retyped"
+    shutil.copytree(reports[-1].part_dir, retyped)
+    table = pq.read_table(retyped / "entries.parquet")
+    summary = table.schema.get_field_index("summary")
+    pq.write_table(table.set_column(summary, "summary", table.column(summary).cast(
+        pa.large_string())), retyped / "entries.parquet")
+    again = pipeline.write_entries([*reports[:-1], replace(reports[-1], part_dir=str(retyped))],
+                                   ranking, tmp_path / "again")
+    assert pq.read_table(again).equals(pq.read_table(paths["entries"]))
 
 
 def test_past_decisions_move_risk_as_the_model_learns_and_are_kept_per_town(county, tmp_path):
