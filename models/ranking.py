@@ -178,12 +178,44 @@ def flag_within_budget(candidates: pd.DataFrame, n_entries: int, review: ReviewB
     ``candidates`` has one row per entry: risk, anomaly, village (town/village), entry_id;
     ``n_entries`` is what the review share is a share of.
     """
-    chosen = candidates.assign(position=np.arange(len(candidates)))
-    chosen = chosen[chosen["risk"] >= review.min_risk]
-    chosen = chosen.sort_values(["risk", "anomaly", "entry_id"], ascending=[False, False, True])
-    within_village = chosen.groupby("village", sort=False).cumcount() < review.per_village_max
+    risk = candidates["risk"].to_numpy(dtype=np.float64)
+    chosen = np.flatnonzero(risk >= review.min_risk)
+    order = chosen[_most_suspicious_first(
+        risk[chosen], candidates["anomaly"].to_numpy(dtype=np.float64)[chosen],
+        candidates["entry_id"].iloc[chosen])]
+    villages = pd.factorize(candidates["village"].iloc[order])[0]
+    within_village = _running_count(villages) < review.per_village_max
     overall = math.ceil(review.share * n_entries)
-    return chosen.loc[within_village, "position"].to_numpy()[:overall]
+    return order[within_village][:overall]
+
+
+def _most_suspicious_first(risk: np.ndarray, anomaly: np.ndarray, entry_ids: pd.Series
+                           ) -> np.ndarray:
+    """Positions by risk, then anomaly (both descending, a missing anomaly last), then entry
+    id: the numbers sorted by numpy, and only runs of equal risk and anomaly (duplicated
+    entries, rare) ordered by their ids, not a county's candidates sorted by text."""
+    order = np.lexsort((-anomaly, -risk))
+    ranked_risk, ranked_anomaly = risk[order], anomaly[order]
+    tied = (ranked_risk[1:] == ranked_risk[:-1]) & (
+        (ranked_anomaly[1:] == ranked_anomaly[:-1])
+        | (np.isnan(ranked_anomaly[1:]) & np.isnan(ranked_anomaly[:-1])))
+    if not tied.any():
+        return order
+    runs = np.cumsum(np.r_[True, ~tied])
+    in_ties = np.flatnonzero(np.bincount(runs)[runs] > 1)  # sorted positions in a tied run
+    ids = pd.factorize(entry_ids.to_numpy()[order[in_ties]], sort=True)[0]
+    order[in_ties] = order[in_ties][np.lexsort((ids, runs[in_ties]))]
+    return order
+
+
+def _running_count(codes: np.ndarray) -> np.ndarray:
+    """For each position, how many earlier positions hold the same code (groupby cumcount)."""
+    ordered = np.argsort(codes, kind="stable")
+    starts = np.r_[0, np.flatnonzero(np.diff(codes[ordered])) + 1]
+    first = np.repeat(starts, np.diff(np.r_[starts, len(codes)]))
+    count = np.empty(len(codes), dtype=np.int64)
+    count[ordered] = np.arange(len(codes)) - first
+    return count
 
 
 def _reasons(

@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from checks.params import ReviewBudget
-from models.ranking import forest_percentile, rank_entries
+from models.ranking import flag_within_budget, forest_percentile, rank_entries
 from tests.entries import make_entries
 
 
@@ -74,3 +74,27 @@ def test_unknown_entry_in_findings_is_an_error():
     with pytest.raises(ValueError, match="not among the entries"):
         rank_entries(entries, breaches=breaches, signals=_no_rows("signal_id"),
                      anomaly=np.zeros(3), rule_weights={}, review=ReviewBudget())
+
+
+def test_flagged_order_is_risk_then_anomaly_then_entry_id_within_both_budgets():
+    """The order a sort of the three columns gives, with the budget's caps after it: ties of
+    risk and anomaly (duplicated entries), missing anomalies and villages at their cap."""
+    generator = np.random.default_rng(3)
+    rows = 4000
+    candidates = pd.DataFrame({
+        "risk": np.round(generator.choice([0.2, 0.55, 0.7, 0.9, 0.97], rows), 6),
+        "anomaly": np.where(generator.random(rows) < 0.05, np.nan,
+                            generator.choice([0.1, 0.4, 0.6], rows)),
+        "village": pd.array(generator.choice(["甲镇/一村", "甲镇/二村", "乙镇/三村"], rows),
+                            dtype="str"),
+        "entry_id": pd.array([f"E{number:05d}" for number in generator.permutation(rows)],
+                             dtype="str"),
+    })
+    review = ReviewBudget(share=0.2, per_village_max=300, min_risk=0.5)
+    expected = candidates.assign(position=np.arange(rows))
+    expected = expected[expected["risk"] >= review.min_risk].sort_values(
+        ["risk", "anomaly", "entry_id"], ascending=[False, False, True])
+    expected = expected[expected.groupby("village").cumcount() < review.per_village_max]
+    flagged = flag_within_budget(candidates, rows, review)
+    assert flagged.tolist() == expected["position"].to_numpy()[: int(0.2 * rows)].tolist()
+    assert len(flagged) == 800 and len(set(candidates["village"].iloc[flagged])) == 3
