@@ -394,8 +394,12 @@ class StackedParquetWriter:
     def __enter__(self) -> StackedParquetWriter:
         return self
 
-    def __exit__(self, *_exc: object) -> None:
-        self.close()
+    def __exit__(self, error_type: type[BaseException] | None, *_rest: object) -> None:
+        if error_type is None:
+            self.close()
+        else:  # without all its row groups, the file must not look complete
+            self.out.close()
+            self.path.unlink(missing_ok=True)
 
 
 class _Replacement:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from checks.params import ReviewBudget
 
@@ -192,8 +193,8 @@ def flag_within_budget(candidates: pd.DataFrame, n_entries: int, review: ReviewB
 def _most_suspicious_first(risk: np.ndarray, anomaly: np.ndarray, entry_ids: pd.Series
                            ) -> np.ndarray:
     """Positions by risk, then anomaly (both descending, a missing anomaly last), then entry
-    id: the numbers sorted by numpy, and only runs of equal risk and anomaly (duplicated
-    entries, rare) ordered by their ids, not a county's candidates sorted by text."""
+    id: the numbers sorted by numpy, and only runs of equal risk and anomaly ordered by their
+    ids (by Arrow: pandas compared the county's candidates' ids as Python strings)."""
     order = np.lexsort((-anomaly, -risk))
     ranked_risk, ranked_anomaly = risk[order], anomaly[order]
     tied = (ranked_risk[1:] == ranked_risk[:-1]) & (
@@ -203,7 +204,7 @@ def _most_suspicious_first(risk: np.ndarray, anomaly: np.ndarray, entry_ids: pd.
         return order
     runs = np.cumsum(np.r_[True, ~tied])
     in_ties = np.flatnonzero(np.bincount(runs)[runs] > 1)  # sorted positions in a tied run
-    ids = pd.factorize(entry_ids.to_numpy()[order[in_ties]], sort=True)[0]
+    ids = pc.rank(pa.array(entry_ids).take(order[in_ties]), tiebreaker="dense").to_numpy()
     order[in_ties] = order[in_ties][np.lexsort((ids, runs[in_ties]))]
     return order
 

@@ -115,3 +115,12 @@ def test_a_file_of_another_schema_or_a_wrong_column_is_refused(tmp_path):
     (tmp_path / "text.parquet").write_text("不是 Parquet")
     with pytest.raises(ParquetLayoutError, match=r"text\.parquet"):
         StackedParquetWriter(tmp_path / "out2.parquet", tmp_path / "text.parquet")
+
+
+def test_stacking_that_fails_leaves_no_file_behind(tmp_path):
+    first = _write(_town("青石镇", 10, 1), tmp_path / "a.parquet")
+    out = tmp_path / "out.parquet"
+    with pytest.raises(ParquetLayoutError), StackedParquetWriter(out, first) as writer:
+        writer.append(first)
+        writer.append(first, columns={"rank": pa.array([1], type=pa.int64())})
+    assert not out.exists()
