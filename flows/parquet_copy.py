@@ -274,7 +274,7 @@ def _moved_chunk(chunk: Struct, shift: int) -> Struct:
     moved = {field: value for field, value in chunk.items()
              if field not in _CHUNK_OUTSIDE and field != _CHUNK_FILE_PATH}
     moved[_CHUNK_META] = (_STRUCT, meta)
-    if _CHUNK_OFFSET in moved:
+    if _CHUNK_OFFSET in moved and moved[_CHUNK_OFFSET][1] > 0:  # pyarrow writes 0 (unused)
         moved[_CHUNK_OFFSET] = (_I64, moved[_CHUNK_OFFSET][1] + shift)
     return moved
 

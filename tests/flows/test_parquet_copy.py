@@ -92,6 +92,15 @@ def test_stacked_files_read_back_as_the_tables_with_the_new_column(tmp_path):
     assert pq.read_table(out, filters=[("town", "==", "白沙乡")]).num_rows == 5
     assert [stacked.metadata.row_group(number).column(0).statistics.min
             for number in range(5)] == ["青石镇"] * 3 + ["白沙乡", "东坝镇"]
+    chunks = [stacked.metadata.row_group(group).column(column) for group in range(5)
+              for column in range(stacked.metadata.num_columns)]
+    assert {chunk.file_offset for chunk in chunks} == {0}  # as pyarrow writes it: unused
+    starts = sorted(min(filter(None, [chunk.dictionary_page_offset, chunk.data_page_offset]))
+                    for chunk in chunks)
+    ends = [start + chunk.total_compressed_size for start, chunk in zip(starts, sorted(
+        chunks, key=lambda chunk: min(filter(None, [chunk.dictionary_page_offset,
+                                                    chunk.data_page_offset]))), strict=True)]
+    assert starts[0] == 4 and starts[1:] == ends[:-1]  # the chunks back to back after PAR1
 
 
 def test_a_file_of_another_schema_or_a_wrong_column_is_refused(tmp_path):
