@@ -181,42 +181,17 @@ def flag_within_budget(candidates: pd.DataFrame, n_entries: int, review: ReviewB
     """
     risk = candidates["risk"].to_numpy(dtype=np.float64)
     chosen = np.flatnonzero(risk >= review.min_risk)
-    order = chosen[_most_suspicious_first(
-        risk[chosen], candidates["anomaly"].to_numpy(dtype=np.float64)[chosen],
-        candidates["entry_id"].iloc[chosen])]
-    villages = pd.factorize(candidates["village"].iloc[order])[0]
-    within_village = _running_count(villages) < review.per_village_max
+    # Arrow's sort, not pandas': pandas compared the county's entry ids as Python strings
+    order = chosen[pc.sort_indices(pa.table({
+        "risk": risk[chosen],
+        "anomaly": candidates["anomaly"].to_numpy(dtype=np.float64)[chosen],
+        "entry_id": pa.array(candidates["entry_id"]).take(chosen),
+    }), sort_keys=[("risk", "descending"), ("anomaly", "descending"),
+                   ("entry_id", "ascending")]).to_numpy()]
+    villages = pd.Series(pd.factorize(candidates["village"].iloc[order])[0])
+    within_village = villages.groupby(villages, sort=False).cumcount().to_numpy()
     overall = math.ceil(review.share * n_entries)
-    return order[within_village][:overall]
-
-
-def _most_suspicious_first(risk: np.ndarray, anomaly: np.ndarray, entry_ids: pd.Series
-                           ) -> np.ndarray:
-    """Positions by risk, then anomaly (both descending, a missing anomaly last), then entry
-    id: the numbers sorted by numpy, and only runs of equal risk and anomaly ordered by their
-    ids (by Arrow: pandas compared the county's candidates' ids as Python strings)."""
-    order = np.lexsort((-anomaly, -risk))
-    ranked_risk, ranked_anomaly = risk[order], anomaly[order]
-    tied = (ranked_risk[1:] == ranked_risk[:-1]) & (
-        (ranked_anomaly[1:] == ranked_anomaly[:-1])
-        | (np.isnan(ranked_anomaly[1:]) & np.isnan(ranked_anomaly[:-1])))
-    if not tied.any():
-        return order
-    runs = np.cumsum(np.r_[True, ~tied])
-    in_ties = np.flatnonzero(np.bincount(runs)[runs] > 1)  # sorted positions in a tied run
-    ids = pc.rank(pa.array(entry_ids).take(order[in_ties]), tiebreaker="dense").to_numpy()
-    order[in_ties] = order[in_ties][np.lexsort((ids, runs[in_ties]))]
-    return order
-
-
-def _running_count(codes: np.ndarray) -> np.ndarray:
-    """For each position, how many earlier positions hold the same code (groupby cumcount)."""
-    ordered = np.argsort(codes, kind="stable")
-    starts = np.r_[0, np.flatnonzero(np.diff(codes[ordered])) + 1]
-    first = np.repeat(starts, np.diff(np.r_[starts, len(codes)]))
-    count = np.empty(len(codes), dtype=np.int64)
-    count[ordered] = np.arange(len(codes)) - first
-    return count
+    return order[within_village < review.per_village_max][:overall]
 
 
 def _reasons(
