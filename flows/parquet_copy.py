@@ -52,6 +52,10 @@ class ParquetLayoutError(ValueError):
     """A file that cannot be stacked this way: not Parquet, encrypted, or another schema."""
 
 
+class SchemaMismatch(ParquetLayoutError):
+    """A source whose schema is not the template's: nothing of it was written."""
+
+
 # --- Thrift compact protocol -----------------------------------------------------------------
 
 
@@ -285,7 +289,8 @@ class StackedParquetWriter:
 
     Usage: ``with StackedParquetWriter(path, template) as writer: writer.append(source,
     columns={"rank": ranks})``. ``template`` (a Parquet file) gives the schema every source
-    must have (:meth:`accepts`); a source with another schema must be written anew by the caller.
+    must have; :meth:`append` refuses another (:class:`SchemaMismatch`), before writing anything,
+    and the caller writes that source anew.
     Columns given as arrays are encoded with ``compression``.
     """
 
@@ -311,11 +316,6 @@ class StackedParquetWriter:
             raise ParquetLayoutError(f"{self.path.name}：首个文件没有记录 Arrow 结构")
         return pa.ipc.read_schema(pa.py_buffer(base64.b64decode(key_values[_ARROW_SCHEMA])))
 
-    def accepts(self, source: Path | bytes) -> bool:
-        """Whether ``source`` has the template's schema, so its chunks can be copied."""
-        with _opened(source) as handle:
-            return _schema(read_footer(handle, _name(source))) == _schema(self.template)
-
     def append(self, source: Path | bytes, columns: Mapping[str, pa.Array] | None = None
                ) -> None:
         """Copy every row group of ``source``, with each flat column named in ``columns``
@@ -324,7 +324,7 @@ class StackedParquetWriter:
         with _opened(source) as handle:
             footer = read_footer(handle, _name(source))
             if _schema(footer) != _schema(self.template):
-                raise ParquetLayoutError(f"{_name(source)}：结构与首个文件不同，不能按块复制")
+                raise SchemaMismatch(f"{_name(source)}：结构与首个文件不同，不能按块复制")
             sizes = [group[_GROUP_NUM_ROWS][1] for group in footer[_FILE_ROW_GROUPS][1][1]]
             if any(len(values) != sum(sizes) for values in columns.values()):
                 raise ParquetLayoutError(f"{_name(source)}：替换列的行数与文件不同")

@@ -51,7 +51,7 @@ from flows.outputs import (
     write_findings,
     write_quarantine,
 )
-from flows.parquet_copy import StackedParquetWriter
+from flows.parquet_copy import SchemaMismatch, StackedParquetWriter
 from flows.parts import (
     parquet_writer,
     part_exists,
@@ -623,14 +623,15 @@ def write_entries(
     template = Path(reports[0].part_dir) / "entries.parquet"
     with StackedParquetWriter(path, template) as writer:
         for report in reports:
-            source: Path | bytes = Path(report.part_dir) / "entries.parquet"
-            if not writer.accepts(source):
-                source = _in_types_of(writer.arrow_schema, source)
+            source = Path(report.part_dir) / "entries.parquet"
             decisions = ranking[report.town]
             rank = np.zeros(report.n_entries, dtype=np.int64)
             rank[decisions["position"].to_numpy()] = decisions["rank"].to_numpy()
-            writer.append(source, columns={
-                "rank": pa.array(rank, type=pa.int64(), mask=rank == 0)})
+            ranks = {"rank": pa.array(rank, type=pa.int64(), mask=rank == 0)}
+            try:
+                writer.append(source, columns=ranks)
+            except SchemaMismatch:
+                writer.append(_in_types_of(writer.arrow_schema, source), columns=ranks)
     return path
 
 
