@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -214,13 +214,19 @@ def _replace_cells(
 
 def _town_digests(scope: pd.DataFrame, rows: pd.DataFrame) -> dict[str, str]:
     """Per town of ``scope``, a SHA-256 of its cells and its rows, in any order."""
+    return _digests_by_town(scope["town"].unique(), scope[CELL], rows)
+
+
+def _digests_by_town(towns: Iterable[str], *frames: pd.DataFrame) -> dict[str, str]:
+    """Per town of ``towns``, a SHA-256 of each frame's rows of that town, in any order."""
+    hashed = [(pd.util.hash_pandas_object(frame, index=False).to_numpy(),
+               frame.groupby("town", sort=False).indices) for frame in frames]
     digests = {}
-    cell_hashes = pd.util.hash_pandas_object(scope[CELL], index=False).to_numpy()
-    row_hashes = pd.util.hash_pandas_object(rows, index=False).to_numpy()
-    row_towns = rows.groupby("town", sort=False).indices
-    for town, positions in scope.groupby("town", sort=False).indices.items():
-        digest = hashlib.sha256(np.sort(cell_hashes[positions]).tobytes())
-        digest.update(np.sort(row_hashes[row_towns.get(town, [])]).tobytes())
+    for town in towns:
+        digest = hashlib.sha256()
+        for hashes, positions in hashed:
+            digest.update(np.sort(hashes[positions.get(town, [])]).tobytes())
+            digest.update(b"\x1e")
         digests[town] = digest.hexdigest()
     return digests
 
@@ -313,6 +319,71 @@ def _update_cases(
     )
 
 
+def _store_town_rows(
+    conn: sa.Connection, run_id: str, findings: pd.DataFrame, lines: pd.DataFrame
+) -> None:
+    """Store the run's findings and their vouchers' lines (``findings`` as
+    :func:`_finding_rows` makes them, ``lines`` with the run id), town by town.
+
+    A town whose rows, all but run id and rank, are those an earlier run stored (same digest
+    in ``town_rows``) has them copied by the database from that run, with this run's ranks:
+    after one village's correction a rerun sends one town's rows, not the county's. Only
+    rows stored whole by a run are ever copied (``findings`` and ``voucher_lines`` are never
+    updated), so a copy is what inserting them would store."""
+    digests = _digests_by_town(findings["town"].unique(), findings.drop(columns=["run_id", "rank"]),
+                               lines.drop(columns="run_id"))
+    if not digests:
+        return
+    town_rows = tables.town_rows
+    matches = conn.execute(
+        sa.select(town_rows.c.town, town_rows.c.rows_digest, town_rows.c.run_id)
+        .join(tables.runs, tables.runs.c.run_id == town_rows.c.run_id)
+        .where(town_rows.c.town.in_(list(digests)))
+        .order_by(tables.runs.c.recorded_at)
+    ).all()
+    # the latest run that stored each town's rows as they are now
+    sources = {town: source for town, digest, source in matches if digests[town] == digest}
+    copied = findings["town"].isin(list(sources))
+    insert_frame(conn, tables.findings, findings.loc[~copied])
+    insert_frame(conn, tables.voucher_lines, lines.loc[~lines["town"].isin(list(sources))])
+    if sources:
+        _copy_town_rows(conn, run_id, sources, findings.loc[copied, ["entry_id", "rank"]])
+    insert_frame(conn, town_rows, pd.DataFrame({
+        "run_id": run_id, "town": list(digests), "rows_digest": list(digests.values()),
+        "copied_from": [sources.get(town) for town in digests]}))
+
+
+def _copy_town_rows(
+    conn: sa.Connection, run_id: str, sources: dict[str, str], ranks: pd.DataFrame
+) -> None:
+    """Copy the findings and voucher lines of each town in ``sources`` (town → the run whose
+    rows to copy) to ``run_id``, the findings with their ``ranks`` in this run."""
+    staged = sa.Table("staged_ranks", sa.MetaData(),
+                      sa.Column("entry_id", sa.String(128), primary_key=True),
+                      sa.Column("rank", sa.Integer, nullable=False), prefixes=["TEMPORARY"])
+    staged.create(conn)
+    insert_frame(conn, staged, ranks)
+    findings, lines = tables.findings, tables.voucher_lines
+    by_source: dict[str, list[str]] = {}
+    for town, source in sources.items():
+        by_source.setdefault(source, []).append(town)
+    for source, towns in by_source.items():
+        conn.execute(sa.insert(findings).from_select(
+            [column.name for column in findings.columns],
+            sa.select(*(sa.literal(run_id, findings.c.run_id.type).label("run_id")
+                        if column.name == "run_id" else
+                        staged.c.rank if column.name == "rank" else column
+                        for column in findings.columns))
+            .join(staged, staged.c.entry_id == findings.c.entry_id)
+            .where(findings.c.run_id == source, findings.c.town.in_(towns))))
+        conn.execute(sa.insert(lines).from_select(
+            [column.name for column in lines.columns],
+            sa.select(*(sa.literal(run_id, lines.c.run_id.type).label("run_id")
+                        if column.name == "run_id" else column for column in lines.columns))
+            .where(lines.c.run_id == source, lines.c.town.in_(towns))))
+    staged.drop(conn)
+
+
 def _recorded_changes(store: Store, run_id: str) -> RunChanges | None:
     with store.engine.connect() as conn:
         row = conn.execute(sa.select(tables.runs).where(tables.runs.c.run_id == run_id)).first()
@@ -395,9 +466,9 @@ def record_run(
         conn.execute(sa.insert(tables.runs), [run_row])
         insert_frame(conn, tables.run_scope, scope.assign(run_id=run_id))
         insert_frame(conn, tables.run_files, digest.run_files.assign(run_id=run_id))
-        insert_frame(conn, tables.findings, _finding_rows(run_id, flagged))
+        _store_town_rows(conn, run_id, _finding_rows(run_id, flagged),
+                         digest.voucher_lines.assign(run_id=run_id))
         insert_frame(conn, tables.finding_changes, changes.assign(run_id=run_id))
-        insert_frame(conn, tables.voucher_lines, digest.voucher_lines.assign(run_id=run_id))
         insert_frame(conn, tables.quarantine, quarantine_rows)
         _update_cases(conn, run_id, changes, flagged, known)
         _replace_cells(

@@ -301,6 +301,19 @@ aggregate_sources = sa.Table(
     sa.Column("run_id", sa.String(64), sa.ForeignKey("runs.run_id"), nullable=False),
 )
 
+# Per run and town, a digest of the rows the run stored for the town's findings and their
+# vouchers' lines (all but the run id and the rank): a later run whose rows for the town have
+# the same digest copies them inside the database instead of sending them again.
+town_rows = sa.Table(
+    "town_rows",
+    metadata,
+    sa.Column("run_id", sa.String(64), sa.ForeignKey("runs.run_id"), primary_key=True),
+    sa.Column("town", TEXT, primary_key=True),
+    sa.Column("rows_digest", sa.String(64), nullable=False),
+    sa.Column("copied_from", sa.String(64), nullable=True),  # the run the rows were copied from
+    sa.Index(None, "town", "rows_digest"),
+)
+
 quarantine = sa.Table(
     "quarantine",
     metadata,

@@ -62,7 +62,7 @@ def test_migrations_build_the_declared_schema_and_are_idempotent(store):
         version = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one()
     again.dispose()
     assert differences == []
-    assert version == "0003"
+    assert version == "0004"
 
 
 def test_sqlite_store_uses_wal_and_a_busy_timeout(tmp_path):
@@ -191,6 +191,36 @@ def test_identical_rerun_changes_nothing(store):
     changes = _run(store, "run-2", entries)
     assert (changes.new, changes.resolved, changes.changed, changes.unchanged) == (0, 0, 0, 6)
     assert _current_verdict(store, "白沙镇/河口村/2023-03/记-1/1") == "explained"
+
+
+def _stored_rows(store, table: sa.Table, run_id: str) -> list[tuple]:
+    with store.engine.connect() as conn:
+        return [tuple(row) for row in conn.execute(
+            sa.select(table).where(table.c.run_id == run_id).order_by(table.c.entry_id)).all()]
+
+
+def test_a_rerun_copies_an_unchanged_towns_rows_with_its_own_ranks(store, twin_store):
+    _run(store, "run-1", scored_frame(ledger_rows()))
+    rerun = corrected_county()  # 下坝村 (青石镇) corrected; 白沙镇 as it was
+    baisha = rerun["flagged"] & (rerun["town"] == "白沙镇")
+    rerun.loc[baisha, "rank"] = rerun.loc[baisha, "rank"] + 10  # ranks shift with other towns
+    _run(store, "run-2", rerun)
+
+    with store.engine.connect() as conn:
+        sources = dict(conn.execute(sa.select(tables.town_rows.c.town,
+                                              tables.town_rows.c.copied_from)
+                                    .where(tables.town_rows.c.run_id == "run-2")).all())
+    assert sources == {"白沙镇": "run-1", "青石镇": None}
+    # what the database copied is what sending the rows would have stored
+    _run(twin_store, "run-2", rerun)
+    for table in (tables.findings, tables.voucher_lines):
+        assert _stored_rows(store, table, "run-2") == _stored_rows(twin_store, table, "run-2")
+    findings = tables.findings
+    with store.engine.connect() as conn:
+        stored_ranks = dict(conn.execute(sa.select(findings.c.entry_id, findings.c.rank).where(
+            findings.c.run_id == "run-2")).all())
+    flagged = rerun[rerun["flagged"]]
+    assert stored_ranks == dict(zip(flagged["entry_id"], flagged["rank"].astype(int), strict=True))
 
 
 def test_a_run_over_one_town_never_resolves_another_towns_findings(store):
