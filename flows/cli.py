@@ -243,10 +243,11 @@ def _prefect_server(args: argparse.Namespace) -> int:
 
     settings = load_settings()
     if args.action == "start":
-        pid = start_server(settings, host=args.host, port=args.port)
-        print(f"Prefect 服务在运行（进程 {pid}）：{api_url(args.host, args.port)}")
+        port = args.port or DEFAULT_PORT
+        pid = start_server(settings, host=args.host, port=port)
+        print(f"Prefect 服务在运行（进程 {pid}）：{api_url(args.host, port)}")
         print("本项目的 run、rerun、nightly 命令会自动使用它（不再启动临时服务）；"
-              f"其他 Prefect 命令请设置：export PREFECT_API_URL={api_url(args.host, args.port)}")
+              f"其他 Prefect 命令请设置：export PREFECT_API_URL={api_url(args.host, port)}")
     elif args.action == "stop":
         stopped = stop_server(settings)
         print("已停止 Prefect 服务。" if stopped else "没有本项目启动的 Prefect 服务。")
@@ -359,7 +360,9 @@ def build_parser() -> argparse.ArgumentParser:
     server = commands.add_parser("prefect-server", help="启动、停止或查看常驻的 Prefect 服务")
     server.add_argument("action", choices=["start", "stop", "status"])
     server.add_argument("--host", default=DEFAULT_HOST)
-    server.add_argument("--port", type=int, default=DEFAULT_PORT)
+    server.add_argument("--port", type=int, default=None,
+                        help=f"start：端口（默认 {DEFAULT_PORT}）；"
+                             "status：默认查看本项目服务启动时的地址")
     server.set_defaults(handler=_prefect_server)
     return parser
 

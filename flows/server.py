@@ -263,10 +263,14 @@ def stop_server(settings: Settings, timeout: float = STOP_TIMEOUT_SECONDS) -> bo
     return True
 
 
-def server_status(settings: Settings, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> str:
-    """One line in Chinese: whether the server runs, where, and its pid."""
-    url = api_url(host, port)
-    pid = _running_pid(server_files(settings))
+def server_status(settings: Settings, host: str = DEFAULT_HOST, port: int | None = None) -> str:
+    """One line in Chinese: whether the server runs, where, and its pid. Without a ``port``,
+    the address the project's running server was started on (else the default port)."""
+    files = server_files(settings)
+    pid = _running_pid(files)
+    url = api_url(host, port or DEFAULT_PORT)
+    if port is None and pid is not None and files.url.exists():
+        url = files.url.read_text(encoding="utf-8").strip()
     if server_healthy(url):
         owner = f"进程 {pid}" if pid is not None else "不是本项目启动的进程"
         return f"Prefect 服务正在运行：{url}（{owner}）"

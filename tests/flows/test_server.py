@@ -4,6 +4,7 @@ Starting a real server takes ~25 s here, so the full start/stop cycle is checked
 the report); these tests use the session's test server as the "already running" one.
 """
 
+import os
 import subprocess
 import sys
 from urllib.parse import urlsplit
@@ -71,7 +72,6 @@ def test_commands_find_the_resident_server_only_while_it_runs_and_answers(
     prefect_harness, tmp_path
 ):
     """The session's test server stands in for one `prefect-server start` left running."""
-    import os
 
     from prefect.settings import PREFECT_API_URL
 
@@ -103,3 +103,13 @@ def test_a_temporary_server_serves_the_projects_prefect_home_and_stops(tmp_path,
     finally:
         server.stop()
     assert server.process.poll() is not None and not server_healthy(server.url)
+
+
+def test_status_looks_where_the_projects_server_was_started(tmp_path):
+    """`prefect-server start --port N` then `status`: the status asks port N, not 4200."""
+    settings = Settings(data_dir=tmp_path)
+    files = server_files(settings)
+    files.pid.write_text(str(os.getpid()), encoding="utf-8")  # a process that exists
+    files.url.write_text(api_url(port=CLOSED_PORT), encoding="utf-8")
+    assert server_status(settings) == (
+        f"Prefect 服务进程 {os.getpid()} 在运行，但 http://127.0.0.1:9/api 没有响应")
