@@ -23,6 +23,7 @@ from flows.xlsx import (
     ROWS_PER_PART,
     Sheet,
     column_widths,
+    longest_values,
     numbered_rows,
     row_numbers,
     row_templates,
@@ -243,20 +244,20 @@ def finding_cells(scored: pd.DataFrame) -> FindingCells:
     entry_ids = findings[FINDING_HEADERS["entry_id"]]
     findings = neutralise_formulas(findings)
     sheet = neutralise_formulas(_voucher_sheet(lines))
-    finding_templates, finding_longest = row_templates(findings.iloc[:, 1:], first_column=2)
-    line_templates, line_longest = row_templates(sheet.iloc[:, 1:], first_column=2)
     return FindingCells(
         findings=pd.DataFrame({
             "entry_id": entry_ids.to_numpy(),
             "voucher": of_finding.loc[entry_ids.to_numpy()].to_numpy(dtype=np.int64),
             "csv": pd.Series(csv_rows(findings), dtype="str"),
-            "xlsx": pd.Series(finding_templates, dtype="str"),
+            "xlsx": pd.Series(row_templates(findings.iloc[:, 1:], first_column=2),
+                              dtype="str"),
         }),
         lines=pd.DataFrame({
             "voucher": voucher, "line_no": lines["line_no"].to_numpy(dtype=np.int64),
-            "xlsx": pd.Series(line_templates, dtype="str"),
+            "xlsx": pd.Series(row_templates(sheet.iloc[:, 1:], first_column=2), dtype="str"),
         }),
-        longest={FINDINGS_SHEET: finding_longest, VOUCHERS_SHEET: line_longest},
+        longest={FINDINGS_SHEET: longest_values(findings.iloc[:, 1:]),
+                 VOUCHERS_SHEET: longest_values(sheet.iloc[:, 1:])},
     )
 
 

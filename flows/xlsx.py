@@ -111,10 +111,8 @@ def _escaped_array(text: pa.Array) -> pa.Array:
     return text
 
 
-def _column_cells(values: pd.Series, letter: str, rows: pa.Array | pa.Scalar
-                  ) -> tuple[pa.Array, int]:
-    """Each row's cell XML for one column ("" for a missing value), and the length of the
-    column's longest value as written (before XML escaping)."""
+def _column_cells(values: pd.Series, letter: str, rows: pa.Array | pa.Scalar) -> pa.Array:
+    """Each row's cell XML for one column ("" for a missing value)."""
     reference = pc.binary_join_element_wise('<c r="' + letter, rows, "")
     if pd.api.types.is_bool_dtype(values):
         flags = pa.array(values.astype("boolean"), type=pa.bool_())
@@ -127,13 +125,16 @@ def _column_cells(values: pd.Series, letter: str, rows: pa.Array | pa.Scalar
         kind, suffix = '"><v>', "</v></c>"
     else:
         text = pa.array(values.astype("str"), type=pa.string())
-        text = pc.if_else(pc.equal(text, ""), None, text)
+        text = _escaped_array(pc.if_else(pc.equal(text, ""), None, text))
         kind, suffix = '" t="inlineStr"><is><t xml:space="preserve">', "</t></is></c>"
-    longest = pc.max(pc.utf8_length(text)).as_py() or 0
-    if kind.startswith('" t="inlineStr"'):
-        text = _escaped_array(text)
     cells = pc.binary_join_element_wise(reference, kind, text, suffix, "")
-    return pc.fill_null(cells, ""), longest
+    return pc.fill_null(cells, "")
+
+
+def longest_values(frame: pd.DataFrame) -> list[int]:
+    """Per column, the length of its longest value as text (0 when it has none)."""
+    return [int(frame[name].astype("str").str.len().max()) if len(frame) and
+            frame[name].notna().any() else 0 for name in frame.columns]
 
 
 def column_widths(headers: list[str], longest: list[int]) -> list[int]:
@@ -142,19 +143,18 @@ def column_widths(headers: list[str], longest: list[int]) -> list[int]:
             for header, length in zip(headers, longest, strict=True)]
 
 
-def row_templates(frame: pd.DataFrame, first_column: int = 1) -> tuple[pa.Array, list[int]]:
+def row_templates(frame: pd.DataFrame, first_column: int = 1) -> pa.Array:
     """Each row's cells XML, the frame's columns placed from column ``first_column`` on, with
     :data:`ROW_MARK` where the row number goes: rows rendered once (a town's share of the
     findings, kept with its parts) and numbered when a sheet is assembled
-    (:func:`numbered_rows`). Also, per column, the length of its longest value."""
+    (:func:`numbered_rows`)."""
     mark = pa.scalar(ROW_MARK)
-    columns = [_column_cells(frame[name], column_letter(number), mark)
-               for number, name in enumerate(frame.columns, start=first_column)]
-    if not columns:
-        return pa.array([""] * len(frame), type=pa.string()), []
+    cells = [_column_cells(frame[name], column_letter(number), mark)
+             for number, name in enumerate(frame.columns, start=first_column)]
+    if not cells:
+        return pa.array([""] * len(frame), type=pa.string())
     # one join of all the columns: adding them one by one copied each row's text per column
-    return (pc.binary_join_element_wise(*(cells for cells, _ in columns), ""),
-            [longest for _, longest in columns])
+    return pc.binary_join_element_wise(*cells, "")
 
 
 def numbered_rows(templates: pa.Array, numbers: pa.Array, lead: pa.Array | None = None
@@ -185,18 +185,14 @@ def sheet_parts(frame: pd.DataFrame, rows_per_part: int = ROWS_PER_PART) -> Iter
     """The worksheet XML of ``frame``, in parts of ``rows_per_part`` rows (so a city's findings
     never become one giant string), with its column names as a bold, frozen first row."""
     headers = [str(name) for name in frame.columns]
-    parts, longest = [], [0] * len(headers)
-    for start in range(0, len(frame), rows_per_part):
-        templates, lengths = row_templates(frame.iloc[start:start + rows_per_part])
-        parts.append((start, templates))
-        longest = [max(pair) for pair in zip(longest, lengths, strict=True)]
 
     def rows() -> Iterator[str]:
-        for start, templates in parts:
-            yield "".join(numbered_rows(templates, row_numbers(start + 2, len(templates)))
-                          .to_pylist())
+        for start in range(0, len(frame), rows_per_part):
+            part = frame.iloc[start:start + rows_per_part]
+            xml = numbered_rows(row_templates(part), row_numbers(start + 2, len(part)))
+            yield "".join(xml.to_pylist())
 
-    return _sheet_xml(Sheet(headers, column_widths(headers, longest), rows()))
+    return _sheet_xml(Sheet(headers, column_widths(headers, longest_values(frame)), rows()))
 
 
 def _sheet_xml(sheet: Sheet) -> Iterator[str]:
