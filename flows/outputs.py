@@ -8,27 +8,15 @@ quarantine.csv is for the agency; run.json for monitoring.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from checks.entry_schema import ENTRY_COLUMNS
-from flows.xlsx import (
-    ROWS_PER_PART,
-    Sheet,
-    column_widths,
-    longest_values,
-    numbered_rows,
-    row_numbers,
-    row_templates,
-    write_xlsx,
-)
+from flows.xlsx import write_xlsx
 
 VOUCHER_KEY = ["town", "village", "period", "voucher_word", "voucher_number"]
 SCORE_COLUMNS = ["risk_score", "rule_ids", "signals", "flagged", "rank", "reasons", "anomaly_score"]
@@ -195,150 +183,15 @@ def _voucher_sheet(lines: pd.DataFrame) -> pd.DataFrame:
     return lines[list(VOUCHER_LINE_HEADERS)].rename(columns=VOUCHER_LINE_HEADERS)
 
 
-@dataclass(frozen=True)
-class FindingCells:
-    """The findings sheets' rows of some findings (a town's, or a whole run's), rendered
-    before their ranks are known, so a rerun renders only the towns it recomputed.
-
-    ``findings``: one row per finding (entry_id, its voucher's number within these findings,
-    ``csv``: its line of findings.csv after the rank, ``xlsx``: its cells of the 疑点清单
-    sheet after the rank, a :func:`flows.xlsx.row_templates` template); ``lines``: one row
-    per line of their vouchers, in order (voucher, line_no, ``xlsx``: its cells of the
-    凭证明细 sheet after the voucher's rank); ``longest``: per sheet, the length of the
-    longest value of each column after the rank, for the column widths."""
-
-    findings: pd.DataFrame
-    lines: pd.DataFrame
-    longest: dict[str, list[int]]
-
-
-FINDINGS_SHEET, VOUCHERS_SHEET = "疑点清单", "凭证明细"
-_ROW_START = "\x1f"  # marks each row's first cell when a CSV text is cut into rows
-
-
-def csv_rows(frame: pd.DataFrame) -> list[str]:
-    """Each row of ``frame`` as pandas writes it into a CSV file (as ``to_csv`` with its
-    defaults), without its first cell and the comma after it, and without the line end."""
-    if frame.empty:
-        return []
-    marked = frame.iloc[:, 1:].copy()
-    marked.insert(0, "\x1f", _ROW_START, allow_duplicates=True)
-    text = "\n" + marked.to_csv(index=False, header=False)
-    rows = text[:-1].split("\n" + _ROW_START + ",")
-    if len(rows) == len(frame) + 1:
-        return rows[1:]
-    # the marker itself follows a line end inside some cell: one row at a time, as exact
-    return [marked.iloc[[number]].to_csv(index=False, header=False)[len(_ROW_START) + 1:-1]
-            for number in range(len(frame))]
-
-
-def finding_cells(scored: pd.DataFrame) -> FindingCells:
-    """The findings sheets' rows of the flagged entries of ``scored`` (every entry of the
-    towns they are in, so each voucher is whole); ranks are given when they are assembled
-    (:func:`write_finding_sheets`)."""
-    lines = voucher_lines(scored)
-    voucher = lines.groupby(VOUCHER_KEY, sort=False).ngroup().to_numpy(dtype=np.int64)
-    findings = findings_frame(scored, lines)
-    of_finding = pd.Series(voucher[lines["flagged"].to_numpy(dtype=bool)],
-                           index=lines.loc[lines["flagged"], "entry_id"].to_numpy())
-    entry_ids = findings[FINDING_HEADERS["entry_id"]]
-    findings = neutralise_formulas(findings)
-    sheet = neutralise_formulas(_voucher_sheet(lines))
-    return FindingCells(
-        findings=pd.DataFrame({
-            "entry_id": entry_ids.to_numpy(),
-            "voucher": of_finding.loc[entry_ids.to_numpy()].to_numpy(dtype=np.int64),
-            "csv": pd.Series(csv_rows(findings), dtype="str"),
-            "xlsx": pd.Series(row_templates(findings.iloc[:, 1:], first_column=2),
-                              dtype="str"),
-        }),
-        lines=pd.DataFrame({
-            "voucher": voucher, "line_no": lines["line_no"].to_numpy(dtype=np.int64),
-            "xlsx": pd.Series(row_templates(sheet.iloc[:, 1:], first_column=2), dtype="str"),
-        }),
-        longest={FINDINGS_SHEET: longest_values(findings.iloc[:, 1:]),
-                 VOUCHERS_SHEET: longest_values(sheet.iloc[:, 1:])},
-    )
-
-
-def write_finding_sheets(
-    parts: list[tuple[FindingCells, pd.Series]], out_dir: Path
-) -> dict[str, Path]:
-    """findings.csv (UTF-8 with BOM) and findings.xlsx (findings + the lines of their
-    vouchers) from the rendered rows of each part and its findings' ranks (entry_id → rank),
-    most suspicious first."""
-    findings, lines = [], []
-    for cells, ranks in parts:
-        rank = cells.findings["entry_id"].map(ranks)
-        if rank.isna().any():
-            missing = cells.findings.loc[rank.isna(), "entry_id"].iloc[0]
-            raise ValueError(f"finding {missing} has no rank")
-        rank = rank.to_numpy(dtype=np.int64)
-        findings.append(pd.DataFrame({"rank": rank, "csv": cells.findings["csv"],
-                                      "xlsx": cells.findings["xlsx"]}))
-        first = pd.Series(rank).groupby(cells.findings["voucher"].to_numpy()).min()
-        lines.append(pd.DataFrame({"rank": cells.lines["voucher"].map(first),
-                                   "line_no": cells.lines["line_no"],
-                                   "xlsx": cells.lines["xlsx"]}))
-    findings_sheet = _stacked(findings, ["rank"])
-    lines_sheet = _stacked(lines, ["rank", "line_no"])
-    longest = {sheet: [max(values) for values in zip(
-        *(cells.longest[sheet] for cells, _ in parts), strict=True)] if parts else None
-        for sheet in (FINDINGS_SHEET, VOUCHERS_SHEET)}
-    csv_path = out_dir / "findings.csv"
-    headers = list(FINDING_HEADERS.values())
-    with open(csv_path, "w", encoding="utf-8-sig", newline="") as handle:
-        handle.write(pd.DataFrame(columns=headers).to_csv(index=False))
-        for start in range(0, len(findings_sheet), ROWS_PER_PART):
-            part = findings_sheet.iloc[start:start + ROWS_PER_PART]
-            handle.write("".join(pc.binary_join_element_wise(
-                _text(part["rank"]), ",", _arrow_text(part["csv"]), "\n", "").to_pylist()))
-    xlsx_path = write_xlsx(out_dir / "findings.xlsx", {
-        FINDINGS_SHEET: _ranked_sheet(findings_sheet, headers, longest[FINDINGS_SHEET]),
-        VOUCHERS_SHEET: _ranked_sheet(lines_sheet, list(VOUCHER_LINE_HEADERS.values()),
-                                      longest[VOUCHERS_SHEET]),
-    })
-    return {"findings_csv": csv_path, "findings_xlsx": xlsx_path}
-
-
-def _stacked(frames: list[pd.DataFrame], order: list[str]) -> pd.DataFrame:
-    if not frames:
-        return pd.DataFrame({"rank": pd.Series(dtype="int64"), "line_no": pd.Series(
-            dtype="int64"), "csv": pd.Series(dtype="str"), "xlsx": pd.Series(dtype="str")})
-    return pd.concat(frames, ignore_index=True).sort_values(order, kind="stable",
-                                                            ignore_index=True)
-
-
-def _arrow_text(text: pd.Series) -> pa.Array:
-    return pa.array(text, type=pa.string())  # a part of rows: far below string's 2 GiB
-
-
-def _text(numbers: pd.Series) -> pa.Array:
-    return pc.cast(pa.array(numbers.to_numpy(dtype=np.int64)), pa.string())
-
-
-def _ranked_sheet(rows: pd.DataFrame, headers: list[str], longest: list[int] | None) -> Sheet:
-    """A sheet of rendered rows (rank, xlsx template) in their order, the rank first."""
-    ranks = rows["rank"]
-    longest_rank = len(str(int(ranks.max()))) if len(ranks) else 0
-    widths = column_widths(headers, [longest_rank, *(longest or [0] * (len(headers) - 1))])
-
-    def parts() -> Iterator[str]:
-        for start in range(0, len(rows), ROWS_PER_PART):
-            part = rows.iloc[start:start + ROWS_PER_PART]
-            numbers = row_numbers(start + 2, len(part))
-            lead = pc.binary_join_element_wise('<c r="A', numbers, '"><v>', _text(part["rank"]),
-                                               "</v></c>", "")
-            yield "".join(numbered_rows(_arrow_text(part["xlsx"]), numbers, lead).to_pylist())
-
-    return Sheet(headers, widths, parts())
-
-
 def write_findings(scored: pd.DataFrame, out_dir: Path) -> dict[str, Path]:
-    """findings.csv and findings.xlsx of one scored frame (every entry of its towns)."""
-    flagged = scored.loc[scored["flagged"]]
-    ranks = pd.Series(flagged["rank"].to_numpy(), index=flagged["entry_id"].to_numpy())
-    return write_finding_sheets([(finding_cells(scored), ranks)], out_dir)
+    """findings.csv (UTF-8 with BOM) and findings.xlsx (findings + the lines of their vouchers)."""
+    lines = voucher_lines(scored)
+    findings = neutralise_formulas(findings_frame(scored, lines))
+    vouchers = neutralise_formulas(_voucher_sheet(lines))
+    csv_path = out_dir / "findings.csv"
+    findings.to_csv(csv_path, index=False, encoding="utf-8-sig")
+    xlsx_path = write_xlsx(out_dir / "findings.xlsx", {"疑点清单": findings, "凭证明细": vouchers})
+    return {"findings_csv": csv_path, "findings_xlsx": xlsx_path}
 
 
 def write_quarantine(quarantine: pd.DataFrame, out_dir: Path) -> Path:

@@ -46,10 +46,9 @@ from checks.signals import SIGNALS
 from flows.ingest import LedgerFileError, assign_entry_ids, read_ledger_file
 from flows.outputs import (
     QUARANTINE_COLUMNS,
-    FindingCells,
     entries_table,
-    finding_cells,
-    write_finding_sheets,
+    voucher_lines,
+    write_findings,
     write_quarantine,
 )
 from flows.parquet_copy import SchemaMismatch, StackedParquetWriter
@@ -487,10 +486,9 @@ def town_ranking(
 
 @dataclass(frozen=True)
 class TownReport:
-    """A town's share of the outputs in the parts store: its scored entries, its rows of the
-    findings sheets (rendered, :class:`flows.outputs.FindingCells`) and its digest for the
-    review store. Rank numbers are the
-    county's, so they are filled in when the outputs are assembled (:func:`ranked_cells`,
+    """A town's share of the outputs in the parts store: its scored entries, the lines of its
+    flagged vouchers (for findings) and its digest for the review store. Rank numbers are the
+    county's, so they are filled in when the outputs are assembled (:func:`ranked_context`,
     :func:`ranked_digest`, :func:`write_entries`)."""
 
     town: str
@@ -500,10 +498,9 @@ class TownReport:
     n_flagged: int
     n_with_breaches: int
     computed_in: str
-    longest: dict[str, list[int]]  # per findings sheet, its columns' longest values
 
 
-REPORTS = PartKind("reports", ("entries", "finding_cells", "line_cells", *DIGEST_FRAMES))
+REPORTS = PartKind("reports", ("entries", "context", *DIGEST_FRAMES))
 
 
 def report_key(score: ScorePart, decisions: pd.DataFrame) -> str:
@@ -552,13 +549,11 @@ def report_town(
     )
     scored = pd.concat([entries, ranked], axis=1)
     digest = digest_entries(scored)
-    cells = finding_cells(scored)
     part = TownReport(town.town, key, str(REPORTS.directory(parts_dir, key)), len(scored),
-                      int(flagged.sum()), int(ranked["rule_ids"].list.len().gt(0).sum()), run_id,
-                      cells.longest)
+                      int(flagged.sum()), int(ranked["rule_ids"].list.len().gt(0).sum()), run_id)
     REPORTS.write(parts_dir, key, {
         "entries": entries_table(scored),
-        "finding_cells": cells.findings, "line_cells": cells.lines,
+        "context": voucher_lines(scored).drop(columns=["voucher_rank", "is_finding"]),
         **{name: getattr(digest, name) for name in DIGEST_FRAMES},
     }, part)
     return part
@@ -582,13 +577,13 @@ def _flagged_ranks(decisions: pd.DataFrame) -> pd.Series:
     return pd.Series(chosen["rank"].to_numpy(), index=chosen["entry_id"].to_numpy())
 
 
-def ranked_cells(reports: list[TownReport], ranking: dict[str, pd.DataFrame]
-                 ) -> list[tuple[FindingCells, pd.Series]]:
-    """Each town's rendered rows of the findings sheets with its findings' county ranks, what
-    findings.csv/xlsx are assembled from."""
-    return [(FindingCells(read_part(report.part_dir, "finding_cells"),
-                          read_part(report.part_dir, "line_cells"), report.longest),
-             _flagged_ranks(ranking[report.town])) for report in reports]
+def ranked_context(reports: list[TownReport], ranking: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """The county's flagged vouchers' lines, what findings.csv/xlsx are made from, with the
+    county's rank numbers."""
+    contexts = [_with_ranks(read_part(report.part_dir, "context"),
+                            _flagged_ranks(ranking[report.town])) for report in reports]
+    contexts = [frame for frame in contexts if not frame.empty]
+    return pd.concat(contexts, ignore_index=True) if contexts else empty_scored()
 
 
 def ranked_digest(reports: list[TownReport], ranking: dict[str, pd.DataFrame]) -> RunDigest:
@@ -655,7 +650,7 @@ def write_sheets(
 ) -> dict[str, Path]:
     """findings.csv and findings.xlsx from the flagged vouchers' lines, and quarantine.csv."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    return write_finding_sheets(ranked_cells(reports, ranking), out_dir) | {
+    return write_findings(ranked_context(reports, ranking), out_dir) | {
         "quarantine": write_quarantine(quarantine, out_dir)}
 
 

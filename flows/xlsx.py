@@ -10,8 +10,7 @@ cells. Only what the findings workbook needs: no styles beyond a bold header, no
 from __future__ import annotations
 
 import zipfile
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +23,6 @@ import pyarrow.compute as pc
 _INVALID_XML = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x{FFFE}\x{FFFF}]"
 _NEEDS_ESCAPING = r"[&<>\x00-\x08\x0b\x0c\x0e-\x1f\x{FFFE}\x{FFFF}]"
 _MAX_WIDTH = 60
-ROW_MARK = "\x00"  # where a row template takes its row number: escaped XML text never holds it
 ROWS_PER_PART = 10_000
 
 _OFFICE = "application/vnd.openxmlformats-officedocument.spreadsheetml"
@@ -111,7 +109,7 @@ def _escaped_array(text: pa.Array) -> pa.Array:
     return text
 
 
-def _column_cells(values: pd.Series, letter: str, rows: pa.Array | pa.Scalar) -> pa.Array:
+def _column_cells(values: pd.Series, letter: str, rows: pa.Array) -> pa.Array:
     """Each row's cell XML for one column ("" for a missing value)."""
     reference = pc.binary_join_element_wise('<c r="' + letter, rows, "")
     if pd.api.types.is_bool_dtype(values):
@@ -131,84 +129,37 @@ def _column_cells(values: pd.Series, letter: str, rows: pa.Array | pa.Scalar) ->
     return pc.fill_null(cells, "")
 
 
-def longest_values(frame: pd.DataFrame) -> list[int]:
-    """Per column, the length of its longest value as text (0 when it has none)."""
-    return [int(frame[name].astype("str").str.len().max()) if len(frame) and
-            frame[name].notna().any() else 0 for name in frame.columns]
-
-
-def column_widths(headers: list[str], longest: list[int]) -> list[int]:
-    """Column widths from the headers and the longest values (CJK counts double)."""
-    return [min(_MAX_WIDTH, 2 * max(len(str(header)), length) + 2)
-            for header, length in zip(headers, longest, strict=True)]
-
-
-def row_templates(frame: pd.DataFrame, first_column: int = 1) -> pa.Array:
-    """Each row's cells XML, the frame's columns placed from column ``first_column`` on, with
-    :data:`ROW_MARK` where the row number goes: rows rendered once (a town's share of the
-    findings, kept with its parts) and numbered when a sheet is assembled
-    (:func:`numbered_rows`)."""
-    mark = pa.scalar(ROW_MARK)
-    cells = [_column_cells(frame[name], column_letter(number), mark)
-             for number, name in enumerate(frame.columns, start=first_column)]
-    if not cells:
-        return pa.array([""] * len(frame), type=pa.string())
-    # one join of all the columns: adding them one by one copied each row's text per column
-    return pc.binary_join_element_wise(*cells, "")
-
-
-def numbered_rows(templates: pa.Array, numbers: pa.Array, lead: pa.Array | None = None
-                  ) -> pa.Array:
-    """Rows of a sheet: each template (:func:`row_templates`) with its row number (``numbers``,
-    text), after the ``lead`` cells when given (the columns before the template's)."""
-    cells = pc.binary_join(pc.split_pattern(templates, ROW_MARK), numbers)
-    leading = [] if lead is None else [lead]
-    return pc.binary_join_element_wise('<row r="', numbers, '">', *leading, cells, "</row>", "")
-
-
-def row_numbers(start: int, count: int) -> pa.Array:
-    """Sheet row numbers ``start`` … ``start + count - 1`` as text."""
-    return pc.cast(pa.array(np.arange(start, start + count)), pa.string())
-
-
-@dataclass(frozen=True)
-class Sheet:
-    """A sheet given as rendered rows: column names, widths and the rows' XML in parts, rows
-    numbered from 2 (row 1 is the header)."""
-
-    headers: list[str]
-    widths: list[int]
-    rows: Iterable[str]
+def _width(frame: pd.DataFrame, name: str) -> int:
+    """A column width from its header and a sample of its values (CJK counts double)."""
+    sample = frame[name].head(200).astype("str").fillna("")
+    longest = max([len(str(name)), *sample.str.len().fillna(0).astype(int).tolist()])
+    return min(_MAX_WIDTH, 2 * longest + 2)
 
 
 def sheet_parts(frame: pd.DataFrame, rows_per_part: int = ROWS_PER_PART) -> Iterator[str]:
     """The worksheet XML of ``frame``, in parts of ``rows_per_part`` rows (so a city's findings
     never become one giant string), with its column names as a bold, frozen first row."""
-    headers = [str(name) for name in frame.columns]
-
-    def rows() -> Iterator[str]:
-        for start in range(0, len(frame), rows_per_part):
-            part = frame.iloc[start:start + rows_per_part]
-            xml = numbered_rows(row_templates(part), row_numbers(start + 2, len(part)))
-            yield "".join(xml.to_pylist())
-
-    return _sheet_xml(Sheet(headers, column_widths(headers, longest_values(frame)), rows()))
-
-
-def _sheet_xml(sheet: Sheet) -> Iterator[str]:
-    cols = "".join(f'<col min="{n}" max="{n}" width="{width}" customWidth="1"/>'
-                   for n, width in enumerate(sheet.widths, start=1))
+    letters = [column_letter(number) for number in range(1, frame.shape[1] + 1)]
+    cols = "".join(f'<col min="{n}" max="{n}" width="{_width(frame, name)}" customWidth="1"/>'
+                   for n, name in enumerate(frame.columns, start=1))
     header = "".join(
-        f'<c r="{column_letter(n)}1" s="1" t="inlineStr"><is><t>{_escaped_text(name)}</t></is></c>'
-        for n, name in enumerate(sheet.headers, start=1))
+        f'<c r="{letter}1" s="1" t="inlineStr"><is><t>'
+        f"{_escaped_text(str(name))}</t></is></c>"
+        for letter, name in zip(letters, frame.columns, strict=True))
     yield _SHEET_HEAD.format(cols=cols) + f'<row r="1">{header}</row>'
-    yield from sheet.rows
+    for start in range(0, len(frame), rows_per_part):
+        part = frame.iloc[start:start + rows_per_part]
+        rows = pc.cast(pa.array(np.arange(start + 2, start + 2 + len(part))), pa.string())
+        cells = [_column_cells(part[name], letter, rows)
+                 for letter, name in zip(letters, frame.columns, strict=True)]
+        # one join of all the columns: adding them one by one copied each row's text per column
+        xml = pc.binary_join_element_wise('<row r="', rows, '">', *cells, "</row>", "")
+        yield "".join(xml.to_pylist())
     yield "</sheetData></worksheet>"
 
 
-def write_xlsx(path: Path, sheets: dict[str, pd.DataFrame | Sheet]) -> Path:
-    """Write ``sheets`` (sheet name → table, or rows already rendered) as an .xlsx workbook at
-    ``path``."""
+def write_xlsx(path: Path, sheets: dict[str, pd.DataFrame]) -> Path:
+    """Write ``sheets`` (sheet name → table) as an .xlsx workbook at ``path``."""
     names = list(sheets)
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as book:
         book.writestr("[Content_Types].xml", _CONTENT_TYPES.format(
@@ -222,9 +173,6 @@ def write_xlsx(path: Path, sheets: dict[str, pd.DataFrame | Sheet]) -> Path:
         book.writestr("xl/styles.xml", _STYLES)
         for n, name in enumerate(names, start=1):
             with book.open(f"xl/worksheets/sheet{n}.xml", "w") as sheet:
-                content = sheets[name]
-                parts = (_sheet_xml(content) if isinstance(content, Sheet)
-                         else sheet_parts(content))
-                for part in parts:
+                for part in sheet_parts(sheets[name]):
                     sheet.write(part.encode("utf-8"))
     return path

@@ -1,5 +1,4 @@
 import json
-import zipfile
 from decimal import Decimal
 
 import numpy as np
@@ -8,20 +7,13 @@ import pyarrow.parquet as pq
 
 from checks.params import ReviewBudget
 from flows.outputs import (
-    _voucher_sheet,
-    csv_rows,
     entries_table,
-    finding_cells,
-    findings_frame,
     neutralise_formulas,
-    voucher_lines,
-    write_finding_sheets,
     write_findings,
     write_quarantine,
     write_run_record,
     yuan_text,
 )
-from flows.xlsx import write_xlsx
 from models.ranking import rank_entries
 from tests.entries import make_entries
 
@@ -133,78 +125,3 @@ def test_each_findings_context_is_its_own_vouchers_lines_in_line_order(tmp_path)
         "记-1": "借 541 管理费用 1.00；贷 101 现金 0.20；贷 101 现金 0.30",
         "记-2": "借 541 管理费用 2.00；贷 102 银行存款 0.40",
     }
-
-
-def _two_towns() -> pd.DataFrame:
-    """Two towns' scored entries, their findings' ranks interleaved, with text a CSV or a
-    sheet must quote, escape or neutralise (and the marker csv_rows cuts rows at)."""
-    summaries = ["付\"水泥\"款,运费", "=1+1", "换行\n说明", "红字\n\x1f,冲销", "<b>&", "购物"]
-    rows = []
-    for town_number, town in enumerate(("青石镇", "白沙镇")):
-        for voucher in range(1, 7):
-            summary = summaries[(voucher + town_number) % len(summaries)]
-            rows += [
-                {"town": town, "village": f"{town}一村", "voucher_number": voucher, "line_no": 1,
-                 "debit_fen": 1_000 * voucher + town_number, "summary": summary,
-                 "attachments": None if voucher == 2 else voucher,
-                 "counterparty": "张三" if town_number else "某某建筑工程有限公司第三分公司"},
-                {"town": town, "village": f"{town}一村", "voucher_number": voucher, "line_no": 2,
-                 "credit_fen": 1_000 * voucher + town_number, "account_code": "102",
-                 "account_name": "银行存款", "summary": summary},
-            ]
-    entries = make_entries(rows)
-    entries["entry_id"] = entries["town"] + "/" + entries["entry_id"]
-    # the debit line of every voucher, and both lines of voucher 3
-    chosen = (entries["debit_fen"] > 0) | (entries["voucher_number"] == 3)
-    breaches = pd.DataFrame({"entry_id": entries.loc[chosen, "entry_id"].to_numpy(),
-                             "rule_id": "summary.banned_item", "detail": "摘要含禁止事项"})
-    signals = pd.DataFrame({"entry_id": pd.Series(dtype="str"),
-                            "signal_id": pd.Series(dtype="str"), "detail": pd.Series(dtype="str")})
-    ranked = rank_entries(entries, breaches=breaches, signals=signals,
-                          anomaly=np.linspace(0, 1, len(entries)),
-                          rule_weights={"summary.banned_item": 1.0},
-                          review=ReviewBudget(share=1.0, per_village_max=5))
-    return pd.concat([entries, ranked], axis=1)
-
-
-def test_findings_files_from_town_parts_equal_those_written_from_one_frame(tmp_path):
-    scored = _two_towns()
-    flagged = scored[scored["flagged"]]
-    assert flagged["town"].nunique() == 2 and flagged["rank"].max() == 10
-    assert flagged.groupby(["town", "voucher_number"]).size().max() == 2
-    # the reference: the whole frame's sheets as pandas writes the CSV and as write_xlsx
-    # writes frames
-    lines = voucher_lines(scored)
-    findings = neutralise_formulas(findings_frame(scored, lines))
-    reference = tmp_path / "reference"
-    reference.mkdir()
-    findings.to_csv(reference / "findings.csv", index=False, encoding="utf-8-sig")
-    write_xlsx(reference / "findings.xlsx", {
-        "疑点清单": findings, "凭证明细": neutralise_formulas(_voucher_sheet(lines))})
-
-    whole, by_town = tmp_path / "whole", tmp_path / "by_town"
-    whole.mkdir()
-    by_town.mkdir()
-    write_findings(scored, whole)
-    ranks = pd.Series(flagged["rank"].to_numpy(), index=flagged["entry_id"].to_numpy())
-    # as report_town renders a town's rows: before the county's ranks, its findings ranked 1
-    unranked = scored.assign(rank=scored["rank"].where(~scored["flagged"], 1))
-    write_finding_sheets([(finding_cells(unranked[unranked["town"] == town]), ranks)
-                          for town in ("白沙镇", "青石镇")], by_town)
-
-    expected = (reference / "findings.csv").read_bytes()
-    assert b"\x1f," in expected  # the marker is in the data: rows were cut one at a time
-    for written in (whole, by_town):
-        assert (written / "findings.csv").read_bytes() == expected
-        with zipfile.ZipFile(reference / "findings.xlsx") as want, \
-                zipfile.ZipFile(written / "findings.xlsx") as got:
-            assert got.namelist() == want.namelist()
-            for name in want.namelist():
-                assert got.read(name) == want.read(name), name
-
-
-def test_csv_rows_are_the_rows_pandas_writes():
-    frame = pd.DataFrame({"n": pd.array([1, None, 3], dtype="Int64"),
-                          "x": [0.1, np.nan, 1e-7], "t": ["a,b", "c\"d", "e\nf"]})
-    assert csv_rows(frame) == ['0.1,"a,b"', ',"c""d"', '1e-07,"e\nf"']
-    assert csv_rows(frame.iloc[:0]) == []
