@@ -28,7 +28,7 @@ from checks.params import AuditParams, load_params
 from flows import pipeline
 from flows.artifacts import publish_run_artifacts
 from flows.outputs import write_run_record
-from flows.parts import file_digest
+from flows.parts import PartPrefetch, file_digest
 from flows.runners import InWorkerProcess
 from flows.settings import load_settings
 from flows.summary import summary_markdown
@@ -67,6 +67,7 @@ write_record = task(write_run_record, name="write-run-record", retries=2, retry_
 def _fan_out(
     stage: Any, kind: pipeline.PartKind | None, calls: Sequence[tuple[str, dict[str, Any]]], *,
     size: Callable[[dict[str, Any]], float], progress: Callable[..., None],
+    meanwhile: Callable[[list[Any]], None] | None = None,
 ) -> dict[str, Any]:
     """One result per (label, keyword arguments), in the calls' order: the summary of the part
     of ``kind`` already made under the call's key, or else a task submitted for it; waits for
@@ -76,7 +77,8 @@ def _fan_out(
     what changed; without a ``kind`` the caller has looked its parts up). Tasks are submitted
     largest first (by ``size`` of their arguments), so a big town does not start last and
     keep one core busy while the other waits. A call that fails after its retries maps to its
-    exception, so one bad file or town does not sink the others.
+    exception, so one bad file or town does not sink the others. ``meanwhile`` is given the
+    parts made earlier while the tasks run.
     """
     results: dict[str, Any] = {}
     for label, arguments in calls:
@@ -84,6 +86,8 @@ def _fan_out(
     pending = sorted((call for call in calls if results[call[0]] is None),
                      key=lambda call: size(call[1]), reverse=True)
     futures = {label: stage.submit(**arguments) for label, arguments in pending}
+    if meanwhile:
+        meanwhile([result for result in results.values() if result is not None])
     for number, label in enumerate(results, start=1):
         if label in futures:
             try:
@@ -142,6 +146,7 @@ def audit_ledgers(
         ranking = rank_county(towns, scores, params, pipeline.past_decisions(),
                               parts_dir=parts_dir)
     with timings.stage("report"):
+        prefetched: list[Any] = []  # the digests of towns reported earlier, read meanwhile
         reported = _fan_out(report_town, pipeline.REPORTS, [
             (town.town, {"town": town, "score": score, "decisions": ranking[town.town],
                          "key": pipeline.report_key(score, ranking[town.town]), "model": model,
@@ -150,7 +155,8 @@ def audit_ledgers(
         ], size=lambda arguments: arguments["town"].n_entries,
             progress=lambda n, total, town, report: logger.info(
             "汇总乡镇 %d/%d：%s，标记复核 %d 条%s", n, total, town, report.n_flagged,
-            "（沿用缓存）" if report.computed_in != run_id else ""))
+            "（沿用缓存）" if report.computed_in != run_id else ""),
+            meanwhile=lambda made: prefetched.append(pipeline.prefetch_digests(made)))
         reports, failed_reports = _split_failures(reported)
         failed_towns |= failed_reports
     town_names = [town.town for town in towns if town.town not in failed_reports]
@@ -174,7 +180,8 @@ def audit_ledgers(
             "towns_failed": len(failed_towns)}
         run_record["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
         digest, run_record["review"], run_record["outputs"] = _write_and_record(
-            reports, ranking, quarantine, run_record, Path(out_dir))
+            reports, ranking, quarantine, run_record, Path(out_dir),
+            prefetched[0] if prefetched else None)
         run_record["villages"] = pipeline.village_counts(digest)
     run_record["timings"] = timings.seconds
     write_record(run_record, Path(out_dir))
@@ -189,7 +196,7 @@ def audit_ledgers(
 
 def _write_and_record(
     reports: list[pipeline.TownReport], ranking: dict[str, Any], quarantine: Any,
-    run_record: dict[str, Any], out_dir: Path,
+    run_record: dict[str, Any], out_dir: Path, prefetched: PartPrefetch | None = None,
 ) -> tuple[RunDigest, dict[str, Any], dict[str, str]]:
     """entries.parquet, the findings sheets and the store's record of the run, written side by
     side (none needs another's output) in threads of this process: the files in the worker
@@ -202,7 +209,7 @@ def _write_and_record(
             "reports": reports, "ranking": ranking, "quarantine": quarantine, "out_dir": out_dir})
         entries = writers.submit(write_entries, {
             "reports": reports, "ranking": ranking, "out_dir": out_dir})
-        digest = pipeline.ranked_digest(reports, ranking)
+        digest = pipeline.ranked_digest(reports, ranking, prefetched)
         changes = record_findings(run_record, digest, quarantine)
         written = {"entries": entries.result()} | sheets.result()
     paths = pipeline.output_paths(out_dir)

@@ -16,6 +16,7 @@ import json
 import os
 import pickle
 import shutil
+import threading
 import uuid
 from collections.abc import Iterable
 from functools import cache
@@ -170,11 +171,46 @@ def read_part(
                                 filters=filters))
 
 
-def read_parts(directories: Iterable[Path | str], name: str) -> pd.DataFrame:
+def read_parts(directories: Iterable[Path | str], name: str,
+               prefetched: PartPrefetch | None = None) -> pd.DataFrame:
     """One frame of several parts, stacked in their order: as ``pd.concat`` of their
-    :func:`read_part`, but stacked by Arrow and converted once."""
-    tables = [pq.read_table(Path(directory) / f"{name}.parquet") for directory in directories]
+    :func:`read_part`, but stacked by Arrow and converted once. Tables ``prefetched`` has
+    read already are taken from it."""
+    tables = [prefetched.take(directory, name) if prefetched else None
+              for directory in directories]
+    tables = [table if table is not None else pq.read_table(Path(directory) / f"{name}.parquet")
+              for table, directory in zip(tables, directories, strict=True)]
     return _frame(pa.concat_tables(tables, promote_options="default"))
+
+
+class PartPrefetch:
+    """Reads frames of parts in a background thread while the caller waits for other work
+    (Arrow reads without holding the interpreter): after one correction, a rerun reads the
+    unchanged towns' frames while the corrected town is being worked on."""
+
+    def __init__(self) -> None:
+        self._tables: dict[tuple[str, str], pa.Table] = {}
+        self._thread: threading.Thread | None = None
+
+    def start(self, directories: Iterable[Path | str], names: Iterable[str]) -> None:
+        wanted = [(str(directory), name) for directory in directories for name in names]
+
+        def read() -> None:
+            for directory, name in wanted:
+                try:
+                    self._tables[directory, name] = pq.read_table(
+                        Path(directory) / f"{name}.parquet")
+                except OSError:  # read again, and reported, by whoever needs it
+                    return
+
+        self._thread = threading.Thread(target=read, name="part-prefetch", daemon=True)
+        self._thread.start()
+
+    def take(self, directory: Path | str, name: str) -> pa.Table | None:
+        """The table if it was prefetched (waits for the reads to finish), else None."""
+        if self._thread is not None:
+            self._thread.join()
+        return self._tables.pop((str(directory), name), None)
 
 
 def _frame(table: pa.Table) -> pd.DataFrame:

@@ -53,6 +53,7 @@ from flows.outputs import (
 )
 from flows.parquet_copy import SchemaMismatch, StackedParquetWriter
 from flows.parts import (
+    PartPrefetch,
     parquet_writer,
     part_exists,
     part_key,
@@ -586,16 +587,27 @@ def ranked_context(reports: list[TownReport], ranking: dict[str, pd.DataFrame]) 
     return pd.concat(contexts, ignore_index=True) if contexts else empty_scored()
 
 
-def ranked_digest(reports: list[TownReport], ranking: dict[str, pd.DataFrame]) -> RunDigest:
+def ranked_digest(reports: list[TownReport], ranking: dict[str, pd.DataFrame],
+                  prefetched: PartPrefetch | None = None) -> RunDigest:
     """The run's digest for the review store, with the county's rank numbers: the towns'
-    digests stacked, each town's once (as :func:`combine_digests` requires)."""
+    digests stacked, each town's once (as :func:`combine_digests` requires). Frames in
+    ``prefetched`` (see :func:`prefetch_digests`) are not read again."""
     if not reports:
         return combine_digests([])
     ranks = pd.concat([_flagged_ranks(ranking[report.town]) for report in reports])
     directories = [report.part_dir for report in reports]
-    frames = {name: _with_ranks(read_parts(directories, name), ranks) for name in DIGEST_FRAMES}
+    frames = {name: _with_ranks(read_parts(directories, name, prefetched), ranks)
+              for name in DIGEST_FRAMES}
     return combine_digests([RunDigest(**frames, n_entries=sum(report.n_entries
                                                               for report in reports))])
+
+
+def prefetch_digests(reports: Iterable[TownReport]) -> PartPrefetch:
+    """Start reading the digest frames of towns whose reports are made (in the background),
+    for :func:`ranked_digest`."""
+    prefetch = PartPrefetch()
+    prefetch.start([report.part_dir for report in reports], DIGEST_FRAMES)
+    return prefetch
 
 
 def output_paths(out_dir: Path) -> dict[str, Path]:

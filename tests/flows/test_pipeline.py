@@ -16,6 +16,7 @@ from checks.rules import evaluate_rules
 from flows import pipeline
 from flows.ingest import assign_entry_ids
 from flows.parts import (
+    PartPrefetch,
     file_digest,
     part_exists,
     part_key,
@@ -26,6 +27,7 @@ from flows.parts import (
 )
 from models.features.entry import entry_features
 from models.feedback import apply_dispositions
+from review.digest import DIGEST_FRAMES
 from tests.entries import make_entries
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
@@ -74,6 +76,11 @@ def test_frames_of_several_parts_read_as_one_stacked_in_their_order(tmp_path):
     assert stacked["town"].tolist() == ["乙镇", "甲镇", "甲镇"]
     assert stacked["voucher_date"].dtype == "datetime64[s]"
     assert stacked["rule_ids"].tolist()[0] == ["c.d", "e.f"]
+    # read ahead in the background, then taken instead of read again
+    prefetch = PartPrefetch()
+    prefetch.start(directories[:1], ["entries"])
+    pd.testing.assert_frame_equal(read_parts(directories, "entries", prefetch), stacked)
+    assert prefetch.take(directories[0], "entries") is None  # taken, not kept
 
 
 def test_small_files_are_read_in_batches_and_big_ones_alone(tmp_path):
@@ -156,6 +163,9 @@ def test_the_county_ranking_keeps_the_review_budget(county, tmp_path):
                                     run_id="run-1")
                for town, score in zip(towns, scores, strict=True)]
     digest = pipeline.ranked_digest(reports, ranking)
+    read_ahead = pipeline.ranked_digest(reports, ranking, pipeline.prefetch_digests(reports[1:]))
+    for name in DIGEST_FRAMES:
+        pd.testing.assert_frame_equal(getattr(read_ahead, name), getattr(digest, name))
     paths = pipeline.write_sheets(reports, ranking, pipeline.run_quarantine(county[1]),
                                   tmp_path / "out")
     paths["entries"] = pipeline.write_entries(reports, ranking, tmp_path / "out")
