@@ -28,7 +28,7 @@ from checks.params import AuditParams, load_params
 from flows import pipeline
 from flows.artifacts import publish_run_artifacts
 from flows.outputs import write_run_record
-from flows.parts import PartPrefetch, file_digest
+from flows.parts import ReadAhead, file_digest
 from flows.runners import InWorkerProcess
 from flows.settings import load_settings
 from flows.summary import summary_markdown
@@ -133,18 +133,24 @@ def audit_ledgers(
     with timings.stage("model"):
         model = obtain_model(towns, params, model_dir=settings.models_dir)
     with timings.stage("score"):
+        dispositions = pipeline.past_decisions()
+        town_of = {town.town: town for town in towns}
+        candidates: list[Any] = []  # of the towns scored earlier, worked out meanwhile
         scored = _fan_out(score_town, pipeline.SCORES, [
             (town.town, {"town": town, "key": pipeline.score_key(town, model), "model": model,
                          "parts_dir": parts_dir, "run_id": run_id})
             for town in towns
         ], size=lambda arguments: arguments["town"].n_entries,
             progress=lambda n, total, town, _part: logger.info(
-                "评分乡镇 %d/%d：%s", n, total, town))
+                "评分乡镇 %d/%d：%s", n, total, town),
+            meanwhile=lambda made: candidates.append(pipeline.prefetch_candidates(
+                [(town_of[score.town], score) for score in made], params, dispositions,
+                parts_dir=parts_dir)))
         scores, failed_scores = _split_failures(scored)
         towns = [town for town in towns if town.town not in failed_scores]
         failed_towns |= failed_scores
-        ranking = rank_county(towns, scores, params, pipeline.past_decisions(),
-                              parts_dir=parts_dir)
+        ranking = rank_county(towns, scores, params, dispositions, parts_dir=parts_dir,
+                              prefetched=candidates[0] if candidates else None)
     with timings.stage("report"):
         prefetched: list[Any] = []  # the digests of towns reported earlier, read meanwhile
         reported = _fan_out(report_town, pipeline.REPORTS, [
@@ -196,7 +202,7 @@ def audit_ledgers(
 
 def _write_and_record(
     reports: list[pipeline.TownReport], ranking: dict[str, Any], quarantine: Any,
-    run_record: dict[str, Any], out_dir: Path, prefetched: PartPrefetch | None = None,
+    run_record: dict[str, Any], out_dir: Path, prefetched: ReadAhead | None = None,
 ) -> tuple[RunDigest, dict[str, Any], dict[str, str]]:
     """entries.parquet, the findings sheets and the store's record of the run, written side by
     side (none needs another's output) in threads of this process: the files in the worker

@@ -18,7 +18,7 @@ import pickle
 import shutil
 import threading
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Hashable, Iterable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -172,45 +172,48 @@ def read_part(
 
 
 def read_parts(directories: Iterable[Path | str], name: str,
-               prefetched: PartPrefetch | None = None) -> pd.DataFrame:
+               prefetched: ReadAhead | None = None) -> pd.DataFrame:
     """One frame of several parts, stacked in their order: as ``pd.concat`` of their
     :func:`read_part`, but stacked by Arrow and converted once. Tables ``prefetched`` has
-    read already are taken from it."""
-    tables = [prefetched.take(directory, name) if prefetched else None
+    read already (:func:`read_ahead_tables`) are taken from it."""
+    tables = [prefetched.take((str(directory), name)) if prefetched else None
               for directory in directories]
     tables = [table if table is not None else pq.read_table(Path(directory) / f"{name}.parquet")
               for table, directory in zip(tables, directories, strict=True)]
     return _frame(pa.concat_tables(tables, promote_options="default"))
 
 
-class PartPrefetch:
-    """Reads frames of parts in a background thread while the caller waits for other work
-    (Arrow reads without holding the interpreter): after one correction, a rerun reads the
-    unchanged towns' frames while the corrected town is being worked on."""
+class ReadAhead:
+    """Works ``work(key)`` out for each key in a background thread while the caller waits for
+    other work: after one correction, a rerun reads the unchanged towns' parts while the
+    corrected town is being worked on (Arrow reads without holding the interpreter, and the
+    waiting thread holds nothing). :meth:`take` hands each value over once."""
 
-    def __init__(self) -> None:
-        self._tables: dict[tuple[str, str], pa.Table] = {}
-        self._thread: threading.Thread | None = None
+    def __init__(self, work: Callable[[Hashable], Any], keys: Iterable[Hashable]) -> None:
+        self._values: dict[Hashable, Any] = {}
+        wanted = list(keys)
 
-    def start(self, directories: Iterable[Path | str], names: Iterable[str]) -> None:
-        wanted = [(str(directory), name) for directory in directories for name in names]
-
-        def read() -> None:
-            for directory, name in wanted:
+        def run() -> None:
+            for key in wanted:
                 try:
-                    self._tables[directory, name] = pq.read_table(
-                        Path(directory) / f"{name}.parquet")
-                except OSError:  # read again, and reported, by whoever needs it
-                    return
+                    self._values[key] = work(key)
+                except Exception:
+                    continue
 
-        self._thread = threading.Thread(target=read, name="part-prefetch", daemon=True)
+        self._thread = threading.Thread(target=run, name="read-ahead", daemon=True)
         self._thread.start()
 
-    def take(self, directory: Path | str, name: str) -> pa.Table | None:
-        """The table if it was prefetched (waits for the reads to finish), else None."""
-        if self._thread is not None:
-            self._thread.join()
-        return self._tables.pop((str(directory), name), None)
+    def take(self, key: Hashable) -> Any | None:
+        """The value worked out for ``key`` (waiting for the thread to finish), else None."""
+        self._thread.join()
+        return self._values.pop(key, None)
+
+
+def read_ahead_tables(directories: Iterable[Path | str], names: Iterable[str]) -> ReadAhead:
+    """Read the frames ``names`` of the parts in ``directories`` ahead, for :func:`read_parts`."""
+    names = list(names)
+    return ReadAhead(lambda key: pq.read_table(Path(key[0]) / f"{key[1]}.parquet"),
+                     [(str(directory), name) for directory in directories for name in names])
 
 
 def _frame(table: pa.Table) -> pd.DataFrame:

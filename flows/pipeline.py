@@ -53,11 +53,12 @@ from flows.outputs import (
 )
 from flows.parquet_copy import SchemaMismatch, StackedParquetWriter
 from flows.parts import (
-    PartPrefetch,
+    ReadAhead,
     parquet_writer,
     part_exists,
     part_key,
     part_summary,
+    read_ahead_tables,
     read_part,
     read_parts,
     write_part,
@@ -394,7 +395,7 @@ def score_town(
 
 def rank_county(
     towns: list[TownPart], scores: list[ScorePart], params: AuditParams,
-    dispositions: pd.DataFrame | None, *, parts_dir: Path,
+    dispositions: pd.DataFrame | None, *, parts_dir: Path, prefetched: ReadAhead | None = None,
 ) -> dict[str, pd.DataFrame]:
     """The county's decisions, per town: the entries flagged within the review budget or whose
     risk inspectors' past decisions changed — ``position`` (row in the town part), entry_id,
@@ -405,26 +406,14 @@ def rank_county(
     one town read at a time (only their ids and villages leave Arrow), so memory does not
     grow with the county. Which entries past decisions touch is kept per town and set of
     decisions (:func:`decision_marks`), so a rerun with the same decisions reads no town's
-    entries."""
+    entries. Towns whose candidates ``prefetched`` holds (:func:`prefetch_candidates`, by
+    town) are not read again."""
     decided = decisions_digest(dispositions)
     kept = []
     for town, score in zip(towns, scores, strict=True):
-        table = pq.read_table(Path(score.part_dir) / "scores.parquet",
-                              columns=["entry_id", "village", "anomaly", "risk"])
-        risk = table.column("risk").to_numpy().astype(np.float64)
-        notes = np.full(len(risk), "", dtype=object)
-        if decided:
-            risk, notes = marked_risk(risk, decision_marks(town, dispositions, decided,
-                                                           parts_dir=parts_dir))
-        risk = np.round(risk, 6)
-        chosen = np.flatnonzero((risk >= params.review.min_risk) | (notes != ""))
-        frame = table.select(["entry_id", "village", "anomaly"]).take(chosen).to_pandas()
-        kept.append(pd.DataFrame({
-            "town": town.town, "position": chosen, "entry_id": frame["entry_id"].to_numpy(),
-            "village": town.town + "/" + frame["village"].to_numpy().astype(object),
-            "anomaly": frame["anomaly"].to_numpy(), "risk": risk[chosen],
-            "note": pd.Series(notes[chosen], dtype="str"),
-        }))
+        frame = prefetched.take(town.town) if prefetched else None
+        kept.append(town_candidates(town, score, params, dispositions, decided,
+                                    parts_dir=parts_dir) if frame is None else frame)
     if not kept:
         return {}
     county = pd.concat(kept, ignore_index=True)
@@ -438,6 +427,42 @@ def rank_county(
                  for name, group in county.groupby("town", sort=False)}
     empty = county.iloc[:0].drop(columns=["town", "village", "anomaly"])
     return {town.town: decisions.get(town.town, empty) for town in towns}
+
+
+def town_candidates(
+    town: TownPart, score: ScorePart, params: AuditParams, dispositions: pd.DataFrame | None,
+    decided: str, *, parts_dir: Path,
+) -> pd.DataFrame:
+    """The town's entries that could be flagged, or whose risk past decisions (``decided``:
+    their :func:`decisions_digest`) changed, for :func:`rank_county`."""
+    table = pq.read_table(Path(score.part_dir) / "scores.parquet",
+                          columns=["entry_id", "village", "anomaly", "risk"])
+    risk = table.column("risk").to_numpy().astype(np.float64)
+    notes = np.full(len(risk), "", dtype=object)
+    if decided:
+        risk, notes = marked_risk(risk, decision_marks(town, dispositions, decided,
+                                                       parts_dir=parts_dir))
+    risk = np.round(risk, 6)
+    chosen = np.flatnonzero((risk >= params.review.min_risk) | (notes != ""))
+    frame = table.select(["entry_id", "village", "anomaly"]).take(chosen).to_pandas()
+    return pd.DataFrame({
+        "town": town.town, "position": chosen, "entry_id": frame["entry_id"].to_numpy(),
+        "village": town.town + "/" + frame["village"].to_numpy().astype(object),
+        "anomaly": frame["anomaly"].to_numpy(), "risk": risk[chosen],
+        "note": pd.Series(notes[chosen], dtype="str"),
+    })
+
+
+def prefetch_candidates(
+    pairs: Iterable[tuple[TownPart, ScorePart]], params: AuditParams,
+    dispositions: pd.DataFrame | None, *, parts_dir: Path,
+) -> ReadAhead:
+    """Start working out the candidates of towns whose scores are made (in the background),
+    for :func:`rank_county`."""
+    decided = decisions_digest(dispositions)
+    by_town = {town.town: (town, score) for town, score in pairs}
+    return ReadAhead(lambda name: town_candidates(*by_town[name], params, dispositions, decided,
+                                                  parts_dir=parts_dir), list(by_town))
 
 
 MARKED = PartKind("marks", ("marks",))
@@ -588,7 +613,7 @@ def ranked_context(reports: list[TownReport], ranking: dict[str, pd.DataFrame]) 
 
 
 def ranked_digest(reports: list[TownReport], ranking: dict[str, pd.DataFrame],
-                  prefetched: PartPrefetch | None = None) -> RunDigest:
+                  prefetched: ReadAhead | None = None) -> RunDigest:
     """The run's digest for the review store, with the county's rank numbers: the towns'
     digests stacked, each town's once (as :func:`combine_digests` requires). Frames in
     ``prefetched`` (see :func:`prefetch_digests`) are not read again."""
@@ -602,12 +627,10 @@ def ranked_digest(reports: list[TownReport], ranking: dict[str, pd.DataFrame],
                                                               for report in reports))])
 
 
-def prefetch_digests(reports: Iterable[TownReport]) -> PartPrefetch:
+def prefetch_digests(reports: Iterable[TownReport]) -> ReadAhead:
     """Start reading the digest frames of towns whose reports are made (in the background),
     for :func:`ranked_digest`."""
-    prefetch = PartPrefetch()
-    prefetch.start([report.part_dir for report in reports], DIGEST_FRAMES)
-    return prefetch
+    return read_ahead_tables([report.part_dir for report in reports], DIGEST_FRAMES)
 
 
 def output_paths(out_dir: Path) -> dict[str, Path]:

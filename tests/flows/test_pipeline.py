@@ -16,11 +16,11 @@ from checks.rules import evaluate_rules
 from flows import pipeline
 from flows.ingest import assign_entry_ids
 from flows.parts import (
-    PartPrefetch,
     file_digest,
     part_exists,
     part_key,
     part_summary,
+    read_ahead_tables,
     read_part,
     read_parts,
     write_part,
@@ -77,10 +77,9 @@ def test_frames_of_several_parts_read_as_one_stacked_in_their_order(tmp_path):
     assert stacked["voucher_date"].dtype == "datetime64[s]"
     assert stacked["rule_ids"].tolist()[0] == ["c.d", "e.f"]
     # read ahead in the background, then taken instead of read again
-    prefetch = PartPrefetch()
-    prefetch.start(directories[:1], ["entries"])
+    prefetch = read_ahead_tables(directories[:1], ["entries"])
     pd.testing.assert_frame_equal(read_parts(directories, "entries", prefetch), stacked)
-    assert prefetch.take(directories[0], "entries") is None  # taken, not kept
+    assert prefetch.take((str(directories[0]), "entries")) is None  # taken, not kept
 
 
 def test_small_files_are_read_in_batches_and_big_ones_alone(tmp_path):
@@ -200,6 +199,14 @@ def test_past_decisions_move_risk_as_the_model_learns_and_are_kept_per_town(coun
                                  "content_hash": [None, None],
                                  "decision": ["false_alarm", "confirmed"]})
     ranking = pipeline.rank_county(towns, scores, PARAMS, dispositions, parts_dir=parts_dir)
+    # the candidates of towns scored earlier, worked out in the background, rank the same
+    ahead = pipeline.prefetch_candidates(list(zip(towns, scores, strict=True))[1:], PARAMS,
+                                         dispositions, parts_dir=parts_dir)
+    read_ahead = pipeline.rank_county(towns, scores, PARAMS, dispositions, parts_dir=parts_dir,
+                                      prefetched=ahead)
+    for town in towns:
+        pd.testing.assert_frame_equal(read_ahead[town.town], ranking[town.town])
+    assert ahead.take(towns[1].town) is None  # taken, not worked out again
     for town, score in zip(towns, scores, strict=True):  # as learning from all entries gives
         entries = read_part(town.part_dir, "entries")
         risk, notes = apply_dispositions(entries, read_part(score.part_dir, "scores")["risk"]
