@@ -136,9 +136,18 @@ def _width(frame: pd.DataFrame, name: str) -> int:
     return min(_MAX_WIDTH, 2 * longest + 2)
 
 
-def sheet_parts(frame: pd.DataFrame, rows_per_part: int = ROWS_PER_PART) -> Iterator[str]:
-    """The worksheet XML of ``frame``, in parts of ``rows_per_part`` rows (so a city's findings
-    never become one giant string), with its column names as a bold, frozen first row."""
+def _utf8(text: pa.Array) -> bytes:
+    """The strings of ``text`` (none missing) one after another, as UTF-8: the slice of the
+    array's data that holds them, without making a Python string of each."""
+    offsets = np.frombuffer(text.buffers()[1], dtype=np.int64 if pa.types.is_large_string(
+        text.type) else np.int32)[text.offset:text.offset + len(text) + 1]
+    return text.buffers()[2][int(offsets[0]):int(offsets[-1])].to_pybytes() if len(text) else b""
+
+
+def sheet_parts(frame: pd.DataFrame, rows_per_part: int = ROWS_PER_PART) -> Iterator[bytes]:
+    """The worksheet XML of ``frame`` as UTF-8, in parts of ``rows_per_part`` rows (so a city's
+    findings never become one giant string), with its column names as a bold, frozen first
+    row."""
     letters = [column_letter(number) for number in range(1, frame.shape[1] + 1)]
     cols = "".join(f'<col min="{n}" max="{n}" width="{_width(frame, name)}" customWidth="1"/>'
                    for n, name in enumerate(frame.columns, start=1))
@@ -146,16 +155,15 @@ def sheet_parts(frame: pd.DataFrame, rows_per_part: int = ROWS_PER_PART) -> Iter
         f'<c r="{letter}1" s="1" t="inlineStr"><is><t>'
         f"{_escaped_text(str(name))}</t></is></c>"
         for letter, name in zip(letters, frame.columns, strict=True))
-    yield _SHEET_HEAD.format(cols=cols) + f'<row r="1">{header}</row>'
+    yield (_SHEET_HEAD.format(cols=cols) + f'<row r="1">{header}</row>').encode()
     for start in range(0, len(frame), rows_per_part):
         part = frame.iloc[start:start + rows_per_part]
         rows = pc.cast(pa.array(np.arange(start + 2, start + 2 + len(part))), pa.string())
         cells = [_column_cells(part[name], letter, rows)
                  for letter, name in zip(letters, frame.columns, strict=True)]
         # one join of all the columns: adding them one by one copied each row's text per column
-        xml = pc.binary_join_element_wise('<row r="', rows, '">', *cells, "</row>", "")
-        yield "".join(xml.to_pylist())
-    yield "</sheetData></worksheet>"
+        yield _utf8(pc.binary_join_element_wise('<row r="', rows, '">', *cells, "</row>", ""))
+    yield b"</sheetData></worksheet>"
 
 
 def write_xlsx(path: Path, sheets: dict[str, pd.DataFrame]) -> Path:
@@ -174,5 +182,5 @@ def write_xlsx(path: Path, sheets: dict[str, pd.DataFrame]) -> Path:
         for n, name in enumerate(names, start=1):
             with book.open(f"xl/worksheets/sheet{n}.xml", "w") as sheet:
                 for part in sheet_parts(sheets[name]):
-                    sheet.write(part.encode("utf-8"))
+                    sheet.write(part)
     return path

@@ -4,6 +4,7 @@ import zipfile
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from python_calamine import CalamineWorkbook
 
 from flows.xlsx import column_letter, sheet_parts, write_xlsx
@@ -42,3 +43,13 @@ def test_a_long_sheet_is_written_in_parts(tmp_path):
 
 def test_column_letters():
     assert [column_letter(n) for n in (1, 26, 27, 52, 703)] == ["A", "Z", "AA", "AZ", "AAA"]
+
+
+def test_rows_are_written_as_the_utf8_of_their_strings_one_after_another():
+    from flows.xlsx import _utf8
+
+    rows = pa.array(["<row>甲</row>", "", "<row>乙</row>", "<row>丙</row>"])
+    assert _utf8(rows) == "<row>甲</row><row>乙</row><row>丙</row>".encode()
+    assert _utf8(rows.slice(2, 1)) == "<row>乙</row>".encode()
+    assert _utf8(rows.cast(pa.large_string()).slice(1, 2)) == "<row>乙</row>".encode()
+    assert _utf8(rows.slice(0, 0)) == b""
