@@ -136,9 +136,11 @@ def _width(frame: pd.DataFrame, name: str) -> int:
     return min(_MAX_WIDTH, 2 * longest + 2)
 
 
-def _utf8(text: pa.Array) -> bytes:
+def utf8(text: pa.Array | pa.ChunkedArray) -> bytes:
     """The strings of ``text`` (none missing) one after another, as UTF-8: the slice of the
     array's data that holds them, without making a Python string of each."""
+    if isinstance(text, pa.ChunkedArray):
+        return b"".join(utf8(chunk) for chunk in text.chunks)
     offsets = np.frombuffer(text.buffers()[1], dtype=np.int64 if pa.types.is_large_string(
         text.type) else np.int32)[text.offset:text.offset + len(text) + 1]
     return text.buffers()[2][int(offsets[0]):int(offsets[-1])].to_pybytes() if len(text) else b""
@@ -162,7 +164,7 @@ def sheet_parts(frame: pd.DataFrame, rows_per_part: int = ROWS_PER_PART) -> Iter
         cells = [_column_cells(part[name], letter, rows)
                  for letter, name in zip(letters, frame.columns, strict=True)]
         # one join of all the columns: adding them one by one copied each row's text per column
-        yield _utf8(pc.binary_join_element_wise('<row r="', rows, '">', *cells, "</row>", ""))
+        yield utf8(pc.binary_join_element_wise('<row r="', rows, '">', *cells, "</row>", ""))
     yield b"</sheetData></worksheet>"
 
 

@@ -9,6 +9,7 @@ from checks.params import ReviewBudget
 from flows.outputs import (
     entries_table,
     neutralise_formulas,
+    write_csv,
     write_findings,
     write_quarantine,
     write_run_record,
@@ -125,3 +126,23 @@ def test_each_findings_context_is_its_own_vouchers_lines_in_line_order(tmp_path)
         "记-1": "借 541 管理费用 1.00；贷 101 现金 0.20；贷 101 现金 0.30",
         "记-2": "借 541 管理费用 2.00；贷 102 银行存款 0.40",
     }
+
+
+def test_csv_files_are_the_bytes_pandas_writes(tmp_path):
+    n = 25_000  # more than one part of rows
+    text = ["", "a,b", 'c"d', "e\nf", "g\rh", " 前后 ", "'=1+1", "正常"]
+    frame = pd.DataFrame({
+        "排名": pd.array([None if i % 9 == 0 else i for i in range(n)], dtype="Int64"),
+        "分": [np.nan if i % 7 == 0 else [0.1, 1e-7, 3.0, 1e16, -0.0, 2 / 3][i % 6]
+              for i in range(n)],
+        "行": np.arange(n, dtype=np.int64),
+        "摘要": pd.Series([None if i % 11 == 0 else text[i % len(text)] for i in range(n)],
+                        dtype="str"),
+        "是": np.arange(n) % 2 == 0,
+    })
+    chunked = pd.concat([frame.iloc[:10_000], frame.iloc[10_000:]], ignore_index=True)
+    for rows in (frame, frame.iloc[:0], frame[["摘要"]], frame.assign(日期=pd.Timestamp(0)),
+                 chunked):
+        write_csv(rows, tmp_path / "ours.csv")
+        rows.to_csv(tmp_path / "pandas.csv", index=False, encoding="utf-8-sig")
+        assert (tmp_path / "ours.csv").read_bytes() == (tmp_path / "pandas.csv").read_bytes()
