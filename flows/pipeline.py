@@ -623,8 +623,9 @@ def ranked_digest(reports: list[TownReport], ranking: dict[str, pd.DataFrame],
     directories = [report.part_dir for report in reports]
     frames = {name: _with_ranks(read_parts(directories, name, prefetched), ranks)
               for name in DIGEST_FRAMES}
-    return combine_digests([RunDigest(**frames, n_entries=sum(report.n_entries
-                                                              for report in reports))])
+    return combine_digests([RunDigest(
+        **frames, n_entries=sum(report.n_entries for report in reports),
+        sources={report.town: report.key for report in reports})])
 
 
 def prefetch_digests(reports: Iterable[TownReport]) -> ReadAhead:

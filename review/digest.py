@@ -9,7 +9,7 @@ combines the digests; ``record_run`` then never sees the entries themselves.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -53,7 +53,9 @@ class RunDigest:
     ``run_files``: entries per source file and town; ``flagged``: the flagged entries with
     :data:`SCORED_COLUMNS`; ``voucher_lines``: every line of every voucher holding a flagged
     entry; ``village_accounts`` and ``payee_periods``: the aggregates of ``review.aggregates``;
-    ``n_entries``: how many entries were digested.
+    ``n_entries``: how many entries were digested; ``sources``: for towns whose frames come
+    from a part of the flow's parts store, the part's key (it names everything the frames are
+    made from), so the store can tell an unchanged town without reading its rows.
     """
 
     scope: pd.DataFrame
@@ -63,6 +65,7 @@ class RunDigest:
     village_accounts: pd.DataFrame
     payee_periods: pd.DataFrame
     n_entries: int
+    sources: dict[str, str] = field(default_factory=dict)
 
 
 def check_scored_columns(frame: pd.DataFrame) -> None:
@@ -116,6 +119,7 @@ def combine_digests(digests: list[RunDigest]) -> RunDigest:
         village_accounts=_stacked([digest.village_accounts for digest in digests]),
         payee_periods=_stacked([digest.payee_periods for digest in digests]),
         n_entries=sum(digest.n_entries for digest in digests),
+        sources={town: key for digest in digests for town, key in digest.sources.items()},
     )
 
 

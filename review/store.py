@@ -320,18 +320,25 @@ def _update_cases(
 
 
 def _store_town_rows(
-    conn: sa.Connection, run_id: str, findings: pd.DataFrame, lines: pd.DataFrame
+    conn: sa.Connection, run_id: str, findings: pd.DataFrame, lines: pd.DataFrame,
+    sources: Mapping[str, str],
 ) -> None:
     """Store the run's findings and their vouchers' lines (``findings`` as
     :func:`_finding_rows` makes them, ``lines`` with the run id), town by town.
 
     A town whose rows, all but run id and rank, are those an earlier run stored (same digest
     in ``town_rows``) has them copied by the database from that run, with this run's ranks:
-    after one village's correction a rerun sends one town's rows, not the county's. Only
-    rows stored whole by a run are ever copied (``findings`` and ``voucher_lines`` are never
-    updated), so a copy is what inserting them would store."""
-    digests = _digests_by_town(findings["town"].unique(), findings.drop(columns=["run_id", "rank"]),
-                               lines.drop(columns="run_id"))
+    after one village's correction a rerun sends one town's rows, not the county's. A town's
+    digest is the key of the part its rows come from (``sources``, from the flow), else a
+    hash of the rows. Only rows stored whole by a run are ever copied (``findings`` and
+    ``voucher_lines`` are never updated), so a copy is what inserting them would store."""
+    towns = findings["town"].unique()
+    hashed = [town for town in towns if town not in sources]
+    digests = {town: f"part:{sources[town]}" for town in towns if town in sources}
+    if hashed:
+        digests |= _digests_by_town(
+            hashed, findings.loc[findings["town"].isin(hashed)].drop(columns=["run_id", "rank"]),
+            lines.loc[lines["town"].isin(hashed)].drop(columns="run_id"))
     if not digests:
         return
     town_rows = tables.town_rows
@@ -467,7 +474,7 @@ def record_run(
         insert_frame(conn, tables.run_scope, scope.assign(run_id=run_id))
         insert_frame(conn, tables.run_files, digest.run_files.assign(run_id=run_id))
         _store_town_rows(conn, run_id, _finding_rows(run_id, flagged),
-                         digest.voucher_lines.assign(run_id=run_id))
+                         digest.voucher_lines.assign(run_id=run_id), digest.sources)
         insert_frame(conn, tables.finding_changes, changes.assign(run_id=run_id))
         insert_frame(conn, tables.quarantine, quarantine_rows)
         _update_cases(conn, run_id, changes, flagged, known)

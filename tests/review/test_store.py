@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pandas as pd
@@ -16,6 +17,7 @@ from alembic.migration import MigrationContext
 from review import store as store_module
 from review import tables
 from review.audit_trail import verify_audit_trail
+from review.digest import digest_entries
 from review.dispositions import DispositionError, disposition_history, record_disposition
 from review.store import RunChanges, default_store_url, open_store, record_run
 from tests.review.ledgers import (
@@ -221,6 +223,22 @@ def test_a_rerun_copies_an_unchanged_towns_rows_with_its_own_ranks(store, twin_s
             findings.c.run_id == "run-2")).all())
     flagged = rerun[rerun["flagged"]]
     assert stored_ranks == dict(zip(flagged["entry_id"], flagged["rank"].astype(int), strict=True))
+
+
+def test_a_towns_rows_from_the_same_part_are_copied_and_from_another_part_sent(store):
+    digest = digest_entries(scored_frame(ledger_rows()))
+    for run_id, keys in (("run-1", {"青石镇": "k1", "白沙镇": "k2"}),
+                         ("run-2", {"青石镇": "k1", "白沙镇": "k3"})):
+        record_run(store, run_id=run_id, started_at=START, finished_at=START, inputs=[],
+                   out_dir="/tmp/out", params={}, digest=replace(digest, sources=keys))
+    with store.engine.connect() as conn:
+        sources = dict(conn.execute(sa.select(tables.town_rows.c.town,
+                                              tables.town_rows.c.copied_from)
+                                    .where(tables.town_rows.c.run_id == "run-2")).all())
+    assert sources == {"青石镇": "run-1", "白沙镇": None}
+    for table in (tables.findings, tables.voucher_lines):
+        assert [row[1:] for row in _stored_rows(store, table, "run-2")] == [
+            row[1:] for row in _stored_rows(store, table, "run-1")]
 
 
 def test_a_run_over_one_town_never_resolves_another_towns_findings(store):
