@@ -36,6 +36,7 @@ import os
 import platform
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import threading
@@ -646,12 +647,14 @@ def run_worker(kind: str, arguments: dict[str, Any], env: dict[str, str]) -> dic
 # --------------------------------------------------------------------------- end to end
 
 
-def end_to_end(dataset: Dataset, run_dir: Path, scratch: Path, decisions: float = 0.0
-               ) -> dict[str, Any]:
+def end_to_end(dataset: Dataset, run_dir: Path, scratch: Path, decisions: float = 0.0,
+               reruns: int = 1) -> dict[str, Any]:
     """``sanzi-audit run`` through Prefect, then ``sanzi-audit rerun`` after one correction:
     wall time, peak RSS and the flow's own timings of each. With ``decisions`` (a share of
     the findings), inspectors decide that share of the full run's findings before the reruns,
-    so the reruns learn from them as real ones do.
+    so the reruns learn from them as real ones do. With ``reruns`` above 1, that many reruns
+    of each kind, each after a correction to another file; the rerun figures are their
+    medians (a shared machine's noise moves one rerun by seconds).
 
     Prefect's home is kept between bench runs (as it is between nightly runs), but not the
     parts or the models: the full run computes everything, as on a first night. The rerun
@@ -680,21 +683,35 @@ def end_to_end(dataset: Dataset, run_dir: Path, scratch: Path, decisions: float 
                "prefect_overhead_seconds": round(full["wall_seconds"] - work, 3)}
     if decisions:
         result["decided"] = run_worker("decide", {"share": decisions}, env)
-    corrected, correction = corrected_input(dataset, run_dir / "e2e-corrected")
-    rerun = run_cli("rerun", corrected, run_dir / "e2e-rerun-out", env, run_dir)
-    details: dict[str, Any] = {"exit_code": rerun["exit_code"], "peak_mb": rerun["peak_mb"],
-                               "correction": correction}
-    if "error" in rerun:
-        return result | {"rerun": details | {"error": rerun["error"]}}
-    details |= rerun_details(rerun["record"])
+    done = []
+    for number in range(reruns):  # files 1, 3, 5 …; the resident reruns correct 2, 4, 6 …
+        corrected, correction = corrected_input(dataset, run_dir / f"e2e-corrected-{number}",
+                                                nth=2 * number)
+        rerun = run_cli("rerun", corrected, run_dir / "e2e-rerun-out", env, run_dir)
+        details: dict[str, Any] = {"exit_code": rerun["exit_code"],
+                                   "peak_mb": rerun["peak_mb"], "correction": correction}
+        if "error" in rerun:
+            return result | {"rerun": details | {"error": rerun["error"]}}
+        done.append(details | rerun_details(rerun["record"])
+                    | {"wall_seconds": rerun["wall_seconds"]})
+    wall = statistics.median(rerun["wall_seconds"] for rerun in done)
+    rerun_work = statistics.median(rerun["work_seconds"] for rerun in done)
     result |= {
-        "rerun_wall_seconds": rerun["wall_seconds"],
-        "rerun_work_seconds": details["work_seconds"],
-        "rerun_share_of_full_wall": round(rerun["wall_seconds"] / full["wall_seconds"], 3),
-        "rerun_share_of_full_work": round(details["work_seconds"] / work, 3) if work else None,
-        "rerun": details,
+        "rerun_wall_seconds": wall,
+        "rerun_work_seconds": rerun_work,
+        "rerun_share_of_full_wall": round(wall / full["wall_seconds"], 3),
+        "rerun_share_of_full_work": round(rerun_work / work, 3) if work else None,
+        "rerun": done[0],
+        **({"reruns": [_rerun_summary(rerun) for rerun in done]} if reruns > 1 else {}),
     }
-    return result | {"resident": resident_rerun(dataset, run_dir, env, full["wall_seconds"])}
+    return result | {"resident": resident_rerun(dataset, run_dir, env, full["wall_seconds"],
+                                                reruns)}
+
+
+def _rerun_summary(rerun: dict[str, Any]) -> dict[str, Any]:
+    """One of several reruns, as the results keep it."""
+    return {key: rerun[key] for key in ("wall_seconds", "work_seconds", "correction",
+                                        "towns_recomputed", "flow_timings")}
 
 
 def rerun_details(record: dict[str, Any]) -> dict[str, Any]:
@@ -715,31 +732,42 @@ def rerun_details(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def resident_rerun(dataset: Dataset, run_dir: Path, env: dict[str, str],
-                   full_wall: float) -> dict[str, Any]:
+                   full_wall: float, reruns: int = 1) -> dict[str, Any]:
     """``sanzi-audit rerun`` while the project's resident Prefect server runs (started by
     ``sanzi-audit prefect-server start``, as ``serve`` does for the nightly audit), after a
     correction to another town's file: the rerun skips Prefect's temporary server.
 
     The server is started before the clock starts and stopped after; its memory is not in the
-    rerun's peak (it is not the rerun's child)."""
+    rerun's peak (it is not the rerun's child). With ``reruns`` above 1, that many, each after
+    a correction to another file; wall and work are their medians."""
     port = free_port()
     server = [sys.executable, "-m", "flows.cli", "prefect-server"]
     started = subprocess.run([*server, "start", "--port", str(port)], cwd=PROJECT_ROOT,
                              env=env, capture_output=True, text=True, check=False)
     if started.returncode != 0:
         return {"error": (started.stderr or started.stdout)[-4000:]}
+    done = []
     try:
-        corrected, correction = corrected_input(dataset, run_dir / "e2e-corrected-2", nth=1)
-        rerun = run_cli("rerun", corrected, run_dir / "e2e-rerun-resident-out", env, run_dir)
+        for number in range(reruns):
+            corrected, correction = corrected_input(
+                dataset, run_dir / f"e2e-corrected-resident-{number}", nth=2 * number + 1)
+            rerun = run_cli("rerun", corrected, run_dir / "e2e-rerun-resident-out", env,
+                            run_dir)
+            result = {"wall_seconds": rerun["wall_seconds"], "exit_code": rerun["exit_code"],
+                      "peak_mb": rerun["peak_mb"], "correction": correction}
+            if "error" in rerun:
+                return result | {"error": rerun["error"]}
+            done.append(result | rerun_details(rerun["record"]))
     finally:
         subprocess.run([*server, "stop"], cwd=PROJECT_ROOT, env=env, capture_output=True,
                        check=False)
-    result = {"wall_seconds": rerun["wall_seconds"], "exit_code": rerun["exit_code"],
-              "peak_mb": rerun["peak_mb"], "correction": correction,
-              "share_of_full_wall": round(rerun["wall_seconds"] / full_wall, 3)}
-    if "error" in rerun:
-        return result | {"error": rerun["error"]}
-    return result | rerun_details(rerun["record"])
+    wall = statistics.median(rerun["wall_seconds"] for rerun in done)
+    return done[0] | {
+        "wall_seconds": wall, "work_seconds": statistics.median(
+            rerun["work_seconds"] for rerun in done),
+        "share_of_full_wall": round(wall / full_wall, 3),
+        **({"runs": [_rerun_summary(rerun) for rerun in done]} if reruns > 1 else {}),
+    }
 
 
 def free_port() -> int:
@@ -836,31 +864,33 @@ def run_cli(command: str, input_dir: Path, out_dir: Path, env: dict[str, str],
 def corrected_input(dataset: Dataset, directory: Path, nth: int = 0
                     ) -> tuple[Path, dict[str, Any]]:
     """The dataset as the agency sends it back after one correction: every file linked, but
-    the ``nth`` CSV (from 0) copied without one journal line. Names stay (the cache keys
-    include them)."""
+    the ``nth`` CSV (from 0, counted round the files) copied without one journal line, a
+    line further down on each round, so no two corrections are the same. Names stay (the
+    cache keys include them)."""
     csvs = [path for path in dataset.files if path.suffix.lower() == ".csv"]
-    if len(csvs) <= nth:
-        raise ValueError(f"{dataset.directory}: no CSV file number {nth + 1} to correct")
-    corrected = csvs[nth]
+    if not csvs:
+        raise ValueError(f"{dataset.directory}: no CSV file to correct")
+    corrected = csvs[nth % len(csvs)]
     directory.mkdir(parents=True)
     for path in dataset.files:
         target = directory / path.relative_to(dataset.directory)
         target.parent.mkdir(parents=True, exist_ok=True)
         if path == corrected:
-            line = drop_middle_line(path, target)
+            line = drop_middle_line(path, target, below=nth // len(csvs))
         else:
             target.symlink_to(path)
     return directory, {"file": corrected.name, "line_removed": line}
 
 
-def drop_middle_line(source: Path, target: Path) -> int:
-    """Copy ``source`` to ``target`` without its middle line, a journal line (the header and
-    title lines are at the top); returns the removed line's number, counted from 1.
+def drop_middle_line(source: Path, target: Path, below: int = 0) -> int:
+    """Copy ``source`` to ``target`` without its middle line (or the one ``below`` lines
+    under it), a journal line (the header and title lines are at the top); returns the
+    removed line's number, counted from 1.
 
     Bytes, not text: the file keeps its encoding (UTF-8 with BOM, GB18030) and line ends.
     """
     lines = source.read_bytes().split(b"\n")
-    middle = len(lines) // 2
+    middle = len(lines) // 2 + below
     target.write_bytes(b"\n".join(lines[:middle] + lines[middle + 1:]))
     return middle + 1
 
@@ -877,7 +907,7 @@ def warm_page_cache(files: list[Path]) -> None:
 
 
 def bench_size(lines: int, layout: str, seed: int, scratch: Path, stamp: str,
-               e2e: bool, decisions: float = 0.0) -> dict[str, Any]:
+               e2e: bool, decisions: float = 0.0, reruns: int = 1) -> dict[str, Any]:
     dataset = ensure_dataset(scratch, layout, lines, seed)
     run_dir = scratch / "runs" / f"{stamp}-{layout}-{lines}"
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -898,7 +928,7 @@ def bench_size(lines: int, layout: str, seed: int, scratch: Path, stamp: str,
     }
     if e2e:
         print(f"{dataset.lines:,} lines ({layout}): sanzi-audit run (Prefect)", flush=True)
-        run = end_to_end(dataset, run_dir, scratch, decisions)
+        run = end_to_end(dataset, run_dir, scratch, decisions, reruns)
         if "audit_work_seconds" in run:
             run["ratio_to_floor"] = round(run["audit_work_seconds"] / floor["seconds"], 1)
         result["end_to_end"] = run
@@ -1036,7 +1066,9 @@ def rerun_lines(run: dict[str, Any]) -> list[str]:
         return []
     correction = rerun["correction"]
     said = (f"rerun after one correction ({correction['file']} without line "
-            f"{correction['line_removed']})")
+            f"{correction['line_removed']}"
+            + (f"; median of {len(run['reruns'])} reruns, each after another file's "
+               "correction, stages of the first)" if "reruns" in run else ")"))
     if "error" in rerun:
         return [f"{said} FAILED (exit {rerun['exit_code']}): {rerun['error'][-500:]}"]
     towns = len(rerun["towns_recomputed"]) + len(rerun["towns_cached"])
@@ -1066,7 +1098,9 @@ def resident_lines(resident: dict[str, Any] | None) -> list[str]:
     correction = resident["correction"]
     return [
         f"rerun with the resident Prefect server ({correction['file']} without line "
-        f"{correction['line_removed']}): wall {resident['wall_seconds']:.1f} s "
+        f"{correction['line_removed']}"
+        + (f"; median of {len(resident['runs'])} reruns" if "runs" in resident else "")
+        + f"): wall {resident['wall_seconds']:.1f} s "
         f"({resident['share_of_full_wall']:.1%} of the full run), audit work "
         f"{resident['work_seconds']:.1f} s, peak {resident['peak_mb']:,.0f} MB; towns "
         f"recomputed {'、'.join(resident['towns_recomputed']) or 'none'}; flow stages "
@@ -1116,6 +1150,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--decisions", type=float, default=0.0, metavar="SHARE",
                         help="with --end-to-end: inspectors decide this share of the full "
                              "run's findings before the reruns (default 0: none)")
+    parser.add_argument("--reruns", type=int, default=1, metavar="N",
+                        help="with --end-to-end: N reruns of each kind, each after a "
+                             "correction to another file; their medians are reported "
+                             "(default 1)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--scratch", type=Path, default=DEFAULT_SCRATCH,
                         help="generated data, runs and results (default var/bench)")
@@ -1153,7 +1191,7 @@ def main(argv: list[str] | None = None) -> int:
     results_path = scratch / f"results-{stamp}.json"
     for lines in args.sizes:
         result = bench_size(lines, args.layout, args.seed, scratch, stamp, args.end_to_end,
-                            args.decisions)
+                            args.decisions, args.reruns)
         record["sizes"].append(result)
         record["targets"] = check_targets(record["sizes"])
         results_path.write_text(json.dumps(record, ensure_ascii=False, indent=1),
