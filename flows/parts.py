@@ -176,6 +176,7 @@ def read_parts(directories: Iterable[Path | str], name: str,
     """One frame of several parts, stacked in their order: as ``pd.concat`` of their
     :func:`read_part`, but stacked by Arrow and converted once. Tables ``prefetched`` has
     read already (:func:`read_ahead_tables`) are taken from it."""
+    directories = list(directories)
     tables = [prefetched.take((str(directory), name)) if prefetched else None
               for directory in directories]
     tables = [table if table is not None else pq.read_table(Path(directory) / f"{name}.parquet")
