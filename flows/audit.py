@@ -28,7 +28,7 @@ from checks.params import AuditParams, load_params
 from flows import pipeline
 from flows.artifacts import publish_run_artifacts
 from flows.outputs import write_run_record
-from flows.parts import ReadAhead, file_digest
+from flows.parts import ReadAhead, file_digests
 from flows.runners import InWorkerProcess
 from flows.settings import load_settings
 from flows.summary import summary_markdown
@@ -226,7 +226,8 @@ def _ingest(paths: list[Path], params: AuditParams, parts_dir: Path, run_id: str
             logger: Any) -> list[pipeline.FilePart]:
     """Every file's part, in the order of ``paths``: taken from the parts store where it was
     made before, else read in batches of small files (one task per batch)."""
-    keys = {path: pipeline.ingest_key(path, file_digest(path), params.default_town)
+    digests = file_digests(paths, parts_dir)
+    keys = {path: pipeline.ingest_key(path, digests[path], params.default_town)
             for path in paths}
     results: dict[Path, Any] = {path: pipeline.FILES.summary(parts_dir, key)
                                 for path, key in keys.items()}

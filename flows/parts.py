@@ -17,8 +17,10 @@ import os
 import pickle
 import shutil
 import threading
+import time
 import uuid
 from collections.abc import Callable, Hashable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -64,6 +66,60 @@ def file_digest(path: Path) -> str:
         while chunk := handle.read(CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+DIGESTS_FILE = "file-digests.json"
+_SETTLED_NS = 2_000_000_000  # a file unchanged this long before it was hashed can be trusted
+_FORGOTTEN_NS = 30 * 24 * 3600 * 1_000_000_000  # digests of files not seen for 30 days go
+
+
+def file_digests(paths: list[Path], parts_dir: Path) -> dict[Path, str]:
+    """:func:`file_digest` of each file, as the parts store's keys need them.
+
+    A file whose device, inode, size and modification and change times are those recorded
+    (in ``parts_dir``) when it was last hashed keeps that digest, if it had been unchanged for
+    two seconds when it was hashed: the kernel sets the change time on every write, and a
+    write within the same clock tick as the hashing is what the two seconds rule out (git's
+    "racy" case). The others are hashed two at a time (hashlib works without holding the
+    interpreter). Re-hashing a county's exports every run took 1.4 s at 5M lines."""
+    record_path = Path(parts_dir) / DIGESTS_FILE
+    try:
+        record = json.loads(record_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        record = {}
+    now = time.time_ns()
+    known, hashed = {}, []
+    for path in paths:
+        entry = record.get(str(Path(path).resolve()))
+        if entry is not None and entry["stat"] == _stat(path) and (
+                entry["stat"][4] < entry["hashed_at"] - _SETTLED_NS):
+            known[path] = entry["digest"]
+            entry["seen_at"] = now
+        else:
+            hashed.append(path)
+    with ThreadPoolExecutor(max_workers=2) as hashers:
+        for path, stat, digest in hashers.map(lambda path: (path, _stat(path), file_digest(path)),
+                                              hashed):
+            known[path] = digest
+            record[str(Path(path).resolve())] = {"stat": stat, "digest": digest,
+                                                 "hashed_at": now, "seen_at": now}
+    record = {name: entry for name, entry in record.items()
+              if entry.get("seen_at", 0) > now - _FORGOTTEN_NS}
+    _write_atomically(record_path, json.dumps(record, ensure_ascii=False))
+    return {path: known[path] for path in paths}
+
+
+def _stat(path: Path) -> list[int]:
+    info = os.stat(path)
+    return [info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns]
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Replace ``path`` by ``text`` all at once (a concurrent run reads the old or the new)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)
 
 
 def part_key(*inputs: Any) -> str:

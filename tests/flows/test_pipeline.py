@@ -1,7 +1,9 @@
 """The town-by-town stages as plain functions: parts on disk, and the partition's promise that
 auditing each town alone finds what auditing the whole county at once finds."""
 
+import json
 import shutil
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -13,6 +15,7 @@ import pytest
 
 from checks.params import load_params
 from checks.rules import evaluate_rules
+from flows import parts as parts_module
 from flows import pipeline
 from flows.ingest import assign_entry_ids
 from flows.parts import (
@@ -104,6 +107,35 @@ def test_keys_follow_content_not_names_or_times(tmp_path):
     assert pipeline.ingest_key(first, digest, None) != pipeline.ingest_key(second, digest, None)
     second.write_bytes("凭证 ".encode())
     assert file_digest(second) != digest
+
+
+def _poison(parts_dir: Path, path: Path) -> None:
+    """Replace the recorded digest of ``path``: a later call that returns it did not hash."""
+    record_path = parts_dir / parts_module.DIGESTS_FILE
+    record = json.loads(record_path.read_text(encoding="utf-8"))
+    record[str(path.resolve())]["digest"] = "recorded"
+    record_path.write_text(json.dumps(record), encoding="utf-8")
+
+
+def test_a_files_digest_is_kept_while_it_is_unchanged(tmp_path, monkeypatch):
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    first.write_bytes("凭证一".encode())
+    second.write_bytes("凭证二".encode())
+    parts_dir = tmp_path / "parts"
+    assert parts_module.file_digests([first, second], parts_dir) == {
+        first: file_digest(first), second: file_digest(second)}
+    # just written when hashed: not trusted yet (a write in the same clock tick would not
+    # show in the file's times)
+    _poison(parts_dir, first)
+    assert parts_module.file_digests([first], parts_dir)[first] == file_digest(first)
+    monkeypatch.setattr(parts_module, "_SETTLED_NS", 0)  # as if hashed long after the write
+    parts_module.file_digests([first, second], parts_dir)
+    _poison(parts_dir, first)
+    assert parts_module.file_digests([first, second], parts_dir) == {
+        first: "recorded", second: file_digest(second)}
+    time.sleep(0.05)  # another clock tick
+    first.write_bytes("凭证三".encode())  # the same size, other bytes
+    assert parts_module.file_digests([first], parts_dir)[first] == file_digest(first)
 
 
 @pytest.fixture(scope="module")
