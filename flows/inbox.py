@@ -11,7 +11,6 @@ from the inbox. Plain functions, no Prefect: :mod:`flows.nightly` wires them int
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import json
 import os
 import shutil
@@ -24,6 +23,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from flows.parts import file_digest, file_digests
 from flows.pipeline import find_ledger_files
 from flows.settings import Settings
 
@@ -80,15 +80,6 @@ def default_manifest_path(settings: Settings) -> Path:
 
 def default_archive_dir(settings: Settings) -> Path:
     return settings.data_dir / "inbox" / "archive"
-
-
-def file_sha256(path: Path) -> str:
-    """SHA-256 of the file's bytes, read in 1 MiB chunks."""
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as stream:
-        while chunk := stream.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def load_manifest(path: Path) -> Manifest:
@@ -155,6 +146,7 @@ def scan_inbox(
     settle_seconds: float = 0.0,
     retry_failed: bool = False,
     now: float | None = None,
+    parts_dir: Path | None = None,
 ) -> InboxScan:
     """Hash every ledger file in ``inbox`` and sort it against the manifest.
 
@@ -168,14 +160,19 @@ def scan_inbox(
     now = time.time() if now is None else now
     scan = InboxScan()
     seen: set[str] = set()
+    settled = []
     for path in find_ledger_files([inbox]):
         if _is_within(path, exclude):
             continue
-        stat = path.stat()
-        if now - stat.st_mtime < settle_seconds:
+        if now - path.stat().st_mtime < settle_seconds:
             scan.settling.append(path)
-            continue
-        item = InboxFile(path=path.resolve(), sha256=file_sha256(path), size=stat.st_size)
+        else:
+            settled.append(path)
+    # recorded in the parts store, the digests spare the audit that follows a second reading
+    digests = (file_digests(settled, parts_dir) if parts_dir is not None
+               else {path: file_digest(path) for path in settled})
+    for path in settled:
+        item = InboxFile(path=path.resolve(), sha256=digests[path], size=path.stat().st_size)
         if item.sha256 in manifest.audited:
             scan.known.append(item)
         elif item.sha256 in manifest.failed and not retry_failed:
@@ -244,7 +241,7 @@ def archive_file(item: InboxFile, archive_dir: Path, day: date) -> Path | None:
     Returns the archived copy, or None when the file's bytes changed since they were hashed
     (it stays in the inbox and is audited as new content next time). Never overwrites.
     """
-    if file_sha256(item.path) != item.sha256:
+    if file_digest(item.path) != item.sha256:
         return None
     target, stream = _exclusive_target(archive_path(archive_dir, item, day))
     try:
@@ -253,7 +250,7 @@ def archive_file(item: InboxFile, archive_dir: Path, day: date) -> Path | None:
             stream.flush()
             os.fsync(stream.fileno())
         shutil.copystat(item.path, target)
-        if file_sha256(target) != item.sha256:
+        if file_digest(target) != item.sha256:
             raise OSError(f"归档副本 {target} 与收件箱文件 {item.path} 内容不一致")
     except BaseException:
         target.unlink(missing_ok=True)

@@ -191,7 +191,7 @@ def nightly_audit(
         audited = load_manifest(manifest_path)
         scan = scan_files(
             Path(inbox), audited, exclude=archive_dir, settle_seconds=settle_seconds,
-            retry_failed=retry_failed,
+            retry_failed=retry_failed, parts_dir=settings.parts_dir,
         )
         record = None
         if scan.new:

@@ -16,13 +16,13 @@ from flows.inbox import (
     archive_file,
     archive_path,
     failed_paths,
-    file_sha256,
     inbox_lock,
     load_manifest,
     record_run,
     save_manifest,
     scan_inbox,
 )
+from flows.parts import DIGESTS_FILE, file_digest
 
 LEDGER = "凭证日期,凭证号,摘要\n2024-01-05,记-1,购买办公用品\n".encode()
 OTHER_LEDGER = "凭证日期,凭证号,摘要\n2024-01-06,记-2,支付电费\n".encode()
@@ -43,7 +43,7 @@ def _audited(*contents: bytes) -> Manifest:
 
 def test_file_hash_is_the_sha256_of_its_bytes(tmp_path):
     path = _drop(tmp_path, "a.csv", LEDGER)
-    assert file_sha256(path) == hashlib.sha256(LEDGER).hexdigest()
+    assert file_digest(path) == hashlib.sha256(LEDGER).hexdigest()
 
 
 def test_new_content_is_new_and_audited_content_is_known_whatever_the_name(tmp_path):
@@ -153,7 +153,7 @@ def test_missing_manifest_is_empty_and_a_corrupt_one_is_refused(tmp_path):
 
 def test_archiving_moves_the_file_under_its_day_and_hash(tmp_path):
     path = _drop(tmp_path / "inbox", "白沙乡_2024.csv", LEDGER)
-    item = InboxFile(path, file_sha256(path), len(LEDGER))
+    item = InboxFile(path, file_digest(path), len(LEDGER))
     target = archive_file(item, tmp_path / "archive", DAY)
     assert target == tmp_path / "archive" / "2024-03-01" / f"{item.sha256[:8]}_白沙乡_2024.csv"
     assert target.read_bytes() == LEDGER
@@ -163,7 +163,7 @@ def test_archiving_moves_the_file_under_its_day_and_hash(tmp_path):
 def test_archiving_never_overwrites(tmp_path):
     archive = tmp_path / "archive"
     first = _drop(tmp_path / "inbox", "a.csv", LEDGER)
-    item = InboxFile(first, file_sha256(first), len(LEDGER))
+    item = InboxFile(first, file_digest(first), len(LEDGER))
     occupied = archive_path(archive, item, DAY)
     occupied.parent.mkdir(parents=True)
     occupied.write_bytes(b"already here")
@@ -177,7 +177,7 @@ def test_archiving_never_overwrites(tmp_path):
 
 def test_a_file_changed_since_it_was_hashed_stays_in_the_inbox(tmp_path):
     path = _drop(tmp_path / "inbox", "a.csv", LEDGER)
-    item = InboxFile(path, file_sha256(path), len(LEDGER))
+    item = InboxFile(path, file_digest(path), len(LEDGER))
     path.write_bytes(OTHER_LEDGER)
     assert archive_file(item, tmp_path / "archive", DAY) is None
     assert path.read_bytes() == OTHER_LEDGER
@@ -192,3 +192,12 @@ def test_a_second_holder_of_the_inbox_is_refused(tmp_path):
         pass
     with inbox_lock(manifest):  # released after the first holder finished
         pass
+
+
+def test_a_scan_with_the_parts_store_records_the_digests_the_audit_looks_up(tmp_path):
+    path = _drop(tmp_path, "白沙乡_2024.csv", LEDGER)
+    parts_dir = tmp_path / "parts"
+    scan = scan_inbox(tmp_path, Manifest(), exclude=parts_dir, parts_dir=parts_dir)
+    assert [item.sha256 for item in scan.new] == [hashlib.sha256(LEDGER).hexdigest()]
+    record = json.loads((parts_dir / DIGESTS_FILE).read_text(encoding="utf-8"))
+    assert record[str(path.resolve())]["digest"] == scan.new[0].sha256
