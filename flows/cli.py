@@ -12,7 +12,9 @@ import getpass
 import os
 import sys
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import Any
 
 from flows.server import DEFAULT_HOST, DEFAULT_PORT  # does not import Prefect
 from flows.settings import configure_prefect, load_settings
@@ -33,8 +35,9 @@ def _run(args: argparse.Namespace) -> int:
 
     audit = audit_ledgers.with_options(task_runner=task_runner(args.dask))
     prefect_ready()
-    record = audit(inputs=[str(path) for path in args.input], out_dir=str(args.out),
-                   params=params)
+    with _without_heartbeats():
+        record = audit(inputs=[str(path) for path in args.input], out_dir=str(args.out),
+                       params=params)
     _print_run(record)
     return _exit_status(record)
 
@@ -60,6 +63,19 @@ def _start_prefect(dask_address: str | None) -> Callable[[], None]:
     if not dask_address:
         use_worker_processes(DEFAULT_PROCESSES)
     return server_ready
+
+
+def _without_heartbeats() -> AbstractContextManager[Any]:
+    """Prefect's settings for a flow this command runs in its own process: no heartbeats.
+
+    A flow run's heartbeat thread sleeps a second at a time, and the flow waits for it to
+    wake when it ends: about a second per flow (a rerun is two, the rerun and its audit) after
+    the work is done. Heartbeats let an automation mark a run whose process died as crashed;
+    this process is the operator's command, which reports its own end, and the runs of the
+    served nightly deployment (``sanzi-audit serve``), run by Prefect's runner, keep them."""
+    from prefect.settings import temporary_settings
+
+    return temporary_settings(updates={"flows.heartbeat_frequency": None})
 
 
 def _print_run(record: dict) -> None:
@@ -98,11 +114,12 @@ def _rerun(args: argparse.Namespace) -> int:
     from flows.rerun import CHANGE_WORDS, rerun_audit
 
     prefect_ready()
-    report = rerun_audit(
-        villages=args.village, periods=args.period, dask_address=args.dask,
-        inputs=[str(path) for path in args.input] if args.input else None,
-        out_dir=str(args.out) if args.out else None, params=params,
-    )
+    with _without_heartbeats():
+        report = rerun_audit(
+            villages=args.village, periods=args.period, dask_address=args.dask,
+            inputs=[str(path) for path in args.input] if args.input else None,
+            out_dir=str(args.out) if args.out else None, params=params,
+        )
     seconds = sum(report["timings"].values())
     towns = "、".join(report["recomputed_towns"]) or "无，全部沿用缓存"
     print(f"重跑完成（审计各阶段合计 {seconds:.1f} 秒）："
@@ -197,13 +214,14 @@ def _nightly(args: argparse.Namespace) -> int:
     from flows.nightly import DEFAULT_SETTLE_SECONDS, nightly_audit
 
     prefect_ready()
-    report = nightly_audit(
-        inbox=str(args.inbox), out_root=str(args.out),
-        archive=str(args.archive) if args.archive else None, params=params,
-        settle_seconds=DEFAULT_SETTLE_SECONDS if args.settle_seconds is None
-        else args.settle_seconds,
-        retry_failed=args.retry_failed, dask_address=args.dask,
-    )
+    with _without_heartbeats():
+        report = nightly_audit(
+            inbox=str(args.inbox), out_root=str(args.out),
+            archive=str(args.archive) if args.archive else None, params=params,
+            settle_seconds=DEFAULT_SETTLE_SECONDS if args.settle_seconds is None
+            else args.settle_seconds,
+            retry_failed=args.retry_failed, dask_address=args.dask,
+        )
     if report["status"] == "no-new-files":
         print("收件箱里没有新的或内容有变化的文件，本次未审计。")
     else:

@@ -35,4 +35,7 @@ def test_a_run_in_its_own_process_starts_and_stops_its_temporary_server(tmp_path
         states = database.execute(
             "SELECT flow_run.state_type FROM flow_run JOIN flow ON flow.id = flow_run.flow_id"
             " WHERE flow.name = 'sanzi-audit'").fetchall()
+        events = dict(database.execute("SELECT event, count(*) FROM events GROUP BY event"))
     assert states == [("COMPLETED",)]  # orchestrated by a server on the project's Prefect home
+    assert events.get("prefect.flow-run.Completed") == 1  # the run's events were kept …
+    assert "prefect.flow-run.heartbeat" not in events  # … and it sent no heartbeat
