@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import struct
 import threading
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
@@ -72,6 +74,38 @@ def test_sqlite_store_uses_wal_and_a_busy_timeout(tmp_path):
     with store.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+    store.dispose()
+
+
+def _log_frames(database) -> tuple[int, int]:
+    """Frames in the SQLite database's write-ahead log, and how many of them a checkpoint has
+    copied into the database (mxFrame and nBackfill of the wal-index, https://sqlite.org/
+    walformat.html)."""
+    index = Path(f"{database}-shm").read_bytes()
+    return struct.unpack_from("=I", index, 16)[0], struct.unpack_from("=I", index, 96)[0]
+
+
+def test_sqlite_checkpoints_a_recorded_run_after_its_commit_not_in_it(tmp_path, monkeypatch):
+    monkeypatch.setattr(store_module, "SQLITE_AUTOCHECKPOINT_PAGES", 10)  # a run is more
+    database = tmp_path / "review.sqlite3"
+    store = open_store(f"sqlite:///{database}")
+    at_commit = []
+    started = store_module._checkpoint_soon
+
+    def checkpoint_soon(engine):
+        at_commit.append(_log_frames(database))
+        with engine.connect() as conn:  # the connection the run was recorded on, back in the pool
+            at_commit.append(conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar())
+        started(engine)
+
+    monkeypatch.setattr(store_module, "_checkpoint_soon", checkpoint_soon)
+    _run(store, "run-1", scored_frame(ledger_rows()))
+    (logged, copied), autocheckpoint = at_commit
+    assert logged > copied + 10  # the commit left the run's pages in the log …
+    assert autocheckpoint == 10  # … and gave the connection back with the usual setting
+    store_module.wait_for_checkpoint(store.engine)
+    assert _log_frames(database) == (logged, logged)  # the thread copied them
+    assert _run(store, "run-2", scored_frame(ledger_rows())).unchanged > 0
     store.dispose()
 
 
