@@ -1,5 +1,5 @@
-"""Running the rules: one pandera schema of every rule's check, validated lazily, its failure
-cases mapped back to entries with a Chinese detail each; signals alongside."""
+"""Running the rules: one pandera schema of every rule's check, each check run by pandera, the
+entries failing it worded with a Chinese detail each; signals alongside."""
 
 from __future__ import annotations
 
@@ -63,25 +63,26 @@ def rule_schema(
 def failing_rows(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> dict[int, np.ndarray]:
     """Per check number, the positions of the entries failing it, each once.
 
-    A check that raised instead of returning a result is an error in the rule, raised here.
+    Each of the schema's checks is run by pandera on the ``entry_id`` column and read from its
+    boolean output. ``schema.validate`` would give the same entries as failure cases, but
+    spends longer gathering them into error objects and one frame (0.35-0.4 s against
+    0.15-0.18 s for a town of 52,000 entries) than the rules take to run.
+    A check that raises instead of returning a result is an error in the rule, raised here.
     """
-    try:
-        schema.validate(frame[["entry_id"]], lazy=True, inplace=True)
-    except pa.errors.SchemaErrors as errors:
-        cases = errors.failure_cases
-    else:
-        return {}
-    crashed = cases[cases["index"].isna()]
-    if not crashed.empty:
-        raise RuntimeError(
-            "rule checks failed to run: "
-            + "; ".join(f"{row.check}: {row.failure_case}" for row in crashed.itertuples())
-        )
-    cases = cases[["check_number", "index"]].drop_duplicates()
-    return {
-        int(number): np.sort(group["index"].to_numpy(dtype=np.int64))
-        for number, group in cases.groupby("check_number")
-    }
+    column = schema.columns["entry_id"]
+    entry_ids = frame["entry_id"]
+    if not column.nullable and entry_ids.isna().any():
+        raise ValueError("规则检查需要每条分录都有编号（entry_id）")
+    failing = {}
+    for number, check in enumerate(column.checks):
+        try:
+            verdict = check(entry_ids).check_output
+        except Exception as error:
+            raise RuntimeError(f"rule checks failed to run: {check.name}: {error!r}") from error
+        passed = np.asarray(verdict, dtype=bool)
+        if not passed.all():
+            failing[number] = np.flatnonzero(~passed)
+    return failing
 
 
 def rule_breaches(
