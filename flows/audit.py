@@ -152,7 +152,7 @@ def audit_ledgers(
         ranking = rank_county(towns, scores, params, dispositions, parts_dir=parts_dir,
                               prefetched=candidates[0] if candidates else None)
     with timings.stage("report"):
-        prefetched: list[Any] = []  # the digests of towns reported earlier, read meanwhile
+        ahead: dict[str, ReadAhead] = {}  # read while the towns are reported
         reported = _fan_out(report_town, pipeline.REPORTS, [
             (town.town, {"town": town, "score": score, "decisions": ranking[town.town],
                          "key": pipeline.report_key(score, ranking[town.town]), "model": model,
@@ -162,7 +162,9 @@ def audit_ledgers(
             progress=lambda n, total, town, report: logger.info(
             "汇总乡镇 %d/%d：%s，标记复核 %d 条%s", n, total, town, report.n_flagged,
             "（沿用缓存）" if report.computed_in != run_id else ""),
-            meanwhile=lambda made: prefetched.append(pipeline.prefetch_digests(made)))
+            meanwhile=lambda made: ahead.update(
+                digests=pipeline.prefetch_digests(made),  # of the towns reported earlier
+                cases=pipeline.prefetch_known_cases(town.town for town in towns)))
         reports, failed_reports = _split_failures(reported)
         failed_towns |= failed_reports
     town_names = [town.town for town in towns if town.town not in failed_reports]
@@ -186,8 +188,7 @@ def audit_ledgers(
             "towns_failed": len(failed_towns)}
         run_record["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
         digest, run_record["review"], run_record["outputs"] = _write_and_record(
-            reports, ranking, quarantine, run_record, Path(out_dir),
-            prefetched[0] if prefetched else None)
+            reports, ranking, quarantine, run_record, Path(out_dir), ahead)
         run_record["villages"] = pipeline.village_counts(digest)
     run_record["timings"] = timings.seconds
     write_record(run_record, Path(out_dir))
@@ -202,21 +203,24 @@ def audit_ledgers(
 
 def _write_and_record(
     reports: list[pipeline.TownReport], ranking: dict[str, Any], quarantine: Any,
-    run_record: dict[str, Any], out_dir: Path, prefetched: ReadAhead | None = None,
+    run_record: dict[str, Any], out_dir: Path, ahead: dict[str, ReadAhead] | None = None,
 ) -> tuple[RunDigest, dict[str, Any], dict[str, str]]:
     """entries.parquet, the findings sheets and the store's record of the run, written side by
     side (none needs another's output) in threads of this process: the files in the worker
     processes, the run's digest and the store here (it opens the store this process's settings
     name). Always on this machine, not on a Dask cluster, whose workers need not reach the
     output directory or the store. Returns the digest, what changed since earlier runs, and
-    the paths."""
+    the paths. ``ahead``: the towns' digests (``digests``) and the store's cases (``cases``)
+    being read in the background."""
     with ThreadPoolTaskRunner(max_workers=2) as writers:
         sheets = writers.submit(write_sheets, {
             "reports": reports, "ranking": ranking, "quarantine": quarantine, "out_dir": out_dir})
         entries = writers.submit(write_entries, {
             "reports": reports, "ranking": ranking, "out_dir": out_dir})
-        digest = pipeline.ranked_digest(reports, ranking, prefetched)
-        changes = record_findings(run_record, digest, quarantine)
+        ahead = ahead or {}
+        digest = pipeline.ranked_digest(reports, ranking, ahead.get("digests"))
+        cases = ahead["cases"].take("cases") if "cases" in ahead else None
+        changes = record_findings(run_record, digest, quarantine, cases)
         written = {"entries": entries.result()} | sheets.result()
     paths = pipeline.output_paths(out_dir)
     return digest, changes, {name: str(written.get(name, path)) for name, path in paths.items()}

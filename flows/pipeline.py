@@ -721,10 +721,21 @@ def finding_titles() -> dict[str, str]:
     }
 
 
+def prefetch_known_cases(towns: Iterable[str]) -> ReadAhead:
+    """Start reading the review store's cases of ``towns`` in the background (key
+    ``"cases"``), for :func:`record_findings`."""
+    from review.store import open_store, read_known_cases
+
+    towns = list(towns)
+    return ReadAhead(lambda _key: read_known_cases(open_store(), towns), ["cases"])
+
+
 def record_findings(
-    run_record: dict[str, Any], digest: RunDigest, quarantine: pd.DataFrame
+    run_record: dict[str, Any], digest: RunDigest, quarantine: pd.DataFrame,
+    known_cases: Any = None,
 ) -> dict[str, Any]:
-    """Write the run's findings to the review store; returns what changed since earlier runs."""
+    """Write the run's findings to the review store; returns what changed since earlier runs.
+    ``known_cases``: the store's cases read ahead (:func:`prefetch_known_cases`), if any."""
     from review.store import open_store, record_run
 
     changes = record_run(
@@ -738,6 +749,7 @@ def record_findings(
         digest=digest,
         quarantine=quarantine,
         rule_titles=finding_titles(),
+        known_cases=known_cases,
     )
     return changes.to_dict()
 

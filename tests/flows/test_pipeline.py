@@ -176,6 +176,33 @@ def test_each_town_alone_finds_what_the_whole_county_finds(county):
                                   check_names=False)
 
 
+def test_the_store_records_a_run_with_its_cases_read_ahead(county, tmp_path, monkeypatch):
+    monkeypatch.setenv("SANZI_DB_URL", f"sqlite:///{tmp_path / 'review.sqlite3'}")
+    parts_dir, files, towns = county
+    model = pipeline.obtain_model(towns, PARAMS, model_dir=tmp_path / "models")
+    scores = [pipeline.score_town(town, key=pipeline.score_key(town, model), model=model,
+                                  parts_dir=parts_dir, run_id="run-1") for town in towns]
+    ranking = pipeline.rank_county(towns, scores, PARAMS, dispositions=None,
+                                   parts_dir=parts_dir)
+    reports = [pipeline.report_town(town, score, ranking[town.town],
+                                    key=pipeline.report_key(score, ranking[town.town]),
+                                    model=model, params=PARAMS, parts_dir=parts_dir,
+                                    run_id="run-1")
+               for town, score in zip(towns, scores, strict=True)]
+    digest = pipeline.ranked_digest(reports, ranking)
+    quarantine = pipeline.run_quarantine(files)
+    record = {"run_id": "run-1", "started_at": "2026-11-25T08:00:00+00:00",
+              "finished_at": "2026-11-25T08:01:00+00:00", "inputs": [], "out_dir": "out",
+              "params": {}}
+    first = pipeline.record_findings(record, digest, quarantine,
+                                     pipeline.prefetch_known_cases([]).take("cases"))
+    assert first["new"] == len(digest.flagged) > 0
+    ahead = pipeline.prefetch_known_cases(town.town for town in towns).take("cases")
+    assert sorted(ahead.frame["entry_id"]) == sorted(digest.flagged["entry_id"])
+    again = pipeline.record_findings(record | {"run_id": "run-2"}, digest, quarantine, ahead)
+    assert (again["new"], again["unchanged"]) == (0, len(digest.flagged))
+
+
 def test_the_county_ranking_keeps_the_review_budget(county, tmp_path):
     parts_dir, _files, towns = county
     model = pipeline.obtain_model(towns, PARAMS, model_dir=tmp_path / "models")

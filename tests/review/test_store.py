@@ -21,7 +21,13 @@ from review import tables
 from review.audit_trail import verify_audit_trail
 from review.digest import digest_entries
 from review.dispositions import DispositionError, disposition_history, record_disposition
-from review.store import RunChanges, default_store_url, open_store, record_run
+from review.store import (
+    RunChanges,
+    default_store_url,
+    open_store,
+    read_known_cases,
+    record_run,
+)
 from tests.review.ledgers import (
     VILLAGES,
     corrected_county,
@@ -212,6 +218,24 @@ def test_rerun_after_correcting_one_village_counts_changes_and_keeps_decisions(s
         run = conn.execute(sa.select(tables.runs).where(tables.runs.c.run_id == "run-2")).one()
     assert kinds == {"new": 1, "resolved": 1, "changed": 1, "unchanged": 4}
     assert (run.n_new, run.n_resolved, run.n_changed, run.n_unchanged) == (1, 1, 1, 4)
+
+
+def test_cases_read_ahead_are_taken_unless_a_run_was_recorded_since(store, monkeypatch):
+    _run(store, "run-1", scored_frame(ledger_rows()))
+    corrected = corrected_county()
+    ahead = read_known_cases(store, set(corrected["town"]) | {"别的镇"})  # more towns: fine
+    read_in_record = []
+    read = store_module._known_cases
+    monkeypatch.setattr(store_module, "_known_cases", lambda conn, towns: (
+        read_in_record.append(towns), read(conn, towns))[1])
+
+    taken = _run(store, "run-2", corrected, known_cases=ahead)
+    assert read_in_record == []
+    assert (taken.new, taken.resolved, taken.changed, taken.unchanged) == (1, 1, 1, 4)
+    # run-2 is recorded since they were read: they would count its changes again
+    again = _run(store, "run-3", corrected, known_cases=ahead)
+    assert read_in_record == [sorted(set(corrected["town"]))]
+    assert (again.new, again.resolved, again.changed, again.unchanged) == (0, 0, 0, 6)
 
 
 def test_identical_rerun_changes_nothing(store):
