@@ -30,7 +30,6 @@ import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -73,7 +72,7 @@ from models.ranking import (
     ranked_columns,
     source_strengths,
 )
-from models.scoring import explainer, obtain_forest
+from models.scoring import explainer, obtain_forest, saved_forest
 from review.digest import DIGEST_FRAMES, RunDigest, combine_digests, digest_entries
 
 LEDGER_SUFFIXES = {".csv", ".xlsx", ".xls"}
@@ -342,11 +341,11 @@ def obtain_model(
     return ModelPart(obtained["file"], forest.version, record)
 
 
-@cache
 def load_model(path: str) -> LedgerForest:
-    """The forest at ``path``, loaded once per process (a model file is never rewritten: its
-    name is its version)."""
-    return LedgerForest.load(Path(path))
+    """The forest at ``path``, loaded once per process (:func:`models.scoring.saved_forest`;
+    the worker processes start with the county's current one loaded, see
+    :mod:`flows.preload`)."""
+    return saved_forest(path)
 
 
 # --- per town: scores -------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from typing import Any
 
 DEFAULT_PROCESSES = os.cpu_count() or 2
 
-PRELOAD = ["flows.pipeline", "sklearn.ensemble"]  # what the workers' tasks need
+PRELOAD = ["flows.preload"]  # the pipeline, scikit-learn and the current forest
 
 _workers: dict[str, Any] = {"processes": 0, "pool": None}
 _starting = threading.Lock()
@@ -53,9 +53,10 @@ def use_worker_processes(processes: int) -> None:
     of this machine (0 or 1: run it in the calling thread).
 
     The workers are forked from one server process that imports the pipeline once (about 2 s,
-    in the background, beside this process's own imports and Prefect's start), so that they
-    are ready by the time the first file is read. Spawned workers each imported it
-    themselves, and on two cores those imports slowed this process's start by seconds."""
+    in the background, beside this process's own imports and Prefect's start) and loads the
+    county's current forest (:mod:`flows.preload`), so that they are ready by the time the
+    first file is read. Spawned workers each imported it themselves, and on two cores those
+    imports slowed this process's start by seconds."""
     _workers["processes"] = processes
     if processes > 1 and _workers["pool"] is None:
         threading.Thread(target=_start_workers, args=(processes,), name="worker-processes",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,27 @@ class Scoring:
     model: dict[str, Any]
 
 
+@cache
+def saved_forest(path: str) -> LedgerForest:
+    """The forest saved at ``path``, loaded once per process (a model file is never rewritten:
+    its name is its version)."""
+    return LedgerForest.load(Path(path))
+
+
+def preload_current_forest(model_dir: Path) -> str | None:
+    """Load the forest ``model_dir`` holds as current into :func:`saved_forest`'s memory, so
+    that a rerun reusing it does not load it again (about 0.2 s in each worker process);
+    returns its path, or None when there is none or it cannot be loaded (the run that wants
+    it then says why)."""
+    try:
+        current = json.loads((model_dir / CURRENT_MODEL_FILE).read_text(encoding="utf-8"))
+        path = str(model_dir / current["file"])
+        saved_forest(path)
+    except Exception:
+        return None
+    return path
+
+
 def obtain_forest(training: Callable[[], pd.DataFrame], training_period: tuple[str, str],
                   params: AuditParams, model_dir: Path | None, *, reuse: bool
                   ) -> tuple[LedgerForest, dict[str, Any]]:
@@ -68,7 +90,7 @@ def obtain_forest(training: Callable[[], pd.DataFrame], training_period: tuple[s
         why = "模型参数或特征已变化，重新训练"
         if current.get("settings") == wanted:
             try:
-                forest = LedgerForest.load(model_dir / current["file"])
+                forest = saved_forest(str(model_dir / current["file"]))
             except Exception as error:  # an unreadable model file: retrain, and say why
                 why = f"已保存的模型不可用（{error}），重新训练"
             else:

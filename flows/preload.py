@@ -1,0 +1,17 @@
+"""What the worker processes start with (:mod:`flows.runners`): the fork server they are forked
+from imports this once, so every worker has the pipeline and scikit-learn imported and the
+county's current forest loaded (a rerun reuses it; a run that fits a new one loads that).
+
+Importing this module loads the forest named current in the data directory's models folder,
+if there is one that loads; nothing else imports it.
+"""
+
+from __future__ import annotations
+
+import sklearn.ensemble  # noqa: F401  the forest's classes, before a model is unpickled
+
+import flows.pipeline  # noqa: F401  the tasks' code
+from flows.settings import load_settings
+from models.scoring import preload_current_forest
+
+CURRENT_FOREST = preload_current_forest(load_settings().models_dir)
