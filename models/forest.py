@@ -88,16 +88,19 @@ class LedgerForest:
         set to its training median (occlusion): positive = the feature makes the entry odd.
 
         Exact for the fitted forest (every number is a real score of a real input), at the
-        cost of one scoring pass per feature: use it on flagged entries only.
+        cost of one scoring pass per feature: use it on flagged entries only. A feature whose
+        value already is the median changes nothing when set to it (about half of them): its
+        contribution is 0 without scoring the entry again.
         """
         values = features[self.feature_names_].to_numpy(dtype=np.float64)
         base = self._scores(values)
-        n_rows, n_features = values.shape
-        occluded = np.repeat(values[np.newaxis], n_features, axis=0)
-        for position in range(n_features):
-            occluded[position, :, position] = self.medians_[position]
-        scores = self._scores(occluded.reshape(n_features * n_rows, n_features))
-        return base[:, np.newaxis] - scores.reshape(n_features, n_rows).T
+        rows, columns = np.nonzero(values != self.medians_[np.newaxis, :])
+        occluded = values[rows]
+        occluded[np.arange(len(rows)), columns] = self.medians_[columns]
+        contributions = np.zeros(values.shape)
+        if len(rows):
+            contributions[rows, columns] = base[rows] - self._scores(occluded)
+        return contributions
 
     @property
     def version(self) -> str:

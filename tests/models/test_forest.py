@@ -67,3 +67,22 @@ def test_contributions_point_at_the_feature_that_makes_an_entry_odd():
     assert contributions[0].argmax() == 0 and contributions[0, 0] > 0.1
     # an ordinary entry: no feature moves its score much
     assert np.abs(contributions[1]).max() < contributions[0, 0] / 3
+
+
+def test_contributions_are_full_occlusion_scoring_only_features_off_their_median(monkeypatch):
+    features = _features().assign(c=np.random.default_rng(1).integers(0, 3, 500).astype(float))
+    model = LedgerForest(n_estimators=60, seed=3).fit(features)
+    chosen = features.iloc[:40].copy()
+    chosen.loc[chosen.index[:10], "a"] = model.medians_[0]  # ten entries at a's median
+    values = chosen.to_numpy()
+    expected = np.column_stack([  # every feature set to its median, every entry scored again
+        model.anomaly_scores(chosen) - model.anomaly_scores(chosen.assign(**{name: median}))
+        for name, median in zip(chosen.columns, model.medians_, strict=True)])
+    scored = []
+    scores = model._scores
+    monkeypatch.setattr(model, "_scores", lambda rows: (scored.append(len(rows)), scores(rows))[1])
+    contributions = model.contributions(chosen)
+    np.testing.assert_allclose(contributions, expected, rtol=0, atol=1e-9)
+    assert (contributions[values == model.medians_] == 0).all()
+    assert scored == [40, int((values != model.medians_).sum())]  # the entries, then the others
+    assert scored[1] <= 3 * 40 - 10
