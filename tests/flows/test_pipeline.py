@@ -176,10 +176,11 @@ def test_each_town_alone_finds_what_the_whole_county_finds(county):
                                   check_names=False)
 
 
-def test_the_store_records_a_run_with_its_cases_read_ahead(county, tmp_path, monkeypatch):
-    monkeypatch.setenv("SANZI_DB_URL", f"sqlite:///{tmp_path / 'review.sqlite3'}")
-    parts_dir, files, towns = county
-    model = pipeline.obtain_model(towns, PARAMS, model_dir=tmp_path / "models")
+@pytest.fixture(scope="module")
+def reported(county, tmp_path_factory):
+    """The county scored, ranked and reported town by town: (ranking, reports)."""
+    parts_dir, _files, towns = county
+    model = pipeline.obtain_model(towns, PARAMS, model_dir=tmp_path_factory.mktemp("models"))
     scores = [pipeline.score_town(town, key=pipeline.score_key(town, model), model=model,
                                   parts_dir=parts_dir, run_id="run-1") for town in towns]
     ranking = pipeline.rank_county(towns, scores, PARAMS, dispositions=None,
@@ -189,6 +190,14 @@ def test_the_store_records_a_run_with_its_cases_read_ahead(county, tmp_path, mon
                                     model=model, params=PARAMS, parts_dir=parts_dir,
                                     run_id="run-1")
                for town, score in zip(towns, scores, strict=True)]
+    return ranking, reports
+
+
+def test_the_store_records_a_run_with_its_cases_read_ahead(county, reported, tmp_path,
+                                                            monkeypatch):
+    monkeypatch.setenv("SANZI_DB_URL", f"sqlite:///{tmp_path / 'review.sqlite3'}")
+    _parts_dir, files, towns = county
+    ranking, reports = reported
     digest = pipeline.ranked_digest(reports, ranking)
     quarantine = pipeline.run_quarantine(files)
     record = {"run_id": "run-1", "started_at": "2026-11-25T08:00:00+00:00",
@@ -203,23 +212,14 @@ def test_the_store_records_a_run_with_its_cases_read_ahead(county, tmp_path, mon
     assert (again["new"], again["unchanged"]) == (0, len(digest.flagged))
 
 
-def test_the_county_ranking_keeps_the_review_budget(county, tmp_path):
-    parts_dir, _files, towns = county
-    model = pipeline.obtain_model(towns, PARAMS, model_dir=tmp_path / "models")
-    scores = [pipeline.score_town(town, key=pipeline.score_key(town, model), model=model,
-                                  parts_dir=parts_dir, run_id="run-1") for town in towns]
-    ranking = pipeline.rank_county(towns, scores, PARAMS, dispositions=None,
-                                   parts_dir=parts_dir)
+def test_the_county_ranking_keeps_the_review_budget(county, reported, tmp_path):
+    _parts_dir, _files, towns = county
+    ranking, reports = reported
     ranks = np.concatenate([ranking[town.town]["rank"].to_numpy() for town in towns])
     flagged = np.sort(ranks[ranks > 0])
     n_entries = sum(town.n_entries for town in towns)
     assert 0 < len(flagged) <= np.ceil(PARAMS.review.share * n_entries)
     assert flagged.tolist() == list(range(1, len(flagged) + 1))  # one ranking, not one per town
-    reports = [pipeline.report_town(town, score, ranking[town.town],
-                                    key=pipeline.report_key(score, ranking[town.town]),
-                                    model=model, params=PARAMS, parts_dir=parts_dir,
-                                    run_id="run-1")
-               for town, score in zip(towns, scores, strict=True)]
     digest = pipeline.ranked_digest(reports, ranking)
     read_ahead = pipeline.ranked_digest(reports, ranking, pipeline.prefetch_digests(reports[1:]))
     for name in DIGEST_FRAMES:
