@@ -14,7 +14,6 @@ import fcntl
 import json
 import os
 import shutil
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,7 +22,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from flows.parts import file_digest, file_digests
+from flows.parts import file_digest, file_digests, write_atomically
 from flows.pipeline import find_ledger_files
 from flows.settings import Settings
 
@@ -101,19 +100,8 @@ def load_manifest(path: Path) -> Manifest:
 
 def save_manifest(manifest: Manifest, path: Path) -> Path:
     """Write the manifest atomically: a temporary file in the same folder, then a rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=".manifest-", suffix=".json", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            json.dump(manifest.to_dict(), stream, ensure_ascii=False, indent=1, sort_keys=True)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
+    return write_atomically(path, json.dumps(manifest.to_dict(), ensure_ascii=False, indent=1,
+                                             sort_keys=True))
 
 
 @contextmanager
@@ -160,19 +148,21 @@ def scan_inbox(
     now = time.time() if now is None else now
     scan = InboxScan()
     seen: set[str] = set()
-    settled = []
+    sizes = {}  # of the settled files
     for path in find_ledger_files([inbox]):
         if _is_within(path, exclude):
             continue
-        if now - path.stat().st_mtime < settle_seconds:
+        stat = path.stat()
+        if now - stat.st_mtime < settle_seconds:
             scan.settling.append(path)
         else:
-            settled.append(path)
+            sizes[path] = stat.st_size
     # recorded in the parts store, the digests spare the audit that follows a second reading
+    settled = list(sizes)
     digests = (file_digests(settled, parts_dir) if parts_dir is not None
                else {path: file_digest(path) for path in settled})
     for path in settled:
-        item = InboxFile(path=path.resolve(), sha256=digests[path], size=path.stat().st_size)
+        item = InboxFile(path=path.resolve(), sha256=digests[path], size=sizes[path])
         if item.sha256 in manifest.audited:
             scan.known.append(item)
         elif item.sha256 in manifest.failed and not retry_failed:

@@ -105,7 +105,7 @@ def file_digests(paths: list[Path], parts_dir: Path) -> dict[Path, str]:
                                                  "hashed_at": now, "seen_at": now}
     record = {name: entry for name, entry in record.items()
               if entry.get("seen_at", 0) > now - _FORGOTTEN_NS}
-    _write_atomically(record_path, json.dumps(record, ensure_ascii=False))
+    write_atomically(record_path, json.dumps(record, ensure_ascii=False))
     return {path: known[path] for path in paths}
 
 
@@ -114,12 +114,23 @@ def _stat(path: Path) -> list[int]:
     return [info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns]
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    """Replace ``path`` by ``text`` all at once (a concurrent run reads the old or the new)."""
+def write_atomically(path: Path, text: str) -> Path:
+    """Replace ``path`` by ``text`` (UTF-8) all at once: written to a temporary file in the
+    same folder, synced, then renamed, so a reader finds the old text or the new, never half,
+    and a crash leaves the old."""
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
+    try:
+        with temporary.open("w", encoding="utf-8") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return path
 
 
 def part_key(*inputs: Any) -> str:
