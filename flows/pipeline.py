@@ -726,7 +726,15 @@ def prefetch_known_cases(towns: Iterable[str]) -> ReadAhead:
     from review.store import open_store, read_known_cases
 
     towns = list(towns)
-    return ReadAhead(lambda _key: read_known_cases(open_store(), towns), ["cases"])
+
+    def read(_key: str) -> Any:
+        store = open_store()
+        try:
+            return read_known_cases(store, towns)
+        finally:
+            store.dispose()
+
+    return ReadAhead(read, ["cases"])
 
 
 def record_findings(

@@ -47,6 +47,7 @@ SQLITE_AUTOCHECKPOINT_PAGES = 1000  # SQLite's default
 
 logger = logging.getLogger(__name__)
 _checkpoints: dict[int, threading.Thread] = {}  # id of an engine → its checkpoint under way
+_checkpoints_lock = threading.Lock()
 
 
 __all__ = ["KnownCases", "RunChanges", "Store", "open_store", "read_known_cases", "record_run",
@@ -157,15 +158,21 @@ def _checkpoint_soon(engine: sa.Engine) -> None:
                 conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
         except sa.exc.SQLAlchemyError as error:
             logger.warning("复核库检查点未完成，将在下次写入时完成：%s", error)
+        finally:  # done: nothing to wait for, and the engine is not kept alive by this entry
+            with _checkpoints_lock:
+                if _checkpoints.get(id(engine)) is threading.current_thread():
+                    del _checkpoints[id(engine)]
 
     thread = threading.Thread(target=checkpoint, name="store-checkpoint")
-    _checkpoints[id(engine)] = thread
+    with _checkpoints_lock:
+        _checkpoints[id(engine)] = thread
     thread.start()
 
 
 def wait_for_checkpoint(engine: sa.Engine) -> None:
     """Wait for the checkpoint :func:`_recording` left running on ``engine``, if any."""
-    thread = _checkpoints.pop(id(engine), None)
+    with _checkpoints_lock:
+        thread = _checkpoints.get(id(engine))
     if thread is not None:
         thread.join()
 

@@ -111,6 +111,7 @@ def test_sqlite_checkpoints_a_recorded_run_after_its_commit_not_in_it(tmp_path, 
     assert autocheckpoint == 10  # … and gave the connection back with the usual setting
     store_module.wait_for_checkpoint(store.engine)
     assert _log_frames(database) == (logged, logged)  # the thread copied them
+    assert id(store.engine) not in store_module._checkpoints  # and let go of the engine
     assert _run(store, "run-2", scored_frame(ledger_rows())).unchanged > 0
     store.dispose()
 
