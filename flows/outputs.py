@@ -3,12 +3,18 @@
 entries.parquet is for programs (exact decimals, list columns); findings.xlsx/csv are for
 inspectors (Chinese headers, most suspicious first, the whole voucher beside each finding);
 quarantine.csv is for the agency; run.json for monitoring.
+
+The findings files are made in two steps: each town's rows are formatted, neutralised and made
+into CSV and worksheet cells when the town is reported (:func:`town_sheets`, kept in the parts
+store), and the county's files only put the rows in the county's order with their ranks
+(:func:`write_findings`), so a rerun after one correction formats one town's rows.
 """
 
 from __future__ import annotations
 
 import codecs
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +24,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from checks.entry_schema import ENTRY_COLUMNS
-from flows.xlsx import ROWS_PER_PART, utf8, write_xlsx
+from flows.xlsx import (
+    ROWS_PER_PART,
+    NumberedRows,
+    column_widths,
+    unreferenced_cells,
+    utf8,
+    write_xlsx,
+)
 
 VOUCHER_KEY = ["town", "village", "period", "voucher_word", "voucher_number"]
 SCORE_COLUMNS = ["risk_score", "rule_ids", "signals", "flagged", "rank", "reasons", "anomaly_score"]
@@ -26,6 +39,11 @@ QUARANTINE_COLUMNS = ["source_file", "source_sheet", "source_row", "column", "re
 # Spreadsheet programs run a cell as a formula when it starts with one of these (OWASP CSV
 # injection); a leading apostrophe makes it plain text.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+FINDINGS_SHEET, VOUCHERS_SHEET = "疑点清单", "凭证明细"
+# A town's share of the findings files (:func:`town_sheets`), as the parts store keeps it.
+FINDING_ROWS, LINE_ROWS, SHEET_WIDTHS = "finding_rows", "line_rows", "sheet_widths"
+SHEET_FRAMES = (FINDING_ROWS, LINE_ROWS, SHEET_WIDTHS)
+_UNRANKED = np.iinfo(np.int64).max
 
 FINDING_HEADERS = {
     "rank": "排名",
@@ -207,6 +225,11 @@ def _csv_cells(values: pd.Series) -> pa.Array | None:
     return None
 
 
+def _csv_header(columns: list[str]) -> bytes:
+    header = _csv_cells(pd.Series(columns, dtype="str"))
+    return codecs.BOM_UTF8 + ",".join(header.to_pylist()).encode() + b"\n"
+
+
 def write_csv(frame: pd.DataFrame, path: Path) -> Path:
     """``frame`` as ``frame.to_csv(path, index=False, encoding="utf-8-sig")`` writes it, the
     same bytes, but formatted and quoted by Arrow a part of rows at a time (pandas writes
@@ -215,9 +238,8 @@ def write_csv(frame: pd.DataFrame, path: Path) -> Path:
     if not columns or any(cells is None for cells in columns) or len(columns) == 1:
         frame.to_csv(path, index=False, encoding="utf-8-sig")
         return path
-    header = _csv_cells(pd.Series([str(name) for name in frame.columns], dtype="str"))
     with open(path, "wb") as handle:
-        handle.write(codecs.BOM_UTF8 + ",".join(header.to_pylist()).encode() + b"\n")
+        handle.write(_csv_header([str(name) for name in frame.columns]))
         for start in range(0, len(frame), ROWS_PER_PART):
             part = frame.iloc[start:start + ROWS_PER_PART]
             rows = pc.binary_join_element_wise(
@@ -226,14 +248,126 @@ def write_csv(frame: pd.DataFrame, path: Path) -> Path:
     return path
 
 
-def write_findings(scored: pd.DataFrame, out_dir: Path) -> dict[str, Path]:
-    """findings.csv (UTF-8 with BOM) and findings.xlsx (findings + the lines of their vouchers)."""
-    lines = voucher_lines(scored)
-    findings = neutralise_formulas(findings_frame(scored, lines))
+def _csv_tails(frame: pd.DataFrame) -> pa.Array:
+    """Each row's CSV cells after the first, each after its comma (a column of a type
+    :func:`_csv_cells` does not write is written as its text)."""
+    cells = [_csv_cells(frame[name]) for name in frame.columns[1:]]
+    cells = [cell if cell is not None else _csv_cells(frame[name].astype("str"))
+             for cell, name in zip(cells, frame.columns[1:], strict=True)]
+    return pc.binary_join_element_wise("", *cells, ",")
+
+
+def town_sheets(scored: pd.DataFrame) -> dict[str, pa.Table]:
+    """A town's share of findings.csv and findings.xlsx, made when the town is reported.
+
+    Every finding and every line of its vouchers is formatted, neutralised and made into its
+    CSV row and worksheet cells but for the first column, the county's rank, which other towns
+    move (``csv``, ``xlsx``). Beside them, what places them in the county's order: ``position``,
+    the row of the entry in ``scored``; for a line, its ``voucher`` (numbered within the town),
+    ``line_no`` and whether it is a finding (``flagged``). ``sheet_widths``: the columns'
+    widths after the first, by sheet."""
+    numbered = scored.reset_index(drop=True)
+    numbered["_position"] = np.arange(len(numbered), dtype=np.int64)
+    lines = voucher_lines(numbered)
+    findings = neutralise_formulas(findings_frame(numbered, lines))
     vouchers = neutralise_formulas(_voucher_sheet(lines))
-    csv_path = write_csv(findings, out_dir / "findings.csv")
-    xlsx_path = write_xlsx(out_dir / "findings.xlsx", {"疑点清单": findings, "凭证明细": vouchers})
+    widths = {FINDINGS_SHEET: column_widths(findings)[1:],
+              VOUCHERS_SHEET: column_widths(vouchers)[1:]}
+    return {
+        FINDING_ROWS: pa.table({
+            "position": findings.index.to_numpy(dtype=np.int64),
+            "csv": _csv_tails(findings), "xlsx": unreferenced_cells(findings.iloc[:, 1:])}),
+        LINE_ROWS: pa.table({
+            "position": lines["_position"].to_numpy(dtype=np.int64),
+            "voucher": lines.groupby(VOUCHER_KEY, sort=False).ngroup().to_numpy(dtype=np.int64),
+            "line_no": lines["line_no"].to_numpy(dtype=np.int64),
+            "flagged": lines["flagged"].to_numpy(dtype=bool),
+            "csv": _csv_tails(vouchers), "xlsx": unreferenced_cells(vouchers.iloc[:, 1:])}),
+        SHEET_WIDTHS: pa.table({
+            "sheet": pa.array([sheet for sheet, values in widths.items() for _ in values],
+                              type=pa.string()),
+            "width": pa.array([width for values in widths.values() for width in values],
+                              type=pa.int64())}),
+    }
+
+
+_LARGE_CELLS = pa.schema([("csv", pa.large_string()), ("xlsx", pa.large_string())])
+
+
+@dataclass(frozen=True)
+class _Placed:
+    """The county's rows of one sheet, in order: each row's first column (a rank) and its
+    other cells, as CSV and as worksheet XML."""
+
+    columns: list[str]
+    widths: list[int]
+    first: np.ndarray
+    csv: pa.ChunkedArray
+    xlsx: pa.ChunkedArray
+
+
+def _placed(columns: list[str], tables: list[pa.Table], firsts: list[np.ndarray],
+            keys: list[np.ndarray], widths: list[np.ndarray]) -> _Placed:
+    """The towns' rows stacked and put in order by ``keys`` (then by their order), each with
+    its number in the first column (``firsts``); the widths are the widest of the towns'."""
+    first = np.concatenate([np.zeros(0, dtype=np.int64), *firsts])
+    order = np.lexsort((np.concatenate([np.zeros(0, dtype=np.int64), *keys]), first))
+    stacked = pa.concat_tables(
+        [table.select(["csv", "xlsx"]).cast(_LARGE_CELLS) for table in tables]
+        or [_LARGE_CELLS.empty_table()]).take(pa.array(order))
+    first = first[order]
+    widest = np.max(np.vstack([column_widths(pd.DataFrame(columns=columns[1:])), *widths]),
+                    axis=0)
+    rank_width = column_widths(pd.DataFrame({columns[0]: first[:200]}))
+    return _Placed(columns, [*rank_width, *widest.tolist()], first, stacked.column("csv"),
+                   stacked.column("xlsx"))
+
+
+
+def write_findings(towns: list[tuple[dict[str, pa.Table], np.ndarray]], out_dir: Path
+                   ) -> dict[str, Path]:
+    """findings.csv (UTF-8 with BOM) and findings.xlsx (findings + the lines of their vouchers)
+    from each town's rows made ahead (:func:`town_sheets`) and the county's rank of each of the
+    town's entries by row position (0 for an entry that is not a finding): findings by rank,
+    the lines of their vouchers by the rank of the voucher's first finding, then line number."""
+    finding_tables = [sheets[FINDING_ROWS] for sheets, _ in towns]
+    line_tables = [sheets[LINE_ROWS] for sheets, _ in towns]
+    finding_ranks = [ranks[table.column("position").to_numpy()]
+                     for table, (_, ranks) in zip(finding_tables, towns, strict=True)]
+    voucher_ranks = [_voucher_ranks(table, ranks)
+                     for table, (_, ranks) in zip(line_tables, towns, strict=True)]
+    findings = _placed(list(FINDING_HEADERS.values()), finding_tables, finding_ranks,
+                       finding_ranks, [_widths(sheets, FINDINGS_SHEET) for sheets, _ in towns])
+    lines = _placed(list(VOUCHER_LINE_HEADERS.values()), line_tables, voucher_ranks,
+                    [table.column("line_no").to_numpy() for table in line_tables],
+                    [_widths(sheets, VOUCHERS_SHEET) for sheets, _ in towns])
+    csv_path = out_dir / "findings.csv"
+    with open(csv_path, "wb") as handle:
+        handle.write(_csv_header(findings.columns))
+        for start in range(0, len(findings.first), ROWS_PER_PART):
+            tails = findings.csv.slice(start, ROWS_PER_PART).combine_chunks().cast(pa.string())
+            ranks = pc.cast(pa.array(findings.first[start:start + len(tails)]), pa.string())
+            handle.write(utf8(pc.binary_join_element_wise(ranks, tails, "\n", "")))
+    xlsx_path = write_xlsx(out_dir / "findings.xlsx", {
+        FINDINGS_SHEET: NumberedRows(findings.columns, findings.widths, findings.first,
+                                     findings.xlsx),
+        VOUCHERS_SHEET: NumberedRows(lines.columns, lines.widths, lines.first, lines.xlsx)})
     return {"findings_csv": csv_path, "findings_xlsx": xlsx_path}
+
+
+def _voucher_ranks(lines: pa.Table, ranks: np.ndarray) -> np.ndarray:
+    """Each line's voucher's rank: the county's rank of the voucher's first finding."""
+    voucher = lines.column("voucher").to_numpy()
+    finding = np.where(lines.column("flagged").to_numpy(zero_copy_only=False),
+                       ranks[lines.column("position").to_numpy()], _UNRANKED)
+    first = np.full(voucher.max() + 1 if len(voucher) else 0, _UNRANKED, dtype=np.int64)
+    np.minimum.at(first, voucher, finding)
+    return first[voucher]
+
+
+def _widths(sheets: dict[str, pa.Table], sheet: str) -> np.ndarray:
+    widths = sheets[SHEET_WIDTHS]
+    return widths.filter(pc.equal(widths.column("sheet"), sheet)).column("width").to_numpy()
 
 
 def write_quarantine(quarantine: pd.DataFrame, out_dir: Path) -> Path:

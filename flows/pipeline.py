@@ -45,8 +45,9 @@ from checks.signals import SIGNALS
 from flows.ingest import LedgerFileError, assign_entry_ids, read_ledger_file
 from flows.outputs import (
     QUARANTINE_COLUMNS,
+    SHEET_FRAMES,
     entries_table,
-    voucher_lines,
+    town_sheets,
     write_findings,
     write_quarantine,
 )
@@ -511,10 +512,10 @@ def town_ranking(
 
 @dataclass(frozen=True)
 class TownReport:
-    """A town's share of the outputs in the parts store: its scored entries, the lines of its
-    flagged vouchers (for findings) and its digest for the review store. Rank numbers are the
-    county's, so they are filled in when the outputs are assembled (:func:`ranked_context`,
-    :func:`ranked_digest`, :func:`write_entries`)."""
+    """A town's share of the outputs in the parts store: its scored entries, the rows of its
+    findings and their vouchers' lines for the findings files, and its digest for the review
+    store. Rank numbers are the county's, so they are filled in when the outputs are assembled
+    (:func:`write_sheets`, :func:`ranked_digest`, :func:`write_entries`)."""
 
     town: str
     key: str
@@ -525,7 +526,7 @@ class TownReport:
     computed_in: str
 
 
-REPORTS = PartKind("reports", ("entries", "context", *DIGEST_FRAMES))
+REPORTS = PartKind("reports", ("entries", *SHEET_FRAMES, *DIGEST_FRAMES))
 
 
 def report_key(score: ScorePart, decisions: pd.DataFrame) -> str:
@@ -578,7 +579,7 @@ def report_town(
                       int(flagged.sum()), int(ranked["rule_ids"].list.len().gt(0).sum()), run_id)
     REPORTS.write(parts_dir, key, {
         "entries": entries_table(scored),
-        "context": voucher_lines(scored).drop(columns=["voucher_rank", "is_finding"]),
+        **town_sheets(scored),
         **{name: getattr(digest, name) for name in DIGEST_FRAMES},
     }, part)
     return part
@@ -597,18 +598,16 @@ def _with_ranks(frame: pd.DataFrame, ranks: pd.Series) -> pd.DataFrame:
     return ranked
 
 
+def _ranks_by_position(decisions: pd.DataFrame, n_entries: int) -> np.ndarray:
+    """The county's rank of each of a town's entries by row (0 for one not flagged)."""
+    rank = np.zeros(n_entries, dtype=np.int64)
+    rank[decisions["position"].to_numpy()] = decisions["rank"].to_numpy()
+    return rank
+
+
 def _flagged_ranks(decisions: pd.DataFrame) -> pd.Series:
     chosen = decisions[decisions["rank"] > 0]
     return pd.Series(chosen["rank"].to_numpy(), index=chosen["entry_id"].to_numpy())
-
-
-def ranked_context(reports: list[TownReport], ranking: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """The county's flagged vouchers' lines, what findings.csv/xlsx are made from, with the
-    county's rank numbers."""
-    contexts = [_with_ranks(read_part(report.part_dir, "context"),
-                            _flagged_ranks(ranking[report.town])) for report in reports]
-    contexts = [frame for frame in contexts if not frame.empty]
-    return pd.concat(contexts, ignore_index=True) if contexts else empty_scored()
 
 
 def ranked_digest(reports: list[TownReport], ranking: dict[str, pd.DataFrame],
@@ -659,9 +658,7 @@ def write_entries(
     with StackedParquetWriter(path, template) as writer:
         for report in reports:
             source = Path(report.part_dir) / "entries.parquet"
-            decisions = ranking[report.town]
-            rank = np.zeros(report.n_entries, dtype=np.int64)
-            rank[decisions["position"].to_numpy()] = decisions["rank"].to_numpy()
+            rank = _ranks_by_position(ranking[report.town], report.n_entries)
             ranks = {"rank": pa.array(rank, type=pa.int64(), mask=rank == 0)}
             try:
                 writer.append(source, columns=ranks)
@@ -683,10 +680,14 @@ def write_sheets(
     reports: list[TownReport], ranking: dict[str, pd.DataFrame], quarantine: pd.DataFrame,
     out_dir: Path,
 ) -> dict[str, Path]:
-    """findings.csv and findings.xlsx from the flagged vouchers' lines, and quarantine.csv."""
+    """findings.csv and findings.xlsx from the towns' rows made when they were reported, put in
+    the county's order, and quarantine.csv."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    return write_findings(ranked_context(reports, ranking), out_dir) | {
-        "quarantine": write_quarantine(quarantine, out_dir)}
+    towns = [({name: pq.read_table(Path(report.part_dir) / f"{name}.parquet")
+               for name in SHEET_FRAMES},
+              _ranks_by_position(ranking[report.town], report.n_entries))
+             for report in reports]
+    return write_findings(towns, out_dir) | {"quarantine": write_quarantine(quarantine, out_dir)}
 
 
 def empty_scored() -> pd.DataFrame:

@@ -5,12 +5,17 @@ instead of one Python call per cell, which is what made pandas + xlsxwriter take
 county's findings (this writer: 0.7 s for 15,000 findings and their 20,000 voucher lines). Text is
 written as inline strings (never as formulas), numbers as numbers, missing values as empty
 cells. Only what the findings workbook needs: no styles beyond a bold header, no formulas.
+
+Rows can also be made ahead of knowing their order and numbers (:func:`unreferenced_cells`,
+:class:`NumberedRows`): each town's findings are made into cells when the town is reported,
+and the county's workbook only numbers and orders them.
 """
 
 from __future__ import annotations
 
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -109,24 +114,39 @@ def _escaped_array(text: pa.Array) -> pa.Array:
     return text
 
 
-def _column_cells(values: pd.Series, letter: str, rows: pa.Array) -> pa.Array:
-    """Each row's cell XML for one column ("" for a missing value)."""
-    reference = pc.binary_join_element_wise('<c r="' + letter, rows, "")
+def _column_cells(values: pd.Series, opening: pa.Array | str, missing: str) -> pa.Array:
+    """Each row's cell XML for one column: ``opening`` (``<c r="B7"`` per row, or ``<c`` for a
+    cell without a reference) and the value; ``missing`` for a missing value."""
     if pd.api.types.is_bool_dtype(values):
         flags = pa.array(values.astype("boolean"), type=pa.bool_())
-        text, kind = pc.if_else(flags, "1", "0"), '" t="b"><v>'
+        text, kind = pc.if_else(flags, "1", "0"), ' t="b"><v>'
         suffix = "</v></c>"
     elif pd.api.types.is_numeric_dtype(values):
         numbers = pa.array(values.astype("Float64"), type=pa.float64())
         numbers = pc.if_else(pc.is_finite(numbers), numbers, None)
         text = pc.replace_substring_regex(pc.cast(numbers, pa.string()), r"\.0$", "")
-        kind, suffix = '"><v>', "</v></c>"
+        kind, suffix = "><v>", "</v></c>"
     else:
         text = pa.array(values.astype("str"), type=pa.string())
         text = _escaped_array(pc.if_else(pc.equal(text, ""), None, text))
-        kind, suffix = '" t="inlineStr"><is><t xml:space="preserve">', "</t></is></c>"
-    cells = pc.binary_join_element_wise(reference, kind, text, suffix, "")
-    return pc.fill_null(cells, "")
+        kind, suffix = ' t="inlineStr"><is><t xml:space="preserve">', "</t></is></c>"
+    cells = pc.binary_join_element_wise(opening, kind, text, suffix, "")
+    return pc.fill_null(cells, missing)
+
+
+def unreferenced_cells(frame: pd.DataFrame) -> pa.Array:
+    """Each row's cells as worksheet XML, every column's in order but none with a reference (a
+    missing value is an empty cell, so the next keeps its column): rows made ahead of knowing
+    their numbers and order (:class:`NumberedRows`)."""
+    if frame.shape[1] == 0:
+        return pa.array([""] * len(frame), type=pa.string())
+    cells = [_column_cells(frame[name], "<c", "<c/>") for name in frame.columns]
+    return pc.binary_join_element_wise(*cells, "")
+
+
+def column_widths(frame: pd.DataFrame) -> list[int]:
+    """Each column's width, from its header and its first values."""
+    return [_width(frame, name) for name in frame.columns]
 
 
 def _width(frame: pd.DataFrame, name: str) -> int:
@@ -146,30 +166,76 @@ def utf8(text: pa.Array | pa.ChunkedArray) -> bytes:
     return text.buffers()[2][int(offsets[0]):int(offsets[-1])].to_pybytes() if len(text) else b""
 
 
+@dataclass(frozen=True)
+class NumberedRows:
+    """A sheet whose rows were made ahead but for their numbers: each row is its ``first``
+    column's number followed by its ``cells`` (:func:`unreferenced_cells` of the other
+    columns), written in the order given, numbered from 2 under the header ``columns``."""
+
+    columns: list[str]
+    widths: list[int]
+    first: np.ndarray
+    cells: pa.Array | pa.ChunkedArray
+
+
+def _sheet_head(columns: list[str], widths: list[int]) -> bytes:
+    """The worksheet's start: column widths, and the column names as a bold, frozen first
+    row."""
+    letters = [column_letter(number) for number in range(1, len(columns) + 1)]
+    cols = "".join(f'<col min="{n}" max="{n}" width="{width}" customWidth="1"/>'
+                   for n, width in enumerate(widths, start=1))
+    header = "".join(
+        f'<c r="{letter}1" s="1" t="inlineStr"><is><t>'
+        f"{_escaped_text(str(name))}</t></is></c>"
+        for letter, name in zip(letters, columns, strict=True))
+    return (_SHEET_HEAD.format(cols=cols) + f'<row r="1">{header}</row>').encode()
+
+
+_SHEET_TAIL = b"</sheetData></worksheet>"
+
+
+def _row_numbers(start: int, count: int) -> pa.Array:
+    return pc.cast(pa.array(np.arange(start + 2, start + 2 + count)), pa.string())
+
+
 def sheet_parts(frame: pd.DataFrame, rows_per_part: int = ROWS_PER_PART) -> Iterator[bytes]:
     """The worksheet XML of ``frame`` as UTF-8, in parts of ``rows_per_part`` rows (so a city's
     findings never become one giant string), with its column names as a bold, frozen first
     row."""
+    columns = [str(name) for name in frame.columns]
     letters = [column_letter(number) for number in range(1, frame.shape[1] + 1)]
-    cols = "".join(f'<col min="{n}" max="{n}" width="{_width(frame, name)}" customWidth="1"/>'
-                   for n, name in enumerate(frame.columns, start=1))
-    header = "".join(
-        f'<c r="{letter}1" s="1" t="inlineStr"><is><t>'
-        f"{_escaped_text(str(name))}</t></is></c>"
-        for letter, name in zip(letters, frame.columns, strict=True))
-    yield (_SHEET_HEAD.format(cols=cols) + f'<row r="1">{header}</row>').encode()
+    yield _sheet_head(columns, column_widths(frame))
     for start in range(0, len(frame), rows_per_part):
         part = frame.iloc[start:start + rows_per_part]
-        rows = pc.cast(pa.array(np.arange(start + 2, start + 2 + len(part))), pa.string())
-        cells = [_column_cells(part[name], letter, rows)
+        rows = _row_numbers(start, len(part))
+        cells = [_column_cells(part[name], pc.binary_join_element_wise(
+            '<c r="' + letter, rows, '"', ""), "")
                  for letter, name in zip(letters, frame.columns, strict=True)]
         # one join of all the columns: adding them one by one copied each row's text per column
         yield utf8(pc.binary_join_element_wise('<row r="', rows, '">', *cells, "</row>", ""))
-    yield b"</sheetData></worksheet>"
+    yield _SHEET_TAIL
 
 
-def write_xlsx(path: Path, sheets: dict[str, pd.DataFrame]) -> Path:
-    """Write ``sheets`` (sheet name → table) as an .xlsx workbook at ``path``."""
+def numbered_parts(sheet: NumberedRows, rows_per_part: int = ROWS_PER_PART) -> Iterator[bytes]:
+    """The worksheet XML of rows made ahead (:class:`NumberedRows`), in parts as
+    :func:`sheet_parts`: each part's rows get their numbers and first cell and nothing else is
+    made again."""
+    yield _sheet_head(sheet.columns, sheet.widths)
+    for start in range(0, len(sheet.cells), rows_per_part):
+        cells = sheet.cells.slice(start, rows_per_part)
+        if isinstance(cells, pa.ChunkedArray):
+            cells = cells.combine_chunks()
+        rows = _row_numbers(start, len(cells))
+        first = pc.cast(pa.array(sheet.first[start:start + len(cells)]), pa.string())
+        yield utf8(pc.binary_join_element_wise(
+            '<row r="', rows, '"><c r="A', rows, '"><v>', first, "</v></c>",
+            cells.cast(pa.string()), "</row>", ""))
+    yield _SHEET_TAIL
+
+
+def write_xlsx(path: Path, sheets: Mapping[str, pd.DataFrame | NumberedRows]) -> Path:
+    """Write ``sheets`` (sheet name → table, or rows made ahead) as an .xlsx workbook at
+    ``path``."""
     names = list(sheets)
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as book:
         book.writestr("[Content_Types].xml", _CONTENT_TYPES.format(
@@ -183,6 +249,9 @@ def write_xlsx(path: Path, sheets: dict[str, pd.DataFrame]) -> Path:
         book.writestr("xl/styles.xml", _STYLES)
         for n, name in enumerate(names, start=1):
             with book.open(f"xl/worksheets/sheet{n}.xml", "w") as sheet:
-                for part in sheet_parts(sheets[name]):
+                sheet_data = sheets[name]
+                parts = (numbered_parts(sheet_data) if isinstance(sheet_data, NumberedRows)
+                         else sheet_parts(sheet_data))
+                for part in parts:
                     sheet.write(part)
     return path

@@ -4,17 +4,23 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
+from python_calamine import CalamineWorkbook
 
 from checks.params import ReviewBudget
 from flows.outputs import (
+    _voucher_sheet,
     entries_table,
+    findings_frame,
     neutralise_formulas,
+    town_sheets,
+    voucher_lines,
     write_csv,
     write_findings,
     write_quarantine,
     write_run_record,
     yuan_text,
 )
+from flows.xlsx import write_xlsx
 from models.ranking import rank_entries
 from tests.entries import make_entries
 
@@ -36,6 +42,12 @@ def _scored() -> pd.DataFrame:
                           rule_weights={"summary.banned_item": 1.0},
                           review=ReviewBudget(share=0.5, per_village_max=5))
     return pd.concat([entries, ranked], axis=1)
+
+
+def _write_findings(scored: pd.DataFrame, out_dir):
+    """The findings files of one town whose ranks are the county's."""
+    ranks = scored["rank"].fillna(0).to_numpy(dtype=np.int64)
+    return write_findings([(town_sheets(scored), ranks)], out_dir)
 
 
 def test_yuan_text_is_exact():
@@ -60,7 +72,7 @@ def test_run_outputs_follow_the_contract(tmp_path):
                                "raw": ['{"摘要": "=cmd"}']})
     paths = {"entries": tmp_path / "entries.parquet"}
     pq.write_table(entries_table(scored), paths["entries"])
-    paths |= write_findings(scored, tmp_path)
+    paths |= _write_findings(scored, tmp_path)
     write_quarantine(quarantine, tmp_path)
     write_run_record({"run_id": "x", "timings": {}}, tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == [
@@ -119,7 +131,7 @@ def test_each_findings_context_is_its_own_vouchers_lines_in_line_order(tmp_path)
     ranked = rank_entries(entries, breaches=breaches, signals=signals, anomaly=np.zeros(5),
                           rule_weights={"summary.banned_item": 1.0},
                           review=ReviewBudget(share=1.0, per_village_max=5))
-    write_findings(pd.concat([entries, ranked], axis=1), tmp_path)
+    _write_findings(pd.concat([entries, ranked], axis=1), tmp_path)
     findings = pd.read_csv(tmp_path / "findings.csv", encoding="utf-8-sig", dtype=str)
     context = dict(zip(findings["凭证号"], findings["凭证全部分录"], strict=True))
     assert context == {
@@ -146,3 +158,81 @@ def test_csv_files_are_the_bytes_pandas_writes(tmp_path):
         write_csv(rows, tmp_path / "ours.csv")
         rows.to_csv(tmp_path / "pandas.csv", index=False, encoding="utf-8-sig")
         assert (tmp_path / "ours.csv").read_bytes() == (tmp_path / "pandas.csv").read_bytes()
+
+
+def _town(town: str, vouchers: int) -> pd.DataFrame:
+    """A town's scored entries: vouchers of three lines, the first and (in odd vouchers) the
+    last line flagged, texts a CSV must quote and a worksheet must escape."""
+    texts = ["付水泥款, 运费", '报"招待"费', "=HYPERLINK(\"x\")", "<材料> & 人工", "换行\n摘要"]
+    rows = [{"town": town, "village": f"{town}{voucher % 2}村", "voucher_number": voucher,
+             "line_no": line, "summary": texts[(voucher + line) % len(texts)],
+             "account_code": "541" if line != 2 else "101",
+             "debit_fen": 1_000 * voucher + line, "entry_id": f"{town}-{voucher}-{line}"}
+            for voucher in range(1, vouchers + 1) for line in (3, 1, 2)]  # lines out of order
+    entries = make_entries(rows)
+    flagged = [line == 1 or (line == 3 and voucher % 2 == 1)
+               for voucher in range(1, vouchers + 1) for line in (3, 1, 2)]
+    breaches = pd.DataFrame({"entry_id": entries.loc[flagged, "entry_id"],
+                             "rule_id": "summary.banned_item", "detail": "摘要含禁止事项"})
+    signals = pd.DataFrame({"entry_id": pd.Series(dtype="str"),
+                            "signal_id": pd.Series(dtype="str"), "detail": pd.Series(dtype="str")})
+    ranked = rank_entries(entries, breaches=breaches, signals=signals,
+                          anomaly=np.linspace(0, 1, len(entries)),
+                          rule_weights={"summary.banned_item": 1.0},
+                          review=ReviewBudget(share=1.0, per_village_max=50))
+    return pd.concat([entries, ranked], axis=1)
+
+
+def _without_findings(town: pd.DataFrame) -> pd.DataFrame:
+    return town.assign(flagged=False, rank=pd.array([pd.NA] * len(town), dtype="Int64"))
+
+
+def test_towns_rows_made_ahead_write_the_files_of_the_county_made_at_once(tmp_path):
+    towns = [_town("青石镇", 5), _town("白沙乡", 4), _without_findings(_town("东坪镇", 2))]
+    # the county's ranks interleave the towns' findings
+    flagged = pd.concat([town.loc[town["flagged"], ["entry_id"]] for town in towns])
+    county_rank = dict(zip(flagged["entry_id"].sort_values(key=lambda ids: ids.str[::-1]),
+                           range(1, len(flagged) + 1), strict=True))
+    ranked = [town.assign(rank=pd.array(town["entry_id"].map(county_rank), dtype="Int64"))
+              for town in towns]
+    county = pd.concat(ranked, ignore_index=True)
+    lines = voucher_lines(county)
+    expected = tmp_path / "at-once"
+    expected.mkdir()
+    write_csv(neutralise_formulas(findings_frame(county, lines)), expected / "findings.csv")
+    write_xlsx(expected / "findings.xlsx", {
+        "疑点清单": neutralise_formulas(findings_frame(county, lines)),
+        "凭证明细": neutralise_formulas(_voucher_sheet(lines))})
+
+    # as a town is reported: its findings carry rank 1 until the county's ranks are known
+    made = [town_sheets(town.assign(rank=pd.Series(1, index=town.index, dtype="Int64")
+                                    .where(town["flagged"])))
+            for town in towns]
+    ranks = [town["rank"].fillna(0).to_numpy(dtype=np.int64) for town in ranked]
+    written = write_findings(list(zip(made, ranks, strict=True)), tmp_path)
+
+    assert written["findings_csv"].read_bytes() == (expected / "findings.csv").read_bytes()
+    ours, theirs = (CalamineWorkbook.from_path(str(path)) for path in
+                    (written["findings_xlsx"], expected / "findings.xlsx"))
+    assert ours.sheet_names == theirs.sheet_names == ["疑点清单", "凭证明细"]
+    for name in ours.sheet_names:
+        assert ours.get_sheet_by_name(name).to_python() == (
+            theirs.get_sheet_by_name(name).to_python())
+    findings = pd.read_csv(written["findings_csv"], encoding="utf-8-sig", dtype=str)
+    assert findings["排名"].astype(int).tolist() == list(range(1, len(flagged) + 1))
+    vouchers = ours.get_sheet_by_name("凭证明细").to_python()[1:]
+    assert len(vouchers) == 9 * 3  # every line of every voucher with a finding, once
+    assert [row[0] for row in vouchers] == sorted(row[0] for row in vouchers)
+
+
+def test_a_county_without_findings_writes_the_headers(tmp_path):
+    town = _without_findings(_town("青石镇", 2))
+    written = write_findings([(town_sheets(town), np.zeros(len(town), dtype=np.int64))],
+                             tmp_path)
+    assert pd.read_csv(written["findings_csv"], encoding="utf-8-sig").columns[0] == "排名"
+    assert len(pd.read_csv(written["findings_csv"], encoding="utf-8-sig")) == 0
+    book = CalamineWorkbook.from_path(str(written["findings_xlsx"]))
+    assert [len(book.get_sheet_by_name(name).to_python()) for name in book.sheet_names] == [1, 1]
+    (tmp_path / "no-towns").mkdir()
+    nothing = write_findings([], tmp_path / "no-towns")
+    assert pd.read_csv(nothing["findings_csv"], encoding="utf-8-sig").columns[0] == "排名"
