@@ -95,7 +95,7 @@ PROBES: dict[str, list[tuple[str, str]]] = {
     "explain": [("models.forest.LedgerForest", "contributions")],
     "digest": [("flows.pipeline", "digest_entries")],
     "parquet_table": [("flows.pipeline", "entries_table")],
-    "sheet_rows": [("flows.pipeline", "town_sheets")],
+    "sheet_rows": [("flows.pipeline", "sheet_rows")],
     "voucher_lines": [("flows.outputs", "voucher_lines")],
     "findings_frame": [("flows.outputs", "findings_frame")],
     "neutralise": [("flows.outputs", "neutralise_formulas")],
@@ -551,7 +551,8 @@ def audit_worker(input_dir: str, out_dir: str) -> dict[str, Any]:
         with meter.stage("write") as stage:
             digest = pipeline.ranked_digest(reports, ranking)
             quarantine = pipeline.run_quarantine(files)
-            outputs = pipeline.write_sheets(reports, ranking, quarantine, Path(out_dir))
+            outputs = pipeline.write_sheets(reports, ranking, quarantine, Path(out_dir),
+                                            parts_dir=parts_dir)
             outputs["entries"] = pipeline.write_entries(reports, ranking, Path(out_dir))
             stage["rows"] = n_entries
         run_record = {

@@ -188,7 +188,7 @@ def audit_ledgers(
             "towns_failed": len(failed_towns)}
         run_record["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
         digest, run_record["review"], run_record["outputs"] = _write_and_record(
-            reports, ranking, quarantine, run_record, Path(out_dir), ahead)
+            reports, ranking, quarantine, run_record, Path(out_dir), parts_dir, ahead)
         run_record["villages"] = pipeline.village_counts(digest)
     run_record["timings"] = timings.seconds
     write_record(run_record, Path(out_dir))
@@ -203,7 +203,8 @@ def audit_ledgers(
 
 def _write_and_record(
     reports: list[pipeline.TownReport], ranking: dict[str, Any], quarantine: Any,
-    run_record: dict[str, Any], out_dir: Path, ahead: dict[str, ReadAhead] | None = None,
+    run_record: dict[str, Any], out_dir: Path, parts_dir: Path,
+    ahead: dict[str, ReadAhead] | None = None,
 ) -> tuple[RunDigest, dict[str, Any], dict[str, str]]:
     """entries.parquet, the findings sheets and the store's record of the run, written side by
     side (none needs another's output) in threads of this process: the files in the worker
@@ -214,7 +215,8 @@ def _write_and_record(
     being read in the background."""
     with ThreadPoolTaskRunner(max_workers=2) as writers:
         sheets = writers.submit(write_sheets, {
-            "reports": reports, "ranking": ranking, "quarantine": quarantine, "out_dir": out_dir})
+            "reports": reports, "ranking": ranking, "quarantine": quarantine, "out_dir": out_dir,
+            "parts_dir": parts_dir})
         entries = writers.submit(write_entries, {
             "reports": reports, "ranking": ranking, "out_dir": out_dir})
         ahead = ahead or {}

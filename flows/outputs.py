@@ -5,9 +5,9 @@ inspectors (Chinese headers, most suspicious first, the whole voucher beside eac
 quarantine.csv is for the agency; run.json for monitoring.
 
 The findings files are made in two steps: each town's rows are formatted, neutralised and made
-into CSV and worksheet cells when the town is reported (:func:`town_sheets`, kept in the parts
-store), and the county's files only put the rows in the county's order with their ranks
-(:func:`write_findings`), so a rerun after one correction formats one town's rows.
+into CSV and worksheet cells (:func:`sheet_rows`, for all towns at once in a full run, kept in
+the parts store), and the county's files only put the rows in the county's order with their
+ranks (:func:`write_findings`), so a rerun after one correction formats one town's rows.
 """
 
 from __future__ import annotations
@@ -40,9 +40,10 @@ QUARANTINE_COLUMNS = ["source_file", "source_sheet", "source_row", "column", "re
 # injection); a leading apostrophe makes it plain text.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 FINDINGS_SHEET, VOUCHERS_SHEET = "疑点清单", "凭证明细"
-# A town's share of the findings files (:func:`town_sheets`), as the parts store keeps it.
-FINDING_ROWS, LINE_ROWS, SHEET_WIDTHS = "finding_rows", "line_rows", "sheet_widths"
-SHEET_FRAMES = (FINDING_ROWS, LINE_ROWS, SHEET_WIDTHS)
+# A town's rows of the findings files (:func:`sheet_rows`), as the parts store keeps them.
+FINDING_ROWS, LINE_ROWS = "finding_rows", "line_rows"
+SHEET_FRAMES = (FINDING_ROWS, LINE_ROWS)
+_WIDTHS = b"sanzi.widths"
 _UNRANKED = np.iinfo(np.int64).max
 
 FINDING_HEADERS = {
@@ -257,38 +258,42 @@ def _csv_tails(frame: pd.DataFrame) -> pa.Array:
     return pc.binary_join_element_wise("", *cells, ",")
 
 
-def town_sheets(scored: pd.DataFrame) -> dict[str, pa.Table]:
-    """A town's share of findings.csv and findings.xlsx, made when the town is reported.
+def sheet_rows(context: pd.DataFrame, towns: list[str]) -> dict[str, dict[str, pa.Table]]:
+    """Each town's rows of findings.csv and findings.xlsx, made from ``context``: the lines of
+    the towns' flagged vouchers as :func:`voucher_lines` gives them, each with its entry's row
+    ``position`` in its town, flagged entries with any rank.
 
     Every finding and every line of its vouchers is formatted, neutralised and made into its
     CSV row and worksheet cells but for the first column, the county's rank, which other towns
-    move (``csv``, ``xlsx``). Beside them, what places them in the county's order: ``position``,
-    the row of the entry in ``scored``; for a line, its ``voucher`` (numbered within the town),
-    ``line_no`` and whether it is a finding (``flagged``). ``sheet_widths``: the columns'
-    widths after the first, by sheet."""
-    numbered = scored.reset_index(drop=True)
-    numbered["_position"] = np.arange(len(numbered), dtype=np.int64)
-    lines = voucher_lines(numbered)
-    findings = neutralise_formulas(findings_frame(numbered, lines))
+    move (``csv``, ``xlsx``). Beside them, what places them in the county's order: the town
+    and ``position``; for a line, its ``voucher`` (numbered within the town), ``line_no`` and
+    whether it is a finding (``flagged``). The findings' table holds the columns' widths
+    after the first (its metadata, by sheet). A town of ``towns`` without findings gets
+    tables without rows."""
+    context = context.reset_index(drop=True)
+    lines = voucher_lines(context)
+    findings = neutralise_formulas(findings_frame(context, lines))
     vouchers = neutralise_formulas(_voucher_sheet(lines))
     widths = {FINDINGS_SHEET: column_widths(findings)[1:],
               VOUCHERS_SHEET: column_widths(vouchers)[1:]}
-    return {
+    rows = {
         FINDING_ROWS: pa.table({
-            "position": findings.index.to_numpy(dtype=np.int64),
-            "csv": _csv_tails(findings), "xlsx": unreferenced_cells(findings.iloc[:, 1:])}),
+            "town": pa.array(context["town"].to_numpy()[findings.index], type=pa.string()),
+            "position": context["position"].to_numpy(dtype=np.int64)[findings.index],
+            "csv": _csv_tails(findings), "xlsx": unreferenced_cells(findings.iloc[:, 1:]),
+        }).replace_schema_metadata({_WIDTHS: json.dumps(widths, ensure_ascii=False)}),
         LINE_ROWS: pa.table({
-            "position": lines["_position"].to_numpy(dtype=np.int64),
+            "town": pa.array(lines["town"], type=pa.string()),
+            "position": lines["position"].to_numpy(dtype=np.int64),
             "voucher": lines.groupby(VOUCHER_KEY, sort=False).ngroup().to_numpy(dtype=np.int64),
             "line_no": lines["line_no"].to_numpy(dtype=np.int64),
             "flagged": lines["flagged"].to_numpy(dtype=bool),
             "csv": _csv_tails(vouchers), "xlsx": unreferenced_cells(vouchers.iloc[:, 1:])}),
-        SHEET_WIDTHS: pa.table({
-            "sheet": pa.array([sheet for sheet, values in widths.items() for _ in values],
-                              type=pa.string()),
-            "width": pa.array([width for values in widths.values() for width in values],
-                              type=pa.int64())}),
     }
+    by_town = {name: table.column("town").to_pandas().groupby(
+        table.column("town").to_pandas(), sort=False).indices for name, table in rows.items()}
+    return {town: {name: table.take(pa.array(by_town[name].get(town, []), type=pa.int64()))
+                   for name, table in rows.items()} for town in towns}
 
 
 _LARGE_CELLS = pa.schema([("csv", pa.large_string()), ("xlsx", pa.large_string())])
@@ -327,7 +332,7 @@ def _placed(columns: list[str], tables: list[pa.Table], firsts: list[np.ndarray]
 def write_findings(towns: list[tuple[dict[str, pa.Table], np.ndarray]], out_dir: Path
                    ) -> dict[str, Path]:
     """findings.csv (UTF-8 with BOM) and findings.xlsx (findings + the lines of their vouchers)
-    from each town's rows made ahead (:func:`town_sheets`) and the county's rank of each of the
+    from each town's rows made ahead (:func:`sheet_rows`) and the county's rank of each of the
     town's entries by row position (0 for an entry that is not a finding): findings by rank,
     the lines of their vouchers by the rank of the voucher's first finding, then line number."""
     finding_tables = [sheets[FINDING_ROWS] for sheets, _ in towns]
@@ -366,8 +371,9 @@ def _voucher_ranks(lines: pa.Table, ranks: np.ndarray) -> np.ndarray:
 
 
 def _widths(sheets: dict[str, pa.Table], sheet: str) -> np.ndarray:
-    widths = sheets[SHEET_WIDTHS]
-    return widths.filter(pc.equal(widths.column("sheet"), sheet)).column("width").to_numpy()
+    """A town's widths of a sheet's columns after the first, as :func:`sheet_rows` made them."""
+    return np.array(json.loads(sheets[FINDING_ROWS].schema.metadata[_WIDTHS])[sheet],
+                    dtype=np.int64)
 
 
 def write_quarantine(quarantine: pd.DataFrame, out_dir: Path) -> Path:

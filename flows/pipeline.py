@@ -12,10 +12,11 @@ town, not the county, and a correction redoes only its own town:
     county      rank_county      inspectors' decisions, one ranking within the review budget;
                                  the entries decisions touch are kept per town ("marks/<key>")
     per town    report_town      reasons for flagged entries, the town's share ("reports/<key>")
-    county      write_entries,   entries.parquet; findings and quarantine (FORMATS.md §4);
-                write_sheets,    the run's digest in the review store (ranked_digest): side
-                record_findings  by side, as none needs another's output; each sets the
-                                 county's ranks into what it reads of the towns' reports
+    county      write_entries,   entries.parquet; findings and quarantine (FORMATS.md §4),
+                write_sheets,    from each town's rows of them ("sheets/<key>"); the run's
+                record_findings  digest in the review store (ranked_digest): side by side, as
+                                 none needs another's output; each sets the county's ranks
+                                 into what it reads of the towns' reports
 
 Per-file and per-town results are parts on disk (:mod:`flows.parts`) named by keys that hash
 what they depend on, each with the summary its stage returned; :mod:`flows.audit` wires these
@@ -47,7 +48,8 @@ from flows.outputs import (
     QUARANTINE_COLUMNS,
     SHEET_FRAMES,
     entries_table,
-    town_sheets,
+    sheet_rows,
+    voucher_lines,
     write_findings,
     write_quarantine,
 )
@@ -512,10 +514,10 @@ def town_ranking(
 
 @dataclass(frozen=True)
 class TownReport:
-    """A town's share of the outputs in the parts store: its scored entries, the rows of its
-    findings and their vouchers' lines for the findings files, and its digest for the review
-    store. Rank numbers are the county's, so they are filled in when the outputs are assembled
-    (:func:`write_sheets`, :func:`ranked_digest`, :func:`write_entries`)."""
+    """A town's share of the outputs in the parts store: its scored entries, the lines of its
+    flagged vouchers (for findings) and its digest for the review store. Rank numbers are the
+    county's, so they are filled in when the outputs are assembled (:func:`write_sheets`,
+    :func:`ranked_digest`, :func:`write_entries`)."""
 
     town: str
     key: str
@@ -526,7 +528,10 @@ class TownReport:
     computed_in: str
 
 
-REPORTS = PartKind("reports", ("entries", *SHEET_FRAMES, *DIGEST_FRAMES))
+REPORTS = PartKind("reports", ("entries", "context", *DIGEST_FRAMES))
+# A town's rows of the findings files (flows.outputs.sheet_rows), made from its report's
+# context when the county's files are first written with it.
+SHEETS = PartKind("sheets", SHEET_FRAMES)
 
 
 def report_key(score: ScorePart, decisions: pd.DataFrame) -> str:
@@ -579,7 +584,8 @@ def report_town(
                       int(flagged.sum()), int(ranked["rule_ids"].list.len().gt(0).sum()), run_id)
     REPORTS.write(parts_dir, key, {
         "entries": entries_table(scored),
-        **town_sheets(scored),
+        "context": voucher_lines(scored.assign(position=np.arange(len(scored)))).drop(
+            columns=["voucher_rank", "is_finding"]),
         **{name: getattr(digest, name) for name in DIGEST_FRAMES},
     }, part)
     return part
@@ -678,14 +684,24 @@ def _in_types_of(schema: pa.Schema, source: Path) -> bytes:
 
 def write_sheets(
     reports: list[TownReport], ranking: dict[str, pd.DataFrame], quarantine: pd.DataFrame,
-    out_dir: Path,
+    out_dir: Path, *, parts_dir: Path,
 ) -> dict[str, Path]:
-    """findings.csv and findings.xlsx from the towns' rows made when they were reported, put in
-    the county's order, and quarantine.csv."""
+    """findings.csv and findings.xlsx from the towns' rows, put in the county's order, and
+    quarantine.csv. A town's rows are made once for its report (part "sheets/<key>"): in a full
+    run every town's at once, in a rerun after one correction the corrected town's."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    towns = [({name: pq.read_table(Path(report.part_dir) / f"{name}.parquet")
-               for name in SHEET_FRAMES},
-              _ranks_by_position(ranking[report.town], report.n_entries))
+    keys = {report.town: part_key("sheets", report.key) for report in reports}
+    made = {report.town: {name: pq.read_table(SHEETS.directory(parts_dir, keys[report.town])
+                                              / f"{name}.parquet") for name in SHEET_FRAMES}
+            for report in reports if SHEETS.summary(parts_dir, keys[report.town]) is not None}
+    missing = [report for report in reports if report.town not in made]
+    if missing:
+        rows = sheet_rows(read_parts([report.part_dir for report in missing], "context"),
+                          [report.town for report in missing])
+        for report in missing:
+            SHEETS.write(parts_dir, keys[report.town], rows[report.town], report.town)
+        made |= rows
+    towns = [(made[report.town], _ranks_by_position(ranking[report.town], report.n_entries))
              for report in reports]
     return write_findings(towns, out_dir) | {"quarantine": write_quarantine(quarantine, out_dir)}
 

@@ -12,7 +12,7 @@ from flows.outputs import (
     entries_table,
     findings_frame,
     neutralise_formulas,
-    town_sheets,
+    sheet_rows,
     voucher_lines,
     write_csv,
     write_findings,
@@ -44,10 +44,17 @@ def _scored() -> pd.DataFrame:
     return pd.concat([entries, ranked], axis=1)
 
 
+def _context(scored: pd.DataFrame) -> pd.DataFrame:
+    """The lines of a town's flagged vouchers, as its report keeps them."""
+    numbered = scored.assign(position=np.arange(len(scored)))
+    return voucher_lines(numbered).drop(columns=["voucher_rank", "is_finding"])
+
+
 def _write_findings(scored: pd.DataFrame, out_dir):
     """The findings files of one town whose ranks are the county's."""
     ranks = scored["rank"].fillna(0).to_numpy(dtype=np.int64)
-    return write_findings([(town_sheets(scored), ranks)], out_dir)
+    town = scored["town"].iloc[0]
+    return write_findings([(sheet_rows(_context(scored), [town])[town], ranks)], out_dir)
 
 
 def test_yuan_text_is_exact():
@@ -204,12 +211,15 @@ def test_towns_rows_made_ahead_write_the_files_of_the_county_made_at_once(tmp_pa
         "疑点清单": neutralise_formulas(findings_frame(county, lines)),
         "凭证明细": neutralise_formulas(_voucher_sheet(lines))})
 
-    # as a town is reported: its findings carry rank 1 until the county's ranks are known
-    made = [town_sheets(town.assign(rank=pd.Series(1, index=town.index, dtype="Int64")
-                                    .where(town["flagged"])))
-            for town in towns]
+    # as a town is reported its findings carry rank 1 until the county's ranks are known; the
+    # rows of the first town were made alone (a rerun), of the others together (a full run)
+    contexts = [_context(town.assign(rank=pd.Series(1, index=town.index, dtype="Int64")
+                                     .where(town["flagged"]))) for town in towns]
+    names = [town["town"].iloc[0] for town in towns]
+    made = sheet_rows(contexts[0], names[:1]) | sheet_rows(pd.concat(contexts[1:]), names[1:])
     ranks = [town["rank"].fillna(0).to_numpy(dtype=np.int64) for town in ranked]
-    written = write_findings(list(zip(made, ranks, strict=True)), tmp_path)
+    written = write_findings([(made[name], rank) for name, rank in zip(names, ranks, strict=True)],
+                             tmp_path)
 
     assert written["findings_csv"].read_bytes() == (expected / "findings.csv").read_bytes()
     ours, theirs = (CalamineWorkbook.from_path(str(path)) for path in
@@ -227,8 +237,8 @@ def test_towns_rows_made_ahead_write_the_files_of_the_county_made_at_once(tmp_pa
 
 def test_a_county_without_findings_writes_the_headers(tmp_path):
     town = _without_findings(_town("青石镇", 2))
-    written = write_findings([(town_sheets(town), np.zeros(len(town), dtype=np.int64))],
-                             tmp_path)
+    made = sheet_rows(_context(town), ["青石镇"])["青石镇"]
+    written = write_findings([(made, np.zeros(len(town), dtype=np.int64))], tmp_path)
     assert pd.read_csv(written["findings_csv"], encoding="utf-8-sig").columns[0] == "排名"
     assert len(pd.read_csv(written["findings_csv"], encoding="utf-8-sig")) == 0
     book = CalamineWorkbook.from_path(str(written["findings_xlsx"]))

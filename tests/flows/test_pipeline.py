@@ -4,6 +4,7 @@ auditing each town alone finds what auditing the whole county at once finds."""
 import json
 import shutil
 import time
+import zipfile
 from dataclasses import replace
 from pathlib import Path
 
@@ -212,8 +213,29 @@ def test_the_store_records_a_run_with_its_cases_read_ahead(county, reported, tmp
     assert (again["new"], again["unchanged"]) == (0, len(digest.flagged))
 
 
+def test_a_towns_findings_rows_are_made_once_for_its_report(reported, tmp_path, monkeypatch):
+    ranking, reports = reported
+    quarantine = pipeline.run_quarantine([])
+    first = pipeline.write_sheets(reports, ranking, quarantine, tmp_path / "first",
+                                  parts_dir=tmp_path)
+    corrected = reports[-1]  # as if its town were reported again after a correction
+    shutil.rmtree(pipeline.SHEETS.directory(tmp_path, pipeline.part_key("sheets", corrected.key)))
+    made_for: list[list[str]] = []
+    make = pipeline.sheet_rows
+    monkeypatch.setattr(pipeline, "sheet_rows", lambda context, towns: (
+        made_for.append(towns), make(context, towns))[1])
+    again = pipeline.write_sheets(reports, ranking, quarantine, tmp_path / "again",
+                                  parts_dir=tmp_path)
+    assert made_for == [[corrected.town]]
+    assert again["findings_csv"].read_bytes() == first["findings_csv"].read_bytes()
+    with zipfile.ZipFile(first["findings_xlsx"]) as before, \
+            zipfile.ZipFile(again["findings_xlsx"]) as after:  # the same, but for file times
+        assert before.namelist() == after.namelist()
+        assert all(before.read(name) == after.read(name) for name in before.namelist())
+
+
 def test_the_county_ranking_keeps_the_review_budget(county, reported, tmp_path):
-    _parts_dir, _files, towns = county
+    parts_dir, _files, towns = county
     ranking, reports = reported
     ranks = np.concatenate([ranking[town.town]["rank"].to_numpy() for town in towns])
     flagged = np.sort(ranks[ranks > 0])
@@ -225,7 +247,7 @@ def test_the_county_ranking_keeps_the_review_budget(county, reported, tmp_path):
     for name in DIGEST_FRAMES:
         pd.testing.assert_frame_equal(getattr(read_ahead, name), getattr(digest, name))
     paths = pipeline.write_sheets(reports, ranking, pipeline.run_quarantine(county[1]),
-                                  tmp_path / "out")
+                                  tmp_path / "out", parts_dir=parts_dir)
     paths["entries"] = pipeline.write_entries(reports, ranking, tmp_path / "out")
     written = pd.read_parquet(paths["entries"])
     assert len(written) == n_entries and written["entry_id"].is_unique
@@ -320,7 +342,8 @@ def test_unreadable_file_is_a_report_not_a_part(tmp_path):
 def test_a_run_where_no_file_could_be_read_writes_empty_outputs(tmp_path):
     ranking = pipeline.rank_county([], [], PARAMS, dispositions=None, parts_dir=tmp_path)
     digest = pipeline.ranked_digest([], ranking)
-    paths = pipeline.write_sheets([], ranking, pipeline.run_quarantine([]), tmp_path / "out")
+    paths = pipeline.write_sheets([], ranking, pipeline.run_quarantine([]), tmp_path / "out",
+                                  parts_dir=tmp_path)
     paths["entries"] = pipeline.write_entries([], ranking, tmp_path / "out")
     assert ranking == {} and digest.n_entries == 0
     assert pd.read_parquet(paths["entries"]).empty
