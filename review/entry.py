@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from review.dispositions import disposition_history
 from review.queue import QueueFilter, finding_record, findings_query, rule_title_map
+from review.store import lines_run
 from review.tables import cases, finding_changes, findings, payee_periods, runs, voucher_lines
 
 if TYPE_CHECKING:
@@ -94,7 +95,7 @@ def entry_detail(store: Store, *, user: User, entry_id: str) -> EntryDetail | No
         voucher = conn.execute(
             sa.select(voucher_lines)
             .where(
-                voucher_lines.c.run_id == finding["run_id"],
+                voucher_lines.c.run_id == lines_run(finding["run_id"], finding["town"]),
                 voucher_lines.c.town == finding["town"],
                 voucher_lines.c.village == finding["village"],
                 voucher_lines.c.period == finding["period"],

@@ -50,8 +50,8 @@ _checkpoints: dict[int, threading.Thread] = {}  # id of an engine → its checkp
 _checkpoints_lock = threading.Lock()
 
 
-__all__ = ["KnownCases", "RunChanges", "Store", "open_store", "read_known_cases", "record_run",
-           "verify_audit_trail"]
+__all__ = ["KnownCases", "RunChanges", "Store", "lines_run", "open_store", "read_known_cases",
+           "record_run", "verify_audit_trail"]
 
 
 @dataclass(frozen=True)
@@ -429,11 +429,13 @@ def _store_town_rows(
     :func:`_finding_rows` makes them, ``lines`` with the run id), town by town.
 
     A town whose rows, all but run id and rank, are those an earlier run stored (same digest
-    in ``town_rows``) has them copied by the database from that run, with this run's ranks:
-    after one village's correction a rerun sends one town's rows, not the county's. A town's
-    digest is the key of the part its rows come from (``sources``, from the flow), else a
-    hash of the rows. Only rows stored whole by a run are ever copied (``findings`` and
-    ``voucher_lines`` are never updated), so a copy is what inserting them would store."""
+    in ``town_rows``) has its findings copied by the database from that run, with this run's
+    ranks, and its voucher lines left where they are stored (``town_rows.lines_from``, read
+    through :func:`lines_run`): after one village's correction a rerun sends one town's rows,
+    not the county's. A town's digest is the key of the part its rows come from (``sources``,
+    from the flow), else a hash of the rows. Only rows stored whole by a run are ever copied
+    (``findings`` and ``voucher_lines`` are never updated), so a copy is what inserting them
+    would store."""
     towns = findings["town"].unique()
     hashed = [town for town in towns if town not in sources]
     digests = {town: f"part:{sources[town]}" for town in towns if town in sources}
@@ -445,34 +447,48 @@ def _store_town_rows(
         return
     town_rows = tables.town_rows
     matches = conn.execute(
-        sa.select(town_rows.c.town, town_rows.c.rows_digest, town_rows.c.run_id)
+        sa.select(town_rows.c.town, town_rows.c.rows_digest, town_rows.c.run_id,
+                  sa.func.coalesce(town_rows.c.lines_from, town_rows.c.run_id))
         .join(tables.runs, tables.runs.c.run_id == town_rows.c.run_id)
         .where(town_rows.c.town.in_(list(digests)))
         .order_by(tables.runs.c.recorded_at)
     ).all()
-    # the latest run that stored each town's rows as they are now
-    sources = {town: source for town, digest, source in matches if digests[town] == digest}
-    copied = findings["town"].isin(list(sources))
+    # the latest run that stored each town's rows as they are now, and where their lines are
+    found = {town: (source, lines_from) for town, digest, source, lines_from in matches
+             if digests[town] == digest}
+    copied = findings["town"].isin(list(found))
     insert_frame(conn, tables.findings, findings.loc[~copied])
-    insert_frame(conn, tables.voucher_lines, lines.loc[~lines["town"].isin(list(sources))])
-    if sources:
-        _copy_town_rows(conn, run_id, sources, findings.loc[copied, ["entry_id", "rank"]])
+    insert_frame(conn, tables.voucher_lines, lines.loc[~lines["town"].isin(list(found))])
+    if found:
+        _copy_findings(conn, run_id, {town: source for town, (source, _) in found.items()},
+                       findings.loc[copied, ["entry_id", "rank"]])
     insert_frame(conn, town_rows, pd.DataFrame({
         "run_id": run_id, "town": list(digests), "rows_digest": list(digests.values()),
-        "copied_from": [sources.get(town) for town in digests]}))
+        "copied_from": [found[town][0] if town in found else None for town in digests],
+        "lines_from": [found[town][1] if town in found else run_id for town in digests]}))
 
 
-def _copy_town_rows(
+def lines_run(run_id: Any, town: Any) -> sa.ColumnElement[str]:
+    """The run whose ``voucher_lines`` rows are the lines ``run_id`` saw in ``town`` (values
+    or columns): the run itself unless it found the town as an earlier run stored it."""
+    town_rows = tables.town_rows
+    stored = (sa.select(town_rows.c.lines_from)
+              .where(town_rows.c.run_id == run_id, town_rows.c.town == town)
+              .scalar_subquery())
+    return sa.func.coalesce(stored, run_id)
+
+
+def _copy_findings(
     conn: sa.Connection, run_id: str, sources: dict[str, str], ranks: pd.DataFrame
 ) -> None:
-    """Copy the findings and voucher lines of each town in ``sources`` (town → the run whose
-    rows to copy) to ``run_id``, the findings with their ``ranks`` in this run."""
+    """Copy the findings of each town in ``sources`` (town → the run whose rows to copy) to
+    ``run_id``, with their ``ranks`` in this run."""
     staged = sa.Table("staged_ranks", sa.MetaData(),
                       sa.Column("entry_id", sa.String(128), primary_key=True),
                       sa.Column("rank", sa.Integer, nullable=False), prefixes=["TEMPORARY"])
     staged.create(conn)
     insert_frame(conn, staged, ranks)
-    findings, lines = tables.findings, tables.voucher_lines
+    findings = tables.findings
     by_source: dict[str, list[str]] = {}
     for town, source in sources.items():
         by_source.setdefault(source, []).append(town)
@@ -485,11 +501,6 @@ def _copy_town_rows(
                         for column in findings.columns))
             .join(staged, staged.c.entry_id == findings.c.entry_id)
             .where(findings.c.run_id == source, findings.c.town.in_(towns))))
-        conn.execute(sa.insert(lines).from_select(
-            [column.name for column in lines.columns],
-            sa.select(*(sa.literal(run_id, lines.c.run_id.type).label("run_id")
-                        if column.name == "run_id" else column for column in lines.columns))
-            .where(lines.c.run_id == source, lines.c.town.in_(towns))))
     staged.drop(conn)
 
 

@@ -2,7 +2,8 @@
 
 Kept apart on purpose:
 - ``runs`` / ``run_scope`` / ``findings`` / ``finding_changes`` / ``voucher_lines`` are written
-  once per run and never updated: what each run saw;
+  once per run and never updated: what each run saw (a town's voucher lines are stored once by
+  the run that first saw them as they are; ``town_rows.lines_from`` says which run that is);
 - ``cases`` holds one row per entry ever flagged: is it open or resolved, and its current
   content hash;
 - ``dispositions`` holds inspectors' decisions, keyed by ``entry_id`` + ``content_hash``; runs
@@ -311,6 +312,8 @@ town_rows = sa.Table(
     sa.Column("town", TEXT, primary_key=True),
     sa.Column("rows_digest", sa.String(64), nullable=False),
     sa.Column("copied_from", sa.String(64), nullable=True),  # the run the rows were copied from
+    # the run whose voucher_lines rows hold the town's lines (a copy leaves them where they are)
+    sa.Column("lines_from", sa.String(64), nullable=True),
     sa.Index(None, "town", "rows_digest"),
 )
 

@@ -11,8 +11,10 @@ from urllib.parse import urlencode
 
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
+from review import tables
 from review.app import create_app
 from review.security import load_secret_key
 from review.serve import review_app_from_environment
@@ -154,6 +156,18 @@ def test_entry_page_shows_reasons_voucher_payee_and_original_row(app_store):
     assert "往来单位历史：张三建筑队" in text
     assert "下坝村.xlsx" in text and "第 <strong>4</strong> 行" in text
     assert "=HYPERLINK(&#34;http" in text or "=HYPERLINK(&quot;http" in text  # escaped, inert
+
+
+def test_entry_page_of_a_rerun_shows_the_voucher_it_left_where_it_was_stored(app_store):
+    rows = ledger_rows()
+    rows[0]["summary"] = '=HYPERLINK("http://example.com","点击")'  # as the first run saw it
+    _record(app_store, "run-0002-bbbb", rows)  # nothing changed: its rows are copied
+    with app_store.engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).where(
+            tables.voucher_lines.c.run_id == "run-0002-bbbb")).scalar_one() == 0
+    page = _signed_in(app_store, "qingshi").get(_entry(QS_ENTRY))
+    assert "整张凭证（记-1，共 2 行）" in page.text
+    assert "102 银行存款" in page.text
 
 
 def test_inspector_cannot_open_another_towns_entry(app_store):

@@ -13,7 +13,9 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.migration import MigrationContext
 
 from review import store as store_module
@@ -24,6 +26,7 @@ from review.dispositions import DispositionError, disposition_history, record_di
 from review.store import (
     RunChanges,
     default_store_url,
+    lines_run,
     open_store,
     read_known_cases,
     record_run,
@@ -72,7 +75,7 @@ def test_migrations_build_the_declared_schema_and_are_idempotent(store):
         version = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one()
     again.dispose()
     assert differences == []
-    assert version == "0004"
+    assert version == "0005"
 
 
 def test_sqlite_store_uses_wal_and_a_busy_timeout(tmp_path):
@@ -260,6 +263,25 @@ def _stored_rows(store, table: sa.Table, run_id: str) -> list[tuple]:
             sa.select(table).where(table.c.run_id == run_id).order_by(table.c.entry_id)).all()]
 
 
+def _shown_lines(store, run_id: str) -> list[tuple]:
+    """The voucher lines ``run_id`` saw, wherever they are stored, without their run id."""
+    lines = tables.voucher_lines
+    with store.engine.connect() as conn:
+        towns = conn.execute(sa.select(tables.town_rows.c.town)
+                             .where(tables.town_rows.c.run_id == run_id)).scalars().all()
+        return [tuple(row)[1:] for row in conn.execute(
+            sa.select(lines).where(sa.or_(*(
+                sa.and_(lines.c.town == town, lines.c.run_id == lines_run(run_id, town))
+                for town in towns))).order_by(lines.c.entry_id)).all()]
+
+
+def _lines_stored_by(store, run_id: str) -> set[str]:
+    lines = tables.voucher_lines
+    with store.engine.connect() as conn:
+        return set(conn.execute(sa.select(lines.c.town).where(lines.c.run_id == run_id))
+                   .scalars().all())
+
+
 def test_a_rerun_copies_an_unchanged_towns_rows_with_its_own_ranks(store, twin_store):
     _run(store, "run-1", scored_frame(ledger_rows()))
     rerun = corrected_county()  # 下坝村 (青石镇) corrected; 白沙镇 as it was
@@ -272,16 +294,39 @@ def test_a_rerun_copies_an_unchanged_towns_rows_with_its_own_ranks(store, twin_s
                                               tables.town_rows.c.copied_from)
                                     .where(tables.town_rows.c.run_id == "run-2")).all())
     assert sources == {"白沙镇": "run-1", "青石镇": None}
-    # what the database copied is what sending the rows would have stored
+    # what the database copied is what sending the rows would have stored; the unchanged
+    # town's voucher lines stay where run-1 stored them
     _run(twin_store, "run-2", rerun)
-    for table in (tables.findings, tables.voucher_lines):
-        assert _stored_rows(store, table, "run-2") == _stored_rows(twin_store, table, "run-2")
+    assert _stored_rows(store, tables.findings, "run-2") == _stored_rows(
+        twin_store, tables.findings, "run-2")
+    assert _lines_stored_by(store, "run-2") == {"青石镇"}
+    assert _shown_lines(store, "run-2") == _shown_lines(twin_store, "run-2")
+    # and a third run finds them there too
+    _run(store, "run-3", rerun)
+    assert _lines_stored_by(store, "run-3") == set()
+    assert _shown_lines(store, "run-3") == _shown_lines(twin_store, "run-2")
     findings = tables.findings
     with store.engine.connect() as conn:
         stored_ranks = dict(conn.execute(sa.select(findings.c.entry_id, findings.c.rank).where(
             findings.c.run_id == "run-2")).all())
     flagged = rerun[rerun["flagged"]]
     assert stored_ranks == dict(zip(flagged["entry_id"], flagged["rank"].astype(int), strict=True))
+
+
+def test_runs_stored_before_lines_were_kept_apart_show_their_own_lines(store):
+    _run(store, "run-1", scored_frame(ledger_rows()))
+    shown = _shown_lines(store, "run-1")
+    config = Config()
+    config.set_main_option("script_location", str(store_module.MIGRATIONS_DIR))
+    for step, revision in ((command.downgrade, "0004"), (command.upgrade, "head")):
+        with store.engine.begin() as conn:
+            config.attributes["connection"] = conn
+            step(config, revision)
+    with store.engine.connect() as conn:
+        kept = conn.execute(sa.select(tables.town_rows.c.run_id, tables.town_rows.c.lines_from)
+                            ).all()
+    assert kept and all(lines_from == run_id for run_id, lines_from in kept)
+    assert _shown_lines(store, "run-1") == shown
 
 
 def test_a_towns_rows_from_the_same_part_are_copied_and_from_another_part_sent(store):
@@ -295,9 +340,10 @@ def test_a_towns_rows_from_the_same_part_are_copied_and_from_another_part_sent(s
                                               tables.town_rows.c.copied_from)
                                     .where(tables.town_rows.c.run_id == "run-2")).all())
     assert sources == {"青石镇": "run-1", "白沙镇": None}
-    for table in (tables.findings, tables.voucher_lines):
-        assert [row[1:] for row in _stored_rows(store, table, "run-2")] == [
-            row[1:] for row in _stored_rows(store, table, "run-1")]
+    assert [row[1:] for row in _stored_rows(store, tables.findings, "run-2")] == [
+        row[1:] for row in _stored_rows(store, tables.findings, "run-1")]
+    assert _lines_stored_by(store, "run-2") == {"白沙镇"}
+    assert _shown_lines(store, "run-2") == _shown_lines(store, "run-1")
 
 
 def test_a_run_over_one_town_never_resolves_another_towns_findings(store):
