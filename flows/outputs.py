@@ -13,6 +13,8 @@ ranks (:func:`write_findings`), so a rerun after one correction formats one town
 from __future__ import annotations
 
 import codecs
+import functools
+import itertools
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +32,7 @@ from flows.xlsx import (
     column_widths,
     unreferenced_cells,
     utf8,
+    widths_by,
     write_xlsx,
 )
 
@@ -267,21 +270,23 @@ def sheet_rows(context: pd.DataFrame, towns: list[str]) -> dict[str, dict[str, p
     CSV row and worksheet cells but for the first column, the county's rank, which other towns
     move (``csv``, ``xlsx``). Beside them, what places them in the county's order: the town
     and ``position``; for a line, its ``voucher`` (numbered within the town), ``line_no`` and
-    whether it is a finding (``flagged``). The findings' table holds the columns' widths
-    after the first (its metadata, by sheet). A town of ``towns`` without findings gets
-    tables without rows."""
+    whether it is a finding (``flagged``). The findings' table holds the widths of the columns
+    after the first that its town's values need (its metadata, by sheet). A town of ``towns``
+    without findings gets tables without rows."""
     context = context.reset_index(drop=True)
     lines = voucher_lines(context)
     findings = neutralise_formulas(findings_frame(context, lines))
     vouchers = neutralise_formulas(_voucher_sheet(lines))
-    widths = {FINDINGS_SHEET: column_widths(findings)[1:],
-              VOUCHERS_SHEET: column_widths(vouchers)[1:]}
+    widths = {FINDINGS_SHEET: widths_by(findings.iloc[:, 1:],
+                                        context["town"].to_numpy()[findings.index]),
+              VOUCHERS_SHEET: widths_by(vouchers.iloc[:, 1:], lines["town"].to_numpy())}
+    headers = {FINDINGS_SHEET: list(FINDING_HEADERS.values())[1:],
+               VOUCHERS_SHEET: list(VOUCHER_LINE_HEADERS.values())[1:]}
     rows = {
         FINDING_ROWS: pa.table({
             "town": pa.array(context["town"].to_numpy()[findings.index], type=pa.string()),
             "position": context["position"].to_numpy(dtype=np.int64)[findings.index],
-            "csv": _csv_tails(findings), "xlsx": unreferenced_cells(findings.iloc[:, 1:]),
-        }).replace_schema_metadata({_WIDTHS: json.dumps(widths, ensure_ascii=False)}),
+            "csv": _csv_tails(findings), "xlsx": unreferenced_cells(findings.iloc[:, 1:])}),
         LINE_ROWS: pa.table({
             "town": pa.array(lines["town"], type=pa.string()),
             "position": lines["position"].to_numpy(dtype=np.int64),
@@ -292,41 +297,58 @@ def sheet_rows(context: pd.DataFrame, towns: list[str]) -> dict[str, dict[str, p
     }
     by_town = {name: table.column("town").to_pandas().groupby(
         table.column("town").to_pandas(), sort=False).indices for name, table in rows.items()}
-    return {town: {name: table.take(pa.array(by_town[name].get(town, []), type=pa.int64()))
+    made = {town: {name: table.take(pa.array(by_town[name].get(town, []), type=pa.int64()))
                    for name, table in rows.items()} for town in towns}
-
-
-_LARGE_CELLS = pa.schema([("csv", pa.large_string()), ("xlsx", pa.large_string())])
+    for town, sheets in made.items():
+        town_widths = {sheet: by_town_widths.get(town, column_widths(pd.DataFrame(
+            columns=headers[sheet]))) for sheet, by_town_widths in widths.items()}
+        sheets[FINDING_ROWS] = sheets[FINDING_ROWS].replace_schema_metadata(
+            {_WIDTHS: json.dumps(town_widths, ensure_ascii=False)})
+    return made
 
 
 @dataclass(frozen=True)
 class _Placed:
-    """The county's rows of one sheet, in order: each row's first column (a rank) and its
-    other cells, as CSV and as worksheet XML."""
+    """The county's rows of one sheet, in order, left in their towns' tables: each row's first
+    column (a rank), and which town's table (``town``) and which of its rows (``row``) holds
+    its other cells. :meth:`cells` gathers a part of them at a time, so the county's cells
+    are never copied whole."""
 
     columns: list[str]
     widths: list[int]
     first: np.ndarray
-    csv: pa.ChunkedArray
-    xlsx: pa.ChunkedArray
+    town: np.ndarray
+    row: np.ndarray
+    tables: list[pa.Table]
+
+    def cells(self, name: str, start: int, stop: int) -> pa.Array:
+        """Column ``name`` (``csv`` or ``xlsx``) of rows ``start`` to ``stop``, in order."""
+        towns, rows = self.town[start:stop], self.row[start:stop]
+        grouped = np.argsort(towns, kind="stable")  # the part's rows town by town
+        bounds = np.flatnonzero(np.diff(towns[grouped], prepend=-1, append=-1) != 0)
+        pieces = [self.tables[towns[grouped[begin]]].column(name)
+                  .take(pa.array(rows[grouped[begin:end]])).combine_chunks().cast(pa.string())
+                  for begin, end in itertools.pairwise(bounds)]
+        stacked = pa.concat_arrays(pieces) if pieces else pa.array([], type=pa.string())
+        return stacked.take(pa.array(np.argsort(grouped)))
 
 
 def _placed(columns: list[str], tables: list[pa.Table], firsts: list[np.ndarray],
             keys: list[np.ndarray], widths: list[np.ndarray]) -> _Placed:
-    """The towns' rows stacked and put in order by ``keys`` (then by their order), each with
-    its number in the first column (``firsts``); the widths are the widest of the towns'."""
-    first = np.concatenate([np.zeros(0, dtype=np.int64), *firsts])
-    order = np.lexsort((np.concatenate([np.zeros(0, dtype=np.int64), *keys]), first))
-    stacked = pa.concat_tables(
-        [table.select(["csv", "xlsx"]).cast(_LARGE_CELLS) for table in tables]
-        or [_LARGE_CELLS.empty_table()]).take(pa.array(order))
+    """The towns' rows put in order by their first column (``firsts``), then by ``keys``,
+    then by their towns' order; the widths are the widest of the towns'."""
+    nothing = np.zeros(0, dtype=np.int64)
+    first = np.concatenate([nothing, *firsts])
+    order = np.lexsort((np.concatenate([nothing, *keys]), first))
+    town = np.concatenate([nothing, *(np.full(len(table), number, dtype=np.int64)
+                                      for number, table in enumerate(tables))])
+    row = np.concatenate([nothing, *(np.arange(len(table), dtype=np.int64) for table in tables)])
     first = first[order]
     widest = np.max(np.vstack([column_widths(pd.DataFrame(columns=columns[1:])), *widths]),
                     axis=0)
     rank_width = column_widths(pd.DataFrame({columns[0]: first[:200]}))
-    return _Placed(columns, [*rank_width, *widest.tolist()], first, stacked.column("csv"),
-                   stacked.column("xlsx"))
-
+    return _Placed(columns, [*rank_width, *widest.tolist()], first, town[order], row[order],
+                   tables)
 
 
 def write_findings(towns: list[tuple[dict[str, pa.Table], np.ndarray]], out_dir: Path
@@ -350,13 +372,13 @@ def write_findings(towns: list[tuple[dict[str, pa.Table], np.ndarray]], out_dir:
     with open(csv_path, "wb") as handle:
         handle.write(_csv_header(findings.columns))
         for start in range(0, len(findings.first), ROWS_PER_PART):
-            tails = findings.csv.slice(start, ROWS_PER_PART).combine_chunks().cast(pa.string())
+            tails = findings.cells("csv", start, start + ROWS_PER_PART)
             ranks = pc.cast(pa.array(findings.first[start:start + len(tails)]), pa.string())
             handle.write(utf8(pc.binary_join_element_wise(ranks, tails, "\n", "")))
     xlsx_path = write_xlsx(out_dir / "findings.xlsx", {
-        FINDINGS_SHEET: NumberedRows(findings.columns, findings.widths, findings.first,
-                                     findings.xlsx),
-        VOUCHERS_SHEET: NumberedRows(lines.columns, lines.widths, lines.first, lines.xlsx)})
+        sheet: NumberedRows(placed.columns, placed.widths, placed.first,
+                            functools.partial(placed.cells, "xlsx"))
+        for sheet, placed in ((FINDINGS_SHEET, findings), (VOUCHERS_SHEET, lines))})
     return {"findings_csv": csv_path, "findings_xlsx": xlsx_path}
 
 

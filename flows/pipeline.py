@@ -532,6 +532,7 @@ REPORTS = PartKind("reports", ("entries", "context", *DIGEST_FRAMES))
 # A town's rows of the findings files (flows.outputs.sheet_rows), made from its report's
 # context when the county's files are first written with it.
 SHEETS = PartKind("sheets", SHEET_FRAMES)
+SHEET_BATCH_FINDINGS = 10_000
 
 
 def report_key(score: ScorePart, decisions: pd.DataFrame) -> str:
@@ -694,16 +695,30 @@ def write_sheets(
     made = {report.town: {name: pq.read_table(SHEETS.directory(parts_dir, keys[report.town])
                                               / f"{name}.parquet") for name in SHEET_FRAMES}
             for report in reports if SHEETS.summary(parts_dir, keys[report.town]) is not None}
-    missing = [report for report in reports if report.town not in made]
-    if missing:
-        rows = sheet_rows(read_parts([report.part_dir for report in missing], "context"),
-                          [report.town for report in missing])
-        for report in missing:
+    for batch in _sheet_batches([report for report in reports if report.town not in made]):
+        rows = sheet_rows(read_parts([report.part_dir for report in batch], "context"),
+                          [report.town for report in batch])
+        for report in batch:
             SHEETS.write(parts_dir, keys[report.town], rows[report.town], report.town)
         made |= rows
     towns = [(made[report.town], _ranks_by_position(ranking[report.town], report.n_entries))
              for report in reports]
     return write_findings(towns, out_dir) | {"quarantine": write_quarantine(quarantine, out_dir)}
+
+
+def _sheet_batches(reports: list[TownReport]) -> Iterator[list[TownReport]]:
+    """Towns in batches of about ``SHEET_BATCH_FINDINGS`` findings: one pass over many small
+    towns costs less than one per town, and a city's rows are never made all at once."""
+    batch: list[TownReport] = []
+    findings = 0
+    for report in reports:
+        batch.append(report)
+        findings += report.n_flagged
+        if findings >= SHEET_BATCH_FINDINGS:
+            yield batch
+            batch, findings = [], 0
+    if batch:
+        yield batch
 
 
 def empty_scored() -> pd.DataFrame:

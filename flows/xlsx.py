@@ -14,9 +14,10 @@ and the county's workbook only numbers and orders them.
 from __future__ import annotations
 
 import zipfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -149,6 +150,17 @@ def column_widths(frame: pd.DataFrame) -> list[int]:
     return [_width(frame, name) for name in frame.columns]
 
 
+def widths_by(frame: pd.DataFrame, groups: np.ndarray) -> dict[Any, list[int]]:
+    """Each group's column widths (``groups``: a label per row), from the column's header and
+    all the group's values, as :func:`column_widths` makes them from a sample."""
+    lengths = pd.DataFrame({number: frame[name].astype("str").str.len().fillna(0).to_numpy()
+                            for number, name in enumerate(frame.columns)})
+    headers = np.array([len(str(name)) for name in frame.columns])
+    longest = lengths.groupby(groups, sort=False).max()
+    widths = np.minimum(_MAX_WIDTH, 2 * np.maximum(longest.to_numpy(), headers) + 2)
+    return {group: row.tolist() for group, row in zip(longest.index, widths, strict=True)}
+
+
 def _width(frame: pd.DataFrame, name: str) -> int:
     """A column width from its header and a sample of its values (CJK counts double)."""
     sample = frame[name].head(200).astype("str").fillna("")
@@ -169,13 +181,14 @@ def utf8(text: pa.Array | pa.ChunkedArray) -> bytes:
 @dataclass(frozen=True)
 class NumberedRows:
     """A sheet whose rows were made ahead but for their numbers: each row is its ``first``
-    column's number followed by its ``cells`` (:func:`unreferenced_cells` of the other
-    columns), written in the order given, numbered from 2 under the header ``columns``."""
+    column's number followed by its other cells (:func:`unreferenced_cells`), which
+    ``cells(start, stop)`` gives for rows ``start`` to ``stop``; written in that order,
+    numbered from 2 under the header ``columns``."""
 
     columns: list[str]
     widths: list[int]
     first: np.ndarray
-    cells: pa.Array | pa.ChunkedArray
+    cells: Callable[[int, int], pa.Array]
 
 
 def _sheet_head(columns: list[str], widths: list[int]) -> bytes:
@@ -221,15 +234,12 @@ def numbered_parts(sheet: NumberedRows, rows_per_part: int = ROWS_PER_PART) -> I
     :func:`sheet_parts`: each part's rows get their numbers and first cell and nothing else is
     made again."""
     yield _sheet_head(sheet.columns, sheet.widths)
-    for start in range(0, len(sheet.cells), rows_per_part):
-        cells = sheet.cells.slice(start, rows_per_part)
-        if isinstance(cells, pa.ChunkedArray):
-            cells = cells.combine_chunks()
-        rows = _row_numbers(start, len(cells))
-        first = pc.cast(pa.array(sheet.first[start:start + len(cells)]), pa.string())
+    for start in range(0, len(sheet.first), rows_per_part):
+        first = sheet.first[start:start + rows_per_part]
+        rows = _row_numbers(start, len(first))
         yield utf8(pc.binary_join_element_wise(
-            '<row r="', rows, '"><c r="A', rows, '"><v>', first, "</v></c>",
-            cells.cast(pa.string()), "</row>", ""))
+            '<row r="', rows, '"><c r="A', rows, '"><v>', pc.cast(pa.array(first), pa.string()),
+            "</v></c>", sheet.cells(start, start + len(first)), "</row>", ""))
     yield _SHEET_TAIL
 
 

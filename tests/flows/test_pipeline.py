@@ -216,22 +216,30 @@ def test_the_store_records_a_run_with_its_cases_read_ahead(county, reported, tmp
 def test_a_towns_findings_rows_are_made_once_for_its_report(reported, tmp_path, monkeypatch):
     ranking, reports = reported
     quarantine = pipeline.run_quarantine([])
-    first = pipeline.write_sheets(reports, ranking, quarantine, tmp_path / "first",
-                                  parts_dir=tmp_path)
-    corrected = reports[-1]  # as if its town were reported again after a correction
-    shutil.rmtree(pipeline.SHEETS.directory(tmp_path, pipeline.part_key("sheets", corrected.key)))
     made_for: list[list[str]] = []
     make = pipeline.sheet_rows
     monkeypatch.setattr(pipeline, "sheet_rows", lambda context, towns: (
         made_for.append(towns), make(context, towns))[1])
+    at_once = pipeline.write_sheets(reports, ranking, quarantine, tmp_path / "at-once",
+                                    parts_dir=tmp_path / "one-batch")
+    assert made_for == [[report.town for report in reports]]
+    monkeypatch.setattr(pipeline, "SHEET_BATCH_FINDINGS", 1)  # a town per batch
+    made_for.clear()
+    first = pipeline.write_sheets(reports, ranking, quarantine, tmp_path / "first",
+                                  parts_dir=tmp_path)
+    assert made_for == [[report.town] for report in reports]
+    corrected = reports[-1]  # as if its town were reported again after a correction
+    shutil.rmtree(pipeline.SHEETS.directory(tmp_path, pipeline.part_key("sheets", corrected.key)))
+    made_for.clear()
     again = pipeline.write_sheets(reports, ranking, quarantine, tmp_path / "again",
                                   parts_dir=tmp_path)
     assert made_for == [[corrected.town]]
-    assert again["findings_csv"].read_bytes() == first["findings_csv"].read_bytes()
-    with zipfile.ZipFile(first["findings_xlsx"]) as before, \
-            zipfile.ZipFile(again["findings_xlsx"]) as after:  # the same, but for file times
-        assert before.namelist() == after.namelist()
-        assert all(before.read(name) == after.read(name) for name in before.namelist())
+    for written in (first, again):
+        assert written["findings_csv"].read_bytes() == at_once["findings_csv"].read_bytes()
+        with zipfile.ZipFile(at_once["findings_xlsx"]) as expected, \
+                zipfile.ZipFile(written["findings_xlsx"]) as book:  # the same but for file times
+            assert book.namelist() == expected.namelist()
+            assert all(book.read(name) == expected.read(name) for name in book.namelist())
 
 
 def test_the_county_ranking_keeps_the_review_budget(county, reported, tmp_path):

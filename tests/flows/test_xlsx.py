@@ -7,7 +7,7 @@ import pandas as pd
 import pyarrow as pa
 from python_calamine import CalamineWorkbook
 
-from flows.xlsx import column_letter, sheet_parts, utf8, write_xlsx
+from flows.xlsx import column_letter, column_widths, sheet_parts, utf8, widths_by, write_xlsx
 
 
 def test_cells_read_back_as_written(tmp_path):
@@ -52,3 +52,10 @@ def test_rows_are_written_as_the_utf8_of_their_strings_one_after_another():
     assert utf8(rows.cast(pa.large_string()).slice(1, 2)) == "<row>乙</row>".encode()
     assert utf8(rows.slice(0, 0)) == b""
     assert utf8(pa.chunked_array([rows.slice(0, 1), rows.slice(2)])) == utf8(rows)
+
+
+def test_widths_by_group_follow_the_longest_value_or_header_and_stop_at_the_cap():
+    frame = pd.DataFrame({"摘要": ["短", "长长长长长", "x" * 100], "分": [1.5, None, 12.25]})
+    widths = widths_by(frame, np.array(["甲", "甲", "乙"]))
+    assert widths == {"甲": [2 * 5 + 2, 2 * 3 + 2], "乙": [60, 2 * 5 + 2]}
+    assert widths_by(frame.iloc[:1], np.array(["甲"])) == {"甲": column_widths(frame.iloc[:1])}
