@@ -689,7 +689,8 @@ def write_sheets(
 ) -> dict[str, Path]:
     """findings.csv and findings.xlsx from the towns' rows, put in the county's order, and
     quarantine.csv. A town's rows are made once for its report (part "sheets/<key>"): in a full
-    run every town's at once, in a rerun after one correction the corrected town's."""
+    run every town's, in batches (:func:`_sheet_batches`), in a rerun after one correction the
+    corrected town's."""
     out_dir.mkdir(parents=True, exist_ok=True)
     keys = {report.town: part_key("sheets", report.key) for report in reports}
     made = {report.town: {name: pq.read_table(SHEETS.directory(parts_dir, keys[report.town])
