@@ -5,9 +5,9 @@ inspectors (Chinese headers, most suspicious first, the whole voucher beside eac
 quarantine.csv is for the agency; run.json for monitoring.
 
 The findings files are made in two steps: each town's rows are formatted, neutralised and made
-into CSV and worksheet cells (:func:`sheet_rows`, for all towns at once in a full run, kept in
-the parts store), and the county's files only put the rows in the county's order with their
-ranks (:func:`write_findings`), so a rerun after one correction formats one town's rows.
+into CSV and worksheet cells once for its report (:func:`sheet_rows`, many towns in one pass,
+kept in the parts store), and the county's files only put the rows in the county's order with
+their ranks (:func:`write_findings`), so a rerun after one correction formats one town's rows.
 """
 
 from __future__ import annotations
@@ -271,20 +271,19 @@ def sheet_rows(context: pd.DataFrame, towns: list[str]) -> dict[str, dict[str, p
     move (``csv``, ``xlsx``). Beside them, what places them in the county's order: the town
     and ``position``; for a line, its ``voucher`` (numbered within the town), ``line_no`` and
     whether it is a finding (``flagged``). The findings' table holds the widths of the columns
-    after the first that its town's values need (its metadata, by sheet). A town of ``towns``
-    without findings gets tables without rows."""
+    after the first that its town's values need (its metadata, by sheet; none for a sheet
+    where the town has no rows). A town of ``towns`` without findings gets tables without
+    rows."""
     context = context.reset_index(drop=True)
     lines = voucher_lines(context)
     findings = neutralise_formulas(findings_frame(context, lines))
     vouchers = neutralise_formulas(_voucher_sheet(lines))
-    widths = {FINDINGS_SHEET: widths_by(findings.iloc[:, 1:],
-                                        context["town"].to_numpy()[findings.index]),
+    finding_towns = context["town"].to_numpy()[findings.index]
+    widths = {FINDINGS_SHEET: widths_by(findings.iloc[:, 1:], finding_towns),
               VOUCHERS_SHEET: widths_by(vouchers.iloc[:, 1:], lines["town"].to_numpy())}
-    headers = {FINDINGS_SHEET: list(FINDING_HEADERS.values())[1:],
-               VOUCHERS_SHEET: list(VOUCHER_LINE_HEADERS.values())[1:]}
     rows = {
         FINDING_ROWS: pa.table({
-            "town": pa.array(context["town"].to_numpy()[findings.index], type=pa.string()),
+            "town": pa.array(finding_towns, type=pa.string()),
             "position": context["position"].to_numpy(dtype=np.int64)[findings.index],
             "csv": _csv_tails(findings), "xlsx": unreferenced_cells(findings.iloc[:, 1:])}),
         LINE_ROWS: pa.table({
@@ -300,8 +299,7 @@ def sheet_rows(context: pd.DataFrame, towns: list[str]) -> dict[str, dict[str, p
     made = {town: {name: table.take(pa.array(by_town[name].get(town, []), type=pa.int64()))
                    for name, table in rows.items()} for town in towns}
     for town, sheets in made.items():
-        town_widths = {sheet: by_town_widths.get(town, column_widths(pd.DataFrame(
-            columns=headers[sheet]))) for sheet, by_town_widths in widths.items()}
+        town_widths = {sheet: by_town[town] for sheet, by_town in widths.items() if town in by_town}
         sheets[FINDING_ROWS] = sheets[FINDING_ROWS].replace_schema_metadata(
             {_WIDTHS: json.dumps(town_widths, ensure_ascii=False)})
     return made
@@ -334,7 +332,7 @@ class _Placed:
 
 
 def _placed(columns: list[str], tables: list[pa.Table], firsts: list[np.ndarray],
-            keys: list[np.ndarray], widths: list[np.ndarray]) -> _Placed:
+            keys: list[np.ndarray], widths: list[list[int]]) -> _Placed:
     """The towns' rows put in order by their first column (``firsts``), then by ``keys``,
     then by their towns' order; the widths are the widest of the towns'."""
     nothing = np.zeros(0, dtype=np.int64)
@@ -364,10 +362,10 @@ def write_findings(towns: list[tuple[dict[str, pa.Table], np.ndarray]], out_dir:
     voucher_ranks = [_voucher_ranks(table, ranks)
                      for table, (_, ranks) in zip(line_tables, towns, strict=True)]
     findings = _placed(list(FINDING_HEADERS.values()), finding_tables, finding_ranks,
-                       finding_ranks, [_widths(sheets, FINDINGS_SHEET) for sheets, _ in towns])
+                       finding_ranks, _widths(towns, FINDINGS_SHEET))
     lines = _placed(list(VOUCHER_LINE_HEADERS.values()), line_tables, voucher_ranks,
                     [table.column("line_no").to_numpy() for table in line_tables],
-                    [_widths(sheets, VOUCHERS_SHEET) for sheets, _ in towns])
+                    _widths(towns, VOUCHERS_SHEET))
     csv_path = out_dir / "findings.csv"
     with open(csv_path, "wb") as handle:
         handle.write(_csv_header(findings.columns))
@@ -392,10 +390,12 @@ def _voucher_ranks(lines: pa.Table, ranks: np.ndarray) -> np.ndarray:
     return first[voucher]
 
 
-def _widths(sheets: dict[str, pa.Table], sheet: str) -> np.ndarray:
-    """A town's widths of a sheet's columns after the first, as :func:`sheet_rows` made them."""
-    return np.array(json.loads(sheets[FINDING_ROWS].schema.metadata[_WIDTHS])[sheet],
-                    dtype=np.int64)
+def _widths(towns: list[tuple[dict[str, pa.Table], np.ndarray]], sheet: str
+            ) -> list[list[int]]:
+    """The towns' widths of a sheet's columns after the first, as :func:`sheet_rows` made them
+    (none from a town without rows in the sheet)."""
+    made = [json.loads(sheets[FINDING_ROWS].schema.metadata[_WIDTHS]) for sheets, _ in towns]
+    return [widths[sheet] for widths in made if sheet in widths]
 
 
 def write_quarantine(quarantine: pd.DataFrame, out_dir: Path) -> Path:

@@ -7,8 +7,8 @@ written as inline strings (never as formulas), numbers as numbers, missing value
 cells. Only what the findings workbook needs: no styles beyond a bold header, no formulas.
 
 Rows can also be made ahead of knowing their order and numbers (:func:`unreferenced_cells`,
-:class:`NumberedRows`): each town's findings are made into cells when the town is reported,
-and the county's workbook only numbers and orders them.
+:class:`NumberedRows`): each town's findings are made into cells once, and the county's
+workbook only orders and numbers them.
 """
 
 from __future__ import annotations
