@@ -448,7 +448,7 @@ def _store_town_rows(
     town_rows = tables.town_rows
     matches = conn.execute(
         sa.select(town_rows.c.town, town_rows.c.rows_digest, town_rows.c.run_id,
-                  sa.func.coalesce(town_rows.c.lines_from, town_rows.c.run_id))
+                  town_rows.c.lines_from)
         .join(tables.runs, tables.runs.c.run_id == town_rows.c.run_id)
         .where(town_rows.c.town.in_(list(digests)))
         .order_by(tables.runs.c.recorded_at)
@@ -470,7 +470,8 @@ def _store_town_rows(
 
 def lines_run(run_id: Any, town: Any) -> sa.ColumnElement[str]:
     """The run whose ``voucher_lines`` rows are the lines ``run_id`` saw in ``town`` (values
-    or columns): the run itself unless it found the town as an earlier run stored it."""
+    or columns): the run itself unless it found the town as an earlier run stored it (a run
+    recorded before ``town_rows`` existed has no row there and holds its own lines)."""
     town_rows = tables.town_rows
     stored = (sa.select(town_rows.c.lines_from)
               .where(town_rows.c.run_id == run_id, town_rows.c.town == town)

@@ -313,7 +313,7 @@ town_rows = sa.Table(
     sa.Column("rows_digest", sa.String(64), nullable=False),
     sa.Column("copied_from", sa.String(64), nullable=True),  # the run the rows were copied from
     # the run whose voucher_lines rows hold the town's lines (a copy leaves them where they are)
-    sa.Column("lines_from", sa.String(64), nullable=True),
+    sa.Column("lines_from", sa.String(64), nullable=False),
     sa.Index(None, "town", "rows_digest"),
 )
 

@@ -22,6 +22,8 @@ def upgrade() -> None:
         batch.add_column(sa.Column("lines_from", sa.String(length=64), nullable=True))
     # every run stored so far holds its own lines (they were copied)
     op.execute("UPDATE town_rows SET lines_from = run_id")
+    with op.batch_alter_table("town_rows") as batch:
+        batch.alter_column("lines_from", existing_type=sa.String(length=64), nullable=False)
 
 
 def downgrade() -> None:
