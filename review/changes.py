@@ -9,7 +9,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from review import tables
-from review.store import Store
+from review.store import Store, unchanged_findings
 
 CHANGES = ("new", "resolved", "changed", "unchanged")
 
@@ -20,22 +20,30 @@ def run_changes(
 ) -> pd.DataFrame:
     """Findings the run made new, resolved, changed or left unchanged, counted per town,
     village and period (``YYYY-MM``), optionally only for some villages and periods."""
-    changes, cases = tables.finding_changes, tables.cases
-    query = (
+    changes, cases, findings = tables.finding_changes, tables.cases, tables.findings
+    changed = (
         sa.select(changes.c.town, changes.c.village, cases.c.period, changes.c.change,
                   sa.func.count().label("n"))
         .join(cases, cases.c.entry_id == changes.c.entry_id)
         .where(changes.c.run_id == run_id)
         .group_by(changes.c.town, changes.c.village, cases.c.period, changes.c.change)
-        .order_by(changes.c.town, changes.c.village, cases.c.period)
+    )
+    unchanged = (
+        unchanged_findings(findings.c.town, findings.c.village, findings.c.period,
+                           sa.literal("unchanged").label("change"), sa.func.count().label("n"))
+        .where(findings.c.run_id == run_id)
+        .group_by(findings.c.town, findings.c.village, findings.c.period)
     )
     if villages:
-        query = query.where(changes.c.village.in_(villages))
+        changed = changed.where(changes.c.village.in_(villages))
+        unchanged = unchanged.where(findings.c.village.in_(villages))
     if periods:
-        query = query.where(cases.c.period.in_(periods))
+        changed = changed.where(cases.c.period.in_(periods))
+        unchanged = unchanged.where(findings.c.period.in_(periods))
     with store.engine.connect() as conn:
-        rows = conn.execute(query).all()
-    return pd.DataFrame(rows, columns=["town", "village", "period", "change", "n"])
+        rows = [*conn.execute(changed).all(), *conn.execute(unchanged).all()]
+    counted = pd.DataFrame(rows, columns=["town", "village", "period", "change", "n"])
+    return counted.sort_values(["town", "village", "period"], kind="stable", ignore_index=True)
 
 
 def change_totals(changes: pd.DataFrame) -> dict[str, int]:

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from review.dispositions import disposition_history
 from review.queue import QueueFilter, finding_record, findings_query, rule_title_map
-from review.store import lines_run
+from review.store import lines_run, unchanged_findings
 from review.tables import cases, finding_changes, findings, payee_periods, runs, voucher_lines
 
 if TYPE_CHECKING:
@@ -140,10 +140,17 @@ def entry_detail(store: Store, *, user: User, entry_id: str) -> EntryDetail | No
                 .order_by(findings.c.risk_score.desc())
                 .limit(OTHER_FINDINGS_LIMIT)
             ).all()
-        changes = conn.execute(
-            sa.select(finding_changes, runs.c.started_at)
-            .join(runs, runs.c.run_id == finding_changes.c.run_id)
+        changed = (
+            sa.select(finding_changes.c.run_id, finding_changes.c.change)
             .where(finding_changes.c.entry_id == entry_id)
+        )
+        unchanged = unchanged_findings(
+            findings.c.run_id, sa.literal("unchanged", sa.String(16)).label("change")
+        ).where(findings.c.entry_id == entry_id)
+        by_run = sa.union_all(changed, unchanged).subquery()
+        changes = conn.execute(
+            sa.select(by_run.c.run_id, by_run.c.change, runs.c.started_at)
+            .join(runs, runs.c.run_id == by_run.c.run_id)
             .order_by(runs.c.started_at.desc())
         ).all()
         corrections = _corrections(conn, finding)

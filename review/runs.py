@@ -1,7 +1,8 @@
 """Run history and quarantine reports, limited to the towns a user may see.
 
 Counts per run come from ``finding_changes`` and ``run_scope`` so that an inspector of one
-town sees what a county-wide run changed in their town, not the county's totals.
+town sees what a county-wide run changed in their town, not the county's totals; findings left
+unchanged are those neither new nor changed.
 """
 
 from __future__ import annotations
@@ -90,10 +91,10 @@ def run_history(store: Store, *, user: User) -> list[dict[str, Any]]:
                 "n_findings": int(size.n_findings) if size else 0,
                 "n_villages": int(size.n_villages) if size else 0,
                 "n_quarantined": quarantined.get(row.run_id, 0),
-                **{
-                    f"n_{kind}": changed.get(kind, 0)
-                    for kind in ("new", "resolved", "changed", "unchanged")
-                },
+                **{f"n_{kind}": changed.get(kind, 0) for kind in ("new", "resolved", "changed")},
+                # every finding of the run is new, changed or else unchanged
+                "n_unchanged": (int(size.n_findings) if size else 0)
+                - changed.get("new", 0) - changed.get("changed", 0),
             }
         )
     return history

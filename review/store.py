@@ -479,6 +479,16 @@ def lines_run(run_id: Any, town: Any) -> sa.ColumnElement[str]:
     return sa.func.coalesce(stored, run_id)
 
 
+def unchanged_findings(*columns: sa.ColumnElement[Any]) -> sa.Select:
+    """``columns`` (of ``findings``) of the findings that their run left unchanged: those with
+    no row in ``finding_changes`` for the same run (the record keeps rows only for what
+    changed). Narrow it with ``.where`` on ``findings`` columns."""
+    changes = tables.finding_changes
+    return sa.select(*columns).where(~sa.exists().where(
+        changes.c.run_id == tables.findings.c.run_id,
+        changes.c.entry_id == tables.findings.c.entry_id))
+
+
 def _copy_findings(
     conn: sa.Connection, run_id: str, sources: dict[str, str], ranks: pd.DataFrame
 ) -> None:
@@ -591,7 +601,9 @@ def record_run(
         insert_frame(conn, tables.run_files, digest.run_files.assign(run_id=run_id))
         _store_town_rows(conn, run_id, _finding_rows(run_id, flagged),
                          digest.voucher_lines.assign(run_id=run_id), digest.sources)
-        insert_frame(conn, tables.finding_changes, changes.assign(run_id=run_id))
+        # a finding of this run with no row there is unchanged (tables.finding_changes)
+        insert_frame(conn, tables.finding_changes,
+                     changes.loc[changes["change"] != "unchanged"].assign(run_id=run_id))
         insert_frame(conn, tables.quarantine, quarantine_rows)
         _update_cases(conn, run_id, changes, flagged, known)
         _replace_cells(

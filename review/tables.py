@@ -144,7 +144,10 @@ findings = sa.Table(
     sa.Index(None, "entry_id"),
 )
 
-# What each run changed for each case: new, changed, unchanged (flagged now) or resolved.
+# What each run changed for each case: new, changed (flagged now) or resolved. A finding of the
+# run with no row here is unchanged (review.store.unchanged_findings): a nightly run leaves
+# nearly all of them so. Runs recorded before migration 0006 had a row for those too, which it
+# removed; "unchanged" stays a valid value, as a downgrade puts those rows back.
 finding_changes = sa.Table(
     "finding_changes",
     metadata,

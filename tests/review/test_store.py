@@ -21,8 +21,11 @@ from alembic.migration import MigrationContext
 from review import store as store_module
 from review import tables
 from review.audit_trail import verify_audit_trail
+from review.changes import CHANGES, change_totals, run_changes
 from review.digest import digest_entries
 from review.dispositions import DispositionError, disposition_history, record_disposition
+from review.entry import entry_detail
+from review.runs import run_history
 from review.store import (
     RunChanges,
     default_store_url,
@@ -31,6 +34,7 @@ from review.store import (
     read_known_cases,
     record_run,
 )
+from review.users import User
 from tests.review.ledgers import (
     VILLAGES,
     corrected_county,
@@ -40,6 +44,8 @@ from tests.review.ledgers import (
 )
 
 START = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
+ADMIN = User("admin", "admin", (), True, "")
+BAISHA = User("baisha", "inspector", ("白沙镇",), True, "")
 
 
 def _run(store, run_id: str, entries: pd.DataFrame, **extra) -> RunChanges:
@@ -75,7 +81,7 @@ def test_migrations_build_the_declared_schema_and_are_idempotent(store):
         version = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one()
     again.dispose()
     assert differences == []
-    assert version == "0005"
+    assert version == "0006"
 
 
 def test_sqlite_store_uses_wal_and_a_busy_timeout(tmp_path):
@@ -220,8 +226,69 @@ def test_rerun_after_correcting_one_village_counts_changes_and_keeps_decisions(s
             ).all()
         )
         run = conn.execute(sa.select(tables.runs).where(tables.runs.c.run_id == "run-2")).one()
-    assert kinds == {"new": 1, "resolved": 1, "changed": 1, "unchanged": 4}
+    _run_starts(store, {"run-1": START, "run-2": START.replace(hour=9)})
+    # only what changed has a row; the four findings without one are unchanged
+    assert kinds == {"new": 1, "resolved": 1, "changed": 1}
     assert (run.n_new, run.n_resolved, run.n_changed, run.n_unchanged) == (1, 1, 1, 4)
+    assert _change_counts(store, "run-2") == {"new": 1, "resolved": 1, "changed": 1,
+                                               "unchanged": 4}
+    assert _change_counts(store, "run-2", villages=["下坝村"]) == {
+        "new": 1, "resolved": 1, "changed": 1, "unchanged": 0}
+    assert _history(store, "青石镇/上坝村/2023-03/记-1/1") == [("run-2", "未变"),
+                                                              ("run-1", "新增")]
+    assert _history(store, corrected) == [("run-2", "内容更正"), ("run-1", "新增")]
+    assert _history(store, "青石镇/下坝村/2023-03/记-3/1") == [("run-2", "已消除"),
+                                                              ("run-1", "新增")]
+    history = {row["run_id"]: row for row in run_history(store, user=ADMIN)}
+    assert [history["run-2"][f"n_{kind}"] for kind in CHANGES] == [1, 1, 1, 4]
+    assert [history["run-1"][f"n_{kind}"] for kind in CHANGES] == [6, 0, 0, 0]
+    baisha = {row["run_id"]: row for row in run_history(store, user=BAISHA)}
+    assert [baisha["run-2"][f"n_{kind}"] for kind in CHANGES] == [0, 0, 0, 2]
+
+
+def _change_counts(store, run_id: str, **only) -> dict[str, int]:
+    return change_totals(run_changes(store, run_id=run_id, **only))
+
+
+def _history(store, entry_id: str) -> list[tuple[str, str]]:
+    """The entry page's record of what each run changed for the entry, newest first."""
+    detail = entry_detail(store, user=ADMIN, entry_id=entry_id)
+    return [(change["run_id"], change["label"]) for change in detail.changes]
+
+
+def _run_starts(store, starts: dict[str, datetime]) -> None:
+    with store.engine.begin() as conn:
+        for run_id, started_at in starts.items():
+            conn.execute(sa.update(tables.runs).where(tables.runs.c.run_id == run_id)
+                         .values(started_at=started_at))
+
+
+def test_stores_recorded_with_unchanged_rows_read_the_same_after_migration_0006(store):
+    _run(store, "run-1", scored_frame(ledger_rows()))
+    _run(store, "run-2", corrected_county())
+    _run_starts(store, {"run-1": START, "run-2": START.replace(hour=9)})
+    read = (_change_counts(store, "run-2"), _history(store, "青石镇/上坝村/2023-03/记-1/1"),
+            run_history(store, user=ADMIN))
+    config = Config()
+    config.set_main_option("script_location", str(store_module.MIGRATIONS_DIR))
+
+    def migrate(step, revision) -> dict[str, int]:
+        with store.engine.begin() as conn:
+            config.attributes["connection"] = conn
+            step(config, revision)
+            return dict(conn.execute(
+                sa.select(tables.finding_changes.c.change, sa.func.count())
+                .where(tables.finding_changes.c.run_id == "run-2")
+                .group_by(tables.finding_changes.c.change)).all())
+
+    # before 0006 every finding had a row; the downgrade puts back those the record left out
+    assert migrate(command.downgrade, "0005") == {"new": 1, "resolved": 1, "changed": 1,
+                                                  "unchanged": 4}
+    assert (_change_counts(store, "run-2"), _history(store, "青石镇/上坝村/2023-03/记-1/1"),
+            run_history(store, user=ADMIN)) == read
+    assert migrate(command.upgrade, "head") == {"new": 1, "resolved": 1, "changed": 1}
+    assert (_change_counts(store, "run-2"), _history(store, "青石镇/上坝村/2023-03/记-1/1"),
+            run_history(store, user=ADMIN)) == read
 
 
 def test_cases_read_ahead_are_taken_unless_a_run_was_recorded_since(store, monkeypatch):
