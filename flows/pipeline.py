@@ -37,7 +37,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from checks.entry_schema import empty_entries
 from checks.params import AuditParams
@@ -63,6 +62,7 @@ from flows.parts import (
     read_ahead_tables,
     read_part,
     read_parts,
+    read_table,
     write_part,
 )
 from models.evidence import EVIDENCE_FROM, EVIDENCE_FULL, evidence_strength, surprisal
@@ -437,8 +437,8 @@ def town_candidates(
 ) -> pd.DataFrame:
     """The town's entries that could be flagged, or whose risk past decisions (``decided``:
     their :func:`decisions_digest`) changed, for :func:`rank_county`."""
-    table = pq.read_table(Path(score.part_dir) / "scores.parquet",
-                          columns=["entry_id", "village", "anomaly", "risk"])
+    table = read_table(Path(score.part_dir) / "scores.parquet",
+                       columns=["entry_id", "village", "anomaly", "risk"])
     risk = table.column("risk").to_numpy().astype(np.float64)
     notes = np.full(len(risk), "", dtype=object)
     if decided:
@@ -676,7 +676,7 @@ def write_entries(
 
 def _in_types_of(schema: pa.Schema, source: Path) -> bytes:
     """The Parquet file ``source`` written again with the column types of ``schema``."""
-    table = pq.read_table(source).cast(schema)
+    table = read_table(source).cast(schema)
     sink = pa.BufferOutputStream()
     with parquet_writer(sink, table) as writer:
         writer.write_table(table)
@@ -693,8 +693,8 @@ def write_sheets(
     corrected town's."""
     out_dir.mkdir(parents=True, exist_ok=True)
     keys = {report.town: part_key("sheets", report.key) for report in reports}
-    made = {report.town: {name: pq.read_table(SHEETS.directory(parts_dir, keys[report.town])
-                                              / f"{name}.parquet") for name in SHEET_FRAMES}
+    made = {report.town: {name: read_table(SHEETS.directory(parts_dir, keys[report.town])
+                                           / f"{name}.parquet") for name in SHEET_FRAMES}
             for report in reports if SHEETS.summary(parts_dir, keys[report.town]) is not None}
     for batch in _sheet_batches([report for report in reports if report.town not in made]):
         rows = sheet_rows(read_parts([report.part_dir for report in batch], "context"),

@@ -27,6 +27,7 @@ from flows.parts import (
     read_ahead_tables,
     read_part,
     read_parts,
+    read_table,
     write_part,
 )
 from models.features.entry import entry_features
@@ -53,6 +54,14 @@ def test_a_part_reads_back_as_written_and_is_written_whole(tmp_path):
     assert part_summary(directory, ["entries"]) == {"n_entries": 2}
     assert [path.name for path in tmp_path.iterdir()] == ["p"]
 
+
+def test_a_parts_frame_is_read_as_arrows_own_reader_reads_it(tmp_path):
+    entries = make_entries([{"town": "甲镇"}, {"town": "乙镇"}])
+    path = write_part(tmp_path / "p", {"entries": entries}, {}) / "entries.parquet"
+    for columns in (None, ["entry_id", "debit_fen", "town"]):
+        table, expected = read_table(path, columns), pq.read_table(path, columns=columns)
+        assert table.equals(expected) and table.schema.equals(expected.schema,
+                                                              check_metadata=True)
 
 
 def test_parts_keep_dictionaries_and_statistics_for_repeating_columns_only(tmp_path):
