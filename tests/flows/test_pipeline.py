@@ -314,6 +314,19 @@ def test_past_decisions_move_risk_as_the_model_learns_and_are_kept_per_town(coun
         assert decided["note"].tolist() == notes[decided["position"]].tolist()
     notes = pd.concat([ranking[town.town] for town in towns])["note"]
     assert notes.str.contains("误报").any() and notes.str.contains("确认").any()
+    decided = pipeline.decisions_digest(dispositions)
+    for town, score in zip(towns, scores, strict=True):  # candidates as pandas would hold them
+        made = pipeline.town_candidates(town, score, PARAMS, dispositions, decided,
+                                        parts_dir=parts_dir)
+        scored = read_part(score.part_dir, "scores").iloc[made["position"]]
+        expected = pd.DataFrame({
+            "town": town.town, "position": made["position"].to_numpy(),
+            "entry_id": scored["entry_id"].to_numpy(),
+            "village": (town.town + "/" + scored["village"]).to_numpy(),
+            "anomaly": scored["anomaly"].to_numpy(), "risk": made["risk"].to_numpy(),
+            "note": made["note"].to_numpy()}).astype({"town": "str", "village": "str",
+                                                      "note": "str"})
+        pd.testing.assert_frame_equal(made, expected)
     marks = sorted(path.name for path in (parts_dir / "marks").iterdir())
     assert len(marks) == len(towns)  # one per town and set of decisions
     again = pipeline.rank_county(towns, scores, PARAMS, dispositions.iloc[::-1],
