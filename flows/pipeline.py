@@ -238,8 +238,10 @@ def files_by_town(files: list[FilePart]) -> dict[str, list[FilePart]]:
 
 
 def run_quarantine(files: list[FilePart]) -> pd.DataFrame:
-    """Every readable file's quarantined rows, in input order."""
-    frames = [read_part(part.part_dir, "quarantine") for part in files if part.part_dir]
+    """Every readable file's quarantined rows, in input order. A file whose report counts none
+    is not read (most of a county's files: a city's run read 95 empty frames)."""
+    frames = [read_part(part.part_dir, "quarantine") for part in files
+              if part.part_dir and part.report.get("quarantined") != 0]
     frames = [frame for frame in frames if not frame.empty]
     if not frames:
         return pd.DataFrame({name: pd.Series(dtype="str") for name in QUARANTINE_COLUMNS}

@@ -203,6 +203,19 @@ def reported(county, tmp_path_factory):
     return ranking, reports
 
 
+def test_the_runs_quarantine_reads_only_the_files_that_quarantined_rows(county, monkeypatch):
+    _parts_dir, files, _towns = county
+    counted = {part.file: part.report["quarantined"] for part in files}
+    assert 0 < sum(counted.values()) and 0 in counted.values()
+    every = pd.concat([read_part(part.part_dir, "quarantine") for part in files],
+                      ignore_index=True)
+    read: list[str] = []
+    monkeypatch.setattr(pipeline, "read_part", lambda directory, name: (
+        read.append(Path(directory).name), read_part(directory, name))[1])
+    pd.testing.assert_frame_equal(pipeline.run_quarantine(files), every)
+    assert read == [Path(part.part_dir).name for part in files if counted[part.file]]
+
+
 def test_the_store_records_a_run_with_its_cases_read_ahead(county, reported, tmp_path,
                                                             monkeypatch):
     monkeypatch.setenv("SANZI_DB_URL", f"sqlite:///{tmp_path / 'review.sqlite3'}")
