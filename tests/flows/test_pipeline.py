@@ -206,7 +206,7 @@ def reported(county, tmp_path_factory):
 def test_the_runs_quarantine_reads_only_the_files_that_quarantined_rows(county, monkeypatch):
     _parts_dir, files, _towns = county
     counted = {part.file: part.report["quarantined"] for part in files}
-    assert 0 < sum(counted.values()) and 0 in counted.values()
+    assert sum(counted.values()) > 0 and 0 in counted.values()
     every = pd.concat([read_part(part.part_dir, "quarantine") for part in files],
                       ignore_index=True)
     read: list[str] = []
