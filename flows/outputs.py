@@ -279,23 +279,24 @@ def sheet_rows(context: pd.DataFrame, towns: list[str]) -> dict[str, dict[str, p
     findings = neutralise_formulas(findings_frame(context, lines))
     vouchers = neutralise_formulas(_voucher_sheet(lines))
     finding_towns = context["town"].to_numpy()[findings.index]
+    line_towns = lines["town"].to_numpy()
     widths = {FINDINGS_SHEET: widths_by(findings.iloc[:, 1:], finding_towns),
-              VOUCHERS_SHEET: widths_by(vouchers.iloc[:, 1:], lines["town"].to_numpy())}
+              VOUCHERS_SHEET: widths_by(vouchers.iloc[:, 1:], line_towns)}
     rows = {
         FINDING_ROWS: pa.table({
             "town": pa.array(finding_towns, type=pa.string()),
             "position": context["position"].to_numpy(dtype=np.int64)[findings.index],
             "csv": _csv_tails(findings), "xlsx": unreferenced_cells(findings.iloc[:, 1:])}),
         LINE_ROWS: pa.table({
-            "town": pa.array(lines["town"], type=pa.string()),
+            "town": pa.array(line_towns, type=pa.string()),
             "position": lines["position"].to_numpy(dtype=np.int64),
             "voucher": lines.groupby(VOUCHER_KEY, sort=False).ngroup().to_numpy(dtype=np.int64),
             "line_no": lines["line_no"].to_numpy(dtype=np.int64),
             "flagged": lines["flagged"].to_numpy(dtype=bool),
             "csv": _csv_tails(vouchers), "xlsx": unreferenced_cells(vouchers.iloc[:, 1:])}),
     }
-    by_town = {name: table.column("town").to_pandas().groupby(
-        table.column("town").to_pandas(), sort=False).indices for name, table in rows.items()}
+    by_town = {name: pd.Series(towns).groupby(towns, sort=False).indices
+               for name, towns in ((FINDING_ROWS, finding_towns), (LINE_ROWS, line_towns))}
     made = {town: {name: table.take(pa.array(by_town[name].get(town, []), type=pa.int64()))
                    for name, table in rows.items()} for town in towns}
     for town, sheets in made.items():
