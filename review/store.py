@@ -51,7 +51,7 @@ _checkpoints_lock = threading.Lock()
 
 
 __all__ = ["KnownCases", "RunChanges", "Store", "lines_run", "open_store", "read_known_cases",
-           "record_run", "verify_audit_trail"]
+           "record_run", "unchanged_findings", "verify_audit_trail"]
 
 
 @dataclass(frozen=True)
