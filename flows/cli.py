@@ -121,7 +121,7 @@ def _rerun(args: argparse.Namespace) -> int:
             out_dir=str(args.out) if args.out else None, params=params,
         )
     seconds = sum(report["timings"].values())
-    towns = "、".join(report["recomputed_towns"]) or "无，全部沿用缓存"
+    towns = "、".join(report["recomputed"]) or "无，全部沿用缓存"
     print(f"重跑完成（审计各阶段合计 {seconds:.1f} 秒）："
           f"重新读取 {len(report['files_read'])} 个文件，重新计算的乡镇：{towns}。")
     scope = "、".join(report["villages"]) or "全部村"

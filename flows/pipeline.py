@@ -18,6 +18,9 @@ town, not the county, and a correction redoes only its own town:
                                  none needs another's output; each sets the county's ranks
                                  into what it reads of the towns' reports
 
+A town made again after a correction takes its unchanged villages' rule breaches and signals,
+and its unchanged entries' anomaly scores, from the town's previous part (:mod:`flows.reuse`).
+
 Per-file and per-town results are parts on disk (:mod:`flows.parts`) named by keys that hash
 what they depend on, each with the summary its stage returned; :mod:`flows.audit` wires these
 functions into a Prefect flow that runs a task only for a key whose part is not there yet.
@@ -30,7 +33,7 @@ import math
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +44,7 @@ import pyarrow.compute as pc
 
 from checks.entry_schema import empty_entries
 from checks.params import AuditParams
-from checks.rules import RULES, evaluate_rules
+from checks.rules import RULES
 from checks.signals import SIGNALS
 from flows.ingest import LedgerFileError, assign_entry_ids, read_ledger_file
 from flows.outputs import (
@@ -65,6 +68,14 @@ from flows.parts import (
     read_parts,
     read_table,
     write_part,
+)
+from flows.reuse import (
+    anomaly_scores,
+    checked_parameters,
+    previous_town,
+    remember_town,
+    town_evaluation,
+    village_digests,
 )
 from models.evidence import EVIDENCE_FROM, EVIDENCE_FULL, evidence_strength, surprisal
 from models.features.entry import entry_features
@@ -111,7 +122,7 @@ class PartKind:
 
 
 FILES = PartKind("files", ("entries", "quarantine"))
-TOWNS = PartKind("towns", ("entries", "features", "breaches", "signals"))
+TOWNS = PartKind("towns", ("entries", "features", "breaches", "signals", "villages"))
 SCORES = PartKind("scores", ("scores",))
 # REPORTS is beside report_town.
 
@@ -265,22 +276,30 @@ class TownPart:
     rule_counts: dict[str, int]
     signal_counts: dict[str, int]
     computed_in: str
+    # The town's earlier part this one took unchanged villages' checks from (flows.reuse),
+    # and the villages checked again when it was made (all of them without an earlier part).
+    earlier: str | None = None
+    villages_checked: tuple[str, ...] = ()
 
 
 def town_key(town: str, files: list[FilePart], params: AuditParams) -> str:
     """The town's part key: its files' keys and the parameters the checks and features read."""
-    checked = params.model_dump(mode="json", exclude={"review", "model"})
-    return part_key("town", town, [part.key for part in files], checked)
+    return part_key("town", town, [part.key for part in files], checked_parameters(params))
 
 
 def prepare_town(
     town: str, files: list[FilePart], *, key: str, params: AuditParams, parts_dir: Path,
     run_id: str,
 ) -> TownPart:
-    """The town's entries (with stable ids), rule breaches, signals and features."""
+    """The town's entries (with stable ids), rule breaches, signals and features. Villages
+    whose lines are those of the town's earlier part keep its breaches and signals
+    (:mod:`flows.reuse`)."""
     entries = assign_entry_ids(pd.concat(
         [read_part(part.part_dir, "entries", town=town) for part in files], ignore_index=True))
-    evaluation = evaluate_rules(entries, params)
+    digests = village_digests(entries)
+    earlier = previous_town(parts_dir, town, params, TOWNS.frames, folder=TOWNS.folder, key=key)
+    evaluation, checked = town_evaluation(
+        entries, digests, params, earlier and TOWNS.directory(parts_dir, earlier))
     features = entry_features(entries, params)
     part = TownPart(
         town=town, key=key, part_dir=str(TOWNS.directory(parts_dir, key)),
@@ -288,11 +307,13 @@ def prepare_town(
         n_entries=len(entries),
         periods=(str(entries["period"].min()), str(entries["period"].max())),
         rule_counts=evaluation.rule_counts(), signal_counts=evaluation.signal_counts(),
-        computed_in=run_id,
+        computed_in=run_id, earlier=earlier, villages_checked=tuple(checked),
     )
     TOWNS.write(parts_dir, key, {"entries": entries, "features": features,
-                                 "breaches": evaluation.breaches, "signals": evaluation.signals},
+                                 "breaches": evaluation.breaches, "signals": evaluation.signals,
+                                 "villages": digests},
                 part)
+    remember_town(parts_dir, town, params, key)
     return part
 
 
@@ -363,6 +384,7 @@ class ScorePart:
     key: str
     part_dir: str
     computed_in: str
+    n_scored: int | None = None  # entries the forest scored (the others kept earlier scores)
 
 
 def score_key(town: TownPart, model: ModelPart) -> str:
@@ -383,16 +405,29 @@ def score_town(
     rule_strength, signal_strength = source_strengths(
         entries["entry_id"], breaches=read_part(town.part_dir, "breaches"),
         signals=read_part(town.part_dir, "signals"), rule_weights=RULE_WEIGHTS)
-    anomaly = forest.anomaly_scores(features)
+    anomaly, n_scored = anomaly_scores(forest, features, entries["entry_id"],
+                                       _earlier_scores(town, model, parts_dir))
     percentile = forest.percentiles(anomaly)
     evidence = evidence_strength(surprisal(features, forest.reference_), list(features.columns))
     scores = entries.assign(
         anomaly=anomaly, percentile=percentile,
         risk=combined_risk(rule_strength, signal_strength, percentile, evidence),
     )
-    part = ScorePart(town.town, key, str(SCORES.directory(parts_dir, key)), run_id)
+    part = ScorePart(town.town, key, str(SCORES.directory(parts_dir, key)), run_id, n_scored)
     SCORES.write(parts_dir, key, {"scores": scores[SCORE_COLUMNS]}, part)
     return part
+
+
+def _earlier_scores(town: TownPart, model: ModelPart, parts_dir: Path
+                    ) -> tuple[Path, Path] | None:
+    """The town's earlier part and its scores under this model, if both are in the store."""
+    if town.earlier is None:
+        return None
+    town_dir = TOWNS.directory(parts_dir, town.earlier)
+    scores_dir = SCORES.directory(parts_dir, score_key(replace(town, key=town.earlier), model))
+    if not (part_exists(town_dir, TOWNS.frames) and part_exists(scores_dir, SCORES.frames)):
+        return None
+    return town_dir, scores_dir
 
 
 # --- county: one ranking ----------------------------------------------------------------------
@@ -857,7 +892,13 @@ def partition_record(
             {"town": town.town, "villages": town.villages, "entries": town.n_entries,
              "checked": "本次计算" if town.computed_in == run_id else "沿用缓存",
              "scored": "本次计算" if score.computed_in == run_id else "沿用缓存",
-             "reported": "本次计算" if reported.get(town.town) == run_id else "沿用缓存"}
+             "reported": "本次计算" if reported.get(town.town) == run_id else "沿用缓存",
+             # of a town checked in this run: the villages whose checks were redone, and
+             # how many entries the forest scored (the others kept their earlier scores)
+             "villages_checked": list(town.villages_checked)
+             if town.computed_in == run_id else [],
+             "entries_scored": (score.n_scored if score.n_scored is not None
+                                else town.n_entries) if score.computed_in == run_id else 0}
             for town, score in zip(towns, scores, strict=True)
         ],
     }

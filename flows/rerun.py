@@ -72,6 +72,7 @@ def rerun_audit(
         "unknown_villages": sorted(set(villages or []) - known),
         "recomputed_towns": [town["town"] for town in record["partitions"]["towns"]
                              if "本次计算" in (town["checked"], town["scored"])],
+        "recomputed": recomputed_words(record["partitions"]["towns"]),
         "files_read": record["partitions"]["files_read"],
         "changes": change_totals(changes),
         # the cells where something changed (every cell of a county is thousands of rows)
@@ -101,6 +102,23 @@ def rerun_deployment(
     )
 
 
+def recomputed_words(towns: list[dict[str, Any]]) -> list[str]:
+    """Each recomputed town, with how much of it was redone: 枫林镇（重新检查 1/13 个村，
+    重新评分 4,589/51,895 条分录）. Unchanged villages keep their checks and unchanged entries
+    their scores (:mod:`flows.reuse`)."""
+    words = []
+    for town in towns:
+        if "本次计算" not in (town["checked"], town["scored"]):
+            continue
+        done = []
+        if town["checked"] == "本次计算":
+            done.append(f"重新检查 {len(town['villages_checked'])}/{len(town['villages'])} 个村")
+        if town["scored"] == "本次计算":
+            done.append(f"重新评分 {town['entries_scored']:,}/{town['entries']:,} 条分录")
+        words.append(f"{town['town']}（{'，'.join(done)}）")
+    return words
+
+
 def rerun_markdown(report: dict[str, Any]) -> str:
     scope = "、".join(report["villages"]) or "全部村"
     if report["periods"]:
@@ -110,7 +128,7 @@ def rerun_markdown(report: dict[str, Any]) -> str:
         "",
         f"- 重新读取的文件：{len(report['files_read'])} 个"
         + (f"（{'、'.join(report['files_read'])}）" if report["files_read"] else ""),
-        f"- 重新计算的乡镇：{'、'.join(report['recomputed_towns']) or '无（全部沿用缓存）'}",
+        f"- 重新计算的乡镇：{'、'.join(report['recomputed']) or '无（全部沿用缓存）'}",
         "- 疑点变化：" + "，".join(
             f"{CHANGE_WORDS[kind]} {count} 条" for kind, count in report["changes"].items()),
     ]

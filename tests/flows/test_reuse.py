@@ -1,0 +1,158 @@
+"""A town's new part takes over its unchanged villages' checks and its unchanged entries' scores
+from the town's previous part, and is then exactly the part made from nothing."""
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from checks.params import load_params
+from checks.prepared import RULE_INPUT_COLUMNS
+from checks.rules import RULES, evaluate_rules
+from checks.signals import SIGNALS
+from flows import pipeline, reuse
+from flows.parts import file_digest, read_part
+
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
+PARAMS = load_params()
+CORRECTED = "青石镇_坳山村_2024.csv"
+
+
+def _prepare(inputs: Path, parts_dir: Path, run_id: str
+             ) -> tuple[list[pipeline.FilePart], dict[str, pipeline.TownPart]]:
+    files = [
+        pipeline.ingest_file(path, key=pipeline.ingest_key(path, file_digest(path), None),
+                             default_town=None, parts_dir=parts_dir, run_id=run_id)
+        for path in pipeline.find_ledger_files([inputs])
+    ]
+    return files, {
+        town: pipeline.prepare_town(town, town_files,
+                                    key=pipeline.town_key(town, town_files, PARAMS),
+                                    params=PARAMS, parts_dir=parts_dir, run_id=run_id)
+        for town, town_files in pipeline.files_by_town(files).items()
+    }
+
+
+def _score(town: pipeline.TownPart, model: pipeline.ModelPart, parts_dir: Path
+           ) -> pipeline.ScorePart:
+    return pipeline.score_town(town, key=pipeline.score_key(town, model), model=model,
+                               parts_dir=parts_dir, run_id="run")
+
+
+@pytest.fixture(scope="module")
+def corrected(tmp_path_factory):
+    """The sample prepared and scored; then one village's 2024 file corrected (a line deleted)
+    and the towns prepared and scored again in the same store, and afresh in a new one."""
+    inputs = tmp_path_factory.mktemp("inputs")
+    for path in SAMPLE.iterdir():
+        if path.suffix in {".csv", ".xlsx"}:
+            shutil.copy(path, inputs / path.name)
+    parts_dir, afresh_dir = tmp_path_factory.mktemp("parts"), tmp_path_factory.mktemp("afresh")
+    _files, before = _prepare(inputs, parts_dir, "run-1")
+    model = pipeline.obtain_model(list(before.values()), PARAMS,
+                                  model_dir=tmp_path_factory.mktemp("models"))
+    for town in before.values():
+        _score(town, model, parts_dir)
+    lines = (inputs / CORRECTED).read_bytes().split(b"\n")
+    del lines[20]
+    (inputs / CORRECTED).write_bytes(b"\n".join(lines))
+    files, after = _prepare(inputs, parts_dir, "run-2")
+    _files, afresh = _prepare(inputs, afresh_dir, "run-3")
+    return {"before": before, "after": after, "afresh": afresh, "model": model, "files": files,
+            "parts_dir": parts_dir, "afresh_dir": afresh_dir}
+
+
+def test_the_rules_look_at_one_village_at_a_time(corrected):
+    """What lets a town keep its unchanged villages' checks: every rule and signal finds, on a
+    village's lines alone, what it finds on them among the whole town's."""
+    for town in corrected["afresh"].values():
+        entries = read_part(town.part_dir, "entries")
+        whole = evaluate_rules(entries, PARAMS)
+        alone = [evaluate_rules(lines, PARAMS) for _, lines in entries.groupby("village")]
+        for name in ("breaches", "signals"):
+            expected = getattr(whole, name)
+            columns = list(expected.columns)
+            got = pd.concat([getattr(part, name) for part in alone], ignore_index=True)
+            pd.testing.assert_frame_equal(got.sort_values(columns, ignore_index=True),
+                                          expected.sort_values(columns, ignore_index=True))
+        assert len(whole.breaches) > 0 and len(whole.signals) > 0
+
+
+def test_only_the_corrected_village_is_checked_again_and_the_part_is_as_made_afresh(corrected):
+    after, afresh = corrected["after"]["青石镇"], corrected["afresh"]["青石镇"]
+    assert after.earlier == corrected["before"]["青石镇"].key
+    assert after.villages_checked == ("坳山村",)
+    assert afresh.earlier is None and set(afresh.villages_checked) == set(afresh.villages)
+    assert afresh.key == after.key
+    for name in pipeline.TOWNS.frames:
+        pd.testing.assert_frame_equal(read_part(after.part_dir, name),
+                                      read_part(afresh.part_dir, name))
+    assert (after.rule_counts, after.signal_counts) == (afresh.rule_counts, afresh.signal_counts)
+
+
+def test_unchanged_entries_keep_their_scores_and_the_scores_are_as_made_afresh(corrected):
+    model = corrected["model"]
+    after = _score(corrected["after"]["青石镇"], model, corrected["parts_dir"])
+    afresh = _score(corrected["afresh"]["青石镇"], model, corrected["afresh_dir"])
+    assert afresh.n_scored == corrected["afresh"]["青石镇"].n_entries
+    assert 0 < after.n_scored < afresh.n_scored / 2
+    pd.testing.assert_frame_equal(read_part(after.part_dir, "scores"),
+                                  read_part(afresh.part_dir, "scores"))
+
+
+def test_a_pointer_to_a_part_no_longer_in_the_store_means_computing_everything(
+        corrected, tmp_path):
+    parts_dir = tmp_path / "parts"
+    shutil.copytree(corrected["parts_dir"], parts_dir)
+    town = corrected["after"]["青石镇"]
+    shutil.rmtree(pipeline.TOWNS.directory(parts_dir, town.key))
+    reuse.remember_town(parts_dir, "青石镇", PARAMS, "0" * 32)  # a part since deleted
+    assert reuse.previous_town(parts_dir, "青石镇", PARAMS, pipeline.TOWNS.frames,
+                               folder=pipeline.TOWNS.folder, key=town.key) is None
+    files = [part for part in corrected["files"] if "青石镇" in part.towns]
+    made = pipeline.prepare_town("青石镇", files, key=town.key, params=PARAMS,
+                                 parts_dir=parts_dir, run_id="run-4")
+    assert made.earlier is None and set(made.villages_checked) == set(made.villages)
+    pd.testing.assert_frame_equal(read_part(made.part_dir, "breaches"),
+                                  read_part(town.part_dir, "breaches"))
+
+
+def test_a_villages_digest_follows_every_column_the_rules_read_and_the_lines_order(corrected):
+    entries = read_part(corrected["afresh"]["青石镇"].part_dir, "entries")
+    base = reuse.village_digests(entries).set_index("village")["digest"]
+    village = entries["village"].iloc[0]
+    row = int(np.flatnonzero(entries["village"].to_numpy() == village)[3])
+    for column in RULE_INPUT_COLUMNS:
+        if column in {"town", "village"}:
+            continue
+        changed = entries.copy()
+        value = changed.at[row, column]
+        if isinstance(value, str):
+            changed.at[row, column] = value + "x"
+        elif isinstance(value, pd.Timestamp):
+            changed.at[row, column] = value + pd.Timedelta(days=1)
+        else:
+            changed.at[row, column] = value + 1
+        digests = reuse.village_digests(changed).set_index("village")["digest"]
+        assert digests[village] != base[village], column
+        assert digests.drop(village).equals(base.drop(village)), column
+    rows = np.flatnonzero(entries["village"].to_numpy() == village)[:2]
+    swapped = entries.copy()
+    swapped.iloc[rows] = swapped.iloc[rows[::-1]].to_numpy()
+    assert reuse.village_digests(swapped).set_index("village")["digest"][village] != (
+        base[village])
+
+
+def test_a_towns_breaches_and_signals_are_kept_by_rule_then_by_line(corrected):
+    """One order, whether the rows were found together or taken over village by village."""
+    town = corrected["after"]["青石镇"]
+    position = pd.Index(read_part(town.part_dir, "entries")["entry_id"])
+    for name, kind, catalogue in (("breaches", "rule_id", RULES),
+                                  ("signals", "signal_id", SIGNALS)):
+        frame = read_part(town.part_dir, name)
+        order = {item.id: number for number, item in enumerate(catalogue)}
+        keys = list(zip(frame[kind].map(order), position.get_indexer(frame["entry_id"]),
+                        strict=True))
+        assert len(keys) > 0 and keys == sorted(keys) and len(set(keys)) == len(keys)
