@@ -72,7 +72,10 @@ from flows.parts import (
 from flows.reuse import (
     anomaly_scores,
     checked_parameters,
+    earlier_report,
+    explanations,
     previous_town,
+    remember_report,
     remember_town,
     town_evaluation,
     village_digests,
@@ -569,9 +572,10 @@ class TownReport:
     n_flagged: int
     n_with_breaches: int
     computed_in: str
+    n_explained: int | None = None  # flagged entries the model explained (others: kept)
 
 
-REPORTS = PartKind("reports", ("entries", "context", *DIGEST_FRAMES))
+REPORTS = PartKind("reports", ("entries", "context", "explanations", *DIGEST_FRAMES))
 # A town's rows of the findings files (flows.outputs.sheet_rows), made from its report's
 # context when the county's files are first written with it.
 SHEETS = PartKind("sheets", SHEET_FRAMES)
@@ -605,17 +609,34 @@ def report_town(
     params: AuditParams, parts_dir: Path, run_id: str,
 ) -> TownReport:
     """The town's scored entries with reasons, the lines of its flagged vouchers and its
-    digest, written as a part; flagged entries carry rank 1 until the county's ranks are set."""
+    digest, written as a part; flagged entries carry rank 1 until the county's ranks are set.
+    The model's explanations of entries an earlier report of the town explained are taken
+    from it where the entries and their features are the same (:mod:`flows.reuse`)."""
     entries = read_part(town.part_dir, "entries")
     breaches = read_part(town.part_dir, "breaches")
     signals = read_part(town.part_dir, "signals")
     scores = read_part(score.part_dir, "scores", columns=["anomaly", "percentile"])
     risk, rank, notes = town_ranking(score, decisions)
     flagged = (rank > 0).astype(np.int64)
+    explained = pd.DataFrame({"entry_id": pd.Series(dtype="str"),
+                              "text": pd.Series(dtype="str")})
+    n_explained = 0
+
+    def explain_afresh(features: pd.DataFrame, rows: np.ndarray) -> list[str]:
+        nonlocal n_explained
+        n_explained += len(rows)
+        return _explanations(entries, features, rows, forest=load_model(model.path),
+                             params=params)
 
     def explain(rows: np.ndarray) -> list[str]:
-        return _explanations(entries, read_part(town.part_dir, "features"), rows,
-                             forest=load_model(model.path), params=params)
+        nonlocal explained
+        features = read_part(town.part_dir, "features")
+        texts = explanations(rows, entries, features,
+                             lambda fresh: explain_afresh(features, fresh),
+                             _earlier_report(town, model, parts_dir, key))
+        explained = pd.DataFrame({"entry_id": entries["entry_id"].iloc[rows].to_numpy(),
+                                  "text": pd.array(texts, dtype="str")})
+        return texts
 
     ranked = ranked_columns(
         entries, breaches=breaches, signals=signals, anomaly=scores["anomaly"].to_numpy(),
@@ -625,14 +646,32 @@ def report_town(
     scored = pd.concat([entries, ranked], axis=1)
     digest = digest_entries(scored)
     part = TownReport(town.town, key, str(REPORTS.directory(parts_dir, key)), len(scored),
-                      int(flagged.sum()), int(ranked["rule_ids"].list.len().gt(0).sum()), run_id)
+                      int(flagged.sum()), int(ranked["rule_ids"].list.len().gt(0).sum()), run_id,
+                      n_explained)
     REPORTS.write(parts_dir, key, {
         "entries": entries_table(scored),
         "context": voucher_lines(scored.assign(position=np.arange(len(scored)))).drop(
             columns=["voucher_rank", "is_finding"]),
+        "explanations": explained,
         **{name: getattr(digest, name) for name in DIGEST_FRAMES},
     }, part)
+    remember_report(parts_dir, town.key, model.version, key)
     return part
+
+
+def _earlier_report(town: TownPart, model: ModelPart, parts_dir: Path, key: str
+                    ) -> tuple[Path, Path] | None:
+    """An earlier report of the town's part (or of its earlier part) under this model, with
+    that town part's folder, if both are in the store."""
+    found = earlier_report(parts_dir, [town.key, town.earlier], model.version, REPORTS.frames,
+                           folder=REPORTS.folder, key=key)
+    if found is None:
+        return None
+    town_key, report = found
+    town_dir = TOWNS.directory(parts_dir, town_key)
+    if not part_exists(town_dir, TOWNS.frames):
+        return None
+    return REPORTS.directory(parts_dir, report), town_dir
 
 
 # --- county: outputs --------------------------------------------------------------------------

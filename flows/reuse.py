@@ -10,16 +10,21 @@ over, from the town's previous part (made with the same parameters and code):
   villages are checked again;
 - the anomaly score of each entry whose features are all equal to its earlier ones, under the
   same model; only the others are scored by the forest again (after one deleted line, about
-  a tenth of a town's entries: the town-wide counts of a 摘要 or a payee move).
+  a tenth of a town's entries: the town-wide counts of a 摘要 or a payee move);
+- the model's explanation of each flagged entry that the town's earlier report explained,
+  whose features and content are the same, under the same model.
 
 Either is exact: what is taken over is what computing it again would give (the tests check
 both against a part made from nothing). The previous part is found by a pointer per town
-(:func:`remember_town`), a hint only: a missing or stale pointer means computing everything.
+(:func:`remember_town`), the previous report by one per town part and model
+(:func:`remember_report`); each is a hint only: a missing or stale pointer means computing
+everything.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from itertools import pairwise
 from pathlib import Path
 
@@ -37,6 +42,7 @@ from flows.ingest.identity import row_hashes
 from flows.parts import part_exists, part_key, read_part
 
 LATEST = "towns-latest"
+LATEST_REPORT = "reports-latest"
 VILLAGE_COLUMNS = ["village", "digest"]
 _RULE_ORDER = {rule.id: number for number, rule in enumerate(RULES)}
 _SIGNAL_ORDER = {signal.id: number for number, signal in enumerate(SIGNALS)}
@@ -54,23 +60,54 @@ def _pointer(parts_dir: Path | str, town: str, params: AuditParams) -> Path:
 
 
 def remember_town(parts_dir: Path | str, town: str, params: AuditParams, key: str) -> None:
-    """Point the town's pointer at its part ``key``, the newest one made. Written whole (a
-    temporary file renamed over it); not synced, as it is only a hint."""
-    path = _pointer(parts_dir, town, params)
+    """Point the town's pointer at its part ``key``, the newest one made."""
+    _point(_pointer(parts_dir, town, params), key)
+
+
+def _point(path: Path, key: str) -> None:
+    # Written whole (a temporary file renamed over it); not synced, as it is only a hint.
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{key}")
     temporary.write_text(key, encoding="ascii")
     temporary.replace(path)
 
 
+def _pointed(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="ascii").strip() or None
+    except (FileNotFoundError, UnicodeDecodeError):
+        return None
+
+
+def _report_pointer(parts_dir: Path | str, town_key: str, model_version: str) -> Path:
+    return Path(parts_dir) / LATEST_REPORT / part_key("latest-report", town_key, model_version)
+
+
+def remember_report(parts_dir: Path | str, town_key: str, model_version: str, key: str
+                    ) -> None:
+    """Point the pointer of the town part ``town_key`` under the model at its newest report."""
+    _point(_report_pointer(parts_dir, town_key, model_version), key)
+
+
+def earlier_report(parts_dir: Path | str, town_keys: list[str | None], model_version: str,
+                   frames: tuple[str, ...], *, folder: str, key: str) -> tuple[str, str] | None:
+    """The newest report, other than ``key``, made under the model for the first of
+    ``town_keys`` (the town's part, then its earlier part) that has one still in the store:
+    (town part key, report key); else None."""
+    for town_key in town_keys:
+        if town_key is None:
+            continue
+        report = _pointed(_report_pointer(parts_dir, town_key, model_version))
+        if report and report != key and part_exists(Path(parts_dir) / folder / report, frames):
+            return town_key, report
+    return None
+
+
 def previous_town(parts_dir: Path | str, town: str, params: AuditParams, frames: tuple[str, ...],
                   *, folder: str, key: str) -> str | None:
     """The key of the town's newest earlier part, made with these parameters and code, if it
     is still complete in the store; else None."""
-    try:
-        earlier = _pointer(parts_dir, town, params).read_text(encoding="ascii").strip()
-    except (FileNotFoundError, UnicodeDecodeError):
-        return None
+    earlier = _pointed(_pointer(parts_dir, town, params))
     if not earlier or earlier == key or not part_exists(Path(parts_dir) / folder / earlier,
                                                           frames):
         return None
@@ -162,9 +199,8 @@ def anomaly_scores(forest, features: pd.DataFrame, entry_ids: pd.Series,
             before_ids):
         return forest.anomaly_scores(features), len(features)
     found = pd.Index(before_ids).get_indexer(entry_ids)
-    now = features.to_numpy(dtype=np.float64)
-    then = before.to_numpy(dtype=np.float64)[np.maximum(found, 0)]
-    same = (found >= 0) & ((now == then) | (np.isnan(now) & np.isnan(then))).all(axis=1)
+    same = (found >= 0) & _equal_rows(features.to_numpy(dtype=np.float64),
+                                      before.to_numpy(dtype=np.float64)[np.maximum(found, 0)])
     anomaly = np.empty(len(features), dtype=np.float64)
     anomaly[same] = scored["anomaly"].to_numpy(dtype=np.float64)[found[same]]
     redo = ~same
@@ -173,7 +209,42 @@ def anomaly_scores(forest, features: pd.DataFrame, entry_ids: pd.Series,
     return anomaly, int(redo.sum())
 
 
+def _equal_rows(now: np.ndarray, then: np.ndarray) -> np.ndarray:
+    """Per row, whether every value equals the other's (NaN equal to NaN)."""
+    return ((now == then) | (np.isnan(now) & np.isnan(then))).all(axis=1)
+
+
+def explanations(rows: np.ndarray, entries: pd.DataFrame, features: pd.DataFrame,
+                 explain: Callable[[np.ndarray], list[str]],
+                 earlier: tuple[Path | str, Path | str] | None) -> list[str]:
+    """The model's explanation of each entry at the positions ``rows``: the earlier report's
+    (``earlier``: its folder and its town part's) for an entry it explained whose content
+    (``content_hash``) and features are the same; ``explain`` of the others."""
+    texts = np.empty(len(rows), dtype=object)
+    redo = np.ones(len(rows), dtype=bool)
+    if earlier is not None and len(rows):
+        report_dir, town_dir = earlier
+        said = read_part(report_dir, "explanations")
+        then = read_part(town_dir, "entries", columns=["entry_id", "content_hash"])
+        ids = entries["entry_id"].iloc[rows]
+        found = pd.Index(then["entry_id"]).get_indexer(ids)
+        told = pd.Index(said["entry_id"]).get_indexer(ids)
+        known = np.flatnonzero((found >= 0) & (told >= 0))
+        same = (then["content_hash"].to_numpy()[found[known]]
+                == entries["content_hash"].to_numpy()[rows[known]])
+        same &= _equal_rows(
+            features.iloc[rows[known]].to_numpy(dtype=np.float64),
+            read_part(town_dir, "features").iloc[found[known]].to_numpy(dtype=np.float64))
+        kept = known[same]
+        texts[kept] = said["text"].to_numpy(dtype=object)[told[kept]]
+        redo[kept] = False
+    if redo.any():
+        texts[redo] = explain(rows[redo])
+    return texts.tolist()
+
+
 __all__ = [
-    "LATEST", "VILLAGE_COLUMNS", "anomaly_scores", "checked_parameters", "in_town_order",
-    "previous_town", "remember_town", "town_evaluation", "village_digests",
+    "LATEST", "LATEST_REPORT", "VILLAGE_COLUMNS", "anomaly_scores", "checked_parameters",
+    "earlier_report", "explanations", "in_town_order", "previous_town", "remember_report",
+    "remember_town", "town_evaluation", "village_digests",
 ]

@@ -60,8 +60,8 @@ def summary_markdown(run_record: dict[str, Any]) -> str:
         "## 各乡镇",
         _table(
             ["乡镇", "村数", "分录", "规则检查与特征", "评分", "说明与汇总"],
-            [[town["town"], len(town["villages"]), town["entries"], town["checked"],
-              town["scored"], town["reported"]]
+            [[town["town"], len(town["villages"]), town["entries"], _checked(town),
+              _scored(town), town["reported"]]
              for town in run_record.get("partitions", {}).get("towns", [])],
         ),
         *(["## 未能完成的乡镇", _table(["乡镇", "原因"], [
@@ -75,3 +75,20 @@ def summary_markdown(run_record: dict[str, Any]) -> str:
         _table(["阶段", "秒"], [[stage, value] for stage, value in run_record["timings"].items()]),
     ]
     return "\n\n".join(parts) + "\n"
+
+
+def _checked(town: dict[str, Any]) -> str:
+    """本次计算, with how many villages were checked again where the others kept their checks."""
+    checked = town.get("villages_checked", [])
+    if town["checked"] != "本次计算" or not checked or len(checked) == len(town["villages"]):
+        return town["checked"]
+    return f"本次计算（重新检查 {len(checked)}/{len(town['villages'])} 个村）"
+
+
+def _scored(town: dict[str, Any]) -> str:
+    """本次计算, with how many entries the forest scored where the others kept their scores."""
+    scored = town.get("entries_scored")
+    if town["scored"] != "本次计算" or scored is None or scored == town["entries"]:
+        return town["scored"]
+    return f"本次计算（重新评分 {scored:,} 条）"
+

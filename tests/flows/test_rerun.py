@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from flows.cli import EXIT_OK, main
+from flows.summary import summary_markdown
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
 CORRECTED = "青石镇_坳山村_2024.csv"
@@ -67,6 +68,11 @@ def test_only_the_corrected_file_and_its_town_are_redone(runs):
     assert 0 < town["entries_scored"] < town["entries"] / 2
     assert all(len(town["villages_checked"]) == len(town["villages"])
                for town in first["partitions"]["towns"])
+    summary = summary_markdown(rerun)  # the run's summary artifact says so too
+    row = f"| 青石镇 | 4 | {town['entries']} | 本次计算（重新检查 1/4 个村） | 本次计算（重新评分 "
+    assert row in summary
+    assert "| 白沙乡 | 4 | " in summary and "| 沿用缓存 | 沿用缓存 |" in summary
+    assert "重新检查" not in summary_markdown(first)
     assert rerun["model"]["reused"] and rerun["model"]["model_version"] == (
         first["model"]["model_version"])
     assert rerun["totals"]["loaded"] == first["totals"]["loaded"] - 1

@@ -156,3 +156,27 @@ def test_a_towns_breaches_and_signals_are_kept_by_rule_then_by_line(corrected):
         keys = list(zip(frame[kind].map(order), position.get_indexer(frame["entry_id"]),
                         strict=True))
         assert len(keys) > 0 and keys == sorted(keys) and len(set(keys)) == len(keys)
+
+
+def test_a_report_keeps_the_explanations_of_unchanged_entries_and_reads_as_made_afresh(
+        corrected):
+    model = corrected["model"]
+
+    def report(town: pipeline.TownPart, parts_dir: Path) -> pipeline.TownReport:
+        score = _score(town, model, parts_dir)
+        decisions = pipeline.rank_county([town], [score], PARAMS, dispositions=None,
+                                         parts_dir=parts_dir)[town.town]
+        return pipeline.report_town(town, score, decisions,
+                                    key=pipeline.report_key(score, decisions), model=model,
+                                    params=PARAMS, parts_dir=parts_dir, run_id="run")
+
+    first = report(corrected["before"]["青石镇"], corrected["parts_dir"])
+    after = report(corrected["after"]["青石镇"], corrected["parts_dir"])
+    afresh = report(corrected["afresh"]["青石镇"], corrected["afresh_dir"])
+    assert first.n_explained == first.n_flagged > 0
+    assert afresh.n_explained == afresh.n_flagged == after.n_flagged
+    assert after.n_explained < after.n_flagged / 2
+    for name in pipeline.REPORTS.frames:
+        pd.testing.assert_frame_equal(read_part(after.part_dir, name),
+                                      read_part(afresh.part_dir, name))
+    assert read_part(after.part_dir, "explanations")["text"].str.len().gt(0).any()
