@@ -19,7 +19,8 @@ town, not the county, and a correction redoes only its own town:
                                  into what it reads of the towns' reports
 
 A town made again after a correction takes its unchanged villages' rule breaches and signals,
-and its unchanged entries' anomaly scores, from the town's previous part (:mod:`flows.reuse`).
+its unchanged entries' anomaly scores and the model's explanations of its unchanged flagged
+entries from the town's previous part and report (:mod:`flows.reuse`).
 
 Per-file and per-town results are parts on disk (:mod:`flows.parts`) named by keys that hash
 what they depend on, each with the summary its stage returned; :mod:`flows.audit` wires these
