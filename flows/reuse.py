@@ -24,7 +24,9 @@ everything.
 from __future__ import annotations
 
 import hashlib
+import uuid
 from collections.abc import Callable
+from contextlib import suppress
 from itertools import pairwise
 from pathlib import Path
 
@@ -65,17 +67,22 @@ def remember_town(parts_dir: Path | str, town: str, params: AuditParams, key: st
 
 
 def _point(path: Path, key: str) -> None:
-    # Written whole (a temporary file renamed over it); not synced, as it is only a hint.
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{key}")
-    temporary.write_text(key, encoding="ascii")
-    temporary.replace(path)
+    # Written whole (a temporary file of its own renamed over it); not synced, and a pointer
+    # that cannot be written is left as it was: it is only a hint.
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary.write_text(key, encoding="ascii")
+        temporary.replace(path)
+    except OSError:
+        with suppress(OSError):
+            temporary.unlink()
 
 
 def _pointed(path: Path) -> str | None:
     try:
         return path.read_text(encoding="ascii").strip() or None
-    except (FileNotFoundError, UnicodeDecodeError):
+    except (OSError, UnicodeDecodeError):  # none yet, or unreadable: no hint
         return None
 
 

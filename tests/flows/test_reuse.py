@@ -180,3 +180,11 @@ def test_a_report_keeps_the_explanations_of_unchanged_entries_and_reads_as_made_
         pd.testing.assert_frame_equal(read_part(after.part_dir, name),
                                       read_part(afresh.part_dir, name))
     assert read_part(after.part_dir, "explanations")["text"].str.len().gt(0).any()
+
+
+def test_a_pointer_that_cannot_be_written_is_no_error(tmp_path):
+    (tmp_path / reuse.LATEST).write_text("not a folder")  # the pointers' folder is blocked
+    reuse.remember_town(tmp_path, "青石镇", PARAMS, "a" * 32)
+    assert reuse.previous_town(tmp_path, "青石镇", PARAMS, pipeline.TOWNS.frames,
+                               folder=pipeline.TOWNS.folder, key="b" * 32) is None
+    assert [path.name for path in tmp_path.iterdir()] == [reuse.LATEST]
