@@ -8,6 +8,11 @@ which on books where one rule fails everywhere costs gigabytes).
 ``explain`` words the breach of the failing rows only, with the numbers an inspector needs.
 Grouped rules (per voucher, per numbering sequence, per village-day) mark every entry of the
 failing group, so a voucher-level breach is seen on each of its lines.
+
+A rule (and a signal, :mod:`checks.signals`) looks at one village's books at a time: what it
+finds for a village's entries must not depend on other villages' entries. A rerun after a
+correction keeps the checks of the villages whose lines did not change (:mod:`flows.reuse`);
+``tests/flows/test_reuse.py`` fails for a rule that compares villages.
 """
 
 from __future__ import annotations

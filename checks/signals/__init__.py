@@ -1,6 +1,7 @@
 """Signals: journal-entry tests that make an entry suspicious without breaching a stated rule.
 
-Their ids start with ``signal.`` and never appear among rule breaches.
+Their ids start with ``signal.`` and never appear among rule breaches. Like a rule, a signal
+looks at one village's books at a time (see :mod:`checks.rules.rule`).
 """
 
 from __future__ import annotations
