@@ -713,7 +713,7 @@ def end_to_end(dataset: Dataset, run_dir: Path, scratch: Path, decisions: float 
 def _rerun_summary(rerun: dict[str, Any]) -> dict[str, Any]:
     """One of several reruns, as the results keep it."""
     return {key: rerun[key] for key in ("wall_seconds", "work_seconds", "correction",
-                                        "towns_recomputed", "flow_timings")}
+                                        "towns_recomputed", "towns_redone", "flow_timings")}
 
 
 def rerun_details(record: dict[str, Any]) -> dict[str, Any]:
@@ -730,6 +730,12 @@ def rerun_details(record: dict[str, Any]) -> dict[str, Any]:
                          if town["checked"] == town["scored"] == "沿用缓存"],
         "towns_reported": [town["town"] for town in partitions["towns"]
                            if town["reported"] == "本次计算"],
+        # how much of each recomputed town was redone (flows.reuse)
+        "towns_redone": {town["town"]: {
+            "villages_checked": len(town.get("villages_checked", [])),
+            "villages": len(town["villages"]),
+            "entries_scored": town.get("entries_scored"), "entries": town["entries"]}
+            for town in partitions["towns"] if "本次计算" in (town["checked"], town["scored"])},
     }
 
 
@@ -1084,11 +1090,21 @@ def rerun_lines(run: dict[str, Any]) -> list[str]:
         f"({run['rerun_share_of_full_work']:.1%}), peak {rerun['peak_mb']:,.0f} MB",
         f"  files re-read {len(rerun['files_read'])} (cached {rerun['files_cached']}), towns "
         f"recomputed {len(rerun['towns_recomputed'])} of {towns} "
-        f"({'、'.join(rerun['towns_recomputed']) or 'none'}), reported again "
+        f"({_redone(rerun) or 'none'}), reported again "
         f"{len(rerun.get('towns_reported', []))}; flow stages "
         f"{rerun['flow_timings']}",
         *resident_lines(run.get("resident")),
     ]
+
+
+def _redone(rerun: dict[str, Any]) -> str:
+    """The recomputed towns, each with the villages checked and entries scored again."""
+    redone = rerun.get("towns_redone", {})
+    return "、".join(
+        f"{town}: {redone[town]['villages_checked']}/{redone[town]['villages']} villages "
+        f"checked, {redone[town]['entries_scored']:,}/{redone[town]['entries']:,} entries "
+        "scored" if town in redone else town
+        for town in rerun["towns_recomputed"])
 
 
 def resident_lines(resident: dict[str, Any] | None) -> list[str]:
@@ -1105,7 +1121,7 @@ def resident_lines(resident: dict[str, Any] | None) -> list[str]:
         + f"): wall {resident['wall_seconds']:.1f} s "
         f"({resident['share_of_full_wall']:.1%} of the full run), audit work "
         f"{resident['work_seconds']:.1f} s, peak {resident['peak_mb']:,.0f} MB; towns "
-        f"recomputed {'、'.join(resident['towns_recomputed']) or 'none'}; flow stages "
+        f"recomputed {_redone(resident) or 'none'}; flow stages "
         f"{resident['flow_timings']}",
     ]
 
