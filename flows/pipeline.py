@@ -282,8 +282,8 @@ class TownPart:
     computed_in: str
     # The town's earlier part this one took unchanged villages' checks from (flows.reuse),
     # and the villages checked again when it was made (all of them without an earlier part).
-    earlier: str | None = None
-    villages_checked: tuple[str, ...] = ()
+    earlier: str | None
+    villages_checked: tuple[str, ...]
 
 
 def town_key(town: str, files: list[FilePart], params: AuditParams) -> str:
@@ -388,7 +388,7 @@ class ScorePart:
     key: str
     part_dir: str
     computed_in: str
-    n_scored: int | None = None  # entries the forest scored (the others kept earlier scores)
+    n_scored: int  # entries the forest scored (the others kept their earlier scores)
 
 
 def score_key(town: TownPart, model: ModelPart) -> str:
@@ -404,12 +404,13 @@ def score_town(
     Nothing here depends on other towns: with the same model, an unchanged town scores the
     same in every run."""
     features = read_part(town.part_dir, "features")
-    entries = read_part(town.part_dir, "entries", columns=["entry_id", "village"])
+    entries = read_part(town.part_dir, "entries",
+                        columns=["entry_id", "village", "content_hash"])
     forest = load_model(model.path)
     rule_strength, signal_strength = source_strengths(
         entries["entry_id"], breaches=read_part(town.part_dir, "breaches"),
         signals=read_part(town.part_dir, "signals"), rule_weights=RULE_WEIGHTS)
-    anomaly, n_scored = anomaly_scores(forest, features, entries["entry_id"],
+    anomaly, n_scored = anomaly_scores(forest, features, entries,
                                        _earlier_scores(town, model, parts_dir))
     percentile = forest.percentiles(anomaly)
     evidence = evidence_strength(surprisal(features, forest.reference_), list(features.columns))
@@ -573,7 +574,7 @@ class TownReport:
     n_flagged: int
     n_with_breaches: int
     computed_in: str
-    n_explained: int | None = None  # flagged entries the model explained (others: kept)
+    n_explained: int  # flagged entries the model explained (the others kept theirs)
 
 
 REPORTS = PartKind("reports", ("entries", "context", "explanations", *DIGEST_FRAMES))
@@ -623,18 +624,13 @@ def report_town(
                               "text": pd.Series(dtype="str")})
     n_explained = 0
 
-    def explain_afresh(features: pd.DataFrame, rows: np.ndarray) -> list[str]:
-        nonlocal n_explained
-        n_explained += len(rows)
-        return _explanations(entries, features, rows, forest=load_model(model.path),
-                             params=params)
-
     def explain(rows: np.ndarray) -> list[str]:
-        nonlocal explained
+        nonlocal explained, n_explained
         features = read_part(town.part_dir, "features")
-        texts = explanations(rows, entries, features,
-                             lambda fresh: explain_afresh(features, fresh),
-                             _earlier_report(town, model, parts_dir, key))
+        texts, n_explained = explanations(
+            rows, entries, features, lambda fresh: _explanations(
+                entries, features, fresh, forest=load_model(model.path), params=params),
+            _earlier_report(town, model, parts_dir, key))
         explained = pd.DataFrame({"entry_id": entries["entry_id"].iloc[rows].to_numpy(),
                                   "text": pd.array(texts, dtype="str")})
         return texts
@@ -937,8 +933,7 @@ def partition_record(
              # how many entries the forest scored (the others kept their earlier scores)
              "villages_checked": list(town.villages_checked)
              if town.computed_in == run_id else [],
-             "entries_scored": (score.n_scored if score.n_scored is not None
-                                else town.n_entries) if score.computed_in == run_id else 0}
+             "entries_scored": score.n_scored if score.computed_in == run_id else 0}
             for town, score in zip(towns, scores, strict=True)
         ],
     }

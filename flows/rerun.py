@@ -22,6 +22,7 @@ from checks.params import AuditParams, load_params
 from flows.audit import audit_ledgers
 from flows.runners import task_runner
 from flows.settings import load_settings
+from flows.summary import checked_words, scored_words
 
 FLOW_NAME = "sanzi-rerun"
 DEPLOYMENT_NAME = "rerun"
@@ -110,11 +111,8 @@ def recomputed_words(towns: list[dict[str, Any]]) -> list[str]:
     for town in towns:
         if "本次计算" not in (town["checked"], town["scored"]):
             continue
-        done = []
-        if town["checked"] == "本次计算":
-            done.append(f"重新检查 {len(town['villages_checked'])}/{len(town['villages'])} 个村")
-        if town["scored"] == "本次计算":
-            done.append(f"重新评分 {town['entries_scored']:,}/{town['entries']:,} 条分录")
+        done = [*([checked_words(town)] if town["checked"] == "本次计算" else []),
+                *([scored_words(town)] if town["scored"] == "本次计算" else [])]
         words.append(f"{town['town']}（{'，'.join(done)}）")
     return words
 

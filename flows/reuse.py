@@ -8,14 +8,15 @@ over, from the town's previous part (made with the same parameters and code):
 - the rule breaches and signals of each village whose lines are the same, line for line, in
   every column the rules read (:data:`checks.prepared.RULE_INPUT_COLUMNS`); only the other
   villages are checked again;
-- the anomaly score of each entry whose features are all equal to its earlier ones, under the
-  same model; only the others are scored by the forest again (after one deleted line, about
-  a tenth of a town's entries: the town-wide counts of a 摘要 or a payee move);
+- the anomaly score of each entry whose content and features are all equal to its earlier
+  ones, under the same model; only the others are scored by the forest again (after one
+  deleted line, 1 to 32 % of a town's entries in the benchmarks: the town-wide counts of a
+  摘要 or a payee, or a town median, move);
 - the model's explanation of each flagged entry that the town's earlier report explained,
   whose features and content are the same, under the same model.
 
-Either is exact: what is taken over is what computing it again would give (the tests check
-both against a part made from nothing). The previous part is found by a pointer per town
+Each is exact: what is taken over is what computing it again would give (the tests check
+each against parts made from nothing). The previous part is found by a pointer per town
 (:func:`remember_town`), the previous report by one per town part and model
 (:func:`remember_report`); each is a hint only: a missing or stale pointer means computing
 everything.
@@ -45,7 +46,6 @@ from flows.parts import part_exists, part_key, read_part
 
 LATEST = "towns-latest"
 LATEST_REPORT = "reports-latest"
-VILLAGE_COLUMNS = ["village", "digest"]
 _RULE_ORDER = {rule.id: number for number, rule in enumerate(RULES)}
 _SIGNAL_ORDER = {signal.id: number for number, signal in enumerate(SIGNALS)}
 
@@ -190,68 +190,64 @@ def in_town_order(frame: pd.DataFrame, kind: str, order: dict[str, int], positio
     return frame.iloc[np.lexsort((place, rank))].reset_index(drop=True)
 
 
-def anomaly_scores(forest, features: pd.DataFrame, entry_ids: pd.Series,
+def anomaly_scores(forest, features: pd.DataFrame, entries: pd.DataFrame,
                    earlier: tuple[Path | str, Path | str] | None) -> tuple[np.ndarray, int]:
-    """Each entry's anomaly score, and how many the forest scored: an entry whose features
-    all equal those it had in the earlier town part (``earlier``: that part's folder and the
-    folder of its scores under the same model; NaN equals NaN) keeps its earlier score, which
-    is the forest's score of those same values."""
+    """Each entry's anomaly score, and how many the forest scored: an entry unchanged since
+    the earlier town part (:func:`unchanged_rows`; ``earlier``: that part's folder and the
+    folder of its scores under the same model, in the part's order) keeps its earlier score,
+    which is the forest's score of the same values."""
     if earlier is None:
         return forest.anomaly_scores(features), len(features)
     town_dir, scores_dir = earlier
-    before = read_part(town_dir, "features")
-    before_ids = read_part(town_dir, "entries", columns=["entry_id"])["entry_id"]
-    scored = read_part(scores_dir, "scores", columns=["entry_id", "anomaly"])
-    if list(before.columns) != list(features.columns) or not scored["entry_id"].equals(
-            before_ids):
-        return forest.anomaly_scores(features), len(features)
-    found = pd.Index(before_ids).get_indexer(entry_ids)
-    same = (found >= 0) & _equal_rows(features.to_numpy(dtype=np.float64),
-                                      before.to_numpy(dtype=np.float64)[np.maximum(found, 0)])
+    found = unchanged_rows(town_dir, entries, features)
+    kept = found >= 0
     anomaly = np.empty(len(features), dtype=np.float64)
-    anomaly[same] = scored["anomaly"].to_numpy(dtype=np.float64)[found[same]]
-    redo = ~same
-    if redo.any():
-        anomaly[redo] = forest.anomaly_scores(features[redo])
-    return anomaly, int(redo.sum())
-
-
-def _equal_rows(now: np.ndarray, then: np.ndarray) -> np.ndarray:
-    """Per row, whether every value equals the other's (NaN equal to NaN)."""
-    return ((now == then) | (np.isnan(now) & np.isnan(then))).all(axis=1)
+    anomaly[kept] = read_part(scores_dir, "scores", columns=["anomaly"])[
+        "anomaly"].to_numpy(dtype=np.float64)[found[kept]]
+    if not kept.all():
+        anomaly[~kept] = forest.anomaly_scores(features[~kept])
+    return anomaly, int((~kept).sum())
 
 
 def explanations(rows: np.ndarray, entries: pd.DataFrame, features: pd.DataFrame,
                  explain: Callable[[np.ndarray], list[str]],
-                 earlier: tuple[Path | str, Path | str] | None) -> list[str]:
-    """The model's explanation of each entry at the positions ``rows``: the earlier report's
-    (``earlier``: its folder and its town part's) for an entry it explained whose content
-    (``content_hash``) and features are the same; ``explain`` of the others."""
+                 earlier: tuple[Path | str, Path | str] | None) -> tuple[list[str], int]:
+    """The model's explanation of each entry at the positions ``rows``, and how many
+    ``explain`` gave: an entry the earlier report explained (``earlier``: its folder and its
+    town part's) and unchanged since that part (:func:`unchanged_rows`) keeps its text."""
     texts = np.empty(len(rows), dtype=object)
     redo = np.ones(len(rows), dtype=bool)
     if earlier is not None and len(rows):
         report_dir, town_dir = earlier
         said = read_part(report_dir, "explanations")
-        then = read_part(town_dir, "entries", columns=["entry_id", "content_hash"])
         ids = entries["entry_id"].iloc[rows]
-        found = pd.Index(then["entry_id"]).get_indexer(ids)
         told = pd.Index(said["entry_id"]).get_indexer(ids)
-        known = np.flatnonzero((found >= 0) & (told >= 0))
-        same = (then["content_hash"].to_numpy()[found[known]]
-                == entries["content_hash"].to_numpy()[rows[known]])
-        same &= _equal_rows(
-            features.iloc[rows[known]].to_numpy(dtype=np.float64),
-            read_part(town_dir, "features").iloc[found[known]].to_numpy(dtype=np.float64))
-        kept = known[same]
+        kept = (told >= 0) & (unchanged_rows(town_dir, entries.iloc[rows],
+                                              features.iloc[rows]) >= 0)
         texts[kept] = said["text"].to_numpy(dtype=object)[told[kept]]
-        redo[kept] = False
+        redo = ~kept
     if redo.any():
         texts[redo] = explain(rows[redo])
-    return texts.tolist()
+    return texts.tolist(), int(redo.sum())
+
+
+def unchanged_rows(town_dir: Path | str, entries: pd.DataFrame, features: pd.DataFrame
+                   ) -> np.ndarray:
+    """Per entry, its row in the town part in ``town_dir`` if it is there with the same
+    content (``content_hash``) and every feature equal (NaN equal to NaN), else -1."""
+    then = read_part(town_dir, "entries", columns=["entry_id", "content_hash"])
+    found = pd.Index(then["entry_id"]).get_indexer(entries["entry_id"])
+    at = np.maximum(found, 0)
+    now = features.to_numpy(dtype=np.float64)
+    before = read_part(town_dir, "features").to_numpy(dtype=np.float64)[at]
+    same = ((found >= 0)
+            & (then["content_hash"].to_numpy()[at] == entries["content_hash"].to_numpy())
+            & ((now == before) | (np.isnan(now) & np.isnan(before))).all(axis=1))
+    return np.where(same, found, -1)
 
 
 __all__ = [
-    "LATEST", "LATEST_REPORT", "VILLAGE_COLUMNS", "anomaly_scores", "checked_parameters",
+    "LATEST", "LATEST_REPORT", "anomaly_scores", "checked_parameters",
     "earlier_report", "explanations", "in_town_order", "previous_town", "remember_report",
-    "remember_town", "town_evaluation", "village_digests",
+    "remember_town", "town_evaluation", "unchanged_rows", "village_digests",
 ]

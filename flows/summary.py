@@ -79,16 +79,23 @@ def summary_markdown(run_record: dict[str, Any]) -> str:
 
 def _checked(town: dict[str, Any]) -> str:
     """本次计算, with how many villages were checked again where the others kept their checks."""
-    checked = town.get("villages_checked", [])
-    if town["checked"] != "本次计算" or not checked or len(checked) == len(town["villages"]):
-        return town["checked"]
-    return f"本次计算（重新检查 {len(checked)}/{len(town['villages'])} 个村）"
+    if town["checked"] == "本次计算" and len(town["villages_checked"]) < len(town["villages"]):
+        return f"本次计算（{checked_words(town)}）"
+    return town["checked"]
 
 
 def _scored(town: dict[str, Any]) -> str:
     """本次计算, with how many entries the forest scored where the others kept their scores."""
-    scored = town.get("entries_scored")
-    if town["scored"] != "本次计算" or scored is None or scored == town["entries"]:
-        return town["scored"]
-    return f"本次计算（重新评分 {scored:,} 条）"
+    if town["scored"] == "本次计算" and town["entries_scored"] < town["entries"]:
+        return f"本次计算（{scored_words(town)}）"
+    return town["scored"]
 
+
+def checked_words(town: dict[str, Any]) -> str:
+    """重新检查 1/4 个村: of a town checked in this run (``run.json`` → partitions)."""
+    return f"重新检查 {len(town['villages_checked'])}/{len(town['villages'])} 个村"
+
+
+def scored_words(town: dict[str, Any]) -> str:
+    """重新评分 823/3,330 条分录: of a town scored in this run (``run.json`` → partitions)."""
+    return f"重新评分 {town['entries_scored']:,}/{town['entries']:,} 条分录"

@@ -69,7 +69,8 @@ def test_only_the_corrected_file_and_its_town_are_redone(runs):
     assert all(len(town["villages_checked"]) == len(town["villages"])
                for town in first["partitions"]["towns"])
     summary = summary_markdown(rerun)  # the run's summary artifact says so too
-    row = f"| 青石镇 | 4 | {town['entries']} | 本次计算（重新检查 1/4 个村） | 本次计算（重新评分 "
+    row = (f"| 青石镇 | 4 | {town['entries']} | 本次计算（重新检查 1/4 个村） | "
+           f"本次计算（重新评分 {town['entries_scored']:,}/{town['entries']:,} 条分录） |")
     assert row in summary
     assert "| 白沙乡 | 4 | " in summary and "| 沿用缓存 | 沿用缓存 |" in summary
     assert "重新检查" not in summary_markdown(first)
