@@ -25,7 +25,6 @@ everything.
 from __future__ import annotations
 
 import hashlib
-import uuid
 from collections.abc import Callable
 from contextlib import suppress
 from itertools import pairwise
@@ -42,7 +41,7 @@ from checks.prepared import RULE_INPUT_COLUMNS
 from checks.rules import RULES, RuleEvaluation, evaluate_rules
 from checks.signals import SIGNALS
 from flows.ingest.identity import row_hashes
-from flows.parts import part_exists, part_key, read_part
+from flows.parts import part_exists, part_key, read_part, write_atomically
 
 LATEST = "towns-latest"
 LATEST_REPORT = "reports-latest"
@@ -67,16 +66,9 @@ def remember_town(parts_dir: Path | str, town: str, params: AuditParams, key: st
 
 
 def _point(path: Path, key: str) -> None:
-    # Written whole (a temporary file of its own renamed over it); not synced, and a pointer
-    # that cannot be written is left as it was: it is only a hint.
-    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary.write_text(key, encoding="ascii")
-        temporary.replace(path)
-    except OSError:
-        with suppress(OSError):
-            temporary.unlink()
+    # a pointer that cannot be written is left as it was: it is only a hint
+    with suppress(OSError):
+        write_atomically(path, key)
 
 
 def _pointed(path: Path) -> str | None:
