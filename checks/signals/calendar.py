@@ -83,12 +83,13 @@ def rest_days(dates: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     codes, days = pd.factorize(dates, use_na_sentinel=False)
     covered = set(covered_years())
     texts = []
-    for day in days:
-        kind = "" if pd.isna(day) else day_kind(pd.Timestamp(day).date())
+    # the days as datetime.date in one conversion: a Timestamp per day cost most of the loop
+    for day in pd.DatetimeIndex(days).date:
+        kind = "" if pd.isna(day) else day_kind(day)
         if not kind:
             texts.append("")
             continue
-        note = "" if pd.Timestamp(day).year in covered else "（该年节假日安排未收录，仅按周末判断）"
-        texts.append(f"{pd.Timestamp(day):%Y-%m-%d} 为{kind}{note}")
+        note = "" if day.year in covered else "（该年节假日安排未收录，仅按周末判断）"
+        texts.append(f"{day:%Y-%m-%d} 为{kind}{note}")
     per_day = np.array(texts, dtype=object)
     return per_day[codes], (per_day != "")[codes]

@@ -23,6 +23,33 @@ def test_outlier_scores_highest_and_fit_is_deterministic():
     assert first.version == second.version
 
 
+def test_entries_score_the_same_alone_as_among_many(monkeypatch):
+    """A few rows are scored in this thread, many in threads: an entry's score must not depend
+    on which (a rerun scores only the entries whose features moved)."""
+    monkeypatch.setattr("models.forest.THREADED_FROM_ROWS", 100)
+    features = _features()
+    model = LedgerForest(n_estimators=50, seed=3).fit(features)
+    few = features.iloc[40:60]
+    threads = []
+    monkeypatch.setattr("joblib.parallel_config", _recording(threads))
+    together = model.anomaly_scores(features)
+    alone = model.anomaly_scores(few)
+    assert threads == [-1, 1]
+    np.testing.assert_array_equal(alone, together[40:60])
+
+
+def _recording(jobs: list[int]):
+    import joblib
+
+    config = joblib.parallel_config
+
+    def parallel_config(*args, **kwargs):
+        jobs.append(kwargs["n_jobs"])
+        return config(*args, **kwargs)
+
+    return parallel_config
+
+
 def test_saved_model_round_trips_with_metadata(tmp_path):
     features = _features()
     model = LedgerForest(n_estimators=20, seed=1).fit(
