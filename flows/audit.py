@@ -29,7 +29,7 @@ from flows import pipeline
 from flows.artifacts import publish_run_artifacts
 from flows.outputs import write_run_record
 from flows.parts import ReadAhead, file_digests
-from flows.runners import InWorkerProcess
+from flows.runners import InWorkerProcess, worker_processes
 from flows.settings import load_settings
 from flows.summary import summary_markdown
 from review.digest import RunDigest
@@ -67,7 +67,7 @@ write_record = task(write_run_record, name="write-run-record", retries=2, retry_
 def _fan_out(
     stage: Any, kind: pipeline.PartKind | None, calls: Sequence[tuple[str, dict[str, Any]]], *,
     size: Callable[[dict[str, Any]], float], progress: Callable[..., None],
-    meanwhile: Callable[[list[Any]], None] | None = None,
+    meanwhile: Callable[[list[Any]], None] | None = None, tell_alone: bool = False,
 ) -> dict[str, Any]:
     """One result per (label, keyword arguments), in the calls' order: the summary of the part
     of ``kind`` already made under the call's key, or else a task submitted for it; waits for
@@ -78,13 +78,18 @@ def _fan_out(
     largest first (by ``size`` of their arguments), so a big town does not start last and
     keep one core busy while the other waits. A call that fails after its retries maps to its
     exception, so one bad file or town does not sink the others. ``meanwhile`` is given the
-    parts made earlier while the tasks run.
+    parts made earlier while the tasks run. ``tell_alone``: the stage takes an argument
+    ``alone``, true when fewer tasks run than there are worker processes (a rerun after one
+    correction), so that each may use a spare core.
     """
     results: dict[str, Any] = {}
     for label, arguments in calls:
         results[label] = kind and kind.summary(arguments["parts_dir"], arguments["key"])
     pending = sorted((call for call in calls if results[call[0]] is None),
                      key=lambda call: size(call[1]), reverse=True)
+    if tell_alone:
+        alone = len(pending) < worker_processes()
+        pending = [(label, arguments | {"alone": alone}) for label, arguments in pending]
     futures = {label: stage.submit(**arguments) for label, arguments in pending}
     if meanwhile:
         meanwhile([result for result in results.values() if result is not None])
@@ -126,6 +131,7 @@ def audit_ledgers(
             for town, town_files in by_town.items()
         ], size=lambda arguments: sum(len(part.towns[arguments["town"]])
                                       for part in arguments["files"]),  # villages
+            tell_alone=True,
             progress=lambda n, total, town, part: logger.info(
             "检查乡镇 %d/%d：%s，%d 个村，%s 条分录%s", n, total, town, len(part.villages),
             f"{part.n_entries:,}", "（沿用缓存）" if part.computed_in != run_id else ""))
@@ -140,7 +146,7 @@ def audit_ledgers(
             (town.town, {"town": town, "key": pipeline.score_key(town, model), "model": model,
                          "parts_dir": parts_dir, "run_id": run_id})
             for town in towns
-        ], size=lambda arguments: arguments["town"].n_entries,
+        ], size=lambda arguments: arguments["town"].n_entries, tell_alone=True,
             progress=lambda n, total, town, _part: logger.info(
                 "评分乡镇 %d/%d：%s", n, total, town),
             meanwhile=lambda made: candidates.append(pipeline.prefetch_candidates(
@@ -158,7 +164,7 @@ def audit_ledgers(
                          "key": pipeline.report_key(score, ranking[town.town]), "model": model,
                          "params": params, "parts_dir": parts_dir, "run_id": run_id})
             for town, score in zip(towns, scores, strict=True)
-        ], size=lambda arguments: arguments["town"].n_entries,
+        ], size=lambda arguments: arguments["town"].n_entries, tell_alone=True,
             progress=lambda n, total, town, report: logger.info(
             "汇总乡镇 %d/%d：%s，标记复核 %d 条%s", n, total, town, report.n_flagged,
             "（沿用缓存）" if report.computed_in != run_id else ""),

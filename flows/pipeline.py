@@ -81,6 +81,7 @@ from flows.reuse import (
     town_evaluation,
     village_digests,
 )
+from flows.runners import on_spare_core
 from models.evidence import EVIDENCE_FROM, EVIDENCE_FULL, evidence_strength, surprisal
 from models.features.entry import entry_features
 from models.feedback import TWIN_FIELDS, disposition_marks, marked_risk
@@ -293,18 +294,20 @@ def town_key(town: str, files: list[FilePart], params: AuditParams) -> str:
 
 def prepare_town(
     town: str, files: list[FilePart], *, key: str, params: AuditParams, parts_dir: Path,
-    run_id: str,
+    run_id: str, alone: bool = False,
 ) -> TownPart:
     """The town's entries (with stable ids), rule breaches, signals and features. Villages
     whose lines are those of the town's earlier part keep its breaches and signals
-    (:mod:`flows.reuse`)."""
+    (:mod:`flows.reuse`). ``alone``: the only town being checked, so a core is spare and the
+    rules run beside the features (:func:`flows.runners.on_spare_core`)."""
     entries = assign_entry_ids(pd.concat(
         [read_part(part.part_dir, "entries", town=town) for part in files], ignore_index=True))
     digests = village_digests(entries)
     earlier = previous_town(parts_dir, town, params, TOWNS.frames, folder=TOWNS.folder, key=key)
-    evaluation, checked = town_evaluation(
-        entries, digests, params, earlier and TOWNS.directory(parts_dir, earlier))
+    checking = on_spare_core(alone, town_evaluation, entries, digests, params,
+                             earlier and TOWNS.directory(parts_dir, earlier))
     features = entry_features(entries, params)
+    evaluation, checked = checking()
     part = TownPart(
         town=town, key=key, part_dir=str(TOWNS.directory(parts_dir, key)),
         villages=sorted(entries["village"].unique()),
@@ -396,10 +399,13 @@ def score_key(town: TownPart, model: ModelPart) -> str:
 
 
 def score_town(
-    town: TownPart, *, key: str, model: ModelPart, parts_dir: Path, run_id: str
+    town: TownPart, *, key: str, model: ModelPart, parts_dir: Path, run_id: str,
+    alone: bool = False,
 ) -> ScorePart:
     """Each of the town's entries' anomaly score, its percentile among the model's training
     entries, and its risk before inspectors' decisions (in the town part's order).
+    ``alone``: the only town being scored, so a core is spare and the forest scores beside
+    the rest (:func:`flows.runners.on_spare_core`).
 
     Nothing here depends on other towns: with the same model, an unchanged town scores the
     same in every run."""
@@ -407,13 +413,14 @@ def score_town(
     entries = read_part(town.part_dir, "entries",
                         columns=["entry_id", "village", "content_hash"])
     forest = load_model(model.path)
+    scoring = on_spare_core(alone, anomaly_scores, forest, features, entries,
+                            _earlier_scores(town, model, parts_dir))
     rule_strength, signal_strength = source_strengths(
         entries["entry_id"], breaches=read_part(town.part_dir, "breaches"),
         signals=read_part(town.part_dir, "signals"), rule_weights=RULE_WEIGHTS)
-    anomaly, n_scored = anomaly_scores(forest, features, entries,
-                                       _earlier_scores(town, model, parts_dir))
-    percentile = forest.percentiles(anomaly)
     evidence = evidence_strength(surprisal(features, forest.reference_), list(features.columns))
+    anomaly, n_scored = scoring()
+    percentile = forest.percentiles(anomaly)
     scores = entries.assign(
         anomaly=anomaly, percentile=percentile,
         risk=combined_risk(rule_strength, signal_strength, percentile, evidence),
@@ -608,30 +615,31 @@ def _explanations(
 
 def report_town(
     town: TownPart, score: ScorePart, decisions: pd.DataFrame, *, key: str, model: ModelPart,
-    params: AuditParams, parts_dir: Path, run_id: str,
+    params: AuditParams, parts_dir: Path, run_id: str, alone: bool = False,
 ) -> TownReport:
     """The town's scored entries with reasons, the lines of its flagged vouchers and its
     digest, written as a part; flagged entries carry rank 1 until the county's ranks are set.
     The model's explanations of entries an earlier report of the town explained are taken
-    from it where the entries and their features are the same (:mod:`flows.reuse`)."""
+    from it where the entries and their features are the same (:mod:`flows.reuse`).
+    ``alone``: the only town being reported, so a core is spare and the flagged entries are
+    explained beside the rest (:func:`flows.runners.on_spare_core`)."""
     entries = read_part(town.part_dir, "entries")
+    risk, rank, notes = town_ranking(score, decisions)
+    flagged = (rank > 0).astype(np.int64)
+    rows = np.flatnonzero(flagged)  # the positions ranked_columns asks explanations for
+    explaining = on_spare_core(alone and rows.size > 0, _town_explanations, town, entries,
+                               rows, model=model, params=params, parts_dir=parts_dir, key=key)
     breaches = read_part(town.part_dir, "breaches")
     signals = read_part(town.part_dir, "signals")
     scores = read_part(score.part_dir, "scores", columns=["anomaly", "percentile"])
-    risk, rank, notes = town_ranking(score, decisions)
-    flagged = (rank > 0).astype(np.int64)
     explained = pd.DataFrame({"entry_id": pd.Series(dtype="str"),
                               "text": pd.Series(dtype="str")})
     n_explained = 0
 
-    def explain(rows: np.ndarray) -> list[str]:
+    def explain(asked: np.ndarray) -> list[str]:
         nonlocal explained, n_explained
-        features = read_part(town.part_dir, "features")
-        texts, n_explained = explanations(
-            rows, entries, features, lambda fresh: _explanations(
-                entries, features, fresh, forest=load_model(model.path), params=params),
-            _earlier_report(town, model, parts_dir, key))
-        explained = pd.DataFrame({"entry_id": entries["entry_id"].iloc[rows].to_numpy(),
+        texts, n_explained = explaining()
+        explained = pd.DataFrame({"entry_id": entries["entry_id"].iloc[asked].to_numpy(),
                                   "text": pd.array(texts, dtype="str")})
         return texts
 
@@ -654,6 +662,18 @@ def report_town(
     }, part)
     remember_report(parts_dir, town.key, model.version, key)
     return part
+
+
+def _town_explanations(town: TownPart, entries: pd.DataFrame, rows: np.ndarray, *,
+                       model: ModelPart, params: AuditParams, parts_dir: Path, key: str
+                       ) -> tuple[list[str], int]:
+    """The model's explanations of the town's entries at ``rows``, and how many it worked out
+    afresh (:func:`flows.reuse.explanations`)."""
+    features = read_part(town.part_dir, "features")
+    return explanations(
+        rows, entries, features, lambda fresh: _explanations(
+            entries, features, fresh, forest=load_model(model.path), params=params),
+        _earlier_report(town, model, parts_dir, key))
 
 
 def _earlier_report(town: TownPart, model: ModelPart, parts_dir: Path, key: str

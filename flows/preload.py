@@ -12,9 +12,11 @@ import sklearn.ensemble  # noqa: F401  the forest's classes, before a model is u
 
 import flows.pipeline  # noqa: F401  the tasks' code
 from checks.charts import CHART_KEYS, packaged_chart
+from flows.runners import mark_worker_process
 from flows.settings import load_settings
 from models.scoring import preload_current_forest
 
+mark_worker_process()
 CURRENT_FOREST = preload_current_forest(load_settings().models_dir)
 # the published charts every town's checks read (cached per process: 0.02 s each to parse)
 CHARTS = [packaged_chart(key) for key in CHART_KEYS]

@@ -12,7 +12,7 @@ from checks.params import load_params
 from checks.prepared import RULE_INPUT_COLUMNS
 from checks.rules import RULES, evaluate_rules
 from checks.signals import SIGNALS
-from flows import pipeline, reuse
+from flows import pipeline, reuse, runners
 from flows.parts import file_digest, read_part
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
@@ -180,6 +180,52 @@ def test_a_report_keeps_the_explanations_of_unchanged_entries_and_reads_as_made_
         pd.testing.assert_frame_equal(read_part(after.part_dir, name),
                                       read_part(afresh.part_dir, name))
     assert read_part(after.part_dir, "explanations")["text"].str.len().gt(0).any()
+
+
+def test_a_town_alone_uses_the_spare_core_and_makes_the_same_parts(corrected, tmp_path):
+    """A rerun's one town is checked, scored and reported with work forked beside it in its
+    worker process (rules beside features, forest beside evidence, explanations beside
+    reasons): the parts are those made one step after another."""
+    model = corrected["model"]
+    before, after = corrected["before"]["青石镇"], corrected["after"]["青石镇"]
+    parts_dir = tmp_path / "parts"
+    shutil.copytree(corrected["parts_dir"], parts_dir)
+    shutil.rmtree(pipeline.TOWNS.directory(parts_dir, after.key))
+    shutil.rmtree(pipeline.SCORES.directory(parts_dir, pipeline.score_key(after, model)),
+                  ignore_errors=True)
+    reuse.remember_town(parts_dir, "青石镇", PARAMS, before.key)
+    files = [part for part in corrected["files"] if "青石镇" in part.towns]
+    runners.use_worker_processes(2)
+    try:
+        town = runners.InWorkerProcess(pipeline.prepare_town)(
+            "青石镇", files, key=after.key, params=PARAMS, parts_dir=parts_dir, run_id="run-5",
+            alone=True)
+        score = runners.InWorkerProcess(pipeline.score_town)(
+            town, key=pipeline.score_key(town, model), model=model, parts_dir=parts_dir,
+            run_id="run-5", alone=True)
+        decisions = pipeline.rank_county([town], [score], PARAMS, dispositions=None,
+                                         parts_dir=parts_dir)["青石镇"]
+        report = runners.InWorkerProcess(pipeline.report_town)(
+            town, score, decisions, key=pipeline.report_key(score, decisions), model=model,
+            params=PARAMS, parts_dir=parts_dir, run_id="run-5", alone=True)
+    finally:
+        runners.stop_worker_processes()
+    afresh = corrected["afresh"]["青石镇"]
+    afresh_score = _score(afresh, model, corrected["afresh_dir"])
+    afresh_decisions = pipeline.rank_county([afresh], [afresh_score], PARAMS, dispositions=None,
+                                            parts_dir=corrected["afresh_dir"])["青石镇"]
+    afresh_report = pipeline.report_town(
+        afresh, afresh_score, afresh_decisions,
+        key=pipeline.report_key(afresh_score, afresh_decisions), model=model, params=PARAMS,
+        parts_dir=corrected["afresh_dir"], run_id="run")
+    assert town.villages_checked == ("坳山村",) and 0 < score.n_scored < town.n_entries / 2
+    assert 0 < report.n_explained < report.n_flagged / 2
+    for kind, made, expected in ((pipeline.TOWNS, town, afresh),
+                                 (pipeline.SCORES, score, afresh_score),
+                                 (pipeline.REPORTS, report, afresh_report)):
+        for name in kind.frames:
+            pd.testing.assert_frame_equal(read_part(made.part_dir, name),
+                                          read_part(expected.part_dir, name))
 
 
 def test_a_pointer_that_cannot_be_written_is_no_error(tmp_path):

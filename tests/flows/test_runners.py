@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from checks.params import load_params
 from flows import runners
@@ -26,6 +27,34 @@ def test_work_runs_in_worker_processes_that_start_with_the_pipeline_imported():
     finally:
         runners.stop_worker_processes()
     assert runners.InWorkerProcess(os.getpid)() == os.getpid()
+
+
+def _fails() -> None:
+    raise ValueError("坏数据")
+
+
+def _fails_beside() -> None:
+    runners.on_spare_core(True, _fails)()
+
+
+def _beside_the_worker() -> tuple[int, int, int]:
+    """In a worker: its pid, the pid work on a spare core ran in, and where it ran when no
+    core was spare."""
+    return (os.getpid(), runners.on_spare_core(True, os.getpid)(),
+            runners.on_spare_core(False, os.getpid)())
+
+
+def test_work_on_a_spare_core_runs_in_a_fork_of_the_worker_and_brings_back_its_result():
+    runners.use_worker_processes(2)
+    try:
+        worker, beside, not_spare = runners.InWorkerProcess(_beside_the_worker)()
+        assert beside != worker and not_spare == worker != os.getpid()
+        with pytest.raises(ValueError, match="坏数据"):  # the forked work's error, raised
+            runners.InWorkerProcess(_fails_beside)()
+    finally:
+        runners.stop_worker_processes()
+    # outside a worker process (here, the flow's own process) nothing is forked
+    assert runners.on_spare_core(True, os.getpid)() == os.getpid()
 
 
 def _forest_in_memory(path: str) -> tuple[int, int]:
