@@ -638,6 +638,8 @@ def report_town(
 
     def explain(asked: np.ndarray) -> list[str]:
         nonlocal explained, n_explained
+        if not np.array_equal(asked, rows):  # explaining() worked out ``rows`` ahead
+            raise RuntimeError(f"{town.town}：解释的分录与标记的分录不一致（内部错误）")
         texts, n_explained = explaining()
         explained = pd.DataFrame({"entry_id": entries["entry_id"].iloc[asked].to_numpy(),
                                   "text": pd.array(texts, dtype="str")})

@@ -41,6 +41,17 @@ def _score(town: pipeline.TownPart, model: pipeline.ModelPart, parts_dir: Path
                                parts_dir=parts_dir, run_id="run")
 
 
+def _report(town: pipeline.TownPart, model: pipeline.ModelPart, parts_dir: Path
+            ) -> tuple[pipeline.ScorePart, pipeline.TownReport]:
+    """The town scored, ranked on its own and reported, one step after another."""
+    score = _score(town, model, parts_dir)
+    decisions = pipeline.rank_county([town], [score], PARAMS, dispositions=None,
+                                     parts_dir=parts_dir)[town.town]
+    return score, pipeline.report_town(town, score, decisions,
+                                       key=pipeline.report_key(score, decisions), model=model,
+                                       params=PARAMS, parts_dir=parts_dir, run_id="run")
+
+
 @pytest.fixture(scope="module")
 def corrected(tmp_path_factory):
     """The sample prepared and scored; then one village's 2024 file corrected (a line deleted)
@@ -161,18 +172,9 @@ def test_a_towns_breaches_and_signals_are_kept_by_rule_then_by_line(corrected):
 def test_a_report_keeps_the_explanations_of_unchanged_entries_and_reads_as_made_afresh(
         corrected):
     model = corrected["model"]
-
-    def report(town: pipeline.TownPart, parts_dir: Path) -> pipeline.TownReport:
-        score = _score(town, model, parts_dir)
-        decisions = pipeline.rank_county([town], [score], PARAMS, dispositions=None,
-                                         parts_dir=parts_dir)[town.town]
-        return pipeline.report_town(town, score, decisions,
-                                    key=pipeline.report_key(score, decisions), model=model,
-                                    params=PARAMS, parts_dir=parts_dir, run_id="run")
-
-    first = report(corrected["before"]["青石镇"], corrected["parts_dir"])
-    after = report(corrected["after"]["青石镇"], corrected["parts_dir"])
-    afresh = report(corrected["afresh"]["青石镇"], corrected["afresh_dir"])
+    _, first = _report(corrected["before"]["青石镇"], model, corrected["parts_dir"])
+    _, after = _report(corrected["after"]["青石镇"], model, corrected["parts_dir"])
+    _, afresh = _report(corrected["afresh"]["青石镇"], model, corrected["afresh_dir"])
     assert first.n_explained == first.n_flagged > 0
     assert afresh.n_explained == afresh.n_flagged == after.n_flagged
     assert after.n_explained < after.n_flagged / 2
@@ -190,6 +192,7 @@ def test_a_town_alone_uses_the_spare_core_and_makes_the_same_parts(corrected, tm
     before, after = corrected["before"]["青石镇"], corrected["after"]["青石镇"]
     parts_dir = tmp_path / "parts"
     shutil.copytree(corrected["parts_dir"], parts_dir)
+    _report(before, model, parts_dir)  # the earlier report, whose explanations it keeps
     shutil.rmtree(pipeline.TOWNS.directory(parts_dir, after.key))
     shutil.rmtree(pipeline.SCORES.directory(parts_dir, pipeline.score_key(after, model)),
                   ignore_errors=True)
@@ -211,13 +214,7 @@ def test_a_town_alone_uses_the_spare_core_and_makes_the_same_parts(corrected, tm
     finally:
         runners.stop_worker_processes()
     afresh = corrected["afresh"]["青石镇"]
-    afresh_score = _score(afresh, model, corrected["afresh_dir"])
-    afresh_decisions = pipeline.rank_county([afresh], [afresh_score], PARAMS, dispositions=None,
-                                            parts_dir=corrected["afresh_dir"])["青石镇"]
-    afresh_report = pipeline.report_town(
-        afresh, afresh_score, afresh_decisions,
-        key=pipeline.report_key(afresh_score, afresh_decisions), model=model, params=PARAMS,
-        parts_dir=corrected["afresh_dir"], run_id="run")
+    afresh_score, afresh_report = _report(afresh, model, corrected["afresh_dir"])
     assert town.villages_checked == ("坳山村",) and 0 < score.n_scored < town.n_entries / 2
     assert 0 < report.n_explained < report.n_flagged / 2
     for kind, made, expected in ((pipeline.TOWNS, town, afresh),
@@ -226,6 +223,26 @@ def test_a_town_alone_uses_the_spare_core_and_makes_the_same_parts(corrected, tm
         for name in kind.frames:
             pd.testing.assert_frame_equal(read_part(made.part_dir, name),
                                           read_part(expected.part_dir, name))
+
+
+def test_a_report_fails_rather_than_give_entries_explanations_worked_out_for_others(
+        corrected, monkeypatch):
+    """A report works the model's explanations out ahead, for its flagged entries (beside its
+    reasons when the town is alone); asked for other entries' it fails, rather than hand
+    them the flagged ones' texts."""
+    model, town = corrected["model"], corrected["afresh"]["青石镇"]
+    score = _score(town, model, corrected["afresh_dir"])
+    decisions = pipeline.rank_county([town], [score], PARAMS, dispositions=None,
+                                     parts_dir=corrected["afresh_dir"])["青石镇"]
+    ranked_columns = pipeline.ranked_columns
+
+    def asking_for_others(*args, explain, **kwargs):
+        return ranked_columns(*args, explain=lambda rows: explain(rows[1:]), **kwargs)
+
+    monkeypatch.setattr(pipeline, "ranked_columns", asking_for_others)
+    with pytest.raises(RuntimeError, match="解释的分录与标记的分录不一致"):
+        pipeline.report_town(town, score, decisions, key="x" * 32, model=model,
+                             params=PARAMS, parts_dir=corrected["afresh_dir"], run_id="run")
 
 
 def test_a_pointer_that_cannot_be_written_is_no_error(tmp_path):
