@@ -304,10 +304,10 @@ def prepare_town(
         [read_part(part.part_dir, "entries", town=town) for part in files], ignore_index=True))
     digests = village_digests(entries)
     earlier = previous_town(parts_dir, town, params, TOWNS.frames, folder=TOWNS.folder, key=key)
-    checking = on_spare_core(alone, town_evaluation, entries, digests, params,
-                             earlier and TOWNS.directory(parts_dir, earlier))
-    features = entry_features(entries, params)
-    evaluation, checked = checking()
+    with on_spare_core(alone, town_evaluation, entries, digests, params,
+                       earlier and TOWNS.directory(parts_dir, earlier)) as checking:
+        features = entry_features(entries, params)
+        evaluation, checked = checking()
     part = TownPart(
         town=town, key=key, part_dir=str(TOWNS.directory(parts_dir, key)),
         villages=sorted(entries["village"].unique()),
@@ -413,13 +413,14 @@ def score_town(
     entries = read_part(town.part_dir, "entries",
                         columns=["entry_id", "village", "content_hash"])
     forest = load_model(model.path)
-    scoring = on_spare_core(alone, anomaly_scores, forest, features, entries,
-                            _earlier_scores(town, model, parts_dir))
-    rule_strength, signal_strength = source_strengths(
-        entries["entry_id"], breaches=read_part(town.part_dir, "breaches"),
-        signals=read_part(town.part_dir, "signals"), rule_weights=RULE_WEIGHTS)
-    evidence = evidence_strength(surprisal(features, forest.reference_), list(features.columns))
-    anomaly, n_scored = scoring()
+    with on_spare_core(alone, anomaly_scores, forest, features, entries,
+                       _earlier_scores(town, model, parts_dir)) as scoring:
+        rule_strength, signal_strength = source_strengths(
+            entries["entry_id"], breaches=read_part(town.part_dir, "breaches"),
+            signals=read_part(town.part_dir, "signals"), rule_weights=RULE_WEIGHTS)
+        evidence = evidence_strength(surprisal(features, forest.reference_),
+                                     list(features.columns))
+        anomaly, n_scored = scoring()
     percentile = forest.percentiles(anomaly)
     scores = entries.assign(
         anomaly=anomaly, percentile=percentile,
@@ -627,29 +628,29 @@ def report_town(
     risk, rank, notes = town_ranking(score, decisions)
     flagged = (rank > 0).astype(np.int64)
     rows = np.flatnonzero(flagged)  # the positions ranked_columns asks explanations for
-    explaining = on_spare_core(alone and rows.size > 0, _town_explanations, town, entries,
-                               rows, model=model, params=params, parts_dir=parts_dir, key=key)
-    breaches = read_part(town.part_dir, "breaches")
-    signals = read_part(town.part_dir, "signals")
-    scores = read_part(score.part_dir, "scores", columns=["anomaly", "percentile"])
-    explained = pd.DataFrame({"entry_id": pd.Series(dtype="str"),
-                              "text": pd.Series(dtype="str")})
-    n_explained = 0
+    with on_spare_core(alone and rows.size > 0, _town_explanations, town, entries, rows,
+                       model=model, params=params, parts_dir=parts_dir, key=key) as explaining:
+        breaches = read_part(town.part_dir, "breaches")
+        signals = read_part(town.part_dir, "signals")
+        scores = read_part(score.part_dir, "scores", columns=["anomaly", "percentile"])
+        explained = pd.DataFrame({"entry_id": pd.Series(dtype="str"),
+                                  "text": pd.Series(dtype="str")})
+        n_explained = 0
 
-    def explain(asked: np.ndarray) -> list[str]:
-        nonlocal explained, n_explained
-        if not np.array_equal(asked, rows):  # explaining() worked out ``rows`` ahead
-            raise RuntimeError(f"{town.town}：解释的分录与标记的分录不一致（内部错误）")
-        texts, n_explained = explaining()
-        explained = pd.DataFrame({"entry_id": entries["entry_id"].iloc[asked].to_numpy(),
-                                  "text": pd.array(texts, dtype="str")})
-        return texts
+        def explain(asked: np.ndarray) -> list[str]:
+            nonlocal explained, n_explained
+            if not np.array_equal(asked, rows):  # explaining() worked out ``rows`` ahead
+                raise RuntimeError(f"{town.town}：解释的分录与标记的分录不一致（内部错误）")
+            texts, n_explained = explaining()
+            explained = pd.DataFrame({"entry_id": entries["entry_id"].iloc[asked].to_numpy(),
+                                      "text": pd.array(texts, dtype="str")})
+            return texts
 
-    ranked = ranked_columns(
-        entries, breaches=breaches, signals=signals, anomaly=scores["anomaly"].to_numpy(),
-        risk=risk, rank=flagged, notes=notes,
-        percentile=scores["percentile"].to_numpy(), explain=explain if flagged.any() else None,
-    )
+        ranked = ranked_columns(
+            entries, breaches=breaches, signals=signals, anomaly=scores["anomaly"].to_numpy(),
+            risk=risk, rank=flagged, notes=notes,
+            percentile=scores["percentile"].to_numpy(), explain=explain if flagged.any() else None,
+        )
     scored = pd.concat([entries, ranked], axis=1)
     digest = digest_entries(scored)
     part = TownReport(town.town, key, str(REPORTS.directory(parts_dir, key)), len(scored),

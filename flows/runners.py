@@ -15,13 +15,14 @@ The flow's code is the same either way; only the task runner differs.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import multiprocessing
 import os
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
@@ -125,21 +126,25 @@ def mark_worker_process() -> None:
     _in_worker["process"] = True
 
 
+@contextlib.contextmanager
 def on_spare_core(spare: bool, function: Callable[..., T], *args: Any, **kwargs: Any
-                  ) -> Callable[[], T]:
+                  ) -> Iterator[Callable[[], T]]:
     """``function(*args, **kwargs)`` worked out beside the caller when a core is ``spare``:
-    returns a function that gives its result (or raises its error).
+    the block is given a function that returns its result (or raises its error).
 
     Meant for the one town a rerun after a correction recomputes, whose stages would
     otherwise keep one of the two cores idle: its rules run while its features are
     computed, its flagged entries are explained while its reasons are written. In a worker
     process (:class:`InWorkerProcess`) the function runs in a fork of it, which shares the
-    worker's memory, so nothing is copied to it; only the result comes back (pickled). Not
-    ``spare``, or outside a worker process (the flow's own process, whose threads serve
-    Prefect; a Dask worker; tests without workers), it runs when its result is asked for.
+    worker's memory, so nothing is copied to it; only the result comes back (pickled). A
+    block left without the result (the caller's own work failed) ends the fork, so it
+    neither lingers nor waits on a result nobody reads. Not ``spare``, or outside a worker
+    process (the flow's own process, whose threads serve Prefect; a Dask worker; tests
+    without workers), the function runs when its result is asked for.
     """
     if not (spare and _in_worker["process"]):
-        return functools.partial(function, *args, **kwargs)
+        yield functools.partial(function, *args, **kwargs)
+        return
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
     child = context.Process(target=_send_result, args=(sender, functools.partial(
@@ -148,15 +153,16 @@ def on_spare_core(spare: bool, function: Callable[..., T], *args: Any, **kwargs:
     child.start()
     sender.close()
 
+    asked = []
+
     def result() -> T:
+        asked.append(True)
         try:
             outcome = receiver.recv()
         except EOFError:  # it died (killed, out of memory) before sending anything
             outcome = None
-        finally:
-            receiver.close()
-            child.join()
         if outcome is None:
+            child.join()
             raise ChildProcessError(f"{child.name}: ended without a result "
                                     f"(exit code {child.exitcode})")
         done, value = outcome
@@ -164,7 +170,13 @@ def on_spare_core(spare: bool, function: Callable[..., T], *args: Any, **kwargs:
             raise value
         return value
 
-    return result
+    try:
+        yield result
+    finally:
+        if not asked:
+            child.kill()
+        child.join()
+        receiver.close()
 
 
 def _send_result(sender: Any, work: Callable[[], Any]) -> None:

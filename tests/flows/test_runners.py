@@ -1,5 +1,6 @@
 """The worker processes a run on this machine hands its per-file and per-town work to."""
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -34,14 +35,32 @@ def _fails() -> None:
 
 
 def _fails_beside() -> None:
-    runners.on_spare_core(True, _fails)()
+    with runners.on_spare_core(True, _fails) as failing:
+        failing()
+
+
+def _where(spare: bool) -> int:
+    with runners.on_spare_core(spare, os.getpid) as pid:
+        return pid()
 
 
 def _beside_the_worker() -> tuple[int, int, int]:
     """In a worker: its pid, the pid work on a spare core ran in, and where it ran when no
     core was spare."""
-    return (os.getpid(), runners.on_spare_core(True, os.getpid)(),
-            runners.on_spare_core(False, os.getpid)())
+    return os.getpid(), _where(True), _where(False)
+
+
+def _left_beside() -> tuple[list[str], float]:
+    """In a worker: the forks alive after a block left, by an error, without the result of
+    half a minute's work beside it, and how long leaving took."""
+    import multiprocessing
+    import time
+
+    started = time.perf_counter()
+    with contextlib.suppress(ValueError), runners.on_spare_core(True, time.sleep, 30):
+        raise ValueError("调用方自己的计算出错")
+    return ([child.name for child in multiprocessing.active_children()],
+            time.perf_counter() - started)
 
 
 def test_work_on_a_spare_core_runs_in_a_fork_of_the_worker_and_brings_back_its_result():
@@ -51,10 +70,13 @@ def test_work_on_a_spare_core_runs_in_a_fork_of_the_worker_and_brings_back_its_r
         assert beside != worker and not_spare == worker != os.getpid()
         with pytest.raises(ValueError, match="坏数据"):  # the forked work's error, raised
             runners.InWorkerProcess(_fails_beside)()
+        # a caller that fails before asking for the result ends the fork at once
+        alive, seconds = runners.InWorkerProcess(_left_beside)()
+        assert alive == [] and seconds < 15
     finally:
         runners.stop_worker_processes()
     # outside a worker process (here, the flow's own process) nothing is forked
-    assert runners.on_spare_core(True, os.getpid)() == os.getpid()
+    assert _where(True) == os.getpid()
 
 
 def _forest_in_memory(path: str) -> tuple[int, int]:
