@@ -153,10 +153,7 @@ def on_spare_core(spare: bool, function: Callable[..., T], *args: Any, **kwargs:
     child.start()
     sender.close()
 
-    asked = []
-
     def result() -> T:
-        asked.append(True)
         try:
             outcome = receiver.recv()
         except EOFError:  # it died (killed, out of memory) before sending anything
@@ -173,7 +170,7 @@ def on_spare_core(spare: bool, function: Callable[..., T], *args: Any, **kwargs:
     try:
         yield result
     finally:
-        if not asked:
+        if child.is_alive():  # not asked for, or ending after it sent its result
             child.kill()
         child.join()
         receiver.close()
