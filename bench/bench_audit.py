@@ -75,7 +75,7 @@ TARGET_RERUN_SHARE = 0.10  # a rerun after one correction, as a share of the ful
 # (the code moved on) is skipped and listed in the results.
 PROBES: dict[str, list[tuple[str, str]]] = {
     "hash": [("flows.parts", "file_digest")],
-    "read": [("flows.ingest.load", "read_csv_grid"), ("flows.ingest.load", "read_workbook_grids")],
+    "read": [("flows.ingest.load", "read_csv_grid"), ("flows.ingest.load", "read_workbook_sheets")],
     "parse": [("flows.ingest.load", "normalise_grid")],
     "entry_ids": [("flows.ingest.load", "assign_entry_ids"),
                   ("flows.pipeline", "assign_entry_ids")],
@@ -509,11 +509,11 @@ def audit_worker(input_dir: str, out_dir: str) -> dict[str, Any]:
             paths = pipeline.find_ledger_files([input_dir])
             stage["rows"] = len(paths)
         with meter.stage("ingest") as stage:
+            options = pipeline.reading_options(params)
             files = [
                 pipeline.ingest_file(
-                    path, key=pipeline.ingest_key(path, parts.file_digest(path),
-                                                  params.default_town),
-                    default_town=params.default_town, parts_dir=parts_dir, run_id=run_id)
+                    path, key=pipeline.ingest_key(path, parts.file_digest(path), options),
+                    options=options, parts_dir=parts_dir, run_id=run_id)
                 for path in paths
             ]
             stage["rows"] = sum(part.report.get("rows_read", 0) for part in files)
@@ -567,7 +567,8 @@ def audit_worker(input_dir: str, out_dir: str) -> dict[str, Any]:
             run_record["review"] = pipeline.record_findings(run_record, digest, quarantine)
             stage["rows"] = n_entries
         write_run_record(run_record, Path(out_dir))
-    totals = pipeline.run_totals(files, towns, reports, quarantine)
+    totals = pipeline.run_totals(files, towns, reports, quarantine,
+                                 params.ingest.quarantine_alert_share)
     stages = meter.results()
     return {
         "import_seconds": round(import_seconds, 3),

@@ -192,6 +192,24 @@ class ModelParams(BaseModel):
     )
 
 
+class IngestParams(BaseModel):
+    """How exports are read besides what they say themselves (FORMATS.md §2.1–§2.3, §4)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    quarantine_alert_share: float = Field(
+        0.5, gt=0, le=1,
+        description="一个文件被隔离的行占读取行的比例超过此值，即视为没有读好：运行结束时点名，"
+                    "并以非零状态退出",
+    )
+    unit: str | None = Field(
+        None, description="文件中、标题和文件名都没有写明单位时，账套所属的单位（村），"
+                          "可写“乡镇 村”；命令行 --unit 同义")
+    profile: str | None = Field(
+        None, description="导入配置文件（YAML）的路径，对全部文件适用；命令行 --profile 同义。"
+                          "不设则按表头自动识别（含随项目提供的常见软件配置）")
+
+
 class AuditParams(BaseModel):
     """Everything a run needs to know besides its inputs; recorded with each run."""
 
@@ -212,6 +230,7 @@ class AuditParams(BaseModel):
         default_factory=dict, description="本县对科目表的调整（增设或停用一级科目）"
     )
     signals: SignalParams = SignalParams()
+    ingest: IngestParams = IngestParams()
     review: ReviewBudget = ReviewBudget()
     model: ModelParams = ModelParams()
 

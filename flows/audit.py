@@ -27,6 +27,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from checks.params import AuditParams, load_params
 from flows import pipeline
 from flows.artifacts import publish_run_artifacts
+from flows.ingest import ImportProfile, load_profile
 from flows.outputs import write_run_record
 from flows.parts import ReadAhead, file_digests
 from flows.runners import InWorkerProcess, worker_processes
@@ -119,9 +120,10 @@ def audit_ledgers(
     parts_dir = settings.parts_dir
 
     with timings.stage("ingest"):
+        profile = load_profile(params.ingest.profile) if params.ingest.profile else None
         paths = pipeline.find_ledger_files(inputs)
         logger.info("共 %d 个文件待审计", len(paths))
-        files = _ingest(paths, params, parts_dir, run_id, logger)
+        files = _ingest(paths, params, profile, parts_dir, run_id, logger)
     with timings.stage("check"):
         by_town = pipeline.files_by_town([part for part in files if part.readable])
         prepared = _fan_out(prepare_town, pipeline.TOWNS, [
@@ -190,7 +192,8 @@ def audit_ledgers(
     }
     with timings.stage("write"):
         quarantine = pipeline.run_quarantine(files)
-        run_record["totals"] = pipeline.run_totals(files, towns, reports, quarantine) | {
+        run_record["totals"] = pipeline.run_totals(
+            files, towns, reports, quarantine, params.ingest.quarantine_alert_share) | {
             "towns_failed": len(failed_towns)}
         run_record["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
         digest, run_record["review"], run_record["outputs"] = _write_and_record(
@@ -234,13 +237,13 @@ def _write_and_record(
     return digest, changes, {name: str(written.get(name, path)) for name, path in paths.items()}
 
 
-def _ingest(paths: list[Path], params: AuditParams, parts_dir: Path, run_id: str,
-            logger: Any) -> list[pipeline.FilePart]:
+def _ingest(paths: list[Path], params: AuditParams, profile: ImportProfile | None,
+            parts_dir: Path, run_id: str, logger: Any) -> list[pipeline.FilePart]:
     """Every file's part, in the order of ``paths``: taken from the parts store where it was
     made before, else read in batches of small files (one task per batch)."""
     digests = file_digests(paths, parts_dir)
-    keys = {path: pipeline.ingest_key(path, digests[path], params.default_town)
-            for path in paths}
+    options = pipeline.reading_options(params, profile)
+    keys = {path: pipeline.ingest_key(path, digests[path], options) for path in paths}
     results: dict[Path, Any] = {path: pipeline.FILES.summary(parts_dir, key)
                                 for path, key in keys.items()}
     batches = pipeline.ingest_batches([(path, keys[path]) for path in paths
@@ -256,8 +259,8 @@ def _ingest(paths: list[Path], params: AuditParams, parts_dir: Path, run_id: str
         if part is not None:
             report(part)
     read = _fan_out(ingest_files, None, [
-        (str(number), {"files": batch, "default_town": params.default_town,
-                       "parts_dir": parts_dir, "run_id": run_id})
+        (str(number), {"files": batch, "options": options, "parts_dir": parts_dir,
+                       "run_id": run_id})
         for number, batch in enumerate(batches)
     ], size=lambda arguments: sum(Path(path).stat().st_size for path, _ in arguments["files"]),
         progress=lambda _n, _total, _label, parts: [report(part) for part in parts])

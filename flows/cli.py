@@ -25,10 +25,28 @@ EXIT_UNREADABLE_FILES = 3
 EXIT_TAMPERED = 4
 
 
-def _run(args: argparse.Namespace) -> int:
+def _params(args: argparse.Namespace) -> Any:
+    """The parameters file's values, with ``--unit`` and ``--profile`` over its ``ingest``; a
+    profile is checked here, before Prefect starts, so a mistake in it is told at once."""
     from checks.params import load_params
 
     params = load_params(args.config)
+    updates = {name: value for name in ("unit", "profile")
+               if (value := getattr(args, name, None)) is not None}
+    if updates.get("profile"):
+        updates["profile"] = str(Path(updates["profile"]).expanduser().resolve())
+    if updates:
+        params = params.model_copy(
+            update={"ingest": params.ingest.model_copy(update=updates)})
+    if params.ingest.profile:
+        from flows.ingest import load_profile
+
+        load_profile(params.ingest.profile)
+    return params
+
+
+def _run(args: argparse.Namespace) -> int:
+    params = _params(args)
     prefect_ready = _start_prefect(args.dask)
     from flows.audit import audit_ledgers
     from flows.runners import task_runner
@@ -78,22 +96,32 @@ def _without_heartbeats() -> AbstractContextManager[Any]:
     return temporary_settings(updates={"flows.heartbeat_frequency": None})
 
 
+def _print_files(record: dict) -> None:
+    """Per file what was read, then the files not read well enough (on standard error)."""
+    from flows.reading import problem_lines, terminal_lines
+
+    share = record["params"]["ingest"]["quarantine_alert_share"]
+    for line in terminal_lines(record["files"], share):
+        print(line)
+    for line in problem_lines(record["files"], share):
+        print(line, file=sys.stderr)
+
+
 def _print_run(record: dict) -> None:
     totals = record["totals"]
+    _print_files(record)
     print(
-        f"审计完成：{totals['files']} 个文件，读取 {totals['rows_read']} 行，"
-        f"载入 {totals['loaded']} 条分录，隔离 {totals['quarantined']} 行，"
-        f"跳过合计行 {totals['skipped_subtotal']} 行；"
-        f"{totals['entries_with_rule_breaches']} 条分录违反规则，标记复核 {totals['flagged']} 条。"
+        f"审计完成：{totals['files']} 个文件，读取 {totals['rows_read']:,} 行，"
+        f"载入 {totals['loaded']:,} 条分录，隔离 {totals['quarantined']:,} 行，"
+        f"跳过 {totals['skipped']:,} 行；"
+        f"{totals['entries_with_rule_breaches']:,} 条分录违反规则，"
+        f"标记复核 {totals['flagged']:,} 条。"
     )
     review = record["review"]
     print(
         f"与以往运行相比：新增疑点 {review['new']} 条，已消除 {review['resolved']} 条，"
         f"更正后重新打开 {review['changed']} 条，未变 {review['unchanged']} 条。"
     )
-    for report in record["files"]:
-        if report.get("error"):
-            print(f"无法读取：{report['error']}", file=sys.stderr)
     for town, error in record["failed_towns"].items():
         print(f"乡镇 {town} 未能完成：{error}", file=sys.stderr)
     print(f"结果目录：{record['out_dir']}")
@@ -102,14 +130,30 @@ def _print_run(record: dict) -> None:
 
 
 def _exit_status(record: dict) -> int:
-    failed = record["totals"]["files_unreadable"] or record["failed_towns"]
+    failed = record["totals"]["files_with_problems"] or record["failed_towns"]
     return EXIT_UNREADABLE_FILES if failed else EXIT_OK
 
 
-def _rerun(args: argparse.Namespace) -> int:
-    from checks.params import load_params
+def _inspect(args: argparse.Namespace) -> int:
+    from flows.ingest import load_profile
+    from flows.inspect import inspect_file
+    from flows.pipeline import reading_options
 
-    params = load_params(args.config)
+    params = _params(args)
+    profile = load_profile(params.ingest.profile) if params.ingest.profile else None
+    options = reading_options(params, profile)
+    readable = True
+    for number, path in enumerate(args.file):
+        if not Path(path).is_file():
+            raise FileNotFoundError(f"文件不存在：{path}")
+        text, ok = inspect_file(Path(path), options, rows=args.rows)
+        print(("\n" if number else "") + text)
+        readable &= ok
+    return EXIT_OK if readable else EXIT_UNREADABLE_FILES
+
+
+def _rerun(args: argparse.Namespace) -> int:
+    params = _params(args)
     prefect_ready = _start_prefect(args.dask)
     from flows.rerun import CHANGE_WORDS, rerun_audit
 
@@ -132,7 +176,7 @@ def _rerun(args: argparse.Namespace) -> int:
     if report["unknown_villages"]:
         print(f"输入中没有这些村：{'、'.join(report['unknown_villages'])}", file=sys.stderr)
     print(f"结果目录：{report['out_dir']}")
-    return EXIT_UNREADABLE_FILES if report["totals"]["files_unreadable"] else EXIT_OK
+    return EXIT_UNREADABLE_FILES if report["totals"]["files_with_problems"] else EXIT_OK
 
 
 def _sample(args: argparse.Namespace) -> int:
@@ -207,9 +251,7 @@ def _verify_trail(_args: argparse.Namespace) -> int:
 
 
 def _nightly(args: argparse.Namespace) -> int:
-    from checks.params import load_params
-
-    params = load_params(args.config)
+    params = _params(args)
     prefect_ready = _start_prefect(args.dask)
     from flows.nightly import DEFAULT_SETTLE_SECONDS, nightly_audit
 
@@ -309,6 +351,15 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--clean", action="store_true", help="不注入违规样例")
     sample.set_defaults(handler=_sample)
 
+    inspect = commands.add_parser(
+        "inspect",
+        help="查看导出文件如何被识别（表头、列与字段、单位、前几条分录、隔离原因），不审计")
+    inspect.add_argument("file", nargs="+", type=Path, metavar="FILE", help="导出文件")
+    inspect.add_argument("--rows", type=int, default=5, metavar="N",
+                         help="每个工作表显示前几条分录（默认 5）")
+    inspect.add_argument("--config", type=Path, metavar="FILE", help="本县参数文件（YAML）")
+    inspect.set_defaults(handler=_inspect)
+
     rules = commands.add_parser("rules", help="列出全部规则及其依据和现行阈值")
     rules.add_argument("--config", type=Path, metavar="FILE")
     rules.add_argument("--markdown", action="store_true")
@@ -369,6 +420,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--prefect-port", type=int, default=DEFAULT_PORT)
     serve.set_defaults(handler=_serve)
 
+    for command in (run, rerun, nightly, inspect):  # serve: ingest.unit/profile in --config
+        command.add_argument(
+            "--unit", metavar="NAME",
+            help="文件中、标题和文件名都没有写明单位（村）时，账套所属的单位，如“青石镇 下坝村”")
+        command.add_argument(
+            "--profile", metavar="FILE",
+            help="导入配置（YAML），说明如何读取某种导出格式；不设则按表头自动识别")
     for command in (run, rerun, nightly, serve):
         command.add_argument(
             "--dask", metavar="ADDRESS", default=os.environ.get("SANZI_DASK_ADDRESS"),

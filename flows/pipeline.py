@@ -47,7 +47,13 @@ from checks.entry_schema import empty_entries
 from checks.params import AuditParams
 from checks.rules import RULES
 from checks.signals import SIGNALS
-from flows.ingest import LedgerFileError, assign_entry_ids, read_ledger_file
+from flows.ingest import (
+    ImportProfile,
+    LedgerFileError,
+    ReadOptions,
+    assign_entry_ids,
+    read_ledger_file,
+)
 from flows.outputs import (
     QUARANTINE_COLUMNS,
     SHEET_FRAMES,
@@ -70,6 +76,7 @@ from flows.parts import (
     read_table,
     write_part,
 )
+from flows.reading import problem_files
 from flows.reuse import (
     anomaly_scores,
     checked_parameters,
@@ -189,20 +196,27 @@ class FilePart:
         return not self.report.get("error")
 
 
-def ingest_key(path: Path, digest: str, default_town: str | None) -> str:
-    """The file's part key: its bytes, its name (entries carry it) and the default town."""
-    return part_key("file", digest, Path(path).name, default_town)
+def reading_options(params: AuditParams, profile: ImportProfile | None = None) -> ReadOptions:
+    """How this run reads its files: the default town, ``ingest.unit``, the user's profile
+    (loaded from ``ingest.profile`` by the caller) and the county's chart changes."""
+    return ReadOptions(default_town=params.default_town, unit=params.ingest.unit,
+                       profile=profile, chart_overrides=dict(params.charts))
+
+
+def ingest_key(path: Path, digest: str, options: ReadOptions) -> str:
+    """The file's part key: its bytes, its name (entries carry it) and how it is read."""
+    return part_key("file", digest, Path(path).name, options.key())
 
 
 def ingest_file(
-    path: Path, *, key: str, default_town: str | None, parts_dir: Path, run_id: str
+    path: Path, *, key: str, options: ReadOptions, parts_dir: Path, run_id: str
 ) -> FilePart:
     """Read one export into the parts store; a file that cannot be read becomes a report
     with its error. OS errors are raised so the caller can retry them; a malformed file is
     not retried."""
     path = Path(path)
     try:
-        load = read_ledger_file(path, default_town=default_town)
+        load = read_ledger_file(path, options=options)
     except LedgerFileError as error:
         return FilePart(path.name, key, {"file": path.name, "path": str(path), "error": str(error)},
                         {}, None, run_id)
@@ -217,11 +231,11 @@ def ingest_file(
 
 
 def ingest_files(
-    files: list[tuple[Path, str]], *, default_town: str | None, parts_dir: Path, run_id: str
+    files: list[tuple[Path, str]], *, options: ReadOptions, parts_dir: Path, run_id: str
 ) -> list[FilePart]:
     """:func:`ingest_file` for each (path, key) of a batch, in order."""
-    return [ingest_file(path, key=key, default_town=default_town, parts_dir=parts_dir,
-                        run_id=run_id) for path, key in files]
+    return [ingest_file(path, key=key, options=options, parts_dir=parts_dir, run_id=run_id)
+            for path, key in files]
 
 
 def ingest_batches(
@@ -923,16 +937,17 @@ def count_by_id(parts: Iterable[dict[str, int]]) -> dict[str, int]:
 
 def run_totals(
     files: list[FilePart], towns: list[TownPart], reports: list[TownReport],
-    quarantine: pd.DataFrame,
+    quarantine: pd.DataFrame, quarantine_alert_share: float,
 ) -> dict[str, int]:
     file_reports = [part.report for part in files]
     return {
         "files": len(files),
         "files_unreadable": sum(1 for report in file_reports if report.get("error")),
+        "files_with_problems": len(problem_files(file_reports, quarantine_alert_share)),
         "rows_read": sum(report.get("rows_read", 0) for report in file_reports),
         "loaded": sum(town.n_entries for town in towns),
         "quarantined": len(quarantine),
-        "skipped_subtotal": sum(report.get("skipped_subtotal", 0) for report in file_reports),
+        "skipped": sum(report.get("skipped", 0) for report in file_reports),
         "entries_with_rule_breaches": sum(report.n_with_breaches for report in reports),
         "flagged": sum(report.n_flagged for report in reports),
     }

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flows.reading import problem, skipped_words
+
 
 def _table(header: list[str], rows: list[list[Any]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
@@ -29,23 +31,24 @@ def summary_markdown(run_record: dict[str, Any]) -> str:
         f"模型版本：`{run_record['model'].get('model_version')}`",
         "## 总计",
         _table(
-            ["文件", "无法读取", "读取行", "载入分录", "隔离行", "跳过合计行", "违规分录",
+            ["文件", "没有读好", "读取行", "载入分录", "隔离行", "跳过行", "违规分录",
              "标记复核"],
             [[
-                totals["files"], totals["files_unreadable"], totals["rows_read"],
-                totals["loaded"], totals["quarantined"], totals["skipped_subtotal"],
+                totals["files"], totals["files_with_problems"], totals["rows_read"],
+                totals["loaded"], totals["quarantined"], totals["skipped"],
                 totals["entries_with_rule_breaches"], totals["flagged"],
             ]],
         ),
         _review_line(run_record.get("review")),
         "## 文件",
         _table(
-            ["文件", "读取行", "载入", "隔离", "跳过合计行", "错误"],
+            ["文件", "读取行", "载入", "隔离", "跳过", "跳过原因", "问题"],
             [
                 [
                     report["file"], report.get("rows_read", 0), report.get("loaded", 0),
-                    report.get("quarantined", 0), report.get("skipped_subtotal", 0),
-                    report.get("error", ""),
+                    report.get("quarantined", 0), report.get("skipped", 0),
+                    skipped_words(report.get("skipped_reasons") or {}),
+                    problem(report, run_record["params"]["ingest"]["quarantine_alert_share"]),
                 ]
                 for report in run_record["files"]
             ],

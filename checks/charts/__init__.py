@@ -135,10 +135,15 @@ def packaged_chart(key: str) -> Chart:
 
 def charts_in_force(params: AuditParams) -> dict[str, Chart]:
     """Both charts with the county's overrides applied, keyed "2004" and "2023"."""
+    return charts_with(params.charts)
+
+
+def charts_with(overrides: Mapping[str, ChartOverride]) -> dict[str, Chart]:
+    """Both charts with the given overrides (``AuditParams.charts``) applied."""
     charts = {}
     for key in CHART_KEYS:
         chart = packaged_chart(key)
-        override = params.charts.get(key)
+        override = overrides.get(key)
         charts[key] = chart.with_override(override) if override else chart
     return charts
 

@@ -33,20 +33,31 @@ _DATE_PATTERNS = (
     r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})$",
 )
 _EXCEL_SERIAL = (r"^(?P<n>\d{1,5})(?:\.\d+)?$",)
+# A period with its year, or the month alone (``8``, ``8.0``, ``第8期``) whose year comes from
+# elsewhere (会计年度, the title, the date).
 _PERIOD_PATTERNS = (
     r"^(?P<y>\d{4})[-/.](?P<m>\d{1,2})$",
     r"^(?P<y>\d{4})年(?P<m>\d{1,2})月$",
     r"^(?P<y>\d{4})(?P<m>\d{2})$",
+    r"^(?P<y>\d{4})年?第?(?P<m>\d{1,2})期$",
+    r"^(?P<y>)第?(?P<m>\d{1,2})(?:\.0+)?[期月]?$",
 )
-# 记-12 and 12 cheaply first; then 记字第12号, 收 - 3, 现收-3 (the word is lazy, so 第12号
-# has no word).
+# 记-12 and 12 cheaply first; then a period-prefixed 202303-0015; then 记字第12号, 收 - 3,
+# 现收-3 (the word is lazy, so 第12号 has no word).
 _VOUCHER_PATTERNS = (
     r"^(?P<word>\p{Han}{1,2})-(?P<number>\d{1,9})$",
-    r"^(?P<word>)(?P<number>\d{1,9})$",
-    r"^(?P<word>\p{Han}+?|[A-Za-z]+?)??字?第?\s*-?\s*(?P<number>\d{1,9})号?$",
+    r"^(?P<word>)(?P<number>\d{1,9})(?:\.0+)?$",
+    r"^(?P<word>)\d{4}[-/.]?\d{2}[-_/#](?P<number>\d{1,9})$",
+    r"^(?P<word>\p{Han}+?|[A-Za-z]+?)??字?第?\s*[-_]?\s*(?P<number>\d{1,9})号?$",
 )
-# Thousands separators must group by three: 12,34.00 is a typo, not 1234.00.
-_AMOUNT = r"^(?P<sign>-?)(?P<whole>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<fraction>\d+))?$"
+# Thousands separators must group by three: 12,34.00 is a typo, not 1234.00. A currency sign,
+# a minus before or after, or brackets around the amount: (1,200.00) is -1200.00.
+_AMOUNT = (
+    r"^(?P<open>\(?)(?:[¥￥$]\s*)?(?P<sign>[-+]?)\s*(?:[¥￥$]\s*)?"
+    r"(?P<whole>\d{1,3}(?:,\d{3})+|\d+)"
+    r"(?:\.(?P<fraction>\d*))?(?P<trailing>-?)(?P<close>\)?)$"
+)
+_COUNT = r"^(?P<n>\d{1,9})(?:\.0+)?\s*[张份个页]?$"
 
 DATE_EXPECTED = "应为 2023-01-05、2023年1月5日、2023/1/5、20230105 或 Excel 日期"
 
@@ -115,16 +126,35 @@ def parse_dates(text: pd.Series) -> Parsed:
     return Parsed(pd.Series(dates.astype("datetime64[s]"), index=text.index), problems)
 
 
-def parse_periods(text: pd.Series) -> Parsed:
-    """Accounting periods as ``YYYY-MM`` ("" when empty or bad)."""
+@dataclass(frozen=True)
+class Periods:
+    """Year and month of each period cell (0 where absent); a year of 0 with a month is a
+    month written alone (``8``, ``第8期``), whose year the caller finds elsewhere."""
+
+    year: np.ndarray
+    month: np.ndarray
+    problems: pd.Series
+
+
+def parse_periods(text: pd.Series) -> Periods:
+    """Accounting periods: ``2023-08``, ``2023年8月``, ``202308``, ``2023年第8期``, ``8``,
+    ``8.0``."""
     filled = (text != "").to_numpy()
     year, month, found = _first_match(text, _PERIOD_PATTERNS, ("y", "m"), filled)
-    ok = found & (month >= 1) & (month <= 12) & (year >= MIN_YEAR) & (year <= MAX_YEAR)
+    ok = found & (month >= 1) & (month <= 12) & (
+        (year == 0) | ((year >= MIN_YEAR) & (year <= MAX_YEAR))
+    )
     problems = _problems(
         text.index,
-        (filled & ~ok, "不是可识别的会计期间（应为 2023-11、2023年11月 或 202311）"),
+        (filled & ~ok, "不是可识别的会计期间（应为 2023-11、2023年11月、202311 或月份 11）"),
     )
-    return Parsed(_year_months(np.where(ok, year * 100 + month, 0), text.index), problems)
+    return Periods(np.where(ok, year, 0), np.where(ok, month, 0), problems)
+
+
+def year_months(year: np.ndarray, month: np.ndarray, index: pd.Index) -> pd.Series:
+    """``YYYY-MM`` from years and months ("" where either is 0)."""
+    known = (year > 0) & (month > 0)
+    return _year_months(np.where(known, year * 100 + month, 0), index)
 
 
 def period_of(dates: pd.Series) -> pd.Series:
@@ -139,26 +169,34 @@ def period_of(dates: pd.Series) -> pd.Series:
 def parse_amounts(text: pd.Series) -> Parsed:
     """Money as exact integer fen (``Int64``, NA when empty or bad), parsed from the decimal text.
 
-    Accepts thousands separators grouped by three and a leading minus (red ink). More than two
-    decimals is a problem unless the extra digits are zeros (``1200.000`` is exact).
+    Accepts thousands separators grouped by three, a currency sign, and red ink written as a
+    leading or trailing minus or in brackets: ``-1,200.00``, ``1200.00-``, ``(1,200.00)``.
+    More than two decimals is a problem unless the extra digits are zeros (``1200.000``).
     """
     filled = (text != "").to_numpy()
     positions, groups = _extract(text, _AMOUNT, filled)
+    opened = _numpy(pc.equal(groups["open"], "("))
+    closed = _numpy(pc.equal(groups["close"], ")"))
+    leading = _numpy(pc.equal(groups["sign"], "-"))
+    trailing = _numpy(pc.equal(groups["trailing"], "-"))
+    signs = leading.astype(np.int8) + trailing + (opened & closed)
+    malformed = (opened != closed) | (signs > 1)
+    minus = signs == 1
     whole = pc.replace_substring(groups["whole"], ",", "")
     fraction = groups["fraction"]
     too_long = _numpy(pc.greater(pc.utf8_length(whole), MAX_YUAN_DIGITS))
     sub_fen = _numpy(pc.not_equal(pc.utf8_ltrim(pc.utf8_slice_codeunits(fraction, 2), "0"), ""))
-    good = ~too_long & ~sub_fen
+    good = ~too_long & ~sub_fen & ~malformed
     cents = pc.utf8_rpad(pc.utf8_slice_codeunits(fraction, 0, 2), 2, "0")
     magnitude = _integers(whole.filter(good)) * 100 + _integers(cents.filter(good))
-    negative = _numpy(pc.equal(groups["sign"], "-"))[good]
+    negative = minus[good]
     fen = np.zeros(len(text), dtype=np.int64)
     fen[positions[good]] = np.where(negative, -magnitude, magnitude)
     ok = _mask(len(text), positions[good])
-    unreadable = filled & ~_mask(len(text), positions)
+    unreadable = (filled & ~_mask(len(text), positions)) | _mask(len(text), positions[malformed])
     problems = _problems(
         text.index,
-        (unreadable, "不是有效金额（应为数字，如 1,200.00 或 -1200.00）"),
+        (unreadable, "不是有效金额（应为数字，如 1,200.00、-1200.00 或 (1,200.00)）"),
         (_mask(len(text), positions[too_long]), "金额过大"),
         (_mask(len(text), positions[sub_fen]), "超过两位小数（金额须精确到分）"),
     )
@@ -194,31 +232,30 @@ def parse_voucher_numbers(text: pd.Series) -> VoucherNumbers:
 
 
 def parse_counts(text: pd.Series, *, minimum: int = 0) -> Parsed:
-    """Whole numbers such as 分录号 and 附件张数 (``Int64``, NA when empty or bad)."""
+    """Whole numbers such as 分录号 and 附件张数 (``Int64``, NA when empty or bad): ``2``,
+    ``2.0`` (a number saved by Excel), ``2张``."""
     filled = (text != "").to_numpy()
-    digits = _ascii_digits(text, max_length=9)
+    positions, groups = _extract(text, _COUNT, filled)
     values = np.zeros(len(text), dtype=np.int64)
-    values[digits] = _integers(_arrow(text).filter(pa.array(digits)))
+    values[positions] = _integers(groups["n"])
+    digits = _mask(len(text), positions)
     ok = digits & (values >= minimum)
     expected = "不是非负整数" if minimum == 0 else f"须为不小于 {minimum} 的整数"
     problems = _problems(text.index, (filled & ~ok, expected))
     return Parsed(_nullable(values, ok, text.index), problems)
 
 
-def parse_account_codes(text: pd.Series) -> Parsed:
-    """Account codes must be digits only (科目编码 such as 101, 112001)."""
-    digits = _ascii_digits(text)
-    filled = (text != "").to_numpy()
-    problems = _problems(text.index, (filled & ~digits, "不是纯数字的科目编码"))
-    return Parsed(text.where(digits, ""), problems)
-
-
-def parse_directions(text: pd.Series) -> Parsed:
-    """方向 as 借 or 贷 ("" when empty or bad)."""
-    known = text.isin(["借", "贷", "借方", "贷方"])
-    direction = text.str.slice(0, 1).where(known, "")
-    problems = _problems(text.index, (((text != "") & ~known).to_numpy(), "应为 借 或 贷"))
-    return Parsed(direction, problems)
+def parse_directions(
+    text: pd.Series, debit: frozenset[str], credit: frozenset[str]
+) -> Parsed:
+    """方向 as 借 or 贷 ("" when empty or bad), from the words that mean each."""
+    is_debit = text.isin(list(debit)).to_numpy()
+    is_credit = text.isin(list(credit)).to_numpy() & ~is_debit
+    direction = np.where(is_debit, "借", np.where(is_credit, "贷", ""))
+    unknown = (text != "").to_numpy() & ~is_debit & ~is_credit
+    problems = _problems(
+        text.index, (unknown, "不是可识别的借贷方向（应为 借/贷、借方/贷方、1/-1、1/0 或 D/C）"))
+    return Parsed(pd.Series(direction, index=text.index, dtype="str"), problems)
 
 
 def _arrow(text: pd.Series) -> pa.Array:
@@ -296,7 +333,7 @@ def _first_match(
             break
         positions, groups = _extract(text, pattern, remaining)
         for part, name in zip(parts, names, strict=True):
-            part[positions] = _integers(groups[name])
+            part[positions] = _integers(pc.if_else(pc.equal(groups[name], ""), "0", groups[name]))
         found[positions] = True
     return (*parts, found)
 

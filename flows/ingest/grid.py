@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +23,7 @@ import pyarrow.csv as pa_csv
 from flows.ingest.encoding import to_utf8
 from flows.ingest.errors import LedgerFileError, where
 from flows.ingest.headers import HEADER_SEARCH_ROWS, find_header_row, no_header_message
+from flows.ingest.profiles import ImportProfile
 
 
 @dataclass(frozen=True)
@@ -44,15 +45,12 @@ class Grid:
 
 
 def grid_from_rows(
-    rows: list[list[str]], *, file: str, sheet: str, first_row: int = 1
-) -> Grid | None:
-    """A grid from rows of text already in memory, or None when no header is found.
+    rows: list[list[str]], *, file: str, sheet: str, header_index: int, first_row: int = 1
+) -> Grid:
+    """A grid from rows of text already in memory, with the header at ``rows[header_index]``.
 
     ``first_row`` is the row number of ``rows[0]``.
     """
-    header_index = find_header_row(rows)
-    if header_index is None:
-        return None
     headers = rows[header_index]
     body = rows[header_index + 1 :]
     width = max([len(headers), *map(len, body)])
@@ -69,14 +67,14 @@ def grid_from_rows(
     )
 
 
-def read_csv_grid(path: Path) -> tuple[Grid, str]:
-    """The CSV file's grid and the encoding it was written in."""
-    data = path.read_bytes()
-    if not data or data.isspace():
-        raise LedgerFileError(f"{where(path.name)}：文件为空。请重新导出后提交。")
-    body, encoding = to_utf8(data, file=path.name)
+def read_csv_grid(
+    path: Path, profiles: Sequence[ImportProfile | None] = (None,)
+) -> tuple[Grid, str]:
+    """The CSV file's grid and the encoding it was written in; the header row is the first
+    that looks like one by the conventions or one of ``profiles``."""
+    body, encoding = _utf8_body(path)
     records = _head_records(body, path.name)
-    header_index = find_header_row([record[2] for record in records])
+    header_index = find_header_row([record[2] for record in records], profiles)
     if header_index is None:
         raise LedgerFileError(no_header_message(path.name))
     header_line, last_line, headers = records[header_index]
@@ -93,6 +91,24 @@ def read_csv_grid(path: Path) -> tuple[Grid, str]:
         title_lines=_title_lines([record[2] for record in records[:header_index]]),
     )
     return grid, encoding
+
+
+def read_csv_rows(path: Path) -> tuple[list[list[str]], str]:
+    """Every record of a CSV file as a list of cells (for layouts without a header row, such
+    as printed vouchers saved as CSV), and the encoding."""
+    body, encoding = _utf8_body(path)
+    reader = csv.reader(io.StringIO(body.decode("utf-8"), newline="\n"))
+    try:
+        return list(reader), encoding
+    except csv.Error as error:
+        raise LedgerFileError(f"{where(path.name)}无法按 CSV 解析（{error}）。") from None
+
+
+def _utf8_body(path: Path) -> tuple[bytes, str]:
+    data = path.read_bytes()
+    if not data or data.isspace():
+        raise LedgerFileError(f"{where(path.name)}：文件为空。请重新导出后提交。")
+    return to_utf8(data, file=path.name)
 
 
 def _title_lines(rows: list[list[str]]) -> list[str]:

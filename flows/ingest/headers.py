@@ -1,136 +1,195 @@
-"""Header aliases of FORMATS.md §1, finding the header row, and mapping columns to fields."""
+"""Finding the header row and mapping columns to fields, by the conventions and a profile.
+
+A header row names a date or a voucher number, an amount, and a summary or an account; it is
+looked for in the first rows of a sheet. Each field may have several columns (记账日期 and
+业务日期): a row takes the first of them that is filled. Auxiliary accounting columns (核算项目N /
+名称N pairs, a one-cell 辅助核算) are found beside the fields.
+"""
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from flows.ingest.conventions import Conventions, conventions, header_key
 from flows.ingest.errors import where
+from flows.ingest.profiles import ImportProfile
 
-HEADER_SEARCH_ROWS = 10
-
-# Canonical field -> Chinese headers seen in exports, preferred first. When two columns match
-# one field (e.g. 凭证日期 and 记账日期), the earlier alias wins and the other column is kept
-# as an unknown column in ``extra``.
-FIELD_ALIASES: dict[str, tuple[str, ...]] = {
-    "town": ("乡镇", "镇", "所属乡镇", "街道"),
-    "village": ("单位名称", "单位", "村名", "核算单位", "账套名称"),
-    "org_code": ("单位编码", "单位代码"),
-    "period": ("会计期间", "期间"),
-    "voucher_date": ("凭证日期", "日期", "制单日期", "记账日期", "业务日期"),
-    "voucher_no": ("凭证号", "凭证字号", "凭证编号", "凭证号数"),
-    "voucher_word": ("凭证字",),
-    "line_no": ("分录号", "序号"),
-    "summary": ("摘要",),
-    "account_code": ("科目编码", "科目代码", "科目"),
-    "account_name": ("科目名称",),
-    "debit": ("借方金额", "借方发生额", "借方"),
-    "credit": ("贷方金额", "贷方发生额", "贷方"),
-    "direction": ("方向", "借贷方向"),
-    "amount": ("金额", "发生额"),
-    "counterparty": ("往来单位", "对方单位", "收款单位", "收款人", "客户", "供应商"),
-    "settlement": ("结算方式",),
-    "attachments": ("附件张数", "附单据数", "附件数"),
-    "decision_ref": ("决议编号", "民主决策编号", "会议记录号"),
-    "contract_ref": ("合同编号",),
-    "preparer": ("制单人", "制单"),
-    "reviewer": ("审核人", "审核", "复核人"),
-    "bookkeeper": ("记账人", "记账", "过账人"),
-}
-_ALIAS_RANK: dict[str, tuple[str, int]] = {
-    alias: (field, rank)
-    for field, aliases in FIELD_ALIASES.items()
-    for rank, alias in enumerate(aliases)
-}
-# A trailing unit such as （元） and a leading required-field star are decoration.
-_DECORATION = re.compile(r"^\*|\((?:元|人民币|人民币元|张|号)\)$")
+HEADER_SEARCH_ROWS = 20
+AMOUNT_FIELDS = ("debit", "credit", "amount")
+UNIT_OF_MEASURE = "单位"
 
 
-def header_key(text: str) -> str:
-    """A header as compared with the aliases: NFKC width, no whitespace, no unit suffix."""
-    folded = "".join(unicodedata.normalize("NFKC", text).split())
-    return _DECORATION.sub("", folded)
+@dataclass(frozen=True)
+class ColumnMap:
+    """Which columns hold which field, preferred first; the rest are kept in ``extra``.
+
+    ``labels`` are the headers as written (surrounding spaces removed), made unique (an empty
+    header becomes 第N列, a repeated one gets its column number); reasons and JSON keys use them.
+    ``pairs`` are auxiliary (type column, name column) pairs; ``cells`` one-cell auxiliary
+    columns. ``extra`` are the columns not read as the first column of a field.
+    """
+
+    fields: dict[str, tuple[int, ...]]
+    labels: list[str]
+    pairs: list[tuple[int, int]] = field(default_factory=list)
+    cells: list[int] = field(default_factory=list)
+    profile: str = ""
+
+    def has(self, name: str) -> bool:
+        return name in self.fields
+
+    def label(self, name: str) -> str:
+        return self.labels[self.fields[name][0]]
+
+    def extra(self) -> list[int]:
+        first = {columns[0] for columns in self.fields.values()}
+        return [position for position in range(len(self.labels)) if position not in first]
+
+    def unknown_labels(self) -> list[str]:
+        """The headers of the columns that are no field and no auxiliary column."""
+        used = {position for columns in self.fields.values() for position in columns}
+        used |= {position for pair in self.pairs for position in pair} | set(self.cells)
+        return [label for position, label in enumerate(self.labels) if position not in used]
+
+    def mapping(self) -> dict[str, str]:
+        """Column label → field, for showing how a file is understood."""
+        named = {self.labels[columns[0]]: name for name, columns in self.fields.items()}
+        for name, columns in self.fields.items():
+            for position in columns[1:]:
+                named[self.labels[position]] = f"{name}（备用）"
+        for kind, name in self.pairs:
+            named[self.labels[kind]] = "counterparty（辅助核算类型）"
+            named[self.labels[name]] = "counterparty（辅助核算名称）"
+        for position in self.cells:
+            named[self.labels[position]] = "counterparty（辅助核算）"
+        return named
+
+    def missing_required(self) -> list[str]:
+        """Required fields without a column, each with the headers that would satisfy it."""
+        aliases = conventions().fields
+        missing = [
+            "/".join(aliases[name])
+            for name in ("voucher_date", "voucher_no", "summary")
+            if name not in self.fields
+        ]
+        if "account_code" not in self.fields and "account_name" not in self.fields:
+            missing.append(f"科目列（{'/'.join(aliases['account_code'])}，或科目名称）")
+        has_pair = "debit" in self.fields or "credit" in self.fields
+        has_direction = "direction" in self.fields and "amount" in self.fields
+        if not has_pair and not has_direction:
+            missing.append(
+                f"金额列（{'/'.join(aliases['debit'])} 与 {'/'.join(aliases['credit'])}，"
+                "或 方向 + 金额）"
+            )
+        return missing
 
 
-def field_of(text: str) -> str | None:
-    """The canonical field a header names, or None for a column we do not know."""
-    match = _ALIAS_RANK.get(header_key(text))
-    return match[0] if match else None
+def field_aliases(profile: ImportProfile | None) -> dict[str, tuple[str, ...]]:
+    """Each field's header keys, the profile's first, then the conventions'."""
+    base = conventions().fields
+    if profile is None:
+        return dict(base)
+    names = dict.fromkeys([*profile.columns, *base])
+    return {name: tuple(dict.fromkeys([*profile.columns.get(name, ()), *base.get(name, ())]))
+            for name in names}
 
 
-def find_header_row(rows: Sequence[Sequence[str]]) -> int | None:
-    """Index of the first row naming a voucher date and a voucher number, among the first 10."""
-    for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        fields = {field_of(cell) for cell in row}
-        if {"voucher_date", "voucher_no"} <= fields:
+def header_fields(row: Sequence[str], aliases: dict[str, tuple[str, ...]]) -> set[str]:
+    """The fields a row's cells name."""
+    owner = {alias: name for name, keys in aliases.items() for alias in keys}
+    return {owner[key] for key in map(header_key, row) if key in owner}
+
+
+def looks_like_header(fields: set[str]) -> bool:
+    """A date or a voucher number, an amount, and a summary or an account."""
+    return (
+        bool(fields & {"voucher_date", "voucher_no"})
+        and bool(fields & set(AMOUNT_FIELDS))
+        and bool(fields & {"summary", "account_code", "account_name"})
+    )
+
+
+def find_header_row(
+    rows: Sequence[Sequence[str]], profiles: Sequence[ImportProfile | None] = (None,)
+) -> int | None:
+    """Index of the first row that looks like a header by the conventions or one of
+    ``profiles``, among the first rows; failing that, of the first naming both a date and a
+    voucher number (a header lacking other columns, to be told what it lacks)."""
+    alias_sets = [field_aliases(profile) for profile in profiles]
+    head = rows[:HEADER_SEARCH_ROWS]
+    found = [[header_fields(row, aliases) for aliases in alias_sets] for row in head]
+    for index, row_fields in enumerate(found):
+        if any(looks_like_header(fields) for fields in row_fields):
+            return index
+    for index, row_fields in enumerate(found):
+        if any({"voucher_date", "voucher_no"} <= fields for fields in row_fields):
             return index
     return None
 
 
 def header_expectation() -> str:
     """What a header row must contain, for error messages."""
-    dates = "/".join(FIELD_ALIASES["voucher_date"])
-    numbers = "/".join(FIELD_ALIASES["voucher_no"])
-    return f"需要有一行同时包含日期列（{dates}）和凭证号列（{numbers}）"
+    aliases = conventions().fields
+    return (
+        f"需要有一行同时包含日期列（{'/'.join(aliases['voucher_date'])}）或凭证号列"
+        f"（{'/'.join(aliases['voucher_no'])}）、金额列（借方/贷方/金额）和摘要或科目列"
+    )
 
 
-@dataclass(frozen=True)
-class ColumnMap:
-    """Which column holds which canonical field; the rest are unknown columns for ``extra``.
-
-    ``labels`` are the headers as written (surrounding spaces removed), made unique (an empty
-    header becomes 第N列, a repeated one gets its column number); reasons and JSON keys use them.
-    """
-
-    fields: dict[str, int]
-    unknown: list[int]
-    labels: list[str]
-
-    def label(self, field: str) -> str:
-        return self.labels[self.fields[field]]
-
-    def missing_required(self) -> list[str]:
-        """Required fields without a column, each with the headers that would satisfy it."""
-        missing = [
-            f"{'/'.join(FIELD_ALIASES[field])}"
-            for field in ("voucher_date", "voucher_no", "summary", "account_code")
-            if field not in self.fields
-        ]
-        has_pair = "debit" in self.fields or "credit" in self.fields
-        has_direction = "direction" in self.fields and "amount" in self.fields
-        if not has_pair and not has_direction:
-            missing.append(
-                f"金额列（{'/'.join(FIELD_ALIASES['debit'])} 与 "
-                f"{'/'.join(FIELD_ALIASES['credit'])}，或 方向 + 金额）"
-            )
-        return missing
-
-
-def map_columns(headers: Sequence[str]) -> ColumnMap:
-    """Assign each canonical field the column whose header is its most preferred alias."""
-    labels = _labels(headers)
-    best: dict[str, tuple[int, int]] = {}
-    for position, header in enumerate(headers):
-        match = _ALIAS_RANK.get(header_key(header))
-        if match is None:
+def map_columns(headers: Sequence[str], profile: ImportProfile | None = None) -> ColumnMap:
+    """Assign each field its columns, by the rank of their header among the field's aliases."""
+    rules = conventions()
+    aliases = field_aliases(profile)
+    keys = [header_key(header) for header in headers]
+    ignored = set(profile.ignore) if profile else set()
+    if rules.measure_headers & set(keys):
+        ignored.add(UNIT_OF_MEASURE)  # 单位 beside 数量/单价 is a unit of measure
+    rank = {alias: (name, order) for name, keys_ in reversed(list(aliases.items()))
+            for order, alias in enumerate(keys_)}
+    if profile:  # a profile's own headers win a header another field also claims
+        rank |= {alias: (name, order) for name, keys_ in profile.columns.items()
+                 for order, alias in enumerate(keys_)}
+    found: dict[str, list[tuple[int, int]]] = {}
+    for position, key in enumerate(keys):
+        if key in ignored or key not in rank:
             continue
-        field, rank = match
-        if field not in best or rank < best[field][0]:
-            best[field] = (rank, position)
-    fields = {field: position for field, (_, position) in best.items()}
-    if "debit" in fields or "credit" in fields:
-        # A debit/credit pair wins over 方向 + 金额; those stay as unknown columns.
-        fields.pop("direction", None)
-        fields.pop("amount", None)
-    used = set(fields.values())
-    unknown = [position for position in range(len(headers)) if position not in used]
-    return ColumnMap(fields=fields, unknown=unknown, labels=labels)
+        name, order = rank[key]
+        found.setdefault(name, []).append((order, position))
+    fields = {name: tuple(position for _, position in sorted(columns))
+              for name, columns in found.items()}
+    used = {position for columns in fields.values() for position in columns}
+    pairs, cells = _auxiliary_columns(keys, used, rules)
+    return ColumnMap(fields=fields, labels=_labels(headers), pairs=pairs, cells=cells,
+                     profile=profile.name if profile else "")
+
+
+def _auxiliary_columns(
+    keys: list[str], used: set[int], rules: Conventions
+) -> tuple[list[tuple[int, int]], list[int]]:
+    """(type, name) column pairs numbered alike (核算项目1 / 名称1) and one-cell columns."""
+    aux = rules.auxiliary
+    numbered = re.compile(r"^(?P<stem>\D+?)(?P<n>\d{1,2})$")
+    types: dict[str, int] = {}
+    names: dict[str, int] = {}
+    cells: list[int] = []
+    for position, key in enumerate(keys):
+        if position in used:
+            continue
+        match = numbered.match(key)
+        if match and match.group("stem") in aux.type_headers:
+            types.setdefault(match.group("n"), position)
+        elif match and match.group("stem") in aux.name_headers:
+            names.setdefault(match.group("n"), position)
+        elif key in aux.cell_headers or key in aux.type_headers:
+            cells.append(position)
+    pairs = [(types[number], names[number]) for number in types if number in names]
+    return sorted(pairs), cells
 
 
 def _labels(headers: Sequence[str]) -> list[str]:
-    stripped = [header.strip() for header in headers]
+    stripped = [str(header).strip() for header in headers]
     labels: list[str] = []
     for position, text in enumerate(stripped):
         if not text:
@@ -143,9 +202,9 @@ def _labels(headers: Sequence[str]) -> list[str]:
 
 
 def no_header_message(file: str, sheet: str = "") -> str:
-    """What to say when no row of the first 10 looks like a header."""
+    """What to say when no row of the first rows looks like a header."""
     return (
         f"{where(file, sheet)}：在前 {HEADER_SEARCH_ROWS} 行中未找到表头："
-        f"{header_expectation()}。请确认导出的是凭证明细（序时账），表头位于前 "
-        f"{HEADER_SEARCH_ROWS} 行内，并使用上述列名之一。"
+        f"{header_expectation()}。请确认导出的是凭证明细（序时账），或用 --profile 指定导入配置"
+        "（可先用 sanzi-audit inspect 查看文件的识别结果）。"
     )

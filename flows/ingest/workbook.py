@@ -1,4 +1,4 @@
-"""A workbook export (.xlsx, .xls) as one text grid per sheet, read with calamine.
+"""A workbook export (.xlsx, .xls) as rows of text per sheet, read with calamine.
 
 Cells become the text the CSV parsers read: a date cell becomes ``2023-01-05``; a number is
 written exactly, and a float that is not within 1e-6 of a whole fen keeps all its digits so the
@@ -16,19 +16,14 @@ from typing import Any
 from python_calamine import CalamineError, CalamineWorkbook
 
 from flows.ingest.errors import LedgerFileError, where
-from flows.ingest.grid import Grid, grid_from_rows
-from flows.ingest.headers import no_header_message
 
 FEN_TOLERANCE_YUAN = 1e-6
 _EXACT_FLOAT_LIMIT = 1e15  # beyond this a float has no room for fen
 
 
-def read_workbook_grids(path: Path) -> tuple[list[Grid], dict[str, str]]:
-    """A grid for every sheet with a header, and an error message for every sheet without one.
-
-    Empty sheets (Excel's default Sheet2, Sheet3) are passed over. Raises ``LedgerFileError``
-    when the workbook cannot be opened or no sheet has a header.
-    """
+def read_workbook_sheets(path: Path) -> list[tuple[str, list[list[str]]]]:
+    """Every sheet of the workbook as rows of cell text, from A1 (so row numbers are a
+    spreadsheet's). Raises ``LedgerFileError`` when the workbook cannot be opened."""
     try:
         workbook = CalamineWorkbook.from_path(str(path))
         sheets = [
@@ -40,21 +35,8 @@ def read_workbook_grids(path: Path) -> tuple[list[Grid], dict[str, str]]:
             f"{where(path.name)}：无法打开工作簿（{error}）。请确认文件完整、未加密，"
             "可在 Excel 中打开后另存为 .xlsx 再提交。"
         ) from None
-    grids: list[Grid] = []
-    errors: dict[str, str] = {}
-    for name, rows in sheets:
-        text_rows = [[cell_text(value) for value in row] for row in rows]
-        if not any(cell.strip() for row in text_rows for cell in row):
-            continue
-        grid = grid_from_rows(text_rows, file=path.name, sheet=name)
-        if grid is None:
-            errors[name] = no_header_message(path.name, name)
-        else:
-            grids.append(grid)
-    if not grids:
-        detail = "；".join(errors.values()) or "所有工作表均为空"
-        raise LedgerFileError(f"{where(path.name)}：没有可读取的工作表。{detail}")
-    return grids, errors
+    return [(name, [[cell_text(value) for value in row] for row in rows])
+            for name, rows in sheets]
 
 
 def cell_text(value: object) -> str:

@@ -7,7 +7,6 @@ import pytest
 
 from flows.ingest.cells import (
     fold_width,
-    parse_account_codes,
     parse_amounts,
     parse_counts,
     parse_dates,
@@ -16,6 +15,7 @@ from flows.ingest.cells import (
     parse_voucher_numbers,
     period_of,
 )
+from flows.ingest.conventions import conventions
 
 
 def _text(*values: str) -> pd.Series:
@@ -68,6 +68,13 @@ def test_empty_date_is_missing_not_a_problem() -> None:
         ("-1,200.00", -120000),
         ("0.07", 7),
         ("1200.000", 120000),
+        ("(1,200.00)", -120000),
+        ("（1,200.00）", -120000),
+        ("1,200.00-", -120000),
+        ("¥1,200.00", 120000),
+        ("￥-5", -500),
+        ("+5", 500),
+        ("12.", 1200),
     ],
 )
 def test_amounts_are_exact_fen(cell: str, fen: int) -> None:
@@ -84,7 +91,10 @@ def test_amounts_are_exact_fen(cell: str, fen: int) -> None:
         ("1.234", "超过两位小数"),
         ("0.30000000000000004", "超过两位小数"),
         ("1234567890123456", "金额过大"),
-        ("¥100", "不是有效金额"),
+        ("(1,200.00", "不是有效金额"),
+        ("-(5.00)", "不是有效金额"),
+        ("-5-", "不是有效金额"),
+        ("1-2", "不是有效金额"),
     ],
 )
 def test_unreadable_amounts_are_problems(cell: str, problem: str) -> None:
@@ -122,7 +132,19 @@ def test_unreadable_voucher_number_is_a_problem() -> None:
 @pytest.mark.parametrize("cell", ["2023-11", "2023年11月", "202311", "2023/11"])
 def test_period_shapes(cell: str) -> None:
     parsed = parse_periods(_text(cell))
-    assert parsed.values.iloc[0] == "2023-11"
+    assert (parsed.year[0], parsed.month[0]) == (2023, 11)
+    assert parsed.problems.empty
+
+
+@pytest.mark.parametrize(
+    ("cell", "year", "month"),
+    [("8", 0, 8), ("8.0", 0, 8), ("3.00000", 0, 3), ("第8期", 0, 8), ("08", 0, 8),
+     ("2023.08", 2023, 8), ("2023年第8期", 2023, 8), ("2023年8期", 2023, 8)],
+)
+def test_periods_written_as_a_month_or_a_numbered_period(cell: str, year: int, month: int
+                                                        ) -> None:
+    parsed = parse_periods(_text(cell))
+    assert (parsed.year[0], parsed.month[0]) == (year, month)
     assert parsed.problems.empty
 
 
@@ -136,12 +158,12 @@ def test_period_of_dates() -> None:
     assert period_of(dates).tolist() == ["2023-01", "", "2024-12"]
 
 
-def test_counts_account_codes_and_directions() -> None:
-    counts = parse_counts(_text("1", "0", "a", ""), minimum=1)
+def test_counts_and_directions() -> None:
+    counts = parse_counts(_text("1", "0", "a", "", "2.0", "3张"), minimum=1)
     assert counts.values.iloc[0] == 1 and list(counts.problems.index) == [1, 2]
-    codes = parse_account_codes(_text("112001", "1120-01", "１０１"))
-    assert codes.values.tolist() == ["112001", "", "101"]
-    assert list(codes.problems.index) == [1]
-    directions = parse_directions(_text("借", "贷方", "出"))
-    assert directions.values.tolist() == ["借", "贷", ""]
+    assert counts.values.iloc[4:].tolist() == [2, 3]
+    rules = conventions()
+    directions = parse_directions(_text("借", "贷方", "出", "1", "0", "-1", "D", "C"),
+                                  rules.debit_words, rules.credit_words)
+    assert directions.values.tolist() == ["借", "贷", "", "借", "贷", "贷", "借", "贷"]
     assert list(directions.problems.index) == [2]

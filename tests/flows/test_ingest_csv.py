@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from checks.entry_schema import ENTRY_COLUMNS, JournalEntry
-from flows.ingest import read_ledger_file
+from flows.ingest import LedgerFileError, ReadOptions, read_ledger_file
 
 HEADER_A = (
     "乡镇,单位名称,单位编码,会计期间,凭证日期,凭证号,分录号,摘要,科目编码,科目名称,"
@@ -96,12 +96,12 @@ def test_layout_c_gb18030_with_titles_subtotals_and_blank_lines(tmp_path: Path) 
     report = load.report
     assert (report.encoding, report.layout) == ("gb18030", "C")
     assert report.title == {
-        "town": "青石镇", "village": "下坝村", "period_from": "2023-01", "period_to": "2023-12"
+        "town": "青石镇", "village": "下坝村", "period_from": "2023-01", "period_to": "2023-12",
+        "year": "2023",
     }
-    assert (report.rows_read, report.loaded, report.quarantined, report.skipped_subtotal) == (
-        7, 4, 1, 2
-    )
-    assert report.rows_read == report.loaded + report.quarantined + report.skipped_subtotal
+    assert (report.rows_read, report.loaded, report.quarantined, report.skipped) == (7, 4, 1, 2)
+    assert report.skipped_reasons == {"subtotal": 2}
+    assert report.rows_read == report.loaded + report.quarantined + report.skipped
     assert report.blank_rows == 3
     entries = load.entries
     JournalEntry.validate(entries, lazy=True)
@@ -149,7 +149,9 @@ def test_direction_and_amount_variant(tmp_path: Path) -> None:
     assert entries["credit_fen"].tolist() == [0, 50000]
     assert entries["voucher_no"].tolist() == ["记-5", "记-5"]
     assert set(entries["village"]) == {"河口村"} and set(entries["town"]) == {"青石镇"}
-    assert load.quarantine["reason"].tolist() == ["方向「出」应为 借 或 贷"]
+    assert load.quarantine["reason"].tolist() == [
+        "方向「出」不是可识别的借贷方向（应为 借/贷、借方/贷方、1/-1、1/0 或 D/C）"
+    ]
 
 
 def test_unknown_columns_are_kept_as_json_in_extra(tmp_path: Path) -> None:
@@ -183,18 +185,21 @@ def test_ragged_and_whitespace_lines_keep_their_line_numbers(tmp_path: Path) -> 
     load = read_ledger_file(path)
     assert load.entries["source_row"].tolist() == [2, 4, 6]
     assert load.entries["debit_fen"].tolist() == [100, 0, 200]
-    assert (load.report.blank_rows, load.report.skipped_subtotal) == (1, 1)
+    assert (load.report.blank_rows, load.report.skipped_reasons) == (1, {"subtotal": 1})
 
 
-def test_village_from_default_chain_and_missing_village_quarantines(tmp_path: Path) -> None:
+def test_village_from_default_chain_or_the_unit_option(tmp_path: Path) -> None:
     lines = ["凭证日期,凭证号,摘要,科目编码,借方金额,贷方金额", "2023-01-05,1,a,101,1,"]
-    nameless = read_ledger_file(_write(tmp_path / "export.csv", lines), default_town="石门乡")
-    assert nameless.entries.empty
-    assert nameless.quarantine["reason"].tolist() == [
-        "单位名称为空，标题行、工作表名和文件名中也没有村名"
-    ]
+    with pytest.raises(LedgerFileError) as refused:
+        read_ledger_file(_write(tmp_path / "export.csv", lines), default_town="石门乡")
+    assert "文件「export.csv」" in str(refused.value) and "--unit" in str(refused.value)
     named = read_ledger_file(_write(tmp_path / "下坝村.csv", lines), default_town="石门乡")
     assert (named.entries["town"].iloc[0], named.entries["village"].iloc[0]) == ("石门乡", "下坝村")
+    told = read_ledger_file(tmp_path / "export.csv",
+                            options=ReadOptions(default_town="石门乡", unit="上坝村"))
+    assert (told.entries["town"].iloc[0], told.entries["village"].iloc[0]) == ("石门乡", "上坝村")
+    told = read_ledger_file(tmp_path / "export.csv", options=ReadOptions(unit="青石镇 上坝村"))
+    assert (told.entries["town"].iloc[0], told.entries["village"].iloc[0]) == ("青石镇", "上坝村")
 
 
 @pytest.mark.parametrize(
@@ -202,13 +207,12 @@ def test_village_from_default_chain_and_missing_village_quarantines(tmp_path: Pa
     [
         ("下坝村,2023-02-30,1,a,101,1,", "凭证日期", "凭证日期「2023-02-30」不是真实存在的日期"),
         ("下坝村,,1,a,101,1,", "凭证日期", "凭证日期为空"),
-        ("下坝村,2023-01-05,,a,101,1,", "凭证号", "凭证号为空"),
+        ("下坝村,2023-01-05,,a,101,1,", "凭证号", "凭证号为空"),  # a date: not a continuation
         ("下坝村,2023-01-05,记-x,a,101,1,", "凭证号", "凭证号「记-x」不是可识别的凭证号"),
         ("下坝村,2023-01-05,1,a,,1,", "科目编码", "科目编码为空"),
-        ("下坝村,2023-01-05,1,a,10l,1,", "科目编码", "科目编码「10l」不是纯数字的科目编码"),
+        ("下坝村,2023-01-05,1,a,10l,1,", "科目编码", "科目编码「10l」不是可识别的科目编码"),
         ('下坝村,2023-01-05,1,a,101,"12,3a4.00",', "借方金额", "借方金额「12,3a4.00」不是有效金额"),
         ("下坝村,2023-01-05,1,a,101,1.005,", "借方金额", "借方金额「1.005」超过两位小数"),
-        ("下坝村,2023-01-05,1,a,101,,", "借方金额、贷方金额", "借方金额、贷方金额均为空"),
         (",2023-01-05,1,a,101,1,", "单位名称", "单位名称为空"),
     ],
 )
@@ -238,7 +242,8 @@ def test_a_row_with_two_problems_is_quarantined_once_with_both_reasons(tmp_path:
     assert len(load.quarantine) == 1
     assert load.quarantine["column"].iloc[0] == "凭证日期、科目编码"
     assert load.quarantine["reason"].iloc[0] == (
-        "凭证日期「2023年9月31日」不是真实存在的日期；科目编码「abc」不是纯数字的科目编码"
+        "凭证日期「2023年9月31日」不是真实存在的日期；科目编码「abc」不是可识别的科目编码"
+        "（应为 541、541001、541.001 或 541001 管理费用）"
     )
 
 

@@ -18,21 +18,21 @@ def _error(path: Path) -> str:
     return str(raised.value)
 
 
-def test_header_below_the_first_ten_rows(tmp_path: Path) -> None:
+def test_header_below_the_first_twenty_rows(tmp_path: Path) -> None:
     path = tmp_path / "下坝村.csv"
-    path.write_text("\n".join(["说明"] * 10 + [HEADER, ROW]), encoding="utf-8")
+    path.write_text("\n".join(["说明"] * 20 + [HEADER, ROW]), encoding="utf-8")
     message = _error(path)
     assert message.startswith("文件「下坝村.csv」")
-    assert "在前 10 行中未找到表头" in message
+    assert "在前 20 行中未找到表头" in message
     assert "凭证日期/日期" in message and "凭证号" in message
     assert "请确认" in message
 
 
-def test_header_on_the_tenth_row_is_found(tmp_path: Path) -> None:
+def test_header_on_the_twentieth_row_is_found(tmp_path: Path) -> None:
     path = tmp_path / "下坝村.csv"
-    path.write_text("\n".join(["说明"] * 9 + [HEADER, ROW]), encoding="utf-8")
+    path.write_text("\n".join(["说明"] * 19 + [HEADER, ROW]), encoding="utf-8")
     load = read_ledger_file(path)
-    assert load.entries["source_row"].tolist() == [11]
+    assert load.entries["source_row"].tolist() == [21]
 
 
 def test_undecodable_bytes_name_the_line(tmp_path: Path) -> None:

@@ -67,11 +67,10 @@ def test_layout_b_sheet_per_village(tmp_path: Path) -> None:
     report = load.report
     assert report.layout == "B" and report.encoding == ""
     assert report.sheets == ["下坝村", "上坝村"]
-    assert list(report.sheet_errors) == ["说明"]
-    assert "在前 10 行中未找到表头" in report.sheet_errors["说明"]
-    assert (report.rows_read, report.loaded, report.quarantined, report.skipped_subtotal) == (
-        8, 5, 1, 2
-    )
+    assert report.sheet_errors == {}
+    assert report.skipped_sheets == {"说明": "不是凭证或序时账（未找到表头）"}
+    assert (report.rows_read, report.loaded, report.quarantined, report.skipped) == (9, 5, 1, 3)
+    assert report.skipped_reasons == {"subtotal": 2, "not_journal_sheet": 1}
     assert report.title["village"] == "下坝村" and report.title["period_to"] == "2023-12"
     entries = load.entries
     JournalEntry.validate(entries, lazy=True)
@@ -106,7 +105,8 @@ def test_one_village_per_file_named_by_the_file(tmp_path: Path) -> None:
     load = read_ledger_file(path, default_town="石门乡")
     assert set(load.entries["town"]) == {"青石镇"}
     assert set(load.entries["village"]) == {"下坝村"}
-    assert load.report.title == dict.fromkeys(["town", "village", "period_from", "period_to"], "")
+    assert load.report.title == dict.fromkeys(
+        ["town", "village", "period_from", "period_to", "year"], "")
 
 
 def test_aliases_in_any_order_with_full_width_spaces(tmp_path: Path) -> None:
@@ -142,7 +142,7 @@ def test_workbook_without_any_header_is_a_file_error(tmp_path: Path) -> None:
     workbook = xlsxwriter.Workbook(path)
     workbook.add_worksheet("说明").write(0, 0, "无数据")
     workbook.close()
-    with pytest.raises(LedgerFileError, match=r"notes\.xlsx.*说明.*在前 10 行中未找到表头"):
+    with pytest.raises(LedgerFileError, match=r"notes\.xlsx.*说明.*不是凭证或序时账"):
         read_ledger_file(path)
 
 

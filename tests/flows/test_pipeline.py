@@ -18,7 +18,7 @@ from checks.params import load_params
 from checks.rules import evaluate_rules
 from flows import parts as parts_module
 from flows import pipeline
-from flows.ingest import assign_entry_ids
+from flows.ingest import ReadOptions, assign_entry_ids
 from flows.parts import (
     file_digest,
     part_exists,
@@ -114,7 +114,8 @@ def test_keys_follow_content_not_names_or_times(tmp_path):
     assert part_key("x", 1) == part_key("x", 1) != part_key("x", 2)
     digest = file_digest(first)
     # the file's name is in its entries (source_file), so it is part of the key
-    assert pipeline.ingest_key(first, digest, None) != pipeline.ingest_key(second, digest, None)
+    assert pipeline.ingest_key(first, digest, ReadOptions()) != pipeline.ingest_key(
+        second, digest, ReadOptions())
     second.write_bytes("凭证 ".encode())
     assert file_digest(second) != digest
 
@@ -153,8 +154,8 @@ def county(tmp_path_factory):
     """The sample read file by file into a parts store, and prepared town by town."""
     parts_dir = tmp_path_factory.mktemp("parts")
     files = [
-        pipeline.ingest_file(path, key=pipeline.ingest_key(path, file_digest(path), None),
-                             default_town=None, parts_dir=parts_dir, run_id="run-1")
+        pipeline.ingest_file(path, key=pipeline.ingest_key(path, file_digest(path), ReadOptions()),
+                             options=ReadOptions(), parts_dir=parts_dir, run_id="run-1")
         for path in pipeline.find_ledger_files([SAMPLE])
     ]
     towns = [
@@ -377,7 +378,7 @@ def test_a_town_scores_the_same_whatever_the_other_towns_hold(county, tmp_path):
 def test_unreadable_file_is_a_report_not_a_part(tmp_path):
     bad = tmp_path / "坏.csv"
     bad.write_text("没有表头\n", encoding="utf-8")
-    part = pipeline.ingest_file(bad, key="k", default_town=None, parts_dir=tmp_path,
+    part = pipeline.ingest_file(bad, key="k", options=ReadOptions(), parts_dir=tmp_path,
                                 run_id="run-1")
     assert not part.readable and part.part_dir is None and "表头" in part.report["error"]
 

@@ -13,6 +13,7 @@ from checks.prepared import RULE_INPUT_COLUMNS
 from checks.rules import RULES, evaluate_rules
 from checks.signals import SIGNALS
 from flows import pipeline, reuse, runners
+from flows.ingest import ReadOptions
 from flows.parts import file_digest, read_part
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
@@ -23,8 +24,8 @@ CORRECTED = "青石镇_坳山村_2024.csv"
 def _prepare(inputs: Path, parts_dir: Path, run_id: str
              ) -> tuple[list[pipeline.FilePart], dict[str, pipeline.TownPart]]:
     files = [
-        pipeline.ingest_file(path, key=pipeline.ingest_key(path, file_digest(path), None),
-                             default_town=None, parts_dir=parts_dir, run_id=run_id)
+        pipeline.ingest_file(path, key=pipeline.ingest_key(path, file_digest(path), ReadOptions()),
+                             options=ReadOptions(), parts_dir=parts_dir, run_id=run_id)
         for path in pipeline.find_ledger_files([inputs])
     ]
     return files, {

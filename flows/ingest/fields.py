@@ -1,0 +1,365 @@
+"""The canonical fields of the rows of one grid, parsed column by column, problems noted.
+
+Each field is read from its columns (the first filled, where a file has several), parsed by
+:mod:`flows.ingest.cells`, and completed where the export leaves it out: the village from the
+title, the sheet, the file name or ``--unit``; a month written alone from 会计年度, the title or
+the date; the voucher word from its own column; the account code from the name in the chart in
+force; the counterparty from auxiliary columns; line numbers from the order within the voucher.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from checks.charts import Chart
+from flows.ingest.accounts import resolve_account_names, split_account_cells
+from flows.ingest.auxiliary import cell_counterparty, pair_counterparty
+from flows.ingest.cells import (
+    Parsed,
+    fold_width,
+    parse_amounts,
+    parse_counts,
+    parse_dates,
+    parse_directions,
+    parse_distinct,
+    parse_periods,
+    parse_voucher_numbers,
+    period_of,
+    year_months,
+)
+from flows.ingest.conventions import conventions
+from flows.ingest.headers import ColumnMap
+from flows.ingest.identity import row_hashes
+from flows.ingest.problems import Problems
+from flows.ingest.profiles import ImportProfile
+from flows.ingest.titles import Title
+
+DEFAULT_VOUCHER_WORD = "记"
+TEXT_FIELDS = (
+    "org_code", "summary", "account_name", "counterparty", "settlement",
+    "decision_ref", "contract_ref", "preparer", "reviewer", "bookkeeper",
+)
+UNIT_OPTION = "--unit"
+VOUCHER_KEY = ["village", "period", "voucher_word", "voucher_number"]
+_HAN = re.compile(r"[\u3400-\u9fff]")
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a grid's rows are read with besides their cells."""
+
+    place: Title  # town, village and year from titles, sheet, file name, --unit, default town
+    profile: ImportProfile | None
+    charts: Mapping[str, Chart]
+
+
+class Cells:
+    """The rows' cells by field: the first filled of the field's columns, and which it was."""
+
+    def __init__(self, rows: pd.DataFrame, columns: ColumnMap, problems: Problems) -> None:
+        self.rows = rows
+        self.columns = columns
+        self.problems = problems
+        self._text: dict[str, tuple[pd.Series, pd.Series | str]] = {}
+
+    def has(self, name: str) -> bool:
+        return self.columns.has(name)
+
+    def text(self, name: str) -> pd.Series:
+        return self._coalesced(name)[0]
+
+    def labels(self, name: str, default: str = "") -> pd.Series | str:
+        """The label of the column each row's value came from (one label for one column)."""
+        return self._coalesced(name)[1] if self.has(name) else default
+
+    def label(self, name: str, default: str = "") -> str:
+        return self.columns.label(name) if self.has(name) else default
+
+    def _coalesced(self, name: str) -> tuple[pd.Series, pd.Series | str]:
+        if name in self._text:
+            return self._text[name]
+        if not self.has(name):
+            empty = pd.Series("", index=self.rows.index, dtype="str")
+            return empty, ""
+        positions = self.columns.fields[name]
+        value = self.rows[positions[0]]
+        labels: pd.Series | str = self.columns.labels[positions[0]]
+        for position in positions[1:]:
+            empty = value == ""
+            if not empty.any():
+                break
+            value = value.where(~empty, self.rows[position])
+            if isinstance(labels, str):
+                labels = pd.Series(labels, index=self.rows.index, dtype="str")
+            labels = labels.where(~empty, self.columns.labels[position])
+        self._text[name] = (value, labels)
+        return value, labels
+
+    def parse(self, name: str, parse: Callable[[pd.Series], Parsed], *, required: bool = False,
+              repeating: bool = True) -> Parsed:
+        """Parse a field's cells (each distinct text once when values repeat), noting problems."""
+        raw = self.text(name)
+        folded = _folded(parse)
+        parsed = parse_distinct(folded, raw) if repeating else folded(raw)
+        if required:
+            self.problems.missing(raw, self.labels(name))
+        self.problems.bad_values(self.labels(name), raw, parsed.problems)
+        return parsed
+
+
+def parse_fields(rows: pd.DataFrame, columns: ColumnMap, reading: Reading, problems: Problems,
+                 *, file: str) -> dict[str, pd.Series]:
+    """Every canonical field for every row; the problems are noted on the way."""
+    cells = Cells(rows, columns, problems)
+    fields: dict[str, pd.Series] = {name: cells.text(name) for name in TEXT_FIELDS}
+    fields["town"], fields["village"], fields["org_code"] = _units(cells, reading, file)
+    dates = cells.parse("voucher_date", parse_dates, required=True).values
+    fields["voucher_date"] = dates
+    fields["voucher_word"], fields["voucher_number"] = _voucher_numbers(cells)
+    fields["period"] = _periods(cells, dates, reading.place.year)
+    fields["account_code"], fields["account_name"] = _accounts(cells, fields["period"], reading)
+    fields["debit_fen"], fields["credit_fen"] = _amounts(cells, reading.profile)
+    fields["counterparty"] = _counterparty(cells)
+    fields["line_no"] = _line_numbers(cells, fields)
+    if cells.has("attachments"):
+        fields["attachments"] = cells.parse("attachments", parse_counts).values
+    else:
+        fields["attachments"] = pd.Series(pd.NA, index=rows.index, dtype="Int64")
+    return fields
+
+
+def _units(cells: Cells, reading: Reading, file: str) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Town, village and unit code. A unit column holding codes only (``2.01.01``) gives the
+    unit's code, not its name; where no column names the village, the title, sheet or file
+    name does, or the user with ``--unit``."""
+    village = cells.text("village")
+    org_code = cells.text("org_code")
+    coded = _distinct(village, lambda text: bool(text) and not _HAN.search(text)).astype(bool)
+    if coded.any():
+        org_code = org_code.where(~((org_code == "").to_numpy() & coded), village)
+        village = village.where(~coded, "")
+    town = _or_else(cells.text("town"), reading.place.town)
+    village = _or_else(village, reading.place.village)
+    label = cells.label("village", "单位名称")
+    cells.problems.where(
+        (village == "").to_numpy(), label,
+        f"{label}为空，标题行、工作表名和文件名中也没有村名（可用 {UNIT_OPTION} 指定单位）",
+    )
+    return town, village, org_code
+
+
+def _voucher_numbers(cells: Cells) -> tuple[pd.Series, pd.Series]:
+    """凭证字 (from the number, else the voucher-word column, else 记) and 凭证号."""
+    raw = cells.text("voucher_no")
+    numbers = parse_voucher_numbers(fold_width(raw))
+    cells.problems.missing(raw, cells.labels("voucher_no"))
+    cells.problems.bad_values(cells.labels("voucher_no"), raw, numbers.problems)
+    word = numbers.word
+    if cells.has("voucher_word"):
+        word = word.where(word != "", cells.text("voucher_word"))
+    return _voucher_words(word), numbers.number
+
+
+def _voucher_words(word: pd.Series) -> pd.Series:
+    """记字 → 记, 记账凭证 → 记, 银行收款 → 银收; empty → 记."""
+    words = conventions().voucher_words
+    codes, distinct = word.factorize()
+    named = []
+    for value in distinct:
+        squeezed = "".join(str(value).split())
+        squeezed = words.get(squeezed, squeezed)
+        squeezed = squeezed.removesuffix("字") or squeezed
+        named.append(words.get(squeezed, squeezed) or DEFAULT_VOUCHER_WORD)
+    table = np.array([*named, DEFAULT_VOUCHER_WORD], dtype=object)
+    return pd.Series(table[np.where(codes < 0, len(named), codes)], index=word.index, dtype="str")
+
+
+def _periods(cells: Cells, dates: pd.Series, title_year: str) -> pd.Series:
+    """会计期间 where given (a month alone takes its year from 会计年度, the title or the date),
+    else the month of the voucher date."""
+    if not cells.has("period"):
+        return period_of(dates)
+    raw = fold_width(cells.text("period"))
+    codes, distinct = raw.factorize()
+    parsed = parse_periods(pd.Series(distinct, dtype="str"))
+    bad = np.isin(codes, parsed.problems.index.to_numpy())
+    cells.problems.bad_values(
+        cells.labels("period"), raw,
+        pd.Series(parsed.problems.reindex(codes[bad]).to_numpy(), index=raw.index[bad],
+                  dtype="str"))
+    taken = np.where(codes < 0, 0, codes)
+    year = np.where(codes < 0, 0, parsed.year[taken])
+    month = np.where(codes < 0, 0, parsed.month[taken])
+    missing_year = (month > 0) & (year == 0)
+    if missing_year.any():
+        year = np.where(missing_year, _years(cells, dates, title_year), year)
+    periods = year_months(year, month, raw.index)
+    given = (raw != "").to_numpy() & (month > 0)
+    return periods if given.all() else periods.where(given, period_of(dates))
+
+
+def _years(cells: Cells, dates: pd.Series, title_year: str) -> np.ndarray:
+    """The year of each row for a month written alone: 会计年度, else the title's, else the
+    date's."""
+    date_year = dates.to_numpy(dtype="datetime64[Y]")
+    year = np.where(np.isnat(date_year), 0, date_year.astype("int64") + 1970)
+    if title_year:
+        year = np.full(len(dates), int(title_year), dtype=np.int64)
+    if cells.has("year"):
+        given = fold_width(cells.text("year")).str.extract(r"^(\d{4})(?:\.0+)?年?度?$")[0]
+        known = given.notna().to_numpy()
+        year = np.where(known, pd.to_numeric(given, errors="coerce").fillna(0).astype("int64"),
+                        year)
+    return year
+
+
+def _accounts(cells: Cells, periods: pd.Series, reading: Reading) -> tuple[pd.Series, pd.Series]:
+    """Account code (digits) and name: a code cell may carry the name, a name cell may be all
+    there is, and then the chart in force for the period gives the first-level code."""
+    labels = cells.labels("account_code") if cells.has("account_code") else cells.labels(
+        "account_name")
+    split = split_account_cells(fold_width(cells.text("account_code")))
+    cells.problems.bad_values(labels, cells.text("account_code"), split.problems)
+    name = cells.text("account_name")
+    name = name.where(name != "", split.name)
+    code = split.code
+    bad_cells = code.index.isin(split.problems.index)
+    by_name = ((code == "") & (name != "")).to_numpy() & ~bad_cells
+    if by_name.any():
+        if reading.profile is not None and reading.profile.chart == "unknown":
+            resolved = pd.Series("", index=code.index[by_name], dtype="str")
+        else:
+            resolved = resolve_account_names(name[by_name], periods[by_name], reading.charts)
+        code = code.copy()
+        code[by_name] = resolved.to_numpy()
+        unresolved = np.zeros(len(code), dtype=bool)
+        unresolved[np.flatnonzero(by_name)[(resolved == "").to_numpy()]] = True
+        cells.problems.where(
+            unresolved, cells.label("account_name", cells.label("account_code")),
+            "科目名称在本期适用的科目表中找不到对应的一级科目，请在导出中包含科目编码列",
+        )
+    missing = ((code == "") & (name == "")).to_numpy() & ~bad_cells
+    cells.problems.where(missing, cells.label("account_code", cells.label("account_name")),
+                         f"{cells.label('account_code', cells.label('account_name'))}为空")
+    return code, name
+
+
+def _amounts(cells: Cells, profile: ImportProfile | None) -> tuple[pd.Series, pd.Series]:
+    """Debit and credit fen from a 借方/贷方 pair, from 方向 + 金额 where the pair is empty (or
+    absent); a line with no amount at all is a zero line."""
+    rules = conventions()
+    empty_marks = list(rules.empty_amounts)
+    index = cells.rows.index
+    debit = pd.Series(0, index=index, dtype="Int64")
+    credit = pd.Series(0, index=index, dtype="Int64")
+    pair_empty = np.ones(len(index), dtype=bool)
+    for side, target in (("debit", "debit"), ("credit", "credit")):
+        if not cells.has(side):
+            continue
+        raw = _without_marks(cells.text(side), empty_marks)
+        parsed = _folded(parse_amounts)(raw)
+        cells.problems.bad_values(cells.labels(side), raw, parsed.problems)
+        values = parsed.values.fillna(0)
+        if target == "debit":
+            debit = values
+        else:
+            credit = values
+        pair_empty &= (raw == "").to_numpy()
+    if cells.has("direction") and cells.has("amount") and pair_empty.any():
+        words = profile.directions if profile and profile.directions else None
+        direction_text = fold_width(cells.text("direction"))
+        amount_text = _without_marks(cells.text("amount"), empty_marks)
+        rows = pair_empty & (amount_text != "").to_numpy()
+        direction = parse_directions(
+            direction_text[rows],
+            frozenset(words.debit) if words else rules.debit_words,
+            frozenset(words.credit) if words else rules.credit_words,
+        )
+        fen = _folded(parse_amounts)(amount_text[rows])
+        cells.problems.bad_values(cells.labels("direction"), direction_text[rows],
+                                  direction.problems)
+        cells.problems.bad_values(cells.labels("amount"), amount_text[rows], fen.problems)
+        cells.problems.missing(direction_text[rows], cells.labels("direction"))
+        amount = fen.values.fillna(0)
+        debit = debit.copy()
+        credit = credit.copy()
+        debit[rows] = amount.where(direction.values == "借", 0).to_numpy()
+        credit[rows] = amount.where(direction.values == "贷", 0).to_numpy()
+    return debit.astype("Int64"), credit.astype("Int64")
+
+
+def _without_marks(text: pd.Series, marks: list[str]) -> pd.Series:
+    """Cells that mark an empty amount (``-``, ``—``) as empty."""
+    if not marks:
+        return text
+    marked = text.isin(marks)
+    return text.where(~marked, "") if marked.any() else text
+
+
+def _counterparty(cells: Cells) -> pd.Series:
+    """往来单位 and its aliases, else auxiliary pairs, else a one-cell auxiliary column."""
+    value = cells.text("counterparty")
+    auxiliary = conventions().auxiliary
+    columns = cells.columns
+    if columns.pairs and (value == "").any():
+        types = [cells.rows[kind] for kind, _ in columns.pairs]
+        names = [cells.rows[name] for _, name in columns.pairs]
+        value = value.where(value != "", pair_counterparty(types, names, auxiliary))
+    for position in columns.cells:
+        empty = value == ""
+        if not empty.any():
+            break
+        value = value.where(~empty, cell_counterparty(cells.rows[position], auxiliary))
+    return value
+
+
+def _line_numbers(cells: Cells, fields: dict[str, pd.Series]) -> pd.Series:
+    """分录号 where every line of the voucher has its own, else the order within the voucher
+    (a voucher whose numbers repeat or are missing is numbered 1, 2, 3 … in file order)."""
+    if not cells.has("line_no"):
+        return _order_within_voucher(fields, np.ones(len(cells.rows), dtype=bool))
+    given = _folded(parse_counts)(cells.text("line_no")).values
+    usable = (given.notna() & (given >= 1)).to_numpy()
+    key = pd.DataFrame({name: fields[name] for name in VOUCHER_KEY})
+    line_hashes = row_hashes(key.assign(line_no=given))
+    broken = ~usable | pd.Series(line_hashes).duplicated(keep=False).to_numpy()
+    if not broken.any():
+        return given
+    voucher_hashes = row_hashes(key)
+    renumbered = np.isin(voucher_hashes, voucher_hashes[broken])
+    order = _order_within_voucher(fields, renumbered)
+    return given.where(~renumbered, order)
+
+
+def _order_within_voucher(fields: dict[str, pd.Series], rows: np.ndarray) -> pd.Series:
+    """1, 2, 3 … down each voucher (village, period, word, number) among ``rows``, for rows
+    whose key parsed."""
+    key = pd.DataFrame({name: fields[name] for name in VOUCHER_KEY})
+    known = rows & (
+        (key["village"] != "") & (key["period"] != "") & key["voucher_number"].notna()
+    ).to_numpy()
+    order = pd.Series(pd.NA, index=key.index, dtype="Int64")
+    if known.any():
+        order[known] = key[known].groupby(VOUCHER_KEY, sort=False).cumcount() + 1
+    return order
+
+
+def _distinct(values: pd.Series, function: Callable[[str], object]) -> np.ndarray:
+    """``function`` of each cell, worked out once per distinct text."""
+    codes, distinct = values.factorize()
+    table = np.array([*(function(value) for value in distinct), function("")], dtype=object)
+    return table[np.where(codes < 0, len(distinct), codes)]
+
+
+def _folded(parse: Callable[[pd.Series], Parsed]) -> Callable[[pd.Series], Parsed]:
+    """``parse`` applied to the text with full-width digits and signs folded to ASCII."""
+    return lambda text: parse(fold_width(text))
+
+
+def _or_else(values: pd.Series, default: str) -> pd.Series:
+    return values.where(values != "", default) if default else values

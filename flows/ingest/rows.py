@@ -1,0 +1,143 @@
+"""Rows below the header that are not journal lines, and lines that continue a voucher.
+
+Subtotals (本月合计), carried balances (期初余额, 上年结转), amounts in words (人民币（大写）),
+signature rows (审核：… 记账：… 制单：…) and repeated header rows are skipped, each counted with
+its reason; so are an import template's example rows under its header. The patterns are those
+of ``conventions.yaml``; a profile adds its own. Only rows without a voucher number are tested
+for the labels (a real line may say 结转 in its summary), so the test costs nothing on exports
+where every line has its number.
+
+A voucher whose date and number are written on its first line only (a merged cell, or a
+printed-style export) has lines below with those cells empty but an account and an amount:
+they take the voucher's cells from the line above (:func:`fill_voucher_cells`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from flows.ingest.conventions import conventions
+from flows.ingest.headers import AMOUNT_FIELDS, ColumnMap
+from flows.ingest.profiles import ImportProfile
+
+TEMPLATE_SEARCH_ROWS = 5
+LABELLED_REASONS = ("subtotal", "opening_balance", "capital_amount", "signature")
+# Cells a continuing line takes from its voucher's first line.
+VOUCHER_FIELDS = (
+    "voucher_no", "voucher_word", "voucher_date", "period", "year", "town", "village",
+    "org_code", "attachments", "preparer", "reviewer", "bookkeeper",
+)
+
+
+def skipped_rows(
+    text: pd.DataFrame, columns: ColumnMap, headers: list[str], filled: np.ndarray,
+    profile: ImportProfile | None = None,
+) -> dict[str, np.ndarray]:
+    """Per skip reason, the rows (a mask over ``text``) skipped for it; a row has one reason."""
+    patterns = conventions().skip_rows
+    taken = np.zeros(len(text), dtype=bool)
+    reasons: dict[str, np.ndarray] = {}
+
+    def take(reason: str, mask: np.ndarray) -> None:
+        mask = mask & ~taken & filled
+        if mask.any():
+            reasons[reason] = reasons.get(reason, np.zeros(len(text), dtype=bool)) | mask
+            taken[:] |= mask
+
+    take("template", _template_rows(text, filled, patterns["template"], profile))
+    take("header_repeat", _repeated_headers(text, columns, headers))
+    voucher = _voucher_cells(text, columns)
+    unnumbered = filled & (voucher == "").to_numpy() & ~taken
+    if unnumbered.any():
+        subset = text[unnumbered]
+        squeezed = [subset[position].str.replace(r"\s+", "", regex=True)
+                    for position in subset.columns]
+        for reason in LABELLED_REASONS:
+            hit = np.zeros(len(subset), dtype=bool)
+            for cells in squeezed:
+                hit |= cells.str.contains(patterns[reason], regex=True).to_numpy(dtype=bool)
+            mask = np.zeros(len(text), dtype=bool)
+            mask[np.flatnonzero(unnumbered)[hit]] = True
+            take(reason, mask)
+    return reasons
+
+
+def _voucher_cells(text: pd.DataFrame, columns: ColumnMap) -> pd.Series:
+    return text[columns.fields["voucher_no"][0]]
+
+
+def _template_rows(
+    text: pd.DataFrame, filled: np.ndarray, pattern: str, profile: ImportProfile | None
+) -> np.ndarray:
+    """The first rows holding a template's example or instruction mark; with a profile's
+    patterns, any row holding one."""
+    mask = np.zeros(len(text), dtype=bool)
+    first = np.flatnonzero(filled)[:TEMPLATE_SEARCH_ROWS]
+    if len(first):
+        head = text.iloc[first]
+        for position in head.columns:
+            mask[first] |= head[position].str.contains(pattern, regex=True).to_numpy(dtype=bool)
+    for own in profile.skip_rows if profile else ():
+        for position in text.columns:
+            mask |= text[position].str.contains(own, regex=True).to_numpy(dtype=bool)
+    return mask
+
+
+def _repeated_headers(text: pd.DataFrame, columns: ColumnMap, headers: list[str]) -> np.ndarray:
+    """Rows repeating the header (a page break in an export printed to a sheet): the voucher
+    column holds its own header, and so do at least two other columns."""
+    position = columns.fields["voucher_no"][0]
+    candidates = (text[position] == headers[position].strip()).to_numpy()
+    if not candidates.any():
+        return candidates
+    subset = text[candidates]
+    agreeing = sum((subset[column] == headers[column].strip()).to_numpy(dtype=np.int64)
+                   for column in subset.columns if headers[column].strip())
+    mask = np.zeros(len(text), dtype=bool)
+    mask[np.flatnonzero(candidates)[agreeing >= 3]] = True
+    return mask
+
+
+def fill_voucher_cells(text: pd.DataFrame, columns: ColumnMap, kept: np.ndarray) -> int:
+    """Give lines without a voucher number or date, but with an account and an amount, the
+    voucher cells of the line above (in place); returns how many lines were filled.
+
+    Only lines following a numbered line of the kept rows are filled, so a stray line at the
+    top of a sheet is still quarantined for its missing number; a line with a date of its own
+    but no number is a broken line, not a continuing one, and is quarantined too.
+    """
+    voucher = _voucher_cells(text, columns).to_numpy(dtype=object)
+    blank = kept & (voucher == "")
+    if not blank.any():
+        return 0
+    for position in columns.fields.get("voucher_date", ()):
+        blank &= (text[position] == "").to_numpy()
+    if not blank.any():
+        return 0
+    accounts = [p for name in ("account_code", "account_name")
+                for p in columns.fields.get(name, ())]
+    amounts = [p for name in AMOUNT_FIELDS for p in columns.fields.get(name, ())]
+    has_account = np.zeros(len(text), dtype=bool)
+    for position in accounts:
+        has_account |= (text[position] != "").to_numpy()
+    has_amount = np.zeros(len(text), dtype=bool)
+    for position in amounts:
+        has_amount |= (text[position] != "").to_numpy()
+    rows = np.flatnonzero(kept)
+    numbered = voucher[rows] != ""
+    group = np.cumsum(numbered)  # the numbered line each kept row follows (0: none)
+    continuing = blank[rows] & (group > 0) & has_account[rows] & has_amount[rows]
+    if not continuing.any():
+        return 0
+    first_of_group = rows[np.flatnonzero(numbered)]
+    targets = rows[continuing]
+    sources = first_of_group[group[continuing] - 1]
+    for name in VOUCHER_FIELDS:
+        for position in columns.fields.get(name, ()):
+            cells = text[position].to_numpy(dtype=object)
+            empty = cells[targets] == ""
+            if empty.any():
+                cells[targets[empty]] = cells[sources[empty]]
+                text[position] = pd.Series(cells, index=text.index, dtype="str")
+    return int(continuing.sum())
