@@ -123,7 +123,8 @@ def audit_ledgers(
         profile = load_profile(params.ingest.profile) if params.ingest.profile else None
         paths = pipeline.find_ledger_files(inputs)
         logger.info("共 %d 个文件待审计", len(paths))
-        files = _ingest(paths, params, profile, parts_dir, run_id, logger)
+        files = pipeline.supersede_files(_ingest(paths, params, profile, parts_dir, run_id,
+                                                 logger))
     with timings.stage("check"):
         by_town = pipeline.files_by_town([part for part in files if part.readable])
         prepared = _fan_out(prepare_town, pipeline.TOWNS, [
@@ -276,7 +277,8 @@ def _file_or_failure(path: Path, result: Any) -> pipeline.FilePart:
     A cached part may have been read from the same bytes under the same name elsewhere; its
     report names the path of this run's file."""
     if isinstance(result, pipeline.FilePart):
-        return replace(result, report=result.report | {"path": str(path)})
+        modified = datetime.fromtimestamp(path.stat().st_mtime, UTC).isoformat()
+        return replace(result, report=result.report | {"path": str(path), "modified": modified})
     return pipeline.FilePart(path.name, "", {
         "file": path.name, "path": str(path), "error": f"读取失败（已重试）：{result}"}, {}, None,
         "")

@@ -89,6 +89,7 @@ from flows.reuse import (
     village_digests,
 )
 from flows.runners import on_spare_core
+from flows.supersede import Holding, supersession
 from models.evidence import EVIDENCE_FROM, EVIDENCE_FULL, evidence_strength, surprisal
 from models.features.entry import entry_features
 from models.feedback import TWIN_FIELDS, disposition_marks, marked_risk
@@ -182,7 +183,11 @@ def find_ledger_files(inputs: Iterable[str | Path]) -> list[Path]:
 
 @dataclass(frozen=True)
 class FilePart:
-    """One export read: its report, the towns and villages in it, where its entries are."""
+    """One export read: its report, the towns and villages in it, where its entries are.
+
+    ``cells`` counts its rows per (town, village, period); ``superseded`` are the cells whose
+    rows a later export of the same books replaces in this run (:mod:`flows.supersede`).
+    """
 
     file: str
     key: str
@@ -190,10 +195,17 @@ class FilePart:
     towns: dict[str, list[str]]
     part_dir: str | None
     computed_in: str
+    cells: dict[tuple[str, str, str], int] = field(default_factory=dict)
+    superseded: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def readable(self) -> bool:
         return not self.report.get("error")
+
+    def superseded_in(self, town: str) -> list[tuple[str, str]]:
+        """The (village, period) pairs of ``town`` this file gives up to a later export."""
+        return [(village, period) for cell_town, village, period in self.superseded
+                if cell_town == town]
 
 
 def reading_options(params: AuditParams, profile: ImportProfile | None = None) -> ReadOptions:
@@ -220,12 +232,14 @@ def ingest_file(
     except LedgerFileError as error:
         return FilePart(path.name, key, {"file": path.name, "path": str(path), "error": str(error)},
                         {}, None, run_id)
-    towns = {
-        town: sorted(villages)
-        for town, villages in load.entries.groupby("town", sort=True)["village"].unique().items()
-    }
+    cells = load.entries.groupby(["town", "village", "period"], sort=True).size()
+    towns: dict[str, list[str]] = {}
+    for town, village, _ in cells.index:
+        if village not in towns.setdefault(town, []):
+            towns[town].append(village)
     part = FilePart(path.name, key, load.report.to_dict(), towns,
-                    str(FILES.directory(parts_dir, key)), run_id)
+                    str(FILES.directory(parts_dir, key)), run_id,
+                    cells={cell: int(count) for cell, count in cells.items()})
     FILES.write(parts_dir, key, {"entries": load.entries, "quarantine": load.quarantine}, part)
     return part
 
@@ -256,6 +270,21 @@ def ingest_batches(
             batches.append(filling)
             filling, filled = [], 0
     return [*batches, filling] if filling else batches
+
+
+def supersede_files(files: list[FilePart]) -> list[FilePart]:
+    """The files with the village-periods a later export of the same books replaces marked
+    as superseded, and their reports saying so (:mod:`flows.supersede`)."""
+    readable = [part for part in files if part.readable]
+    holdings = [Holding(part.file, part.report.get("modified", ""), part.cells)
+                for part in readable]
+    decided = supersession(holdings)
+    if not decided.dropped:
+        return files
+    marked = {id(part): replace(part, superseded=decided.cells_of(order),
+                                report=decided.report_of(order, holding, part.report))
+              for order, (part, holding) in enumerate(zip(readable, holdings, strict=True))}
+    return [marked.get(id(part), part) for part in files]
 
 
 def files_by_town(files: list[FilePart]) -> dict[str, list[FilePart]]:
@@ -302,8 +331,10 @@ class TownPart:
 
 
 def town_key(town: str, files: list[FilePart], params: AuditParams) -> str:
-    """The town's part key: its files' keys and the parameters the checks and features read."""
-    return part_key("town", town, [part.key for part in files], checked_parameters(params))
+    """The town's part key: its files' keys (with what later exports replace in them) and the
+    parameters the checks and features read."""
+    return part_key("town", town, [[part.key, part.superseded_in(town)] for part in files],
+                    checked_parameters(params))
 
 
 def prepare_town(
@@ -315,7 +346,7 @@ def prepare_town(
     (:mod:`flows.reuse`). ``alone``: the only town being checked, so a core is spare and the
     rules run beside the features (:func:`flows.runners.on_spare_core`)."""
     entries = assign_entry_ids(pd.concat(
-        [read_part(part.part_dir, "entries", town=town) for part in files], ignore_index=True))
+        [_kept_entries(part, town) for part in files], ignore_index=True))
     digests = village_digests(entries)
     earlier = previous_town(parts_dir, town, params, TOWNS.frames, folder=TOWNS.folder, key=key)
     with on_spare_core(alone, town_evaluation, entries, digests, params,
@@ -336,6 +367,16 @@ def prepare_town(
                 part)
     remember_town(parts_dir, town, params, key)
     return part
+
+
+def _kept_entries(part: FilePart, town: str) -> pd.DataFrame:
+    """The file's entries of ``town``, without the village-periods a later export replaces."""
+    entries = read_part(part.part_dir, "entries", town=town)
+    dropped = part.superseded_in(town)
+    if not dropped:
+        return entries
+    pairs = pd.MultiIndex.from_frame(entries[["village", "period"]])
+    return entries[~pairs.isin(dropped)].reset_index(drop=True)
 
 
 # --- county: the model ------------------------------------------------------------------------
