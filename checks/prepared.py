@@ -7,7 +7,10 @@ keys, the chart in force, account roles, each town's thresholds) is done once pe
   (town, village), of the numbering sequence (village, period, voucher word) and of the voucher
   (village, period, word, number), usable as ``np.bincount`` bins;
 - ``new_chart`` (the period is booked in the 2023 chart), ``first_level``, ``code_known`` and one
-  ``is_<role>`` column per account role of :mod:`checks.charts`;
+  ``is_<role>`` column per account role of :mod:`checks.charts`; ``chart_unknown``: the
+  village's codes are mostly not in the village chart in force (a village's company keeping
+  its books on another accounting system), so the rules that read the chart pass over it:
+  its codes count as known and its accounts have no roles;
 - ``year``, ``month`` of the period; ``red_ink`` and ``closing_line`` from the 摘要;
   ``organisation``: the counterparty is recognisably an organisation (单位), not a person;
   ``closing_voucher``: a year-end closing voucher (结转 … 本年收益, word 转, in period 12);
@@ -26,6 +29,9 @@ from checks.charts import CHART_KEYS, FIRST_LEVEL_DIGITS, NEW_CHART_FROM_PERIOD,
 from checks.params import AuditParams, Keywords
 
 MONEY_THRESHOLDS = ("cash_holding_limit", "cash_payment_ceiling", "approval_tier", "tender_line")
+# A village whose lines' first-level codes are in the chart in force less often than this keeps
+# its books on another chart: the chart's rules would flag every line and mean nothing there.
+MIN_KNOWN_CODE_SHARE = 0.5
 CLOSING_WORD = "转"
 RULE_INPUT_COLUMNS = [
     "entry_id", "town", "village", "period", "voucher_date", "voucher_word", "voucher_number",
@@ -109,6 +115,46 @@ def _role_columns(
     return {name: table[chart_index, codes] for name, table in lookups.items()}
 
 
+def _chart_columns(
+    first_level: pd.Series, new_chart: np.ndarray, village_key: np.ndarray,
+    charts: dict[str, Chart],
+) -> dict[str, np.ndarray]:
+    """``code_known``, ``is_<role>`` and ``chart_unknown``: a village on another chart has its
+    codes taken as known and no roles."""
+    columns = _role_columns(first_level, new_chart, charts)
+    unknown = _unknown_chart(columns["code_known"], village_key)
+    if unknown.any():
+        columns["code_known"] = columns["code_known"] | unknown
+        for role in ROLES:
+            columns[f"is_{role}"] = columns[f"is_{role}"] & ~unknown
+    columns["chart_unknown"] = unknown
+    return columns
+
+
+def _unknown_chart(code_known: np.ndarray, village_key: np.ndarray) -> np.ndarray:
+    if not len(village_key):
+        return np.zeros(0, dtype=bool)
+    lines = np.bincount(village_key)
+    known = np.bincount(village_key, weights=code_known.astype(np.float64))
+    return (known / np.maximum(lines, 1) < MIN_KNOWN_CODE_SHARE)[village_key]
+
+
+def villages_on_other_charts(
+    entries: pd.DataFrame, charts: dict[str, Chart]
+) -> list[tuple[str, str]]:
+    """(town, village) of the villages whose codes are mostly not in the village chart in
+    force for their periods: the run says so, and the chart's rules pass over them."""
+    if entries.empty:
+        return []
+    village_key = dense_key(entries["town"], entries["village"])
+    new_chart = (entries["period"] >= NEW_CHART_FROM_PERIOD).to_numpy(dtype=bool)
+    first_level = entries["account_code"].str[:FIRST_LEVEL_DIGITS]
+    known = _role_columns(first_level, new_chart, charts)["code_known"]
+    unknown = _unknown_chart(known, village_key)
+    pairs = entries.loc[unknown, ["town", "village"]].drop_duplicates()
+    return sorted(zip(pairs["town"], pairs["village"], strict=True))
+
+
 def _threshold_columns(town: pd.Series, params: AuditParams) -> dict[str, np.ndarray]:
     codes, towns = pd.factorize(town, use_na_sentinel=False)
     per_town = [params.thresholds_for(name) for name in towns]
@@ -146,7 +192,7 @@ def prepare_entries(
     derived["new_chart"] = new_chart
     first_level = frame["account_code"].str[:FIRST_LEVEL_DIGITS]
     derived["first_level"] = first_level
-    derived |= _role_columns(first_level, new_chart, charts)
+    derived |= _chart_columns(first_level, new_chart, derived["village_key"], charts)
     period_codes, periods = pd.factorize(period, use_na_sentinel=False)
     years = np.array([_int_or(p[:4], 0) for p in periods], dtype=np.int64)
     months = np.array([_int_or(p[5:7], 0) for p in periods], dtype=np.int64)

@@ -189,6 +189,8 @@ def audit_ledgers(
         "thresholds": pipeline.thresholds_in_force(town_names, params),
         "params": params.record(),
         "partitions": pipeline.partition_record(files, towns, scores, reports, run_id),
+        "other_charts": [{"town": town.town, "village": village}
+                         for town in towns for village in town.other_charts],
         "failed_towns": failed_towns,
     }
     with timings.stage("write"):

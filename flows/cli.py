@@ -122,6 +122,11 @@ def _print_run(record: dict) -> None:
         f"与以往运行相比：新增疑点 {review['new']} 条，已消除 {review['resolved']} 条，"
         f"更正后重新打开 {review['changed']} 条，未变 {review['unchanged']} 条。"
     )
+    if record.get("other_charts"):
+        units = "、".join(f"{unit['town']}{unit['village']}" for unit in record["other_charts"])
+        print("这些单位的科目编码大多不在村级科目表（2004/2023 年制度）中，可能是村办企业等采用"
+              "其他会计制度的账套，依赖科目表的规则（科目编码、科目名称、现金、审批等）未检查："
+              + units)
     for town, error in record["failed_towns"].items():
         print(f"乡镇 {town} 未能完成：{error}", file=sys.stderr)
     print(f"结果目录：{record['out_dir']}")

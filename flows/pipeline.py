@@ -43,8 +43,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from checks.charts import charts_in_force
 from checks.entry_schema import empty_entries
 from checks.params import AuditParams
+from checks.prepared import villages_on_other_charts
 from checks.rules import RULES
 from checks.signals import SIGNALS
 from flows.ingest import (
@@ -328,6 +330,8 @@ class TownPart:
     # and the villages checked again when it was made (all of them without an earlier part).
     earlier: str | None
     villages_checked: tuple[str, ...]
+    # villages whose codes are mostly not in the village chart: the chart's rules pass over them
+    other_charts: tuple[str, ...] = ()
 
 
 def town_key(town: str, files: list[FilePart], params: AuditParams) -> str:
@@ -360,6 +364,8 @@ def prepare_town(
         periods=(str(entries["period"].min()), str(entries["period"].max())),
         rule_counts=evaluation.rule_counts(), signal_counts=evaluation.signal_counts(),
         computed_in=run_id, earlier=earlier, villages_checked=tuple(checked),
+        other_charts=tuple(village for _, village in
+                           villages_on_other_charts(entries, charts_in_force(params))),
     )
     TOWNS.write(parts_dir, key, {"entries": entries, "features": features,
                                  "breaches": evaluation.breaches, "signals": evaluation.signals,

@@ -47,7 +47,9 @@ ACCOUNT_CODE_VALID = Rule(
     message="科目编码不在本期适用的科目表中",
     description=(
         "按会计期间选用科目表（2024-01 以前为 2004 年制度，以后为 2023 年制度），科目编码的前三位"
-        "（一级科目）不在该表中；明细科目按前缀延伸一级科目；标记该分录。"
+        "（一级科目）不在该表中；明细科目按前缀延伸一级科目；标记该分录。一个村（核算单位）的分录"
+        "多半不在该表中时，视为采用其他会计制度的账套（如村办企业），本规则及其他依赖科目表的规则"
+        "不检查该单位，运行记录中列出。"
     ),
     basis=(sources.CHART_2004, sources.CHART_2023),
     test=_code_valid_test,
@@ -58,7 +60,8 @@ ACCOUNT_CODE_VALID = Rule(
 
 def _disagreements(frame: pd.DataFrame, context: CheckContext) -> pd.Series:
     """Per row: why its account name disagrees with its code, or "" when it does not."""
-    judged = (frame["account_name"] != "").to_numpy() & frame["code_known"].to_numpy()
+    judged = ((frame["account_name"] != "").to_numpy() & frame["code_known"].to_numpy()
+              & ~frame["chart_unknown"].to_numpy())
     subset = frame.loc[judged, ["new_chart", "account_code", "account_name"]]
     reasons = pd.Series("", index=frame.index, dtype="str")
     if subset.empty:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from checks.context import CheckContext
 from checks.params import ChartOverride, load_params
+from checks.prepared import villages_on_other_charts
 from tests.checks.books import hits, voucher
+from tests.entries import make_entries
 
 BANK = ("102", "银行存款")
 
@@ -96,3 +99,26 @@ def test_names_of_another_account_disagree(period, code, name, meant):
 
 def test_unknown_code_is_not_also_a_name_breach():
     assert hits(_line("2024-01", "541", "管理费用"), "account.name_matches") == {}
+
+
+def _company_books() -> list[dict]:
+    """A village's company on 小企业会计准则: four-digit codes no village chart holds."""
+    return [
+        *voucher("2023-05", 1, "2023-05-06", "付办公费",
+                 [("5602001", "管理费用-办公费", 2000, 0), ("1001", "库存现金", 0, 2000)],
+                 village="下坝村实业有限公司", counterparty="青石镇文具店"),
+        *voucher("2023-05", 2, "2023-05-07", "收货款",
+                 [("1002", "银行存款", 5000, 0), ("5001", "主营业务收入", 0, 5000)],
+                 village="下坝村实业有限公司"),
+    ]
+
+
+def test_books_on_another_chart_are_passed_over_by_the_charts_rules_and_named():
+    company = _company_books()
+    village = _line("2024-01", "541001", "管理费用-办公费")  # the village's own bad code
+    rows = [*company, *village]
+    assert set(hits(rows, "account.code_valid")) == {"e0004"}  # the village's line only
+    assert hits(rows, "account.name_matches") == {}
+    entries = make_entries(rows)
+    assert villages_on_other_charts(entries, CheckContext.of(load_params()).charts) == [
+        (entries["town"].iloc[0], "下坝村实业有限公司")]
