@@ -231,10 +231,7 @@ def _accounts(cells: Cells, periods: pd.Series, reading: Reading) -> tuple[pd.Se
     bad_cells = code.index.isin(split.problems.index)
     by_name = ((code == "") & (name != "")).to_numpy() & ~bad_cells
     if by_name.any():
-        if reading.profile is not None and reading.profile.chart == "unknown":
-            resolved = pd.Series("", index=code.index[by_name], dtype="str")
-        else:
-            resolved = resolve_account_names(name[by_name], periods[by_name], reading.charts)
+        resolved = resolve_account_names(name[by_name], periods[by_name], reading.charts)
         code = code.copy()
         code[by_name] = resolved.to_numpy()
         unresolved = np.zeros(len(code), dtype=bool)

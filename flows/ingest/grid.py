@@ -68,13 +68,19 @@ def grid_from_rows(
 
 
 def read_csv_grid(
-    path: Path, profiles: Sequence[ImportProfile | None] = (None,)
+    path: Path, profiles: Sequence[ImportProfile | None] = (None,), *,
+    header_row: int | None = None,
 ) -> tuple[Grid, str]:
-    """The CSV file's grid and the encoding it was written in; the header row is the first
-    that looks like one by the conventions or one of ``profiles``."""
+    """The CSV file's grid and the encoding it was written in; the header is on line
+    ``header_row`` where given, else the first that looks like one by the conventions or one
+    of ``profiles``."""
     body, encoding = _utf8_body(path)
-    records = _head_records(body, path.name)
-    header_index = find_header_row([record[2] for record in records], profiles)
+    records = _head_records(body, path.name, max(HEADER_SEARCH_ROWS, header_row or 0))
+    if header_row:
+        header_index = next((index for index, record in enumerate(records)
+                             if record[0] == header_row), None)
+    else:
+        header_index = find_header_row([record[2] for record in records], profiles)
     if header_index is None:
         raise LedgerFileError(no_header_message(path.name))
     header_line, last_line, headers = records[header_index]
@@ -116,10 +122,10 @@ def _title_lines(rows: list[list[str]]) -> list[str]:
     return [line for line in lines if line]
 
 
-def _head_records(body: bytes, file: str) -> list[tuple[int, int, list[str]]]:
-    """Records starting in the first lines: (first line, last line, cells)."""
+def _head_records(body: bytes, file: str, lines: int) -> list[tuple[int, int, list[str]]]:
+    """Records starting in the first ``lines`` lines: (first line, last line, cells)."""
     end = 0
-    for _ in range(HEADER_SEARCH_ROWS):
+    for _ in range(lines):
         newline = body.find(b"\n", end)
         if newline < 0:
             end = len(body)

@@ -182,7 +182,7 @@ class _SheetReader:
 
     def read_csv(self, path: Path) -> str:
         try:
-            grid, encoding = read_csv_grid(path, self.candidates)
+            grid, encoding = read_csv_grid(path, self.candidates, header_row=self._header_row())
         except LedgerFileError:
             rows, encoding = read_csv_rows(path)
             if not self._vouchers("", rows):
@@ -194,12 +194,17 @@ class _SheetReader:
     def read_rows(self, sheet: str, rows: list[list[str]]) -> None:
         if not any(cell.strip() for row in rows for cell in row):
             return  # Excel's empty Sheet2, Sheet3
-        header = find_header_row(rows, self.candidates)
-        if header is not None:
+        header = self._header_row()
+        header = header - 1 if header else find_header_row(rows, self.candidates)
+        if header is not None and header < len(rows):
             grid = grid_from_rows(rows, file=self.file, sheet=sheet, header_index=header)
             self._journal(grid)
         elif not self._vouchers(sheet, rows):
             self.skip(sheet, rows, "不是凭证或序时账（未找到表头）")
+
+    def _header_row(self) -> int | None:
+        """The header's row number where the user's profile says it."""
+        return self.chosen.header_row if self.chosen else None
 
     def skip(self, sheet: str, rows: list[list[str]], reason: str) -> None:
         count = sum(1 for row in rows if any(str(cell).strip() for cell in row))

@@ -2,7 +2,7 @@
 
 Automatic recognition (the conventions of :mod:`flows.ingest.conventions`) is the default. A
 profile adds what one layout needs: its headers for fields, headers that are not fields, the
-unit a file belongs to, 方向 words, rows to skip, the chart its codes follow. Profiles for
+unit a file belongs to, 方向 words, rows to skip, where the header is. Profiles for
 common vendor layouts ship in ``profiles/`` beside this module and are chosen when a file's
 header row holds all of a profile's ``match`` headers; a user's profile is chosen with
 ``--profile FILE`` and then applies to every file of the run.
@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from functools import cache
 from pathlib import Path
-from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -21,7 +20,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from flows.ingest.conventions import FIELDS, header_key
 
 PROFILES_DIR = Path(__file__).with_name("profiles")
-CHART_CHOICES = ("2004", "2023", "unknown")
 
 
 class DirectionWords(BaseModel):
@@ -56,8 +54,6 @@ class ImportProfile(BaseModel):
     directions: DirectionWords | None = Field(None, description="方向列的取值（借 / 贷）")
     skip_rows: tuple[str, ...] = Field(
         (), description="正则表达式：任一单元格匹配的行作为模板说明行跳过")
-    chart: Literal["2004", "2023", "unknown"] | None = Field(
-        None, description="科目编码所依的科目表；unknown 表示非村级科目表（跳过依赖科目表的规则）")
 
     @field_validator("columns")
     @classmethod
