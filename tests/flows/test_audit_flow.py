@@ -1,7 +1,9 @@
 """The audit flow end to end under Prefect, through the command line, on the bundled sample."""
 
+import io
 import json
 import shutil
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pandas as pd
@@ -14,21 +16,33 @@ SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
 pytestmark = pytest.mark.prefect
 
 
+BADLY_READ = [  # every line quarantined: a file whose dates the reader cannot trust
+    "乡镇,单位名称,凭证日期,凭证号,摘要,科目编码,借方金额,贷方金额",
+    "青石镇,坳山村,2023-02-30,1,付款,541,100,",
+    "青石镇,坳山村,2023-02-30,1,付款,102,,100",
+]
+
+
 @pytest.fixture(scope="module")
 def audited(prefect_harness, tmp_path_factory):
-    """One run over the sample plus a file that is not a ledger at all."""
+    """One run over the sample plus a file that is not a ledger at all and one whose every
+    line is quarantined; what the command printed."""
     inputs = tmp_path_factory.mktemp("inputs")
     for path in SAMPLE.iterdir():
         if path.suffix in {".csv", ".xlsx"}:
             shutil.copy(path, inputs / path.name)
     (inputs / "不是账.csv").write_text("随便写的\n没有表头\n", encoding="utf-8")
+    (inputs / "坏日期.csv").write_text("\n".join(BADLY_READ) + "\n", encoding="utf-8")
     out = tmp_path_factory.mktemp("out")
-    exit_code = main(["run", "--input", str(inputs), "--out", str(out)])
-    return exit_code, inputs, out, json.loads((out / "run.json").read_text(encoding="utf-8"))
+    printed, complained = io.StringIO(), io.StringIO()
+    with redirect_stdout(printed), redirect_stderr(complained):
+        exit_code = main(["run", "--input", str(inputs), "--out", str(out)])
+    record = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    return exit_code, inputs, out, record, printed.getvalue(), complained.getvalue()
 
 
 def test_run_writes_the_contract_files_and_reports_the_bad_file(audited):
-    exit_code, _inputs, out, record = audited
+    exit_code, _inputs, out, record, *_ = audited
     assert exit_code == EXIT_UNREADABLE_FILES
     assert sorted(path.name for path in out.iterdir()) == [
         "entries.parquet", "findings.csv", "findings.xlsx", "quarantine.csv", "run.json"
@@ -36,13 +50,23 @@ def test_run_writes_the_contract_files_and_reports_the_bad_file(audited):
     bad = [report for report in record["files"] if report["file"] == "不是账.csv"]
     assert len(bad) == 1 and "不是账.csv" in bad[0]["error"] and "表头" in bad[0]["error"]
     assert record["totals"]["files_unreadable"] == 1
+    assert record["totals"]["files_with_problems"] == 2  # and the one whose lines all failed
     assert record["model"]["model_version"]
     assert record["thresholds"]["default"]["tender_line"] == "100000"
     assert set(record["timings"]) >= {"ingest", "check", "score", "write"}
 
 
+def test_the_terminal_says_per_file_what_was_read_and_names_the_files_not_read_well(audited):
+    *_, printed, complained = audited
+    assert "文件「青石镇_坳山村_2023.csv」：读取" in printed
+    assert "跳过" in printed and "合计、小计或累计行" in printed
+    assert "2 个文件没有读好（退出状态非零）" in complained
+    assert "不是账.csv：无法读取" in complained
+    assert "坏日期.csv：没有载入任何分录" in complained
+
+
 def test_nothing_is_lost(audited):
-    _exit, _inputs, out, record = audited
+    _exit, _inputs, out, record, *_ = audited
     entries = pq.read_table(out / "entries.parquet").to_pandas()
     quarantine = pd.read_csv(out / "quarantine.csv", encoding="utf-8-sig", dtype=str)
     for report in record["files"]:
@@ -58,7 +82,7 @@ def test_nothing_is_lost(audited):
 
 
 def test_labelled_quarantine_rows_are_quarantined(audited):
-    _exit, _inputs, out, _record = audited
+    _exit, _inputs, out, _record, *_ = audited
     labels = pd.read_csv(SAMPLE / "labels.csv", encoding="utf-8-sig", dtype=str)
     expected = labels.loc[labels["kind"] == "quarantine", ["source_file", "source_row"]]
     quarantine = pd.read_csv(out / "quarantine.csv", encoding="utf-8-sig", dtype=str)
@@ -67,7 +91,7 @@ def test_labelled_quarantine_rows_are_quarantined(audited):
 
 
 def test_findings_are_ranked_and_explained(audited):
-    _exit, _inputs, out, record = audited
+    _exit, _inputs, out, record, *_ = audited
     findings = pd.read_csv(out / "findings.csv", encoding="utf-8-sig", dtype=str)
     assert len(findings) == record["totals"]["flagged"] > 0
     assert findings["排名"].astype(int).tolist() == list(range(1, len(findings) + 1))
@@ -90,7 +114,7 @@ def test_flow_run_and_summary_artifact_are_recorded(audited):
 
 
 def test_run_record_says_what_was_computed_per_file_and_town(audited):
-    _exit, _inputs, _out, record = audited
+    _exit, _inputs, _out, record, *_ = audited
     assert {town["town"] for town in record["partitions"]["towns"]} == {"白沙乡", "青石镇"}
     assert record["failed_towns"] == {}
     flagged = sum(village["flagged"] for village in record["villages"])
