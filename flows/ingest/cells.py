@@ -50,6 +50,7 @@ _VOUCHER_PATTERNS = (
     r"^(?P<word>)\d{4}[-/.]?\d{2}[-_/#](?P<number>\d{1,9})$",
     r"^(?P<word>\p{Han}+?|[A-Za-z]+?)??字?第?\s*[-_]?\s*(?P<number>\d{1,9})号?$",
 )
+_PLAIN_AMOUNT = r"^(?P<sign>-?)(?P<whole>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<fraction>\d+))?$"
 # Thousands separators must group by three: 12,34.00 is a typo, not 1234.00. A currency sign,
 # a minus before or after, or brackets around the amount: (1,200.00) is -1200.00.
 _AMOUNT = (
@@ -172,18 +173,18 @@ def parse_amounts(text: pd.Series) -> Parsed:
     Accepts thousands separators grouped by three, a currency sign, and red ink written as a
     leading or trailing minus or in brackets: ``-1,200.00``, ``1200.00-``, ``(1,200.00)``.
     More than two decimals is a problem unless the extra digits are zeros (``1200.000``).
+    Plain amounts are parsed first; the other shapes only in the cells left over.
     """
     filled = (text != "").to_numpy()
-    positions, groups = _extract(text, _AMOUNT, filled)
-    opened = _numpy(pc.equal(groups["open"], "("))
-    closed = _numpy(pc.equal(groups["close"], ")"))
-    leading = _numpy(pc.equal(groups["sign"], "-"))
-    trailing = _numpy(pc.equal(groups["trailing"], "-"))
-    signs = leading.astype(np.int8) + trailing + (opened & closed)
-    malformed = (opened != closed) | (signs > 1)
-    minus = signs == 1
-    whole = pc.replace_substring(groups["whole"], ",", "")
-    fraction = groups["fraction"]
+    parts = [_amount_parts(text, _PLAIN_AMOUNT, filled)]
+    left = filled & ~_mask(len(text), parts[0][0])
+    if left.any():
+        parts.append(_amount_parts(text, _AMOUNT, left))
+    positions = np.concatenate([part[0] for part in parts])
+    whole = pa.concat_arrays([part[1] for part in parts])
+    fraction = pa.concat_arrays([part[2] for part in parts])
+    minus = np.concatenate([part[3] for part in parts])
+    malformed = np.concatenate([part[4] for part in parts])
     too_long = _numpy(pc.greater(pc.utf8_length(whole), MAX_YUAN_DIGITS))
     sub_fen = _numpy(pc.not_equal(pc.utf8_ltrim(pc.utf8_slice_codeunits(fraction, 2), "0"), ""))
     good = ~too_long & ~sub_fen & ~malformed
@@ -201,6 +202,23 @@ def parse_amounts(text: pd.Series) -> Parsed:
         (_mask(len(text), positions[sub_fen]), "超过两位小数（金额须精确到分）"),
     )
     return Parsed(_nullable(fen, ok, text.index), problems)
+
+
+def _amount_parts(
+    text: pd.Series, pattern: str, rows: np.ndarray
+) -> tuple[np.ndarray, pa.Array, pa.Array, np.ndarray, np.ndarray]:
+    """Positions among ``rows`` matching an amount pattern; their whole yuan (no separators)
+    and fraction digits; whether each is negative; whether its signs contradict each other."""
+    positions, groups = _extract(text, pattern, rows)
+    whole = pc.replace_substring(groups["whole"], ",", "")
+    leading = _numpy(pc.equal(groups["sign"], "-"))
+    if "open" not in groups:
+        return positions, whole, groups["fraction"], leading, np.zeros(len(positions), bool)
+    opened = _numpy(pc.equal(groups["open"], "("))
+    closed = _numpy(pc.equal(groups["close"], ")"))
+    trailing = _numpy(pc.equal(groups["trailing"], "-"))
+    signs = leading.astype(np.int8) + trailing + (opened & closed)
+    return positions, whole, groups["fraction"], signs == 1, (opened != closed) | (signs > 1)
 
 
 def parse_voucher_numbers(text: pd.Series) -> VoucherNumbers:

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from checks.charts import Chart
 from flows.ingest.accounts import resolve_account_names, split_account_cells
@@ -34,7 +36,6 @@ from flows.ingest.cells import (
 )
 from flows.ingest.conventions import conventions
 from flows.ingest.headers import ColumnMap
-from flows.ingest.identity import row_hashes
 from flows.ingest.problems import Problems
 from flows.ingest.profiles import ImportProfile
 from flows.ingest.titles import Title
@@ -317,20 +318,38 @@ def _counterparty(cells: Cells) -> pd.Series:
 
 def _line_numbers(cells: Cells, fields: dict[str, pd.Series]) -> pd.Series:
     """分录号 where every line of the voucher has its own, else the order within the voucher
-    (a voucher whose numbers repeat or are missing is numbered 1, 2, 3 … in file order)."""
+    (a voucher whose numbers repeat or are missing is numbered 1, 2, 3 … in file order).
+
+    A repeat is looked for between neighbouring lines of a voucher (how exports write all
+    lines 1, or a line number per page); a voucher split across a file keeps its numbers, and
+    a repeat there is told apart by its entry id (:mod:`flows.ingest.identity`)."""
     if not cells.has("line_no"):
         return _order_within_voucher(fields, np.ones(len(cells.rows), dtype=bool))
     given = _folded(parse_counts)(cells.text("line_no")).values
     usable = (given.notna() & (given >= 1)).to_numpy()
-    key = pd.DataFrame({name: fields[name] for name in VOUCHER_KEY})
-    line_hashes = row_hashes(key.assign(line_no=given))
-    broken = ~usable | pd.Series(line_hashes).duplicated(keep=False).to_numpy()
+    line = given.fillna(0).to_numpy()
+    same_voucher = np.ones(len(line), dtype=bool)
+    for name in VOUCHER_KEY:
+        same_voucher[1:] &= _same_as_previous(fields[name])
+    same_voucher[0] = False
+    repeated = np.zeros(len(line), dtype=bool)
+    repeated[1:] = same_voucher[1:] & (line[1:] == line[:-1])
+    broken = ~usable | repeated
     if not broken.any():
         return given
-    voucher_hashes = row_hashes(key)
-    renumbered = np.isin(voucher_hashes, voucher_hashes[broken])
+    voucher = np.cumsum(~same_voucher)  # neighbouring lines of one voucher share a number
+    renumbered = np.isin(voucher, voucher[broken])
     order = _order_within_voucher(fields, renumbered)
     return given.where(~renumbered, order)
+
+
+def _same_as_previous(values: pd.Series) -> np.ndarray:
+    """Whether each value but the first equals the one before it (compared in Arrow)."""
+    array = pa.array(values, from_pandas=True)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    equal = pc.equal(array.slice(1), array.slice(0, len(array) - 1))
+    return pc.fill_null(equal, False).to_numpy(zero_copy_only=False)
 
 
 def _order_within_voucher(fields: dict[str, pd.Series], rows: np.ndarray) -> pd.Series:

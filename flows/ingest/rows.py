@@ -14,6 +14,8 @@ they take the voucher's cells from the line above (:func:`fill_voucher_cells`).
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -73,11 +75,9 @@ def _template_rows(
     """The first rows holding a template's example or instruction mark; with a profile's
     patterns, any row holding one."""
     mask = np.zeros(len(text), dtype=bool)
-    first = np.flatnonzero(filled)[:TEMPLATE_SEARCH_ROWS]
-    if len(first):
-        head = text.iloc[first]
-        for position in head.columns:
-            mask[first] |= head[position].str.contains(pattern, regex=True).to_numpy(dtype=bool)
+    marked = re.compile(pattern)
+    for row in np.flatnonzero(filled)[:TEMPLATE_SEARCH_ROWS]:
+        mask[row] = any(marked.search(cell) for cell in text.iloc[row] if cell)
     for own in profile.skip_rows if profile else ():
         for position in text.columns:
             mask |= text[position].str.contains(own, regex=True).to_numpy(dtype=bool)
