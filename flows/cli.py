@@ -195,6 +195,7 @@ def _sample(args: argparse.Namespace) -> int:
         inject=not args.clean,
         lines_per_village_year=args.lines_per_year,
         injection_rate=args.injection_rate,
+        vendor=args.vendor,
     )
     print(f"已生成 {len(result.files)} 个文件，共 {result.n_lines} 条分录：")
     print(f"  {Path(args.out).resolve()}")
@@ -354,6 +355,11 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--injection-rate", type=float, default=0.2,
                         help="每类违规样例注入的村年比例")
     sample.add_argument("--clean", action="store_true", help="不注入违规样例")
+    sample.add_argument(
+        "--vendor", action="store_true",
+        help="每个乡镇的部分村改用财务软件的导出格式（金蝶凭证、导入模板、标准凭证导出 CSV、"
+             "记账凭证打印样式；12 个村及以上四种齐全）",
+    )
     sample.set_defaults(handler=_sample)
 
     inspect = commands.add_parser(

@@ -11,6 +11,15 @@ class LedgerFileError(ValueError):
     """
 
 
+class MissingColumns(LedgerFileError):
+    """A header row lacking required columns: in a workbook whose other sheets are journals,
+    such a sheet (a 现金流量 list of vouchers, say) is passed over rather than an error."""
+
+    def __init__(self, message: str, missing: list[str]) -> None:
+        super().__init__(message)
+        self.missing = missing
+
+
 def where(file: str, sheet: str = "", row: int | None = None) -> str:
     """「文件」（工作表 X）第 N 行 — the place a message points to."""
     place = f"文件「{file}」"

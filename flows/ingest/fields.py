@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 
 from checks.charts import Chart
 from flows.ingest.accounts import resolve_account_names, split_account_cells
-from flows.ingest.auxiliary import cell_counterparty, pair_counterparty
+from flows.ingest.auxiliary import cell_counterparty, named_item, pair_counterparty
 from flows.ingest.cells import (
     Parsed,
     fold_width,
@@ -38,7 +38,7 @@ from flows.ingest.conventions import conventions
 from flows.ingest.headers import ColumnMap
 from flows.ingest.problems import Problems
 from flows.ingest.profiles import ImportProfile
-from flows.ingest.titles import Title
+from flows.ingest.titles import Title, split_place
 
 DEFAULT_VOUCHER_WORD = "记"
 TEXT_FIELDS = (
@@ -144,7 +144,13 @@ def _units(cells: Cells, reading: Reading, file: str) -> tuple[pd.Series, pd.Ser
     if coded.any():
         org_code = org_code.where(~((org_code == "").to_numpy() & coded), village)
         village = village.where(~coded, "")
-    town = _or_else(cells.text("town"), reading.place.town)
+    town = cells.text("town")
+    places = _distinct(village, split_place)
+    named_town = np.array([place[0] for place in places], dtype=object)
+    if (named_town != "").any():  # 青石镇下坝村 in a unit column, as a title would say it
+        village = pd.Series([place[1] for place in places], index=village.index, dtype="str")
+        town = town.where(town != "", pd.Series(named_town, index=town.index, dtype="str"))
+    town = _or_else(town, reading.place.town)
     village = _or_else(village, reading.place.village)
     label = cells.label("village", "单位名称")
     cells.problems.where(
@@ -302,6 +308,8 @@ def _without_marks(text: pd.Series, marks: list[str]) -> pd.Series:
 def _counterparty(cells: Cells) -> pd.Series:
     """往来单位 and its aliases, else auxiliary pairs, else a one-cell auxiliary column."""
     value = cells.text("counterparty")
+    if (value != "").any():  # C003_某某农资店 in a 客户 column: the code is not the name
+        value = pd.Series(_distinct(value, named_item), index=value.index, dtype="str")
     auxiliary = conventions().auxiliary
     columns = cells.columns
     if columns.pairs and (value == "").any():

@@ -18,6 +18,9 @@ from flows.ingest.profiles import ImportProfile
 
 HEADER_SEARCH_ROWS = 20
 AMOUNT_FIELDS = ("debit", "credit", "amount")
+# Fields whose several columns are tried in the file's order (记账日期, then 业务日期, then
+# 制单日期, as the export lays them out) rather than in the order of the aliases.
+FILE_ORDER_FIELDS = frozenset({"voucher_date"})
 UNIT_OF_MEASURE = "单位"
 
 
@@ -157,12 +160,20 @@ def map_columns(headers: Sequence[str], profile: ImportProfile | None = None) ->
             continue
         name, order = rank[key]
         found.setdefault(name, []).append((order, position))
-    fields = {name: tuple(position for _, position in sorted(columns))
+    named_by_profile = set(profile.columns) if profile else set()
+    fields = {name: _in_order(columns, by_position=name in FILE_ORDER_FIELDS
+                              and name not in named_by_profile)
               for name, columns in found.items()}
     used = {position for columns in fields.values() for position in columns}
     pairs, cells = _auxiliary_columns(keys, used, rules)
     return ColumnMap(fields=fields, labels=_labels(headers), pairs=pairs, cells=cells,
                      profile=profile.name if profile else "")
+
+
+def _in_order(columns: list[tuple[int, int]], *, by_position: bool) -> tuple[int, ...]:
+    """(alias rank, position) pairs' positions, by rank (then position) or by position."""
+    ordered = sorted(columns, key=lambda item: item[1]) if by_position else sorted(columns)
+    return tuple(position for _, position in ordered)
 
 
 def _auxiliary_columns(

@@ -20,7 +20,7 @@ from checks.charts import Chart, charts_with
 from checks.entry_schema import empty_entries
 from checks.params import ChartOverride
 from flows.ingest.conventions import header_key
-from flows.ingest.errors import LedgerFileError, where
+from flows.ingest.errors import LedgerFileError, MissingColumns, where
 from flows.ingest.fields import Reading
 from flows.ingest.grid import Grid, grid_from_rows, read_csv_grid, read_csv_rows
 from flows.ingest.headers import find_header_row
@@ -175,6 +175,8 @@ class _SheetReader:
         self.reports: list[SheetReport] = []
         self.titles: list[Title] = []
         self.errors: dict[str, str] = {}
+        # sheets whose header lacks required columns: (message, what is missing, rows)
+        self.incomplete: dict[str, tuple[str, list[str], int]] = {}
         self.skipped_sheets: dict[str, str] = {}
         self.skipped_rows = 0
         self.blank_rows = 0
@@ -235,6 +237,13 @@ class _SheetReader:
         reading = Reading(place=place, profile=profile, charts=self.charts)
         try:
             load = normalise_grid(grid, reading, skipped_before=skipped_before)
+        except MissingColumns as error:
+            if not grid.sheet:
+                raise
+            filled = grid.cells.apply(lambda column: column.str.strip()) != ""
+            rows = len(grid.title_lines) + 1 + int(filled.any(axis=1).sum())
+            self.incomplete[grid.sheet] = (str(error), error.missing, rows)
+            return
         except LedgerFileError as error:
             if not grid.sheet:
                 raise
@@ -253,11 +262,19 @@ class _SheetReader:
     def result(self, suffix: str, encoding: str) -> FileLoad:
         if not self.loads:
             details = "；".join([*self.errors.values(),
+                                *(message for message, _, _ in self.incomplete.values()),
                                 *(f"工作表「{name}」{reason}"
                                   for name, reason in self.skipped_sheets.items())])
             if not details:
                 details = "所有工作表均为空"
             raise LedgerFileError(f"{where(self.file)}：没有可读取的凭证或序时账。{details}")
+        for sheet, (_, missing, rows) in self.incomplete.items():
+            # beside sheets that are journals, a sheet lacking their columns is something else
+            reason = f"表头缺少凭证必需的列（{'；'.join(missing)}），不作为凭证读取"
+            self.skipped_sheets[sheet] = reason
+            self.skipped_rows += rows
+            self.reports.append(SheetReport(sheet=sheet, kind="skipped", rows_read=rows,
+                                            skipped={"not_journal_sheet": rows}, reason=reason))
         skipped = Counter[str]()
         reasons = Counter[str]()
         for load in self.loads:

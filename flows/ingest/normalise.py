@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 
 from checks.entry_schema import ENTRY_COLUMNS, empty_entries
 from flows.ingest.cells import WHITESPACE
-from flows.ingest.errors import LedgerFileError, where
+from flows.ingest.errors import LedgerFileError, MissingColumns, where
 from flows.ingest.fields import TEXT_FIELDS, UNIT_OPTION, Reading, parse_fields
 from flows.ingest.grid import Grid
 from flows.ingest.headers import ColumnMap, map_columns
@@ -65,10 +65,11 @@ def normalise_grid(
     columns = map_columns(grid.headers, reading.profile)
     missing = columns.missing_required()
     if missing:
-        raise LedgerFileError(
+        raise MissingColumns(
             f"{where(grid.file, grid.sheet, grid.header_row)}的表头缺少必需的列："
             f"{'；'.join(missing)}。请在导出时包含这些列（列名可用所列任一名称），"
-            "或用 --profile 指定导入配置说明各列的含义。"
+            "或用 --profile 指定导入配置说明各列的含义。",
+            missing,
         )
     if not columns.has("village") and not reading.place.village:
         raise LedgerFileError(

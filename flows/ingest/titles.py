@@ -97,6 +97,16 @@ def parse_unit(unit: str) -> Title:
     return Title(*_unit_place(text))
 
 
+def split_place(unit: str) -> tuple[str, str]:
+    """(town, village) of a unit written as a town and a village (青石镇下坝村, 青石镇 下坝村);
+    ("", unit) for anything else, so a company's or a village's own name stays whole."""
+    squeezed = "".join(unit.split())
+    whole = re.fullmatch(rf"(?P<town>{_TOWN})(?P<village>{_VILLAGE})", squeezed)
+    if whole and whole.group("village") not in _NOT_VILLAGES:
+        return whole.group("town"), whole.group("village")
+    return "", unit
+
+
 def parse_name(name: str) -> Title:
     """Town and village from a file stem or sheet name such as ``青石镇_下坝村_2023``, and the
     year where the name holds exactly one."""

@@ -40,11 +40,12 @@ def test_header_aliases(header: str, field: str | None) -> None:
     assert _field_of(header) == field
 
 
-def test_several_columns_of_a_field_in_preference_order_the_rest_kept() -> None:
+def test_several_columns_of_a_field_in_order_the_rest_kept() -> None:
     columns = map_columns(["记账日期", "凭证日期", "凭证号", "方向", "金额", "借方", "贷方", ""])
-    assert columns.fields["voucher_date"] == (1, 0)  # 凭证日期, else 记账日期
+    assert columns.fields["voucher_date"] == (0, 1)  # dates in the file's order
+    assert map_columns(["往来单位", "客户", "收款人"]).fields["counterparty"] == (0, 2, 1)
     assert columns.fields["direction"] == (3,) and columns.fields["amount"] == (4,)
-    assert columns.extra() == [0, 7]
+    assert columns.extra() == [1, 7]
     assert columns.labels[7] == "第8列"
 
 
