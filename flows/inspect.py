@@ -18,7 +18,8 @@ from flows.reading import skipped_words
 
 FIELD_WORDS = {
     "town": "乡镇", "village": "单位（村）", "org_code": "单位编码", "year": "会计年度",
-    "period": "会计期间", "voucher_date": "凭证日期", "voucher_no": "凭证号",
+    "period": "会计期间", "voucher_date": "凭证日期", "month": "月（凭证日期）",
+    "day": "日（凭证日期）", "voucher_no": "凭证号",
     "voucher_word": "凭证字", "line_no": "分录号", "summary": "摘要", "account_code": "科目编码",
     "account_name": "科目名称", "debit": "借方金额", "credit": "贷方金额", "direction": "借贷方向",
     "amount": "金额（配合方向）", "counterparty": "往来单位", "settlement": "结算方式",

@@ -17,7 +17,7 @@ import yaml
 
 CONVENTIONS_FILE = Path(__file__).with_name("conventions.yaml")
 FIELDS: tuple[str, ...] = (
-    "town", "village", "org_code", "year", "period", "voucher_date", "voucher_no",
+    "town", "village", "org_code", "year", "period", "voucher_date", "month", "day", "voucher_no",
     "voucher_word", "line_no", "summary", "account_code", "account_name", "debit", "credit",
     "direction", "amount", "counterparty", "settlement", "attachments", "decision_ref",
     "contract_ref", "preparer", "reviewer", "bookkeeper",

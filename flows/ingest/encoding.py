@@ -1,4 +1,5 @@
-"""Which text encoding a CSV export uses: UTF-8 (with or without BOM), else GB18030.
+"""Which text encoding a CSV export uses: UTF-8 (with or without BOM), else GB18030; UTF-16
+where a byte-order mark says so (Excel's "Unicode 文本").
 
 UTF-8 is tried first because GB18030 decodes many UTF-8 byte runs into wrong characters
 without complaint (REFERENCE.md §4.2). Never GBK: GB18030 is its superset and also covers rare
@@ -13,6 +14,7 @@ import pyarrow as pa
 from flows.ingest.errors import LedgerFileError, where
 
 UTF8_BOM = b"\xef\xbb\xbf"
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")  # Excel's "Unicode 文本" is UTF-16 with a BOM
 
 
 def to_utf8(data: bytes, *, file: str) -> tuple[bytes, str]:
@@ -23,6 +25,12 @@ def to_utf8(data: bytes, *, file: str) -> tuple[bytes, str]:
             what = "文件以 UTF-8 BOM 开头，但内容不是有效的 UTF-8"
             raise LedgerFileError(_undecodable(body, file, ("UTF-8",), what))
         return body, "utf-8-sig"
+    if data.startswith(UTF16_BOMS):
+        try:
+            return data.decode("utf-16").encode("utf-8"), "utf-16"
+        except UnicodeDecodeError:
+            what = "文件以 UTF-16 BOM 开头，但内容不是有效的 UTF-16"
+            raise LedgerFileError(_undecodable(data, file, ("UTF-16",), what)) from None
     if _is_utf8(data):
         return data, "utf-8"
     try:

@@ -119,7 +119,7 @@ def parse_fields(rows: pd.DataFrame, columns: ColumnMap, reading: Reading, probl
     cells = Cells(rows, columns, problems)
     fields: dict[str, pd.Series] = {name: cells.text(name) for name in TEXT_FIELDS}
     fields["town"], fields["village"], fields["org_code"] = _units(cells, reading, file)
-    dates = cells.parse("voucher_date", parse_dates, required=True).values
+    dates = _dates(cells, reading.place.year)
     fields["voucher_date"] = dates
     fields["voucher_word"], fields["voucher_number"] = _voucher_numbers(cells)
     fields["period"] = _periods(cells, dates, reading.place.year)
@@ -158,6 +158,30 @@ def _units(cells: Cells, reading: Reading, file: str) -> tuple[pd.Series, pd.Ser
         f"{label}为空，标题行、工作表名和文件名中也没有村名（可用 {UNIT_OPTION} 指定单位）",
     )
     return town, village, org_code
+
+
+def _dates(cells: Cells, title_year: str) -> pd.Series:
+    """凭证日期, or a date made of 月 and 日 columns and the year of the books (会计年度, else
+    the title's or the file name's)."""
+    if cells.has("voucher_date") or not {"month", "day"} <= set(cells.columns.fields):
+        return cells.parse("voucher_date", parse_dates, required=True).values
+    month = fold_width(cells.text("month")).str.extract(r"^(\d{1,2})(?:\.0+)?月?$")[0]
+    day = fold_width(cells.text("day")).str.extract(r"^(\d{1,2})(?:\.0+)?日?$")[0]
+    year = _years(cells, pd.Series(pd.NaT, index=cells.rows.index, dtype="datetime64[s]"),
+                  title_year)
+    known = month.notna() & day.notna() & (year > 0)
+    text = (pd.Series(year, index=cells.rows.index).astype("str") + "-" + month.fillna("")
+            + "-" + day.fillna("")).where(known, "")
+    label = f"{cells.label('month')}、{cells.label('day')}"
+    written = (cells.text("month") != "") & (cells.text("day") != "")
+    cells.problems.where((~written).to_numpy(), label, f"{label}为空")
+    cells.problems.where((written & ~known & (year > 0)).to_numpy(), label,
+                         f"{label}不是可识别的月和日")
+    cells.problems.where((written & (year == 0)).to_numpy(), label,
+                         f"{label}给出了月和日，但会计年度列、标题和文件名中都没有年份")
+    parsed = parse_distinct(parse_dates, text)
+    cells.problems.bad_values(label, text, parsed.problems)
+    return parsed.values
 
 
 def _voucher_numbers(cells: Cells) -> tuple[pd.Series, pd.Series]:
@@ -228,11 +252,10 @@ def _years(cells: Cells, dates: pd.Series, title_year: str) -> np.ndarray:
 def _accounts(cells: Cells, periods: pd.Series, reading: Reading) -> tuple[pd.Series, pd.Series]:
     """Account code (digits) and name: a code cell may carry the name, a name cell may be all
     there is, and then the chart in force for the period gives the first-level code."""
-    labels = cells.labels("account_code") if cells.has("account_code") else cells.labels(
-        "account_name")
-    split = split_account_cells(fold_width(cells.text("account_code")))
-    cells.problems.bad_values(labels, cells.text("account_code"), split.problems)
-    name = cells.text("account_name")
+    source = "account_code" if cells.has("account_code") else "account_name"
+    split = split_account_cells(fold_width(cells.text(source)))
+    cells.problems.bad_values(cells.labels(source), cells.text(source), split.problems)
+    name = cells.text("account_name") if source == "account_code" else split.name
     name = name.where(name != "", split.name)
     code = split.code
     bad_cells = code.index.isin(split.problems.index)

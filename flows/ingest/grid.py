@@ -22,7 +22,12 @@ import pyarrow.csv as pa_csv
 
 from flows.ingest.encoding import to_utf8
 from flows.ingest.errors import LedgerFileError, where
-from flows.ingest.headers import HEADER_SEARCH_ROWS, find_header_row, no_header_message
+from flows.ingest.headers import (
+    HEADER_SEARCH_ROWS,
+    find_header_row,
+    header_continuation,
+    no_header_message,
+)
 from flows.ingest.profiles import ImportProfile
 
 
@@ -52,7 +57,12 @@ def grid_from_rows(
     ``first_row`` is the row number of ``rows[0]``.
     """
     headers = rows[header_index]
-    body = rows[header_index + 1 :]
+    body_start = header_index + 1
+    if body_start < len(rows):
+        merged = header_continuation(headers, rows[body_start])
+        if merged is not None:
+            headers, body_start = merged, body_start + 1
+    body = rows[body_start:]
     width = max([len(headers), *map(len, body)])
     padded = [row + [""] * (width - len(row)) for row in body]
     cells = pd.DataFrame(padded, columns=range(width), dtype="str") if body else _no_rows(width)
@@ -62,7 +72,7 @@ def grid_from_rows(
         header_row=first_row + header_index,
         headers=[*headers, *[""] * (width - len(headers))],
         cells=cells,
-        row_numbers=first_row + header_index + 1 + np.arange(len(body), dtype=np.int64),
+        row_numbers=first_row + body_start + np.arange(len(body), dtype=np.int64),
         title_lines=_title_lines(rows[:header_index]),
     )
 
@@ -75,7 +85,8 @@ def read_csv_grid(
     ``header_row`` where given, else the first that looks like one by the conventions or one
     of ``profiles``."""
     body, encoding = _utf8_body(path)
-    records = _head_records(body, path.name, max(HEADER_SEARCH_ROWS, header_row or 0))
+    delimiter = _delimiter(body)
+    records = _head_records(body, max(HEADER_SEARCH_ROWS, header_row or 0) + 1, delimiter)
     if header_row:
         header_index = next((index for index, record in enumerate(records)
                              if record[0] == header_row), None)
@@ -84,8 +95,13 @@ def read_csv_grid(
     if header_index is None:
         raise LedgerFileError(no_header_message(path.name))
     header_line, last_line, headers = records[header_index]
+    if header_index + 1 < len(records):
+        merged = header_continuation(headers, records[header_index + 1][2])
+        if merged is not None:
+            headers, last_line = merged, records[header_index + 1][1]
     rest = body[_after_line(body, last_line) :]
-    cells, row_numbers = _read_rows(rest, len(headers), first_line=last_line + 1, file=path.name)
+    cells, row_numbers = _read_rows(rest, len(headers), first_line=last_line + 1, file=path.name,
+                                    delimiter=delimiter)
     width = cells.shape[1]
     grid = Grid(
         file=path.name,
@@ -103,7 +119,8 @@ def read_csv_rows(path: Path) -> tuple[list[list[str]], str]:
     """Every record of a CSV file as a list of cells (for layouts without a header row, such
     as printed vouchers saved as CSV), and the encoding."""
     body, encoding = _utf8_body(path)
-    reader = csv.reader(io.StringIO(body.decode("utf-8"), newline="\n"))
+    reader = csv.reader(io.StringIO(body.decode("utf-8"), newline="\n"),
+                        delimiter=_delimiter(body))
     try:
         return list(reader), encoding
     except csv.Error as error:
@@ -122,7 +139,16 @@ def _title_lines(rows: list[list[str]]) -> list[str]:
     return [line for line in lines if line]
 
 
-def _head_records(body: bytes, file: str, lines: int) -> list[tuple[int, int, list[str]]]:
+def _delimiter(body: bytes) -> str:
+    """The field separator of a text export: a comma, or a tab or semicolon where the first
+    lines hold more of those (software exports 文本文件 with tabs)."""
+    head = body[:65536].split(b"\n", HEADER_SEARCH_ROWS)[:HEADER_SEARCH_ROWS]
+    counts = {separator: sum(line.count(separator.encode()) for line in head)
+              for separator in (",", "\t", ";")}
+    return max(counts, key=lambda separator: (counts[separator], separator == ","))
+
+
+def _head_records(body: bytes, lines: int, delimiter: str) -> list[tuple[int, int, list[str]]]:
     """Records starting in the first ``lines`` lines: (first line, last line, cells)."""
     end = 0
     for _ in range(lines):
@@ -131,7 +157,8 @@ def _head_records(body: bytes, file: str, lines: int) -> list[tuple[int, int, li
             end = len(body)
             break
         end = newline + 1
-    reader = csv.reader(io.StringIO(body[:end].decode("utf-8"), newline="\n"))
+    reader = csv.reader(io.StringIO(body[:end].decode("utf-8"), newline="\n"),
+                        delimiter=delimiter)
     records: list[tuple[int, int, list[str]]] = []
     line = 1
     try:
@@ -155,7 +182,7 @@ def _after_line(body: bytes, line: int) -> int:
 
 
 def _read_rows(
-    data: bytes, width: int, *, first_line: int, file: str
+    data: bytes, width: int, *, first_line: int, file: str, delimiter: str = ","
 ) -> tuple[pd.DataFrame, np.ndarray]:
     if not data:
         return _no_rows(width), np.zeros(0, dtype=np.int64)
@@ -168,11 +195,12 @@ def _read_rows(
 
     quoted_newlines = b'"' in data
     try:
-        table = _arrow_table(data, names, quoted_newlines, note_and_skip)
+        table = _arrow_table(data, names, quoted_newlines, note_and_skip, delimiter)
     except pa.ArrowInvalid as error:
         irregular.append(str(error))  # e.g. a row longer than Arrow's block
     if irregular:
-        return _read_rows_padded(data, width, first_line=first_line, file=file)
+        return _read_rows_padded(data, width, first_line=first_line, file=file,
+                                 delimiter=delimiter)
     row_numbers = first_line + np.arange(table.num_rows, dtype=np.int64)
     if quoted_newlines and table.num_rows:
         breaks = sum(
@@ -190,12 +218,14 @@ def _arrow_table(
     names: list[str],
     quoted_newlines: bool,
     on_invalid_row: Callable[[pa_csv.InvalidRow], str],
+    delimiter: str,
 ) -> pa.Table:
     """Every column as text; blank lines kept as empty rows so line numbers stay right."""
     return pa_csv.read_csv(
         pa.py_buffer(data),
         read_options=pa_csv.ReadOptions(column_names=names),
         parse_options=pa_csv.ParseOptions(
+            delimiter=delimiter,
             ignore_empty_lines=False,
             newlines_in_values=quoted_newlines,
             invalid_row_handler=on_invalid_row,
@@ -209,10 +239,10 @@ def _arrow_table(
 
 
 def _read_rows_padded(
-    data: bytes, width: int, *, first_line: int, file: str
+    data: bytes, width: int, *, first_line: int, file: str, delimiter: str
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """The slow, forgiving path: Python's csv module, short rows padded with empty cells."""
-    reader = csv.reader(io.StringIO(data.decode("utf-8"), newline="\n"))
+    reader = csv.reader(io.StringIO(data.decode("utf-8"), newline="\n"), delimiter=delimiter)
     rows: list[list[str]] = []
     numbers: list[int] = []
     line = first_line

@@ -74,9 +74,11 @@ class ColumnMap:
         aliases = conventions().fields
         missing = [
             "/".join(aliases[name])
-            for name in ("voucher_date", "voucher_no", "summary")
+            for name in ("voucher_no", "summary")
             if name not in self.fields
         ]
+        if "voucher_date" not in self.fields and not {"month", "day"} <= set(self.fields):
+            missing.insert(0, f"日期列（{'/'.join(aliases['voucher_date'])}，或 月 + 日）")
         if "account_code" not in self.fields and "account_name" not in self.fields:
             missing.append(f"科目列（{'/'.join(aliases['account_code'])}，或科目名称）")
         has_pair = "debit" in self.fields or "credit" in self.fields
@@ -108,7 +110,7 @@ def header_fields(row: Sequence[str], aliases: dict[str, tuple[str, ...]]) -> se
 def looks_like_header(fields: set[str]) -> bool:
     """A date or a voucher number, an amount, and a summary or an account."""
     return (
-        bool(fields & {"voucher_date", "voucher_no"})
+        bool(fields & {"voucher_date", "voucher_no", "day"})
         and bool(fields & set(AMOUNT_FIELDS))
         and bool(fields & {"summary", "account_code", "account_name"})
     )
@@ -130,6 +132,23 @@ def find_header_row(
         if any({"voucher_date", "voucher_no"} <= fields for fields in row_fields):
             return index
     return None
+
+
+def header_continuation(header: Sequence[str], below: Sequence[str]) -> list[str] | None:
+    """A header over two rows (``金额`` above ``借方 | 贷方``) as one, or None when the row
+    below is not the header's second row: every filled cell of it names a field, and it names
+    借方 or 贷方."""
+    aliases = field_aliases(None)
+    owner = {alias: name for name, keys in aliases.items() for alias in keys}
+    filled = [header_key(cell) for cell in below if str(cell).strip()]
+    if not filled or not all(key in owner for key in filled):
+        return None
+    if not {owner[key] for key in filled} & {"debit", "credit"}:
+        return None
+    width = max(len(header), len(below))
+    padded = [*header, *[""] * (width - len(header))]
+    lower = [*below, *[""] * (width - len(below))]
+    return [str(cell).strip() or str(parent) for parent, cell in zip(padded, lower, strict=True)]
 
 
 def header_expectation() -> str:

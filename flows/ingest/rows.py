@@ -27,8 +27,8 @@ TEMPLATE_SEARCH_ROWS = 5
 LABELLED_REASONS = ("subtotal", "opening_balance", "capital_amount", "signature")
 # Cells a continuing line takes from its voucher's first line.
 VOUCHER_FIELDS = (
-    "voucher_no", "voucher_word", "voucher_date", "period", "year", "town", "village",
-    "org_code", "attachments", "preparer", "reviewer", "bookkeeper",
+    "voucher_no", "voucher_word", "voucher_date", "month", "day", "period", "year", "town",
+    "village", "org_code", "attachments", "preparer", "reviewer", "bookkeeper",
 )
 
 
@@ -111,8 +111,9 @@ def fill_voucher_cells(text: pd.DataFrame, columns: ColumnMap, kept: np.ndarray)
     blank = kept & (voucher == "")
     if not blank.any():
         return 0
-    for position in columns.fields.get("voucher_date", ()):
-        blank &= (text[position] == "").to_numpy()
+    for name in ("voucher_date", "month", "day"):
+        for position in columns.fields.get(name, ()):
+            blank &= (text[position] == "").to_numpy()
     if not blank.any():
         return 0
     accounts = [p for name in ("account_code", "account_name")

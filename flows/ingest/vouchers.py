@@ -174,7 +174,8 @@ def _header_fields(text: str, fields: dict[str, str]) -> None:
 def _closing_reason(squeezed: list[str], skip: dict[str, str]) -> str:
     """Why a row inside the table is not a line: a total, an amount in words, a signature."""
     first = next((cell for cell in squeezed if cell), "")
-    if first.startswith(("合计", "总计")) or re.match(skip["subtotal"], first):
+    if re.match(skip["subtotal"], first) or any(
+            cell.startswith(("合计", "总计")) for cell in squeezed):
         return "subtotal"
     for reason in ("capital_amount", "signature"):
         if any(re.match(skip[reason], cell) for cell in squeezed if cell):

@@ -846,3 +846,54 @@ def test_aliases_in_any_order_with_full_width_spaces_and_blank_lines(tmp_path: P
     assert entries["summary"].tolist() == ["付电费", "付电费"]
     assert entries["counterparty"].tolist() == ["某县供电所", ""]
     assert entries["source_row"].tolist() == [2, 4]
+
+
+# --- text files, two-row headers, 月 and 日 columns ------------------------------------------
+
+@pytest.mark.parametrize(("separator", "encoding"), [("\t", "utf-16"), ("\t", "gb18030"),
+                                                     (";", "utf-8")])
+def test_tab_or_semicolon_separated_text_in_any_encoding(
+    tmp_path: Path, separator: str, encoding: str
+) -> None:
+    lines = [ACCOUNT_HEADER, *VOUCHER_LINES]
+    path = tmp_path / f"{VILLAGE_FILE}.txt"
+    text = "\r\n".join(line.replace(",", separator) for line in lines) + "\r\n"
+    path.write_bytes(text.encode(encoding))
+    entries = _clean(path)
+    assert entries["summary"].tolist() == ["付电费", "付电费"]
+    assert entries["debit_fen"].tolist() == [8000, 0]
+
+
+def test_a_header_over_two_rows(tmp_path: Path) -> None:
+    rows = [
+        ["日期", "凭证号", "摘要", "科目编码", "金额", None],
+        [None, None, None, None, "借方", "贷方"],
+        [dt.date(2023, 8, 5), "记-2", "付电费", "541", 80.0, None],
+        [dt.date(2023, 8, 5), "记-2", "付电费", "102", None, 80.0],
+    ]
+    entries = _clean(_xlsx(tmp_path, {"序时账": rows}))
+    assert entries["source_row"].tolist() == [3, 4]
+    assert (entries["debit_fen"].tolist(), entries["credit_fen"].tolist()) == (
+        [8000, 0], [0, 8000])
+    csv_path = _csv(tmp_path, "日期,凭证号,摘要,科目编码,金额,", ",,,,借方,贷方",
+                    *VOUCHER_LINES, name="两行表头")
+    assert _clean(csv_path, unit="下坝村")["source_row"].tolist() == [3, 4]
+
+
+def test_month_and_day_columns_with_the_year_in_the_title(tmp_path: Path) -> None:
+    path = _csv(tmp_path, "青石镇下坝村 现金日记账 2023年", "月,日,凭证号数,摘要,科目编码,借方,贷方",
+                "8,5,记-2,付电费,541,80.00,", ",,,付电费,102,,80.00",
+                "8,31,记-3,付水费,541,20.00,", "8,31,记-3,付水费,102,,20.00", name="日记账")
+    entries = _clean(path)
+    assert entries["voucher_date"].tolist() == [pd.Timestamp("2023-08-05")] * 2 + [
+        pd.Timestamp("2023-08-31")] * 2
+    assert entries["period"].tolist() == ["2023-08"] * 4
+    assert entries["voucher_no"].tolist() == ["记-2", "记-2", "记-3", "记-3"]
+
+
+def test_month_and_day_without_any_year_are_quarantined_with_the_reason(tmp_path: Path) -> None:
+    path = _csv(tmp_path, "月,日,凭证号,摘要,科目编码,借方,贷方", "8,5,记-2,付电费,541,80.00,",
+                name="下坝村")
+    load = _read(path)
+    assert load.report.quarantined == 1
+    assert "年份" in load.quarantine["reason"].iloc[0]
