@@ -38,6 +38,7 @@ WORKS = {False: "154", True: "153"}
 RED_INK = "冲销|冲回|红字|冲正"
 BANNED = "招待|宴请|烟酒|礼品|购物卡|白条"
 ORGANISATION = r"(?:公司|厂|店|超市|合作社|中心|站|所|部|社)$"
+LEVEL_SEPARATORS = r"[-_]"  # 管理费用-办公费, 管理费用_办公费
 VOUCHER = ["town", "village", "period", "voucher_word", "voucher_number"]
 CASH_LIMIT_FEN = 500_000
 CASH_CEILING_FEN = 100_000
@@ -86,7 +87,7 @@ def account_code_valid(entries: pd.DataFrame) -> pd.Series:
 
 def account_name_matches(entries: pd.DataFrame) -> pd.Series:
     chart_name = _chart_name(entries)
-    first_name = entries["account_name"].str.split("-").str[0]
+    first_name = entries["account_name"].str.split(LEVEL_SEPARATORS, regex=True).str[0]
     return chart_name.notna() & (first_name != chart_name)
 
 

@@ -881,7 +881,8 @@ def test_a_header_over_two_rows(tmp_path: Path) -> None:
 
 
 def test_month_and_day_columns_with_the_year_in_the_title(tmp_path: Path) -> None:
-    path = _csv(tmp_path, "青石镇下坝村 现金日记账 2023年", "月,日,凭证号数,摘要,科目编码,借方,贷方",
+    path = _csv(tmp_path, "青石镇下坝村 现金日记账 2023年",
+                "月,日,凭证号数,摘要,科目编码,借方,贷方",
                 "8,5,记-2,付电费,541,80.00,", ",,,付电费,102,,80.00",
                 "8,31,记-3,付水费,541,20.00,", "8,31,记-3,付水费,102,,20.00", name="日记账")
     entries = _clean(path)
