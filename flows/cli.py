@@ -276,13 +276,16 @@ def _nightly(args: argparse.Namespace) -> int:
         print(f"审计了 {len(report['new'])} 个新文件，结果目录：{report['out_dir']}")
     for path, error in report["unreadable"].items():
         print(f"无法读取（留在收件箱，内容不变则不再重试）：{path}：{error}", file=sys.stderr)
+    for path, why in report["not_read_well"].items():
+        print(f"没有读好（已审计并归档）：{path}：{why}", file=sys.stderr)
     if report["failed_before"]:
         print(f"以前无法读取、内容未变的文件 {len(report['failed_before'])} 个，未重试"
               "（可用 --retry-failed 重试）。", file=sys.stderr)
     for path, reason in report["left_in_inbox"].items():
         print(f"留在收件箱：{path}：{reason}", file=sys.stderr)
     print(f"已归档 {len(report['archived'])} 个文件。")
-    return EXIT_UNREADABLE_FILES if report["unreadable"] or report["left_in_inbox"] else EXIT_OK
+    problems = report["unreadable"] or report["not_read_well"] or report["left_in_inbox"]
+    return EXIT_UNREADABLE_FILES if problems else EXIT_OK
 
 
 def _serve(args: argparse.Namespace) -> int:

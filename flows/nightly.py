@@ -35,6 +35,7 @@ from flows.inbox import (
     save_manifest,
     scan_inbox,
 )
+from flows.reading import problem
 from flows.runners import task_runner
 from flows.settings import load_settings
 
@@ -110,12 +111,16 @@ def nightly_report(
 ) -> dict[str, Any]:
     """What the night did, as a JSON-ready dict (the flow's return value)."""
     errors = failed_paths(record["files"]) if record else {}
+    share = record["params"]["ingest"]["quarantine_alert_share"] if record else 1.0
+    poorly = {report["path"]: why for report in (record["files"] if record else [])
+              if not report.get("error") and (why := problem(report, share))}
     return {
         "status": "audited" if record else "no-new-files",
         "run_id": record["run_id"] if record else None,
         "out_dir": record["out_dir"] if record else None,
         "new": [str(item.path) for item in scan.new],
         "unreadable": errors,
+        "not_read_well": poorly,
         "duplicates": [str(item.path) for item in scan.duplicates],
         "known": [str(item.path) for item in scan.known],
         "failed_before": [str(item.path) for item in scan.failed_before],
@@ -141,6 +146,10 @@ def nightly_markdown(report: dict[str, Any]) -> str:
             *_bullets(
                 "无法读取（留在收件箱，内容不变则不再重试）",
                 [f"{Path(path).name}：{error}" for path, error in report["unreadable"].items()],
+            ),
+            *_bullets(
+                "没有读好（已审计并归档，请查看隔离原因）",
+                [f"{Path(path).name}：{why}" for path, why in report["not_read_well"].items()],
             ),
         ]
     parts += [

@@ -3,9 +3,9 @@
 Subtotals (本月合计), carried balances (期初余额, 上年结转), amounts in words (人民币（大写）),
 signature rows (审核：… 记账：… 制单：…) and repeated header rows are skipped, each counted with
 its reason; so are an import template's example rows under its header. The patterns are those
-of ``conventions.yaml``; a profile adds its own. Only rows without a voucher number are tested
-for the labels (a real line may say 结转 in its summary), so the test costs nothing on exports
-where every line has its number.
+of ``conventions.yaml``; a profile adds its own. Only rows without a voucher number or without
+an account are tested for the labels (a real line may say 结转 in its summary), so the test
+costs nothing on exports where every line has both.
 
 A voucher whose date and number are written on its first line only (a merged cell, or a
 printed-style export) has lines below with those cells empty but an account and an amount:
@@ -50,7 +50,7 @@ def skipped_rows(
     take("template", _template_rows(text, filled, patterns["template"], profile))
     take("header_repeat", _repeated_headers(text, columns, headers))
     voucher = _voucher_cells(text, columns)
-    unnumbered = filled & (voucher == "").to_numpy() & ~taken
+    unnumbered = filled & ((voucher == "").to_numpy() | _without_account(text, columns)) & ~taken
     if unnumbered.any():
         subset = text[unnumbered]
         squeezed = [subset[position].str.replace(r"\s+", "", regex=True)
@@ -63,6 +63,15 @@ def skipped_rows(
             mask[np.flatnonzero(unnumbered)[hit]] = True
             take(reason, mask)
     return reasons
+
+
+def _without_account(text: pd.DataFrame, columns: ColumnMap) -> np.ndarray:
+    """Rows with no account at all (a voucher's 合计 row in a flat export carries its number)."""
+    empty = np.ones(len(text), dtype=bool)
+    for name in ("account_code", "account_name"):
+        for position in columns.fields.get(name, ()):
+            empty &= (text[position] == "").to_numpy()
+    return empty
 
 
 def _voucher_cells(text: pd.DataFrame, columns: ColumnMap) -> pd.Series:

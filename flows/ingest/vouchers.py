@@ -30,7 +30,9 @@ _TITLE = re.compile(
     r"(?:[(（][^)）]*[)）])?$")
 _VOUCHER_NO = re.compile(
     r"凭证(?:字号|号|编号|号码)\s*[:：]?\s*(?P<no>[^\s:：]+)"
-    r"|(?P<word>[\u4e00-\u9fff]{1,2})\s*字\s*(?:第\s*)?(?P<number>\d{1,9})\s*号")
+    r"|(?P<word>[\u4e00-\u9fff]{1,2})\s*字\s*(?:第\s*)?(?P<number>\d{1,9})\s*号"
+    r"|(?<![\u4e00-\u9fff])(?P<bare>现收|现付|银收|银付|记|收|付|转)\s*[-－—]\s*(?P<digits>\d{1,9})"
+    r"(?!\d)")
 _DATE = re.compile(
     r"(?P<date>\d{4}\s*[-./年]\s*\d{1,2}\s*[-./月]\s*\d{1,2}\s*日?)(?![\d/])")
 _PERIOD = re.compile(r"(?P<year>\d{4})\s*年\s*(?:度\s*)?第?\s*(?P<month>\d{1,2})\s*(?:期|会计期间)")
@@ -151,7 +153,8 @@ def _header_fields(text: str, fields: dict[str, str]) -> None:
     text = unicodedata.normalize("NFKC", text)
     voucher = _VOUCHER_NO.search(text)
     if voucher and "凭证号" not in fields:
-        numbered = f"{voucher.group('word')}-{voucher.group('number')}"
+        word = voucher.group("word") or voucher.group("bare")
+        numbered = f"{word}-{voucher.group('number') or voucher.group('digits')}"
         fields["凭证号"] = voucher.group("no") or numbered
     period = _PERIOD.search(text)
     if period and "会计期间" not in fields:

@@ -898,3 +898,31 @@ def test_month_and_day_without_any_year_are_quarantined_with_the_reason(tmp_path
     load = _read(path)
     assert load.report.quarantined == 1
     assert "年份" in load.quarantine["reason"].iloc[0]
+
+
+def test_printed_voucher_of_a_small_package_with_its_number_unlabelled(tmp_path: Path) -> None:
+    """记 - 12 without 凭证字号：, 会计科目 with a dotted code, 合计 in words, 会计主管 … 制单."""
+    rows = [
+        [None, "记 账 凭 证"],
+        ["单位：青石镇下坝村", None, "2023年08月31日", "记 - 12", "附件 2 张"],
+        ["摘要", "会计科目", "借方金额", "贷方金额"],
+        ["付电费", "541.001 管理费用 - 电费", 80.0, None],
+        ["付电费", "102 银行存款", None, 80.0],
+        ["合计：捌拾元整", None, 80.0, 80.0],
+        ["会计主管：", "记账：", "复核：", "出纳：", "制单：张三", "经办："],
+    ]
+    entries = _clean(_xlsx(tmp_path, {"凭证": rows}, name="打印凭证"))
+    assert entries["voucher_no"].tolist() == ["记-12", "记-12"]
+    assert entries["voucher_date"].tolist() == [pd.Timestamp("2023-08-31")] * 2
+    assert entries["account_code"].tolist() == ["541001", "102"]
+    assert entries["account_name"].tolist() == ["管理费用 - 电费", "银行存款"]
+    assert (entries["preparer"].tolist(), entries["bookkeeper"].tolist()) == (
+        ["张三"] * 2, ["", ""])
+    assert entries["attachments"].tolist() == [2, 2]
+    assert set(zip(entries["town"], entries["village"], strict=True)) == {("青石镇", "下坝村")}
+
+
+def test_a_flat_exports_voucher_total_row_keeps_its_number_and_is_skipped(tmp_path: Path) -> None:
+    path = _csv(tmp_path, ACCOUNT_HEADER, *VOUCHER_LINES, "2023-08-05,记-2,合计,,80.00,80.00")
+    load = _read(path)
+    assert (load.report.loaded, load.report.skipped_reasons) == (2, {"subtotal": 1})
