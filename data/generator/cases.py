@@ -11,7 +11,7 @@ from enum import StrEnum
 from data.generator.books import VillageYear
 from data.generator.breaches import BOOKED, POSTED
 from data.generator.county import Village
-from data.generator.layouts.assignment import export_of
+from data.generator.layouts.assignment import Export, export_of
 from data.generator.misconduct import MISCONDUCT
 from data.generator.quarantine import QUARANTINE
 
@@ -56,28 +56,33 @@ INJECTIONS: dict[str, Injection] = {
 }
 
 
-def _eligible(key: str, village: Village, year: int, years: Sequence[int]) -> bool:
+def _eligible(key: str, export: Export, year: int, years: Sequence[int]) -> bool:
     if key == "duplicate_claim":
         return year - 1 in years  # repeats a claim of the year before
     if key == "voucher.date_in_period":
-        return export_of(village).has_period_column  # else the period is read from the date
+        return export.has_period_column  # else the period is read from the date
+    if key == "duties.segregation":
+        return "reviewer" not in export.unwritten_fields  # else the file hides the reviewer
     return True
 
 
 def plan_cases(
-    villages: Sequence[Village], years: Sequence[int], rate: float, seed: int
+    villages: Sequence[Village], years: Sequence[int], rate: float, seed: int, *,
+    vendor: bool = False,
 ) -> dict[tuple[int, int], list[str]]:
     """Injection keys per (village index, year): for each key, ``rate`` of the eligible
     village-years (at least one), chosen at random, but first one in each export layout so
-    every reader meets every kind of case."""
+    every reader meets every kind of case (with ``vendor``, the vendor styles count as layouts)."""
     rng = random.Random(f"plan/{seed}")
+    exports = {village.index: export_of(village, vendor=vendor) for village in villages}
     plan: dict[tuple[int, int], list[str]] = defaultdict(list)
     for key in INJECTIONS:
         by_layout: dict[str, list[tuple[int, int]]] = defaultdict(list)
         for village in villages:
             for year in years:
-                if _eligible(key, village, year, years):
-                    by_layout[export_of(village).layout].append((village.index, year))
+                export = exports[village.index]
+                if _eligible(key, export, year, years):
+                    by_layout[export.layout].append((village.index, year))
         eligible = sorted(slot for slots in by_layout.values() for slot in slots)
         count = min(len(eligible), max(1, round(rate * len(eligible))))
         chosen = [rng.choice(by_layout[layout]) for layout in sorted(by_layout)][:count]

@@ -1,4 +1,4 @@
-"""Write the journal lines into export files, each village in its layout.
+"""Write the journal lines into export files, each village in its layout (or vendor style).
 
 Works on one small frame per village-year (never slicing one big frame, which is slow with
 Arrow strings) and returns where every line went: file, sheet and the 1-based row a person sees.
@@ -17,24 +17,33 @@ from data.generator.county import County
 from data.generator.layouts.assignment import Layout, export_of
 from data.generator.layouts.legacy_csv import legacy_file_name, write_legacy_csv
 from data.generator.layouts.platform_csv import platform_file_name, write_platform_csv
+from data.generator.layouts.vendor import write_vendor
 from data.generator.layouts.workbook import sheet_name, workbook_file_name, write_workbook
 
 Slot = tuple[int, int]  # (village index, year)
 
 
 def write_exports(
-    slots: dict[Slot, pd.DataFrame], county: County, years: Sequence[int], out_dir: Path
+    slots: dict[Slot, pd.DataFrame],
+    county: County,
+    years: Sequence[int],
+    out_dir: Path,
+    *,
+    vendor: bool = False,
 ) -> tuple[pd.DataFrame, list[Path]]:
     """Write every file from the village-years' lines; returns all lines, in slot order, with
-    source_file, source_sheet and source_row, and the files written in writing order."""
+    source_file, source_sheet and source_row, and the files written in writing order.
+
+    With ``vendor``, some villages are exported in vendor styles (layouts/assignment.py)."""
     years = list(years)
     places: dict[Slot, tuple[str, str, np.ndarray]] = {}
     files: list[Path] = []
     for town in county.towns:
         villages = [village for village in county.villages if village.town is town]
-        platform = [v for v in villages if export_of(v).layout is Layout.PLATFORM_CSV]
+        exports = {village.index: export_of(village, vendor=vendor) for village in villages}
+        platform = [v for v in villages if exports[v.index].layout is Layout.PLATFORM_CSV]
         if platform:
-            variant = export_of(platform[0]).variant
+            variant = exports[platform[0].index].variant
             for span in [years] if variant == 0 else [[year] for year in years]:
                 path = out_dir / platform_file_name(town.name, span)
                 parts = [(village.index, year) for village in platform for year in span]
@@ -47,7 +56,7 @@ def write_exports(
                     places[part] = (path.name, "", rows[start:stop])
                 files.append(path)
         for village in villages:
-            export = export_of(village)
+            export = exports[village.index]
             if export.layout is Layout.WORKBOOK:
                 for span in [[year] for year in years] if export.variant == 0 else [years]:
                     path = out_dir / workbook_file_name(town.name, village.name, span)
@@ -63,6 +72,12 @@ def write_exports(
                     rows = write_legacy_csv(slots[village.index, year], path,
                                             variant=export.variant)
                     places[village.index, year] = (path.name, "", rows)
+                    files.append(path)
+            elif export.is_vendor:
+                for year in years:
+                    path, sheet, rows = write_vendor(export.layout, slots[village.index, year],
+                                                     out_dir)
+                    places[village.index, year] = (path.name, sheet, rows)
                     files.append(path)
     placed = pd.concat(
         [

@@ -1,4 +1,5 @@
-"""Generate a county's village ledgers in all three export layouts, with labelled cases."""
+"""Generate a county's village ledgers in all three export layouts (and, when asked, the vendor
+styles of FORMATS.md §2.1), with labelled cases."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ from data.generator.exports import write_exports
 from data.generator.holidays import festivals
 from data.generator.journal import journal_lines, quarantined
 from data.generator.labels import label_rows, write_labels
-from data.generator.layouts.assignment import export_of
+from data.generator.layouts.assignment import Export, export_of
+from data.generator.layouts.vendor import as_written
 from data.generator.posting import close_year, number_vouchers, sign_vouchers
 
 DEFAULT_INJECTION_RATE = 0.2
@@ -42,12 +44,15 @@ def generate_ledgers(
     inject: bool = True,
     lines_per_village_year: int = 400,
     injection_rate: float = DEFAULT_INJECTION_RATE,
+    vendor: bool = False,
 ) -> GenerationResult:
     """Write ledgers of ``villages`` villages for ``years`` into ``out_dir``, with labels.csv.
 
     With ``inject``, each kind of case (misconduct pattern, rule breach, quarantine row) goes
     into ``injection_rate`` of the village-years where it fits, at least one. The same
-    arguments give byte-identical files.
+    arguments give byte-identical files. With ``vendor``, some villages of each town are
+    exported as the accounting software in use writes them (金蝶 export, import template, a small
+    tool's CSV, printed vouchers; layouts/assignment.py says which).
     """
     years = tuple(sorted(set(years)))
     for year in years:
@@ -57,22 +62,25 @@ def generate_ledgers(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     county = build_county(villages, seed)
-    plan = plan_cases(county.villages, years, injection_rate, seed) if inject else {}
+    plan = plan_cases(county.villages, years, injection_rate, seed, vendor=vendor) if inject else {}
     slots: dict[tuple[int, int], pd.DataFrame] = {}
     cases: list[Case] = []
     for village in county.villages:
-        for book in _book_village(village, years, seed, lines_per_village_year, plan, cases):
+        export = export_of(village, vendor=vendor)
+        books = _book_village(village, export, years, seed, lines_per_village_year, plan, cases)
+        for book in books:
             slots[village.index, book.year] = journal_lines([book])
-    placed, files = write_exports(slots, county, years, out_dir)
+    placed, files = write_exports(slots, county, years, out_dir, vendor=vendor)
     labels_path = write_labels(label_rows(placed, cases), out_dir)
     return GenerationResult(
-        files=files, labels_path=labels_path, truth=truth_entries(placed, county.villages),
-        n_lines=len(placed),
+        files=files, labels_path=labels_path,
+        truth=truth_entries(placed, county.villages, vendor=vendor), n_lines=len(placed),
     )
 
 
 def _book_village(
     village: Village,
+    export: Export,
     years: Sequence[int],
     seed: int,
     target_lines: int,
@@ -85,7 +93,7 @@ def _book_village(
             village=village,
             year=year,
             rng=random.Random(f"{seed}/{village.org_code}/{year}"),
-            export=export_of(village),
+            export=export,
             previous=books[-1] if books else None,
         )
         keys = plan.get((village.index, year), [])
@@ -104,12 +112,15 @@ def _book_village(
     return books
 
 
-def truth_entries(placed: pd.DataFrame, villages: Sequence[Village]) -> pd.DataFrame:
+def truth_entries(
+    placed: pd.DataFrame, villages: Sequence[Village], *, vendor: bool = False
+) -> pd.DataFrame:
     """The canonical entries ingestion should load: every written line except quarantined ones,
     with only what its file says (no 单位编码 where the layout has none; where 分录号 is not
-    written, a line's number is its order among the lines of the same voucher number)."""
+    written, a line's number is its order among the lines of the same voucher number; vendor
+    styles' lines as their files state them)."""
     truth = placed.loc[~quarantined(placed)].reset_index(drop=True)
-    exports = [export_of(village) for village in villages]
+    exports = [export_of(village, vendor=vendor) for village in villages]
     index = truth["village_index"]
     truth["org_code"] = truth["org_code"].where(
         index.map(lambda i: exports[i].has_org_code_column), ""
@@ -120,6 +131,8 @@ def truth_entries(placed: pd.DataFrame, villages: Sequence[Village]) -> pd.DataF
     truth["line_no"] = truth["line_no"].where(
         index.map(lambda i: exports[i].has_line_number_column), by_order
     )
+    if vendor:
+        truth = as_written(truth, [exports[i].layout for i in index.tolist()])
     for name in UNSET_COLUMNS:
         truth[name] = pd.Series([""] * len(truth), dtype="str")
     return truth[ENTRY_COLUMNS]

@@ -52,9 +52,13 @@ class StyleRead:
     truth: pd.DataFrame
 
 
+def _style_of(file: str) -> Layout | None:
+    return next((layout for layout, style in STYLES.items()
+                 if file.endswith(f"_{style.suffix}{style.extension}")), None)
+
+
 def _style_files(ledgers: GenerationResult, layout: Layout) -> list[Path]:
-    suffix = f"_{STYLES[layout].suffix}{STYLES[layout].extension}"
-    return [path for path in ledgers.files if path.name.endswith(suffix)]
+    return [path for path in ledgers.files if _style_of(path.name) is layout]
 
 
 def _read_style(ledgers: GenerationResult, style: str) -> StyleRead:
@@ -208,11 +212,6 @@ def test_labels_point_at_their_lines(injected_read: StyleRead) -> None:
     assert (lines["voucher_no"] == lines["voucher_no_read"]).all()
     assert (lines["village"] == lines["village_read"]).all()
     assert (lines["period"] == lines["period_read"]).all()
-
-
-def _style_of(file: str) -> Layout | None:
-    return next((layout for layout, style in STYLES.items()
-                 if file.endswith(f"_{style.suffix}{style.extension}")), None)
 
 
 def test_clean_vendor_books_break_no_rule_their_files_can_state(

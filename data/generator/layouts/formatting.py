@@ -1,10 +1,13 @@
-"""How exports write money, dates, voucher numbers, titles and monthly subtotals."""
+"""How exports write money, dates, voucher numbers, accounts, titles and monthly subtotals."""
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import groupby
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -59,12 +62,29 @@ def slash_dates(lines: pd.DataFrame) -> pd.Series:
     return year + "/" + month + "/" + day
 
 
+def dotted_dates(lines: pd.DataFrame) -> pd.Series:
+    year, month, day = _date_parts(lines)
+    return year + "." + month + "." + day
+
+
 def hyphen_voucher_numbers(lines: pd.DataFrame) -> pd.Series:
     return lines["voucher_word"] + "-" + lines["voucher_number"].astype("str")
 
 
 def legacy_voucher_numbers(lines: pd.DataFrame) -> pd.Series:
     return lines["voucher_word"] + "字第" + lines["voucher_number"].astype("str") + "号"
+
+
+def coded_accounts(lines: pd.DataFrame) -> pd.Series:
+    """Code and name in one cell: ``541001 管理费用-办公费``."""
+    return lines["account_code"] + " " + lines["account_name"]
+
+
+def write_csv_rows(path: Path, rows: list[list[str]], encoding: str) -> None:
+    """Write ``rows`` as CSV lines ending in CRLF, as Windows programs save them."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
+    path.write_bytes(buffer.getvalue().encode(encoding))
 
 
 def title(town: str, village: str) -> str:
@@ -87,14 +107,18 @@ class MonthBlock:
     year_credit: int
 
 
-def month_blocks(lines: pd.DataFrame) -> Iterator[MonthBlock]:
-    """The lines of one village-year month by month, with 本月合计 and 本年累计 in fen.
-
-    Quarantined lines are listed but not added up: their amounts cannot be read.
-    """
+def counted_amounts(lines: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Debit and credit fen to add up into totals: 0 on quarantined lines, whose amounts
+    cannot be read."""
     counted = ~quarantined(lines).to_numpy()
-    debit = np.where(counted, lines["debit_fen"].to_numpy(), 0)
-    credit = np.where(counted, lines["credit_fen"].to_numpy(), 0)
+    return (np.where(counted, lines["debit_fen"].to_numpy(), 0),
+            np.where(counted, lines["credit_fen"].to_numpy(), 0))
+
+
+def month_blocks(lines: pd.DataFrame) -> Iterator[MonthBlock]:
+    """The lines of one village-year month by month, with 本月合计 and 本年累计 in fen
+    (quarantined lines listed but not added up)."""
+    debit, credit = counted_amounts(lines)
     year_debit = year_credit = 0
     position = 0
     for period, group in groupby(lines["period"].tolist()):

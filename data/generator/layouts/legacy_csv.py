@@ -7,8 +7,6 @@ after each month, full-width spaces padding some cells, blank lines and trailing
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +23,7 @@ from data.generator.layouts.formatting import (
     period_caption,
     slash_dates,
     title,
+    write_csv_rows,
 )
 
 ENCODING = "gb18030"
@@ -126,7 +125,5 @@ def write_legacy_csv(lines: pd.DataFrame, path: Path, *, variant: int) -> np.nda
         if block.period.endswith(("03", "06", "09")):
             rows.append([])  # a truly blank line between quarters
     rows.extend([[""] * width] * TRAILING_EMPTY_ROWS)
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
-    path.write_bytes(buffer.getvalue().encode(ENCODING))
+    write_csv_rows(path, rows, ENCODING)
     return source_rows

@@ -61,21 +61,37 @@ def sheet_name(year: int, variant: int) -> str:
     return "序时账" if variant == 0 else f"{year}年"
 
 
+def new_workbook(path: Path) -> xlsxwriter.Workbook:
+    """A workbook written row by row, with fixed properties so its bytes are reproducible."""
+    book = xlsxwriter.Workbook(path, {"constant_memory": True})
+    book.set_properties({"created": FIXED_CREATED, "author": "sanzi-audit"})
+    return book
+
+
+def date_cells(lines: pd.DataFrame) -> list[object]:
+    """Voucher dates as Excel serial numbers (for a column with a date format), or the raw text
+    where an impossible date was written."""
+    serials = (lines["voucher_date"] - EXCEL_EPOCH).dt.days
+    return serials.astype("object").where(lines["raw_date"] == "", lines["raw_date"]).tolist()
+
+
+def money_cells(fen: pd.Series, raw: pd.Series, *, zero: object = None) -> list[object]:
+    """Amounts in fen as numbers in yuan, ``zero`` for 0, the ``raw`` text where an amount was
+    written unreadable."""
+    return [
+        zero if amount == 0 else text if text else amount / 100
+        for amount, text in zip(fen.tolist(), raw.tolist(), strict=True)
+    ]
+
+
 def _cell_values(lines: pd.DataFrame) -> dict[str, list[object]]:
     """Column values as Python objects: dates as Excel serial numbers (the column carries the
     date format), money as numbers, raw text where a date or amount was written unreadable."""
-    serials = (lines["voucher_date"] - EXCEL_EPOCH).dt.days
     values: dict[str, list[object]] = {
-        "voucher_date": serials.astype("object").where(lines["raw_date"] == "",
-                                                      lines["raw_date"]).tolist()
+        "voucher_date": date_cells(lines),
+        "debit": money_cells(lines["debit_fen"], lines["raw_amount"]),
+        "credit": money_cells(lines["credit_fen"], lines["raw_amount"]),
     }
-    raw_amount = (lines["raw_amount"] != "").tolist()
-    for field, side in (("debit", "debit_fen"), ("credit", "credit_fen")):
-        values[field] = [
-            None if fen == 0 else raw if is_raw else fen / 100
-            for fen, raw, is_raw in zip(lines[side].tolist(), lines["raw_amount"].tolist(),
-                                        raw_amount, strict=True)
-        ]
     values["voucher_no"] = hyphen_voucher_numbers(lines).tolist()
     values["attachments"] = lines["attachments"].astype("int64").tolist()
     for field in ("line_no", "summary", "account_code", "account_name", "counterparty",
@@ -132,8 +148,7 @@ def write_workbook(
 
     Variant 0 uses the standard headers; variant 1 header aliases in another order.
     """
-    book = xlsxwriter.Workbook(path, {"constant_memory": True})
-    book.set_properties({"created": FIXED_CREATED, "author": "sanzi-audit"})
+    book = new_workbook(path)
     source_rows = [_write_sheet(book, name, lines, variant) for name, lines in sheets]
     book.close()
     return source_rows
