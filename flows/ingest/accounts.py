@@ -15,10 +15,10 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from checks.charts import Chart, chart_key, name_levels, normalise_account_name
+from flows.ingest.cells import texts_of_distinct
 
 _CODE = r"\d+(?:[.\-\s]\d+)*"
 _CODE_ONLY = re.compile(rf"^(?P<code>{_CODE})$")
@@ -42,19 +42,9 @@ class AccountCells:
 
 def split_account_cells(text: pd.Series) -> AccountCells:
     """Code and name from each account cell; each distinct cell worked out once."""
-    codes, distinct = text.factorize()
-    parts = [_split(value) for value in distinct]
-    code = np.array([part[0] for part in parts] + [""], dtype=object)
-    name = np.array([part[1] for part in parts] + [""], dtype=object)
-    problem = np.array([part[2] for part in parts] + [""], dtype=object)
-    index = text.index
-    taken = np.where(codes < 0, len(parts), codes)
-    bad = problem[taken] != ""
-    return AccountCells(
-        code=pd.Series(code[taken], index=index, dtype="str"),
-        name=pd.Series(name[taken], index=index, dtype="str"),
-        problems=pd.Series(problem[taken][bad], index=index[bad], dtype="str"),
-    )
+    code, name, problem = texts_of_distinct(text, _split, 3)
+    bad = (problem != "").to_numpy()
+    return AccountCells(code=code, name=name, problems=problem[bad])
 
 
 def _split(cell: str) -> tuple[str, str, str]:

@@ -32,6 +32,7 @@ from flows.ingest.cells import (
     parse_periods,
     parse_voucher_numbers,
     period_of,
+    texts_of_distinct,
     year_months,
 )
 from flows.ingest.conventions import conventions
@@ -113,12 +114,12 @@ class Cells:
         return parsed
 
 
-def parse_fields(rows: pd.DataFrame, columns: ColumnMap, reading: Reading, problems: Problems,
-                 *, file: str) -> dict[str, pd.Series]:
+def parse_fields(rows: pd.DataFrame, columns: ColumnMap, reading: Reading, problems: Problems
+                 ) -> dict[str, pd.Series]:
     """Every canonical field for every row; the problems are noted on the way."""
     cells = Cells(rows, columns, problems)
     fields: dict[str, pd.Series] = {name: cells.text(name) for name in TEXT_FIELDS}
-    fields["town"], fields["village"], fields["org_code"] = _units(cells, reading, file)
+    fields["town"], fields["village"], fields["org_code"] = _units(cells, reading)
     dates = _dates(cells, reading.place.year)
     fields["voucher_date"] = dates
     fields["voucher_word"], fields["voucher_number"] = _voucher_numbers(cells)
@@ -134,22 +135,20 @@ def parse_fields(rows: pd.DataFrame, columns: ColumnMap, reading: Reading, probl
     return fields
 
 
-def _units(cells: Cells, reading: Reading, file: str) -> tuple[pd.Series, pd.Series, pd.Series]:
+def _units(cells: Cells, reading: Reading) -> tuple[pd.Series, pd.Series, pd.Series]:
     """Town, village and unit code. A unit column holding codes only (``2.01.01``) gives the
     unit's code, not its name; where no column names the village, the title, sheet or file
     name does, or the user with ``--unit``."""
     village = cells.text("village")
     org_code = cells.text("org_code")
-    coded = _distinct(village, lambda text: bool(text) and not _HAN.search(text)).astype(bool)
+    unit_code, named_town, named_village = texts_of_distinct(village, _unit_parts, 3)
+    coded = unit_code != ""
     if coded.any():
-        org_code = org_code.where(~((org_code == "").to_numpy() & coded), village)
-        village = village.where(~coded, "")
+        org_code = org_code.where(~((org_code == "") & coded), unit_code)
     town = cells.text("town")
-    places = _distinct(village, split_place)
-    named_town = np.array([place[0] for place in places], dtype=object)
     if (named_town != "").any():  # 青石镇下坝村 in a unit column, as a title would say it
-        village = pd.Series([place[1] for place in places], index=village.index, dtype="str")
-        town = town.where(town != "", pd.Series(named_town, index=town.index, dtype="str"))
+        town = town.where(town != "", named_town)
+    village = named_village
     town = _or_else(town, reading.place.town)
     village = _or_else(village, reading.place.village)
     label = cells.label("village", "单位名称")
@@ -184,6 +183,14 @@ def _dates(cells: Cells, title_year: str) -> pd.Series:
     return parsed.values
 
 
+def _unit_parts(unit: str) -> tuple[str, str, str]:
+    """A unit cell as (code, town, village): a cell without Chinese (2.01.01) is a unit's code,
+    not its name; 青石镇下坝村 is a town and a village; anything else a village as written."""
+    if unit and not _HAN.search(unit):
+        return unit, "", ""
+    return ("", *split_place(unit))
+
+
 def _voucher_numbers(cells: Cells) -> tuple[pd.Series, pd.Series]:
     """凭证字 (from the number, else the voucher-word column, else 记) and 凭证号."""
     raw = cells.text("voucher_no")
@@ -198,16 +205,15 @@ def _voucher_numbers(cells: Cells) -> tuple[pd.Series, pd.Series]:
 
 def _voucher_words(word: pd.Series) -> pd.Series:
     """记字 → 记, 记账凭证 → 记, 银行收款 → 银收; empty → 记."""
+    return texts_of_distinct(word, _voucher_word, 1)[0]
+
+
+def _voucher_word(value: str) -> tuple[str]:
     words = conventions().voucher_words
-    codes, distinct = word.factorize()
-    named = []
-    for value in distinct:
-        squeezed = "".join(str(value).split())
-        squeezed = words.get(squeezed, squeezed)
-        squeezed = squeezed.removesuffix("字") or squeezed
-        named.append(words.get(squeezed, squeezed) or DEFAULT_VOUCHER_WORD)
-    table = np.array([*named, DEFAULT_VOUCHER_WORD], dtype=object)
-    return pd.Series(table[np.where(codes < 0, len(named), codes)], index=word.index, dtype="str")
+    squeezed = "".join(value.split())
+    squeezed = words.get(squeezed, squeezed)
+    squeezed = squeezed.removesuffix("字") or squeezed
+    return (words.get(squeezed, squeezed) or DEFAULT_VOUCHER_WORD,)
 
 
 def _periods(cells: Cells, dates: pd.Series, title_year: str) -> pd.Series:
@@ -332,7 +338,7 @@ def _counterparty(cells: Cells) -> pd.Series:
     """往来单位 and its aliases, else auxiliary pairs, else a one-cell auxiliary column."""
     value = cells.text("counterparty")
     if (value != "").any():  # C003_某某农资店 in a 客户 column: the code is not the name
-        value = pd.Series(_distinct(value, named_item), index=value.index, dtype="str")
+        value = texts_of_distinct(value, lambda name: (named_item(name),), 1)[0]
     auxiliary = conventions().auxiliary
     columns = cells.columns
     if columns.pairs and (value == "").any():
@@ -394,13 +400,6 @@ def _order_within_voucher(fields: dict[str, pd.Series], rows: np.ndarray) -> pd.
     if known.any():
         order[known] = key[known].groupby(VOUCHER_KEY, sort=False).cumcount() + 1
     return order
-
-
-def _distinct(values: pd.Series, function: Callable[[str], object]) -> np.ndarray:
-    """``function`` of each cell, worked out once per distinct text."""
-    codes, distinct = values.factorize()
-    table = np.array([*(function(value) for value in distinct), function("")], dtype=object)
-    return table[np.where(codes < 0, len(distinct), codes)]
 
 
 def _folded(parse: Callable[[pd.Series], Parsed]) -> Callable[[pd.Series], Parsed]:

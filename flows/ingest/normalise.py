@@ -89,7 +89,7 @@ def normalise_grid(
     filled_down = fill_voucher_cells(text, columns, kept)
     rows = text if kept.all() else text[kept]
     problems = Problems(rows.index)
-    fields = parse_fields(rows, columns, reading, problems, file=grid.file)
+    fields = parse_fields(rows, columns, reading, problems)
     worded = problems.by_row()
     bad = pd.Index(sorted(worded))
     good = ~rows.index.isin(bad)
