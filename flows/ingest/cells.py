@@ -105,9 +105,17 @@ def texts_of_distinct(
     lines; building a million-row text column in Python is the slow part)."""
     codes, distinct = values.factorize()
     made = [function(value) for value in distinct] + [function("")]
-    taken = pa.array(np.where(codes < 0, len(distinct), codes))
-    return [_series(pa.array([texts[part] for texts in made], pa.string()).take(taken),
-                    values.index) for part in range(count)]
+    taken: pa.Array | None = None
+    parts = []
+    for part in range(count):
+        texts = [made_texts[part] for made_texts in made]
+        if texts[:-1] == list(distinct) and texts[-1] == "":
+            parts.append(values)  # the cells as they are: nothing to build
+            continue
+        if taken is None:
+            taken = pa.array(np.where(codes < 0, len(distinct), codes))
+        parts.append(_series(pa.array(texts, pa.string()).take(taken), values.index))
+    return parts
 
 
 def fold_width(text: pd.Series) -> pd.Series:
@@ -264,12 +272,17 @@ def parse_voucher_numbers(text: pd.Series) -> VoucherNumbers:
 
 def parse_counts(text: pd.Series, *, minimum: int = 0) -> Parsed:
     """Whole numbers such as 分录号 and 附件张数 (``Int64``, NA when empty or bad): ``2``,
-    ``2.0`` (a number saved by Excel), ``2张``."""
+    ``2.0`` (a number saved by Excel), ``2张``; plain digits first, the other shapes only in
+    the cells left over."""
     filled = (text != "").to_numpy()
-    positions, groups = _extract(text, _COUNT, filled)
+    digits = _ascii_digits(text, max_length=9)
     values = np.zeros(len(text), dtype=np.int64)
-    values[positions] = _integers(groups["n"])
-    digits = _mask(len(text), positions)
+    values[digits] = _integers(_arrow(text).filter(pa.array(digits)))
+    left = filled & ~digits
+    if left.any():
+        positions, groups = _extract(text, _COUNT, left)
+        values[positions] = _integers(groups["n"])
+        digits = digits | _mask(len(text), positions)
     ok = digits & (values >= minimum)
     expected = "不是非负整数" if minimum == 0 else f"须为不小于 {minimum} 的整数"
     problems = _problems(text.index, (filled & ~ok, expected))

@@ -229,12 +229,17 @@ def _periods(cells: Cells, dates: pd.Series, title_year: str) -> pd.Series:
         cells.labels("period"), raw,
         pd.Series(parsed.problems.reindex(codes[bad]).to_numpy(), index=raw.index[bad],
                   dtype="str"))
+    if not ((parsed.month > 0) & (parsed.year == 0)).any():  # every period with its year
+        text = {cell: f"{year:04d}-{month:02d}" if month else ""
+                for cell, year, month in zip(distinct, parsed.year, parsed.month, strict=True)}
+        periods = texts_of_distinct(raw, lambda cell: (text.get(cell, ""),), 1)[0]
+        given = periods != ""
+        return periods if given.all() else periods.where(given, period_of(dates))
     taken = np.where(codes < 0, 0, codes)
     year = np.where(codes < 0, 0, parsed.year[taken])
     month = np.where(codes < 0, 0, parsed.month[taken])
     missing_year = (month > 0) & (year == 0)
-    if missing_year.any():
-        year = np.where(missing_year, _years(cells, dates, title_year), year)
+    year = np.where(missing_year, _years(cells, dates, title_year), year)
     periods = year_months(year, month, raw.index)
     given = (raw != "").to_numpy() & (month > 0)
     return periods if given.all() else periods.where(given, period_of(dates))
@@ -264,7 +269,8 @@ def _accounts(cells: Cells, periods: pd.Series, reading: Reading) -> tuple[pd.Se
     name = cells.text("account_name") if source == "account_code" else split.name
     name = name.where(name != "", split.name)
     code = split.code
-    bad_cells = code.index.isin(split.problems.index)
+    bad_cells = (code.index.isin(split.problems.index) if len(split.problems)
+                 else np.zeros(len(code), dtype=bool))
     by_name = ((code == "") & (name != "")).to_numpy() & ~bad_cells
     if by_name.any():
         resolved = resolve_account_names(name[by_name], periods[by_name], reading.charts)
@@ -365,19 +371,29 @@ def _line_numbers(cells: Cells, fields: dict[str, pd.Series]) -> pd.Series:
     given = _folded(parse_counts)(cells.text("line_no")).values
     usable = (given.notna() & (given >= 1)).to_numpy()
     line = given.fillna(0).to_numpy()
-    same_voucher = np.ones(len(line), dtype=bool)
-    for name in VOUCHER_KEY:
-        same_voucher[1:] &= _same_as_previous(fields[name])
-    same_voucher[0] = False
+    number = fields["voucher_number"].fillna(-1).to_numpy()
     repeated = np.zeros(len(line), dtype=bool)
-    repeated[1:] = same_voucher[1:] & (line[1:] == line[:-1])
+    repeated[1:] = (line[1:] == line[:-1]) & (number[1:] == number[:-1])
+    if repeated.any():  # confirmed on the whole key: village, period, word and number
+        repeated &= _same_voucher_as_previous(fields)
     broken = ~usable | repeated
     if not broken.any():
         return given
+    same_voucher = _same_voucher_as_previous(fields)
     voucher = np.cumsum(~same_voucher)  # neighbouring lines of one voucher share a number
     renumbered = np.isin(voucher, voucher[broken])
     order = _order_within_voucher(fields, renumbered)
     return given.where(~renumbered, order)
+
+
+def _same_voucher_as_previous(fields: dict[str, pd.Series]) -> np.ndarray:
+    """Whether each line is of the same voucher as the line before it (False for the first)."""
+    same = np.zeros(len(fields["voucher_number"]), dtype=bool)
+    if len(same) > 1:
+        same[1:] = True
+        for name in VOUCHER_KEY:
+            same[1:] &= _same_as_previous(fields[name])
+    return same
 
 
 def _same_as_previous(values: pd.Series) -> np.ndarray:

@@ -116,8 +116,7 @@ def fill_voucher_cells(text: pd.DataFrame, columns: ColumnMap, kept: np.ndarray)
     top of a sheet is still quarantined for its missing number; a line with a date of its own
     but no number is a broken line, not a continuing one, and is quarantined too.
     """
-    voucher = _voucher_cells(text, columns).to_numpy(dtype=object)
-    blank = kept & (voucher == "")
+    blank = kept & (_voucher_cells(text, columns) == "").to_numpy()
     if not blank.any():
         return 0
     for name in ("voucher_date", "month", "day"):
@@ -135,7 +134,7 @@ def fill_voucher_cells(text: pd.DataFrame, columns: ColumnMap, kept: np.ndarray)
     for position in amounts:
         has_amount |= (text[position] != "").to_numpy()
     rows = np.flatnonzero(kept)
-    numbered = voucher[rows] != ""
+    numbered = ~blank[rows] & (_voucher_cells(text, columns) != "").to_numpy()[rows]
     group = np.cumsum(numbered)  # the numbered line each kept row follows (0: none)
     continuing = blank[rows] & (group > 0) & has_account[rows] & has_amount[rows]
     if not continuing.any():
