@@ -94,7 +94,9 @@ def _sheet_lines(sheet: SheetReport, load: FileLoad, rows: int) -> list[str]:
         f"跳过 {sum(sheet.skipped.values()):,} 行"
         + (f"（{skipped_words(sheet.skipped)}）" if sheet.skipped else "")
         + (f"；{sheet.filled_down:,} 行沿用上一行的凭证号和日期（合并单元格）"
-           if sheet.filled_down else ""))
+           if sheet.filled_down else "")
+        + (f"；没有凭证号列，按日期、凭证字和借贷平衡划分出 {sheet.balanced_vouchers:,} 张凭证"
+           "（凭证号按出现顺序编为 1、2、3……）" if sheet.balanced_vouchers else ""))
     quarantined = load.quarantine[load.quarantine["source_sheet"] == sheet.sheet]
     if len(quarantined):
         lines.append("  隔离原因（最多的几种，各举一例）：")

@@ -63,6 +63,9 @@ def file_line(report: dict[str, Any]) -> str:
     text += f"，跳过 {skipped:,} 行"
     if skipped:
         text += f"（{skipped_words(report.get('skipped_reasons') or {})}）"
+    if report.get("balanced_vouchers"):
+        text += (f"；没有凭证号列，按日期、凭证字和借贷平衡划分出 "
+                 f"{report['balanced_vouchers']:,} 张凭证")
     if report.get("profile"):
         text += f"；导入配置：{report['profile']}"
     return text

@@ -126,6 +126,8 @@ def parse_fields(rows: pd.DataFrame, columns: ColumnMap, reading: Reading, probl
     fields["period"] = _periods(cells, dates, reading.place.year)
     fields["account_code"], fields["account_name"] = _accounts(cells, fields["period"], reading)
     fields["debit_fen"], fields["credit_fen"] = _amounts(cells, reading.profile)
+    if not cells.has("voucher_no"):
+        fields["voucher_number"] = balanced_vouchers(fields)
     fields["counterparty"] = _counterparty(cells)
     fields["line_no"] = _line_numbers(cells, fields)
     if cells.has("attachments"):
@@ -192,8 +194,12 @@ def _unit_parts(unit: str) -> tuple[str, str, str]:
 
 
 def _voucher_numbers(cells: Cells) -> tuple[pd.Series, pd.Series]:
-    """凭证字 (from the number, else the voucher-word column, else 记) and 凭证号."""
+    """凭证字 (from the number, else the voucher-word column, else 记) and 凭证号 (missing
+    where the export has no number column: :func:`balanced_vouchers` numbers them)."""
     raw = cells.text("voucher_no")
+    if not cells.has("voucher_no"):
+        word = cells.text("voucher_word")
+        return _voucher_words(word), pd.Series(pd.NA, index=raw.index, dtype="Int64")
     numbers = parse_voucher_numbers(fold_width(raw))
     cells.problems.missing(raw, cells.labels("voucher_no"))
     cells.problems.bad_values(cells.labels("voucher_no"), raw, numbers.problems)
@@ -201,6 +207,33 @@ def _voucher_numbers(cells: Cells) -> tuple[pd.Series, pd.Series]:
     if cells.has("voucher_word"):
         word = word.where(word != "", cells.text("voucher_word"))
     return _voucher_words(word), numbers.number
+
+
+def balanced_vouchers(fields: dict[str, pd.Series]) -> pd.Series:
+    """Voucher numbers for an export without a number column: a voucher is a run of lines of
+    one village, date and voucher word whose debits and credits balance; the runs are numbered
+    1, 2, 3 … in file order within each village, period and word."""
+    village = fields["village"].to_numpy(dtype=object)
+    day = fields["voucher_date"].to_numpy()
+    word = fields["voucher_word"].to_numpy(dtype=object)
+    net = (fields["debit_fen"].fillna(0) - fields["credit_fen"].fillna(0)).to_numpy()
+    starts = np.zeros(len(net), dtype=bool)
+    balance, moved = 0, False
+    for row in range(len(net)):
+        if row == 0 or (village[row], day[row], word[row]) != (
+                village[row - 1], day[row - 1], word[row - 1]) or (moved and balance == 0):
+            starts[row] = True
+            balance, moved = 0, False
+        balance += int(net[row])
+        moved = moved or net[row] != 0
+    voucher = np.cumsum(starts)
+    key = pd.DataFrame({"village": fields["village"], "period": fields["period"],
+                        "voucher_word": fields["voucher_word"], "voucher": voucher})
+    firsts = key[starts]
+    numbers = firsts.groupby(["village", "period", "voucher_word"], sort=False).cumcount() + 1
+    by_voucher = pd.Series(numbers.to_numpy(), index=firsts["voucher"].to_numpy())
+    return pd.Series(by_voucher.reindex(voucher).to_numpy(), index=fields["village"].index,
+                     dtype="Int64")
 
 
 def _voucher_words(word: pd.Series) -> pd.Series:

@@ -18,6 +18,7 @@ from flows.ingest.profiles import ImportProfile
 
 HEADER_SEARCH_ROWS = 20
 AMOUNT_FIELDS = ("debit", "credit", "amount")
+VOUCHER_NUMBER_ENDINGS = ("凭证号", "凭证编号", "凭证字号", "凭证号码", "凭证号数")
 # Fields whose several columns are tried in the file's order (记账日期, then 业务日期, then
 # 制单日期, as the export lays them out) rather than in the order of the aliases.
 FILE_ORDER_FIELDS = frozenset({"voucher_date"})
@@ -72,11 +73,7 @@ class ColumnMap:
     def missing_required(self) -> list[str]:
         """Required fields without a column, each with the headers that would satisfy it."""
         aliases = conventions().fields
-        missing = [
-            "/".join(aliases[name])
-            for name in ("voucher_no", "summary")
-            if name not in self.fields
-        ]
+        missing = ["/".join(aliases["summary"])] if "summary" not in self.fields else []
         if "voucher_date" not in self.fields and not {"month", "day"} <= set(self.fields):
             missing.insert(0, f"日期列（{'/'.join(aliases['voucher_date'])}，或 月 + 日）")
         if "account_code" not in self.fields and "account_name" not in self.fields:
@@ -183,6 +180,11 @@ def map_columns(headers: Sequence[str], profile: ImportProfile | None = None) ->
     fields = {name: _in_order(columns, by_position=name in FILE_ORDER_FIELDS
                               and name not in named_by_profile)
               for name, columns in found.items()}
+    if "voucher_no" not in fields:  # 记账凭证号, 原凭证编号: a voucher number by its ending
+        ending = [position for position, key in enumerate(keys)
+                  if key.endswith(VOUCHER_NUMBER_ENDINGS) and key not in ignored]
+        if ending:
+            fields["voucher_no"] = tuple(ending)
     used = {position for columns in fields.values() for position in columns}
     pairs, cells = _auxiliary_columns(keys, used, rules)
     return ColumnMap(fields=fields, labels=_labels(headers), pairs=pairs, cells=cells,

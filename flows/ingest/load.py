@@ -74,6 +74,7 @@ class SheetReport:
     quarantined: int = 0
     skipped: dict[str, int] = field(default_factory=dict)
     filled_down: int = 0
+    balanced_vouchers: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
     unknown: list[str] = field(default_factory=list)
     reason: str = ""
@@ -86,7 +87,9 @@ class FileReport:
     ``skipped_reasons`` counts the skipped rows per reason (the keys of
     :data:`flows.ingest.conventions.SKIP_REASONS`); ``skipped_sheets`` names the sheets that
     are not journals and why; ``sheet_errors`` the journal sheets that could not be read.
-    ``quarantine_reasons`` are the most common problems of the quarantined rows. ``layout`` is
+    ``quarantine_reasons`` are the most common problems of the quarantined rows;
+    ``balanced_vouchers`` the vouchers of sheets without a number column, told apart by their
+    balance; ``filled_down`` lines took the voucher cells of the line above. ``layout`` is
     a guess (A platform CSV, B 序时账 workbook, C legacy CSV, V printed vouchers); ``title`` what
     the first sheet's headings said.
     """
@@ -104,6 +107,7 @@ class FileReport:
     title: dict[str, str]
     profile: str = ""
     filled_down: int = 0
+    balanced_vouchers: int = 0
     quarantine_reasons: dict[str, int] = field(default_factory=dict)
     skipped_sheets: dict[str, str] = field(default_factory=dict)
     sheet_errors: dict[str, str] = field(default_factory=dict)
@@ -256,7 +260,8 @@ class _SheetReader:
             profile=profile.name if profile else "", columns=load.columns.mapping(),
             place={"town": place.town, "village": place.village, "year": place.year},
             rows_read=load.rows_read, loaded=load.loaded, quarantined=load.quarantined,
-            skipped=load.skipped, filled_down=load.filled_down, reasons=load.reasons,
+            skipped=load.skipped, filled_down=load.filled_down,
+            balanced_vouchers=load.balanced_vouchers, reasons=load.reasons,
             unknown=load.columns.unknown_labels()))
 
     def result(self, suffix: str, encoding: str) -> FileLoad:
@@ -299,6 +304,7 @@ class _SheetReader:
             title=self.titles[0].to_dict(),
             profile="、".join(profiles),
             filled_down=sum(load.filled_down for load in self.loads),
+            balanced_vouchers=sum(load.balanced_vouchers for load in self.loads),
             quarantine_reasons=dict(reasons.most_common(TOP_REASONS)),
             skipped_sheets=self.skipped_sheets,
             sheet_errors=self.errors,

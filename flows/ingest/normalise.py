@@ -38,6 +38,7 @@ class GridLoad:
     ``rows_read`` (non-blank rows below the header, and rows a layout reader skipped before)
     = ``loaded`` + ``quarantined`` + the ``skipped`` counts per reason; blank rows are counted
     apart. ``filled_down`` lines took their voucher's date and number from the line above;
+    ``balanced_vouchers`` vouchers were told apart by their balance (no number column);
     ``reasons`` counts the quarantined rows by the kind of their first problem.
     """
 
@@ -50,6 +51,7 @@ class GridLoad:
     blank_rows: int
     columns: ColumnMap
     filled_down: int = 0
+    balanced_vouchers: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
 
 
@@ -111,6 +113,9 @@ def normalise_grid(
         blank_rows=int(blank.sum()),
         columns=columns,
         filled_down=filled_down,
+        balanced_vouchers=0 if columns.has("voucher_no") or entries.empty else int(
+            entries[["village", "period", "voucher_word", "voucher_number"]]
+            .drop_duplicates().shape[0]),
         reasons=dict(kinds.most_common(TOP_REASONS)),
     )
 

@@ -49,8 +49,10 @@ def skipped_rows(
 
     take("template", _template_rows(text, filled, patterns["template"], profile))
     take("header_repeat", _repeated_headers(text, columns, headers))
-    voucher = _voucher_cells(text, columns)
-    unnumbered = filled & ((voucher == "").to_numpy() | _without_account(text, columns)) & ~taken
+    unnumbered = _without_account(text, columns)
+    if columns.has("voucher_no"):
+        unnumbered |= (_voucher_cells(text, columns) == "").to_numpy()
+    unnumbered &= filled & ~taken
     if unnumbered.any():
         subset = text[unnumbered]
         squeezed = [subset[position].str.replace(r"\s+", "", regex=True)
@@ -95,8 +97,8 @@ def _template_rows(
 
 def _repeated_headers(text: pd.DataFrame, columns: ColumnMap, headers: list[str]) -> np.ndarray:
     """Rows repeating the header (a page break in an export printed to a sheet): the voucher
-    column holds its own header, and so do at least two other columns."""
-    position = columns.fields["voucher_no"][0]
+    (or date) column holds its own header, and so do at least two other columns."""
+    position = columns.fields.get("voucher_no", columns.fields.get("voucher_date", (0,)))[0]
     candidates = (text[position] == headers[position].strip()).to_numpy()
     if not candidates.any():
         return candidates
@@ -116,6 +118,8 @@ def fill_voucher_cells(text: pd.DataFrame, columns: ColumnMap, kept: np.ndarray)
     top of a sheet is still quarantined for its missing number; a line with a date of its own
     but no number is a broken line, not a continuing one, and is quarantined too.
     """
+    if not columns.has("voucher_no"):
+        return 0  # vouchers told apart by their balance (flows.ingest.fields.balanced_vouchers)
     blank = kept & (_voucher_cells(text, columns) == "").to_numpy()
     if not blank.any():
         return 0

@@ -779,14 +779,16 @@ def test_printed_voucher_with_unit_in_its_title_row_and_signatures_in_cells(
 # --- import profiles -----------------------------------------------------------------------
 
 def test_profile_maps_an_unusual_header(tmp_path: Path) -> None:
-    path = _csv(tmp_path, "记账凭证号,凭证日期,摘要,科目编码,借方金额,贷方金额",
+    path = _csv(tmp_path, "流水号,凭证日期,摘要,科目编码,借方金额,贷方金额",
                 "7,2023-08-05,付电费,541,80.00,",
                 "7,2023-08-05,付电费,102,,80.00",
                 name="export")
-    with pytest.raises(LedgerFileError, match="凭证号"):
-        read_ledger_file(path, options=ReadOptions(unit="青石镇 下坝村"))
+    # without the profile 流水号 is no field: the voucher is told apart by its balance
+    unprofiled = _clean(path, unit="青石镇 下坝村")
+    assert unprofiled["voucher_no"].tolist() == ["记-1", "记-1"]
+    assert json.loads(unprofiled["extra"].iloc[0]) == {"流水号": "7"}
     profile_file = tmp_path / "某软件.yaml"
-    profile_file.write_text("name: 某软件凭证导出\ncolumns:\n  voucher_no: [记账凭证号]\n"
+    profile_file.write_text("name: 某软件凭证导出\ncolumns:\n  voucher_no: [流水号]\n"
                             "unit: 青石镇 下坝村\n", encoding="utf-8")
     profile = load_profile(profile_file)
     entries = _clean(path, profile=profile)
@@ -798,7 +800,7 @@ def test_profile_maps_an_unusual_header(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "key"),
     [
-        ("name: 某软件\ncolumns:\n  voucher_number: [记账凭证号]\n", "voucher_number"),
+        ("name: 某软件\ncolumns:\n  voucher_number: [流水号]\n", "voucher_number"),
         ("name: 某软件\ncolums:\n  voucher_no: [记账凭证号]\n", "colums"),
         ("columns:\n  voucher_no: [记账凭证号]\n", "name"),
         ("name: 某软件\nheader_row: 0\n", "header_row"),
@@ -926,3 +928,28 @@ def test_a_flat_exports_voucher_total_row_keeps_its_number_and_is_skipped(tmp_pa
     path = _csv(tmp_path, ACCOUNT_HEADER, *VOUCHER_LINES, "2023-08-05,记-2,合计,,80.00,80.00")
     load = _read(path)
     assert (load.report.loaded, load.report.skipped_reasons) == (2, {"subtotal": 1})
+
+
+# --- voucher numbers -------------------------------------------------------------------------
+
+def test_a_voucher_number_column_is_known_by_its_ending(tmp_path: Path) -> None:
+    path = _csv(tmp_path, "记账凭证号,凭证日期,摘要,科目编码,借方金额,贷方金额",
+                "7,2023-08-05,付电费,541,80.00,", "7,2023-08-05,付电费,102,,80.00")
+    assert _clean(path)["voucher_no"].tolist() == ["记-7", "记-7"]
+
+
+def test_without_a_number_column_vouchers_are_told_apart_by_date_word_and_balance(
+    tmp_path: Path,
+) -> None:
+    path = _csv(tmp_path, "日期,凭证字,摘要,科目,借方,贷方",
+                "2023-08-05,记,付电费,541,80.00,", "2023-08-05,记,付电费,102,,80.00",
+                "2023-08-05,记,付水费,541,20.00,", "2023-08-05,记,付水费,101,,20.00",
+                "2023-08-05,收,收租金,102,300.00,", "2023-08-05,收,收租金,501,,300.00",
+                "2023-08-09,记,付油费,541,50.00,", "2023-08-09,记,付油费,101,,30.00",
+                "2023-08-09,记,付油费,102,,20.00")
+    load = _read(path)
+    entries = _clean(path)
+    assert entries["voucher_no"].tolist() == [
+        "记-1", "记-1", "记-2", "记-2", "收-1", "收-1", "记-3", "记-3", "记-3"]
+    assert entries["line_no"].tolist() == [1, 2, 1, 2, 1, 2, 1, 2, 3]
+    assert load.report.balanced_vouchers == 4
