@@ -229,6 +229,15 @@ class AuditParams(BaseModel):
     charts: dict[Literal["2004", "2023"], ChartOverride] = Field(
         default_factory=dict, description="本县对科目表的调整（增设或停用一级科目）"
     )
+    unit_charts: dict[str, Literal["2004", "2023", "other"]] = Field(
+        default_factory=dict,
+        description=(
+            "按单位指定科目表，键为“乡镇/单位”或单位名称：2004 或 2023 表示该单位不论会计期间"
+            "都按此制度的科目记账（如 2024 年后仍用旧科目表的村），other 表示采用其他会计制度"
+            "（如村办企业），依赖科目表的规则不检查该单位；未列出的单位按会计期间选用科目表，"
+            "科目编码大多不在其中时自动视为 other"
+        ),
+    )
     signals: SignalParams = SignalParams()
     ingest: IngestParams = IngestParams()
     review: ReviewBudget = ReviewBudget()
@@ -240,6 +249,10 @@ class AuditParams(BaseModel):
         if not override:
             return self.thresholds
         return Thresholds(**{**self.thresholds.model_dump(), **override})
+
+    def unit_chart(self, town: str, village: str) -> str:
+        """The chart ``unit_charts`` names for a unit ("" where it names none)."""
+        return self.unit_charts.get(f"{town}/{village}", self.unit_charts.get(village, ""))
 
     def opening_cash_fen(self, town: str, village: str) -> int:
         """A village's opening 101 cash balance in fen: by "town/village", then by village."""

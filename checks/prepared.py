@@ -115,14 +115,31 @@ def _role_columns(
     return {name: table[chart_index, codes] for name, table in lookups.items()}
 
 
+def named_charts(town: pd.Series, village: pd.Series, params: AuditParams) -> np.ndarray:
+    """Per row, the chart ``unit_charts`` names for its unit ("2004", "2023", "other", or "")."""
+    if not params.unit_charts:
+        return np.full(len(town), "", dtype=object)
+    codes, pairs = pd.factorize(pd.MultiIndex.from_arrays([town, village]))
+    named = np.array([params.unit_chart(t, v) for t, v in pairs], dtype=object)
+    return named[codes]
+
+
+def chart_in_force(period: pd.Series, named: np.ndarray) -> np.ndarray:
+    """Per row, whether the 2023 chart is in force: by the period (from 2024-01), unless the
+    unit's chart is named."""
+    new_chart = (period >= NEW_CHART_FROM_PERIOD).to_numpy(dtype=bool)
+    return np.where(named == "2004", False, np.where(named == "2023", True, new_chart))
+
+
 def _chart_columns(
     first_level: pd.Series, new_chart: np.ndarray, village_key: np.ndarray,
-    charts: dict[str, Chart],
+    charts: dict[str, Chart], named: np.ndarray,
 ) -> dict[str, np.ndarray]:
-    """``code_known``, ``is_<role>`` and ``chart_unknown``: a village on another chart has its
-    codes taken as known and no roles."""
+    """``code_known``, ``is_<role>`` and ``chart_unknown``: a village on another chart (named
+    "other", or found so where no chart is named) has its codes taken as known and no roles."""
     columns = _role_columns(first_level, new_chart, charts)
-    unknown = _unknown_chart(columns["code_known"], village_key)
+    found = _unknown_chart(columns["code_known"], village_key) & (named == "")
+    unknown = found | (named == "other")
     if unknown.any():
         columns["code_known"] = columns["code_known"] | unknown
         for role in ROLES:
@@ -140,17 +157,18 @@ def _unknown_chart(code_known: np.ndarray, village_key: np.ndarray) -> np.ndarra
 
 
 def villages_on_other_charts(
-    entries: pd.DataFrame, charts: dict[str, Chart]
+    entries: pd.DataFrame, params: AuditParams, charts: dict[str, Chart]
 ) -> list[tuple[str, str]]:
-    """(town, village) of the villages whose codes are mostly not in the village chart in
-    force for their periods: the run says so, and the chart's rules pass over them."""
+    """(town, village) of the villages on another chart (named "other", or whose codes are
+    mostly not in the village chart in force): the run says so, and the chart's rules pass
+    over them."""
     if entries.empty:
         return []
     village_key = dense_key(entries["town"], entries["village"])
-    new_chart = (entries["period"] >= NEW_CHART_FROM_PERIOD).to_numpy(dtype=bool)
+    named = named_charts(entries["town"], entries["village"], params)
     first_level = entries["account_code"].str[:FIRST_LEVEL_DIGITS]
-    known = _role_columns(first_level, new_chart, charts)["code_known"]
-    unknown = _unknown_chart(known, village_key)
+    unknown = _chart_columns(first_level, chart_in_force(entries["period"], named), village_key,
+                             charts, named)["chart_unknown"]
     pairs = entries.loc[unknown, ["town", "village"]].drop_duplicates()
     return sorted(zip(pairs["town"], pairs["village"], strict=True))
 
@@ -188,11 +206,12 @@ def prepare_entries(
     derived["village_key"] = dense_key(frame["town"], frame["village"])
     derived["book_key"] = dense_key(derived["village_key"], period, frame["voucher_word"])
     derived["voucher_key"] = dense_key(derived["book_key"], frame["voucher_number"])
-    new_chart = (period >= NEW_CHART_FROM_PERIOD).to_numpy(dtype=bool)
+    named = named_charts(frame["town"], frame["village"], params)
+    new_chart = chart_in_force(period, named)
     derived["new_chart"] = new_chart
     first_level = frame["account_code"].str[:FIRST_LEVEL_DIGITS]
     derived["first_level"] = first_level
-    derived |= _chart_columns(first_level, new_chart, derived["village_key"], charts)
+    derived |= _chart_columns(first_level, new_chart, derived["village_key"], charts, named)
     period_codes, periods = pd.factorize(period, use_na_sentinel=False)
     years = np.array([_int_or(p[:4], 0) for p in periods], dtype=np.int64)
     months = np.array([_int_or(p[5:7], 0) for p in periods], dtype=np.int64)

@@ -214,7 +214,8 @@ def reading_options(params: AuditParams, profile: ImportProfile | None = None) -
     """How this run reads its files: the default town, ``ingest.unit``, the user's profile
     (loaded from ``ingest.profile`` by the caller) and the county's chart changes."""
     return ReadOptions(default_town=params.default_town, unit=params.ingest.unit,
-                       profile=profile, chart_overrides=dict(params.charts))
+                       profile=profile, chart_overrides=dict(params.charts),
+                       unit_charts=dict(params.unit_charts))
 
 
 def ingest_key(path: Path, digest: str, options: ReadOptions) -> str:
@@ -365,7 +366,7 @@ def prepare_town(
         rule_counts=evaluation.rule_counts(), signal_counts=evaluation.signal_counts(),
         computed_in=run_id, earlier=earlier, villages_checked=tuple(checked),
         other_charts=tuple(village for _, village in
-                           villages_on_other_charts(entries, charts_in_force(params))),
+                           villages_on_other_charts(entries, params, charts_in_force(params))),
     )
     TOWNS.write(parts_dir, key, {"entries": entries, "features": features,
                                  "breaches": evaluation.breaches, "signals": evaluation.signals,

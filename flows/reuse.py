@@ -50,9 +50,9 @@ _SIGNAL_ORDER = {signal.id: number for number, signal in enumerate(SIGNALS)}
 
 
 def checked_parameters(params: AuditParams) -> dict:
-    """The parameters the rules, signals and features read (all but the review's and the
-    model's)."""
-    return params.model_dump(mode="json", exclude={"review", "model"})
+    """The parameters the rules, signals and features read (all but the review's, the
+    model's and the reading's: how files are read is in their own parts' keys)."""
+    return params.model_dump(mode="json", exclude={"review", "model", "ingest"})
 
 
 def _pointer(parts_dir: Path | str, town: str, params: AuditParams) -> Path:

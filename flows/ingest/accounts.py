@@ -65,11 +65,16 @@ def _split(cell: str) -> tuple[str, str, str]:
 
 
 def resolve_account_names(
-    names: pd.Series, periods: pd.Series, charts: Mapping[str, Chart]
+    names: pd.Series, periods: pd.Series, charts: Mapping[str, Chart],
+    named: pd.Series | None = None,
 ) -> pd.Series:
-    """The first-level code each name (or full path) has in the chart in force for its period;
-    "" where the chart has no such first-level account or the period is unknown."""
-    frame = pd.DataFrame({"name": names, "chart": periods.map(_chart_of, na_action="ignore")})
+    """The first-level code each name (or full path) has in the chart in force: the one
+    ``named`` for the row's unit ("2004", "2023"; "other" has no codes to give), else the one of
+    its period; "" where the chart has no such first-level account or the period is unknown."""
+    chart = periods.map(_chart_of, na_action="ignore")
+    if named is not None:
+        chart = chart.where(named == "", named)
+    frame = pd.DataFrame({"name": names, "chart": chart})
     codes = pd.Series("", index=names.index, dtype="str")
     wanted = (frame["name"] != "") & frame["chart"].notna() & (frame["chart"] != "")
     if not wanted.any():

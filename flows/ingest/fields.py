@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -58,6 +58,7 @@ class Reading:
     place: Title  # town, village and year from titles, sheet, file name, --unit, default town
     profile: ImportProfile | None
     charts: Mapping[str, Chart]
+    unit_charts: Mapping[str, str] = field(default_factory=dict)  # the parameters' unit_charts
 
 
 class Cells:
@@ -124,7 +125,7 @@ def parse_fields(rows: pd.DataFrame, columns: ColumnMap, reading: Reading, probl
     fields["voucher_date"] = dates
     fields["voucher_word"], fields["voucher_number"] = _voucher_numbers(cells)
     fields["period"] = _periods(cells, dates, reading.place.year)
-    fields["account_code"], fields["account_name"] = _accounts(cells, fields["period"], reading)
+    fields["account_code"], fields["account_name"] = _accounts(cells, fields, reading)
     fields["debit_fen"], fields["credit_fen"] = _amounts(cells, reading.profile)
     if not cells.has("voucher_no"):
         fields["voucher_number"] = balanced_vouchers(fields)
@@ -293,7 +294,8 @@ def _years(cells: Cells, dates: pd.Series, title_year: str) -> np.ndarray:
     return year
 
 
-def _accounts(cells: Cells, periods: pd.Series, reading: Reading) -> tuple[pd.Series, pd.Series]:
+def _accounts(cells: Cells, fields: dict[str, pd.Series], reading: Reading
+              ) -> tuple[pd.Series, pd.Series]:
     """Account code (digits) and name: a code cell may carry the name, a name cell may be all
     there is, and then the chart in force for the period gives the first-level code."""
     source = "account_code" if cells.has("account_code") else "account_name"
@@ -306,7 +308,13 @@ def _accounts(cells: Cells, periods: pd.Series, reading: Reading) -> tuple[pd.Se
                  else np.zeros(len(code), dtype=bool))
     by_name = ((code == "") & (name != "")).to_numpy() & ~bad_cells
     if by_name.any():
-        resolved = resolve_account_names(name[by_name], periods[by_name], reading.charts)
+        named = None
+        if reading.unit_charts:
+            units = fields["town"][by_name] + "/" + fields["village"][by_name]
+            named = units.map(lambda unit: reading.unit_charts.get(
+                unit, reading.unit_charts.get(unit.split("/", 1)[1], ""))).astype("str")
+        resolved = resolve_account_names(name[by_name], fields["period"][by_name],
+                                         reading.charts, named)
         code = code.copy()
         code[by_name] = resolved.to_numpy()
         unresolved = np.zeros(len(code), dtype=bool)

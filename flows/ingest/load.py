@@ -42,20 +42,23 @@ class ReadOptions:
 
     ``unit`` names the books' owner where a file names none (``--unit``); ``profile`` is the
     user's import profile, applied to every file; ``chart_overrides`` (the county's
-    ``charts`` parameters) complete the charts that resolve account names to codes.
+    ``charts`` parameters) complete the charts that resolve account names to codes, and
+    ``unit_charts`` name the chart of units that keep to one whatever the period.
     """
 
     default_town: str | None = None
     unit: str | None = None
     profile: ImportProfile | None = None
     chart_overrides: Mapping[str, ChartOverride] = field(default_factory=dict)
+    unit_charts: Mapping[str, str] = field(default_factory=dict)
 
     def key(self) -> list[Any]:
         """What of the options a file's part depends on, JSON-ready."""
         return [self.default_town, self.unit,
                 self.profile.model_dump(mode="json") if self.profile else None,
                 {key: value.model_dump(mode="json")
-                 for key, value in sorted(self.chart_overrides.items())}]
+                 for key, value in sorted(self.chart_overrides.items())},
+                dict(sorted(self.unit_charts.items()))]
 
 
 @dataclass(frozen=True)
@@ -150,7 +153,8 @@ def read_ledger_file(
     beyond = parse_unit(options.unit or (options.profile.unit if options.profile else "") or "")
     beyond = beyond.or_else(Title(town=options.default_town or ""))
     candidates = (options.profile,) if options.profile else (None, *shipped_profiles())
-    reader = _SheetReader(path.name, candidates, options.profile, charts, from_file, beyond)
+    reader = _SheetReader(path.name, candidates, options.profile, charts, from_file, beyond,
+                          dict(options.unit_charts))
     encoding = ""
     if suffix in WORKBOOK_SUFFIXES:
         for name, rows in read_workbook_sheets(path):
@@ -168,13 +172,14 @@ class _SheetReader:
 
     def __init__(self, file: str, candidates: tuple[ImportProfile | None, ...],
                  chosen: ImportProfile | None, charts: Mapping[str, Chart], from_file: Title,
-                 beyond: Title) -> None:
+                 beyond: Title, unit_charts: dict[str, str]) -> None:
         self.file = file
         self.candidates = candidates
         self.chosen = chosen
         self.charts = charts
         self.from_file = from_file
         self.beyond = beyond
+        self.unit_charts = unit_charts
         self.loads: list[GridLoad] = []
         self.reports: list[SheetReport] = []
         self.titles: list[Title] = []
@@ -238,7 +243,8 @@ class _SheetReader:
                    skipped_before: dict[str, int] | None = None) -> None:
         place = title.or_else(parse_name(grid.sheet)).or_else(self.from_file)
         place = place.or_else(self.beyond)
-        reading = Reading(place=place, profile=profile, charts=self.charts)
+        reading = Reading(place=place, profile=profile, charts=self.charts,
+                          unit_charts=self.unit_charts)
         try:
             load = normalise_grid(grid, reading, skipped_before=skipped_before)
         except MissingColumns as error:

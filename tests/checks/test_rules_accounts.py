@@ -120,5 +120,21 @@ def test_books_on_another_chart_are_passed_over_by_the_charts_rules_and_named():
     assert set(hits(rows, "account.code_valid")) == {"e0004"}  # the village's line only
     assert hits(rows, "account.name_matches") == {}
     entries = make_entries(rows)
-    assert villages_on_other_charts(entries, CheckContext.of(load_params()).charts) == [
+    params = load_params()
+    assert villages_on_other_charts(entries, params, CheckContext.of(params).charts) == [
         (entries["town"].iloc[0], "下坝村实业有限公司")]
+
+
+def test_a_unit_whose_chart_is_named_follows_it_whatever_the_period():
+    late = _line("2024-03", "541001", "管理费用-办公费")  # 2004 codes still in use in 2024
+    assert set(hits(late, "account.code_valid")) == {"e0000"}
+    params = load_params()
+    town = make_entries(late)["town"].iloc[0]
+    pinned = params.model_copy(update={"unit_charts": {f"{town}/下坝村": "2004"}})
+    assert hits([{**row, "village": "下坝村"} for row in late], "account.code_valid",
+                pinned) == {}
+    other = params.model_copy(update={"unit_charts": {"下坝村": "other"}})
+    rows = [{**row, "village": "下坝村"} for row in late]
+    assert hits(rows, "account.code_valid", other) == {}
+    assert villages_on_other_charts(make_entries(rows), other,
+                                    CheckContext.of(other).charts) == [(town, "下坝村")]

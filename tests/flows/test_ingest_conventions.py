@@ -953,3 +953,12 @@ def test_without_a_number_column_vouchers_are_told_apart_by_date_word_and_balanc
         "记-1", "记-1", "记-2", "记-2", "收-1", "收-1", "记-3", "记-3", "记-3"]
     assert entries["line_no"].tolist() == [1, 2, 1, 2, 1, 2, 1, 2, 3]
     assert load.report.balanced_vouchers == 4
+
+
+def test_names_resolve_in_the_chart_a_unit_keeps_to(tmp_path: Path) -> None:
+    path = _csv(tmp_path, "凭证日期,凭证号,摘要,科目名称,借方金额,贷方金额",
+                "2024-03-05,记-2,付电费,管理费用-电费,80.00,",
+                "2024-03-05,记-2,付电费,银行存款,,80.00")
+    assert _clean(path)["account_code"].tolist() == ["513", "102"]  # the 2023 chart's
+    pinned = _clean(path, unit_charts={"青石镇/下坝村": "2004"})
+    assert pinned["account_code"].tolist() == ["541", "102"]
