@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import xlsxwriter
+import xlwt
 
 from checks.entry_schema import JournalEntry
 from flows.ingest import (
@@ -962,3 +963,49 @@ def test_names_resolve_in_the_chart_a_unit_keeps_to(tmp_path: Path) -> None:
     assert _clean(path)["account_code"].tolist() == ["513", "102"]  # the 2023 chart's
     pinned = _clean(path, unit_charts={"青石镇/下坝村": "2004"})
     assert pinned["account_code"].tolist() == ["541", "102"]
+
+
+# --- legacy .xls workbooks -------------------------------------------------------------------
+
+def _xls(tmp_path: Path, sheets: dict[str, list[list]], name: str) -> Path:
+    """An Excel 97–2003 workbook (.xls): dates as Excel dates, numbers as numbers."""
+    path = tmp_path / f"{name}.xls"
+    book = xlwt.Workbook(encoding="utf-8")
+    day = xlwt.easyxf(num_format_str="yyyy-mm-dd")
+    for sheet_name, rows in sheets.items():
+        sheet = book.add_sheet(sheet_name)
+        for row, values in enumerate(rows):
+            for column, value in enumerate(values):
+                if isinstance(value, dt.date):
+                    sheet.write(row, column, value, day)
+                elif value is not None:
+                    sheet.write(row, column, value)
+    book.save(str(path))
+    return path
+
+
+def test_a_legacy_xls_journal_and_printed_vouchers(tmp_path: Path) -> None:
+    journal = _xls(tmp_path, {"序时账": [
+        ["青石镇下坝村 序时账"],
+        ["凭证日期", "凭证号", "摘要", "科目编码", "借方金额", "贷方金额"],
+        [dt.date(2023, 8, 5), "记-2", "付电费", "541", 80.0, None],
+        [dt.date(2023, 8, 5), "记-2", "付电费", "102", None, 80.0],
+        [None, None, "本月合计", None, 80.0, 80.0],
+    ]}, name="序时账")
+    entries = _clean(journal)
+    assert entries["voucher_date"].tolist() == [pd.Timestamp("2023-08-05")] * 2
+    assert entries["source_row"].tolist() == [3, 4]
+    printed = _xls(tmp_path, {"凭证": [
+        ["记 账 凭 证"],
+        ["核算单位：青石镇下坝村", "2023年 第8期", "日期：2023-08-05", "凭证字号：记-00002"],
+        TABLE,
+        ["付电费", "541 管理费用", "", 80.0, None],
+        ["付电费", "102 银行存款", "", None, 80.0],
+        ["合 计", "", "", 80.0, 80.0],
+        ["审核：李四", "记账：王五", "制单：张三"],
+    ]}, name="凭证打印")
+    load = _read(printed)
+    assert load.report.layout == "V"
+    entries = _clean(printed)
+    assert entries["voucher_no"].tolist() == ["记-2", "记-2"]
+    assert entries["preparer"].tolist() == ["张三", "张三"]
