@@ -120,7 +120,7 @@ def texts_of_distinct(
 
 def fold_width(text: pd.Series) -> pd.Series:
     """Full-width digits, commas, minus signs and colons to ASCII (NFKC), for parsing only."""
-    values = _arrow(text)
+    values = arrow_of(text)
     if pc.all(pc.string_is_ascii(values)).as_py() is not False:
         return text
     return _series(pc.utf8_normalize(values, "NFKC"), text.index)
@@ -277,7 +277,7 @@ def parse_counts(text: pd.Series, *, minimum: int = 0) -> Parsed:
     filled = (text != "").to_numpy()
     digits = _ascii_digits(text, max_length=9)
     values = np.zeros(len(text), dtype=np.int64)
-    values[digits] = _integers(_arrow(text).filter(pa.array(digits)))
+    values[digits] = _integers(arrow_of(text).filter(pa.array(digits)))
     left = filled & ~digits
     if left.any():
         positions, groups = _extract(text, _COUNT, left)
@@ -302,7 +302,7 @@ def parse_directions(
     return Parsed(pd.Series(direction, index=text.index, dtype="str"), problems)
 
 
-def _arrow(text: pd.Series) -> pa.Array:
+def arrow_of(text: pd.Series) -> pa.Array:
     """The Arrow array under a ``str`` Series, as one chunk."""
     values = pa.array(text)
     return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
@@ -314,7 +314,7 @@ def _series(values: pa.Array | pa.ChunkedArray, index: pd.Index) -> pd.Series:
 
 def _ascii_digits(text: pd.Series, max_length: int | None = None) -> np.ndarray:
     """Which cells are non-empty runs of 0-9 (no longer than ``max_length``)."""
-    values = _arrow(text)
+    values = arrow_of(text)
     digits = pc.ascii_is_decimal(values)
     if max_length is not None:
         digits = pc.and_(digits, pc.less_equal(pc.utf8_length(values), max_length))
@@ -352,7 +352,7 @@ def _extract(
 ) -> tuple[np.ndarray, dict[str, pa.Array]]:
     """Positions among ``rows`` whose text matches ``pattern``, and its named groups there."""
     positions = np.flatnonzero(rows)
-    values = _arrow(text)
+    values = arrow_of(text)
     if len(positions) < len(text):
         values = values.take(pa.array(positions))
     struct = pc.extract_regex(values, pattern)

@@ -98,10 +98,13 @@ def field_aliases(profile: ImportProfile | None) -> dict[str, tuple[str, ...]]:
             for name in names}
 
 
-def header_fields(row: Sequence[str], aliases: dict[str, tuple[str, ...]]) -> set[str]:
-    """The fields a row's cells name."""
-    owner = {alias: name for name, keys in aliases.items() for alias in keys}
+def header_fields(row: Sequence[str], owner: dict[str, str]) -> set[str]:
+    """The fields a row's cells name, by ``owner`` (header key → field)."""
     return {owner[key] for key in map(header_key, row) if key in owner}
+
+
+def _owners(aliases: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    return {alias: name for name, keys in aliases.items() for alias in keys}
 
 
 def looks_like_header(fields: set[str]) -> bool:
@@ -119,9 +122,9 @@ def find_header_row(
     """Index of the first row that looks like a header by the conventions or one of
     ``profiles``, among the first rows; failing that, of the first naming both a date and a
     voucher number (a header lacking other columns, to be told what it lacks)."""
-    alias_sets = [field_aliases(profile) for profile in profiles]
+    owners = [_owners(field_aliases(profile)) for profile in profiles]
     head = rows[:HEADER_SEARCH_ROWS]
-    found = [[header_fields(row, aliases) for aliases in alias_sets] for row in head]
+    found = [[header_fields(row, owner) for owner in owners] for row in head]
     for index, row_fields in enumerate(found):
         if any(looks_like_header(fields) for fields in row_fields):
             return index
@@ -135,8 +138,7 @@ def header_continuation(header: Sequence[str], below: Sequence[str]) -> list[str
     """A header over two rows (``金额`` above ``借方 | 贷方``) as one, or None when the row
     below is not the header's second row: every filled cell of it names a field, and it names
     借方 or 贷方."""
-    aliases = field_aliases(None)
-    owner = {alias: name for name, keys in aliases.items() for alias in keys}
+    owner = _owners(field_aliases(None))
     filled = [header_key(cell) for cell in below if str(cell).strip()]
     if not filled or not all(key in owner for key in filled):
         return None
