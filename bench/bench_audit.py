@@ -3,7 +3,8 @@
 For each size (journal lines) it
 
 1. generates ledgers once and caches them under ``var/bench/data`` (by layout, size and seed):
-   layout ``mixed`` is the generator's own county (layouts A, B and C); layout ``A`` is one
+   layout ``mixed`` is the generator's own county (layouts A, B and C), ``vendor`` the same
+   with accounting software's exports (``sample --vendor``); layout ``A`` is one
    platform CSV per town (FORMATS.md §2 A) written from the generator's canonical entries,
    replicated with renamed towns and villages above :data:`BASE_LINES`;
 2. measures the floor in a fresh process: reading the same files with ``pyarrow.csv`` (every
@@ -20,7 +21,7 @@ For each size (journal lines) it
 
 Prints a table and writes ``var/bench/results-<timestamp>.json`` for comparison between commits.
 
-Run: ``.venv/bin/python -m bench.bench_audit --sizes 100000 1000000 [--layout A|mixed]
+Run: ``.venv/bin/python -m bench.bench_audit --sizes 100000 1000000 [--layout A|mixed|vendor]
 [--end-to-end]`` (see bench/README.md).
 """
 
@@ -170,16 +171,20 @@ def write_manifest(dataset: Dataset) -> None:
     temporary.replace(dataset.directory / "manifest.json")
 
 
-def generate_mixed(directory: Path, lines: int, seed: int) -> Dataset:
-    """The generator's county (layouts A, B, C) of about ``lines`` lines, with its truth."""
+def generate_mixed(directory: Path, lines: int, seed: int, *, vendor: bool = False) -> Dataset:
+    """The generator's county (layouts A, B, C) of about ``lines`` lines, with its truth;
+    ``vendor``: half the platform villages export as accounting software does (a 金蝶 flat
+    export, an import template, a small tool's CSV, printed 记账凭证)."""
     from data.generator import generate_ledgers
 
     if directory.exists():
         shutil.rmtree(directory)
     result = generate_ledgers(directory, villages=villages_for(lines), years=YEARS, seed=seed,
-                              inject=True, lines_per_village_year=LINES_PER_VILLAGE_YEAR)
+                              inject=True, lines_per_village_year=LINES_PER_VILLAGE_YEAR,
+                              vendor=vendor)
     result.truth.to_parquet(directory / "truth.parquet")
-    dataset = Dataset(directory, "mixed", result.n_lines, list(result.files))
+    dataset = Dataset(directory, "vendor" if vendor else "mixed", result.n_lines,
+                      list(result.files))
     write_manifest(dataset)
     return dataset
 
@@ -255,8 +260,8 @@ def ensure_dataset(scratch: Path, layout: str, lines: int, seed: int) -> Dataset
         return cached
     started = time.perf_counter()
     print(f"generating {lines:,} lines, layout {layout} → {directory}", flush=True)
-    if layout == "mixed":
-        dataset = generate_mixed(directory, lines, seed)
+    if layout in ("mixed", "vendor"):
+        dataset = generate_mixed(directory, lines, seed, vendor=layout == "vendor")
     else:
         dataset = generate_layout_a(directory, lines, seed, scratch)
     print(f"  generated {dataset.lines:,} lines in {len(dataset.files)} files "
@@ -1161,8 +1166,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000],
                         help="journal lines per dataset (default 100000)")
-    parser.add_argument("--layout", choices=["A", "mixed"], default="A",
-                        help="A: platform CSVs only; mixed: the generator's layouts A, B, C")
+    parser.add_argument("--layout", choices=["A", "mixed", "vendor"], default="A",
+                        help="A: platform CSVs only; mixed: the generator's layouts A, B, C; "
+                             "vendor: mixed with accounting software's exports")
     parser.add_argument("--end-to-end", action="store_true",
                         help="also time `sanzi-audit run` through Prefect, then "
                              "`sanzi-audit rerun` after one correction")

@@ -13,6 +13,8 @@ import unicodedata
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from flows.ingest.conventions import Auxiliary
 
@@ -38,13 +40,15 @@ def pair_counterparty(
     if not types:
         raise ValueError("no auxiliary pairs")
     index = types[0].index
+    folded = [_folded(kind) for kind in types]
+    named = [(name != "").to_numpy() for name in names]
     chosen = np.full(len(index), "", dtype=object)
     for wanted in (*auxiliary.counterparty_types, *auxiliary.fallback_types):
         open_rows = chosen == ""
         if not open_rows.any():
             break
-        for kind, name in zip(types, names, strict=True):
-            hit = open_rows & (_folded(kind) == wanted).to_numpy() & (name != "").to_numpy()
+        for kind, name, filled in zip(folded, names, named, strict=True):
+            hit = open_rows & (kind == wanted) & filled
             if hit.any():
                 chosen[hit] = name[hit].map(named_item).to_numpy(dtype=object)
                 open_rows &= ~hit
@@ -75,5 +79,7 @@ def _from_cell(cell: str, auxiliary: Auxiliary) -> str:
     return ""
 
 
-def _folded(kind: pd.Series) -> pd.Series:
-    return kind.str.replace(r"\s+", "", regex=True)
+def _folded(kind: pd.Series) -> np.ndarray:
+    """An item's type without whitespace (核算 项目), compared in Arrow."""
+    values = pa.array(kind, from_pandas=True)
+    return pc.replace_substring_regex(values, r"\s+", "").to_numpy(zero_copy_only=False)
