@@ -125,6 +125,7 @@ def audit_ledgers(
         logger.info("共 %d 个文件待审计", len(paths))
         files = pipeline.supersede_files(_ingest(paths, params, profile, parts_dir, run_id,
                                                  logger))
+        params = pipeline.with_profile_chart(params, profile, files)
     with timings.stage("check"):
         by_town = pipeline.files_by_town([part for part in files if part.readable])
         prepared = _fan_out(prepare_town, pipeline.TOWNS, [

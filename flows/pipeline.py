@@ -218,6 +218,20 @@ def reading_options(params: AuditParams, profile: ImportProfile | None = None) -
                        unit_charts=dict(params.unit_charts))
 
 
+def with_profile_chart(params: AuditParams, profile: ImportProfile | None,
+                       files: list[FilePart]) -> AuditParams:
+    """The parameters with the chart the user's profile names (``chart``) for every unit its
+    files hold, where ``unit_charts`` names none."""
+    if profile is None or profile.chart is None:
+        return params
+    named = {f"{town}/{village}": profile.chart for part in files
+             for town, villages in part.towns.items() for village in villages
+             if not params.unit_chart(town, village)}
+    if not named:
+        return params
+    return params.model_copy(update={"unit_charts": {**params.unit_charts, **named}})
+
+
 def ingest_key(path: Path, digest: str, options: ReadOptions) -> str:
     """The file's part key: its bytes, its name (entries carry it) and how it is read."""
     return part_key("file", digest, Path(path).name, options.key())

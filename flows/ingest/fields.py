@@ -309,10 +309,11 @@ def _accounts(cells: Cells, fields: dict[str, pd.Series], reading: Reading
     by_name = ((code == "") & (name != "")).to_numpy() & ~bad_cells
     if by_name.any():
         named = None
-        if reading.unit_charts:
+        default = reading.profile.chart if reading.profile and reading.profile.chart else ""
+        if reading.unit_charts or default:
             units = fields["town"][by_name] + "/" + fields["village"][by_name]
             named = units.map(lambda unit: reading.unit_charts.get(
-                unit, reading.unit_charts.get(unit.split("/", 1)[1], ""))).astype("str")
+                unit, reading.unit_charts.get(unit.split("/", 1)[1], default))).astype("str")
         resolved = resolve_account_names(name[by_name], fields["period"][by_name],
                                          reading.charts, named)
         code = code.copy()

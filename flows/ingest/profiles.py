@@ -2,7 +2,8 @@
 
 Automatic recognition (the conventions of :mod:`flows.ingest.conventions`) is the default. A
 profile adds what one layout needs: its headers for fields, headers that are not fields, the
-unit a file belongs to, 方向 words, rows to skip, where the header is. Profiles for
+unit a file belongs to, 方向 words, rows to skip, where the header is, the chart of accounts
+its units keep to. Profiles for
 common vendor layouts ship in ``profiles/`` beside this module and are chosen when a file's
 header row holds all of a profile's ``match`` headers; a user's profile is chosen with
 ``--profile FILE`` and then applies to every file of the run.
@@ -13,6 +14,7 @@ from __future__ import annotations
 import re
 from functools import cache
 from pathlib import Path
+from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -54,6 +56,9 @@ class ImportProfile(BaseModel):
     directions: DirectionWords | None = Field(None, description="方向列的取值（借 / 贷）")
     skip_rows: tuple[str, ...] = Field(
         (), description="正则表达式：任一单元格匹配的行作为模板说明行跳过")
+    chart: Literal["2004", "2023", "other"] | None = Field(
+        None, description="用本配置读的单位所依的科目表（同参数 unit_charts；"
+                          "参数中已列出的单位以参数为准）")
 
     @field_validator("columns")
     @classmethod

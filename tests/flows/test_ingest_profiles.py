@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from flows.ingest import ProfileError, ReadOptions, load_profile, read_ledger_file
+from checks.params import load_params
+from flows import pipeline
+from flows.ingest import ImportProfile, ProfileError, ReadOptions, load_profile, read_ledger_file
 from flows.ingest.conventions import header_key
 from flows.ingest.profiles import matching_profile, shipped_profiles
 
@@ -119,3 +121,13 @@ def test_a_profile_with_a_mistake_names_the_file_and_the_key(
 def test_a_missing_profile_file_is_named(tmp_path: Path) -> None:
     with pytest.raises(ProfileError, match="导入配置文件不存在"):
         load_profile(tmp_path / "没有.yaml")
+
+
+def test_a_users_profile_names_the_chart_of_the_units_it_reads() -> None:
+    part = pipeline.FilePart("a.csv", "k", {}, {"青石镇": ["下坝村", "上坝村"]}, None, "r")
+    profile = ImportProfile(name="某软件", chart="other")
+    defaults = load_params()
+    pinned = defaults.model_copy(update={"unit_charts": {"上坝村": "2004"}})
+    params = pipeline.with_profile_chart(pinned, profile, [part])
+    assert params.unit_charts == {"上坝村": "2004", "青石镇/下坝村": "other"}
+    assert pipeline.with_profile_chart(defaults, ImportProfile(name="x"), [part]) is defaults

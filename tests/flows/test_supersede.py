@@ -80,3 +80,4 @@ def test_a_corrected_export_beside_the_old_one_is_loaded_once(tmp_path: Path) ->
     february = entries[entries["period"] == "2023-02"]
     assert set(february["source_file"]) == {"下坝村_更正.csv"}
     assert february["debit_fen"].sum() == 25000
+
