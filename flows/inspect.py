@@ -14,6 +14,9 @@ from pathlib import Path
 import pandas as pd
 
 from flows.ingest import FileLoad, LedgerFileError, ReadOptions, SheetReport, read_ledger_file
+from flows.ingest.grid import read_csv_rows
+from flows.ingest.load import CSV_SUFFIXES
+from flows.ingest.workbook import read_workbook_sheets
 from flows.reading import skipped_words
 
 FIELD_WORDS = {
@@ -39,8 +42,30 @@ def inspect_file(path: Path, options: ReadOptions, *, rows: int = 5) -> tuple[st
     try:
         load = read_ledger_file(path, options=options)
     except LedgerFileError as error:
-        return f"文件「{Path(path).name}」无法读取：\n  {error}", False
+        lines = [f"文件「{Path(path).name}」无法读取：", f"  {error}", *_raw_head(Path(path))]
+        return "\n".join(lines), False
     return "\n".join(_file_lines(load, rows)), True
+
+
+def _raw_head(path: Path, rows: int = 8) -> list[str]:
+    """The first filled rows of each sheet as written, to see which headers a profile must
+    name (nothing when even that cannot be read)."""
+    try:
+        if path.suffix.lower() in CSV_SUFFIXES:
+            sheets = [("", read_csv_rows(path)[0])]
+        else:
+            sheets = read_workbook_sheets(path)
+    except (LedgerFileError, OSError):
+        return []
+    lines = ["文件开头的内容（写导入配置时对照列名）："]
+    for sheet, cells in sheets:
+        filled = [(number, row) for number, row in enumerate(cells, start=1)
+                  if any(str(cell).strip() for cell in row)][:rows]
+        if sheet and filled:
+            lines.append(f"  工作表「{sheet}」")
+        lines += [f"    第 {number} 行：" + " | ".join(str(cell).strip() for cell in row)
+                  for number, row in filled]
+    return lines
 
 
 def _file_lines(load: FileLoad, rows: int) -> list[str]:

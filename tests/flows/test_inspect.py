@@ -58,6 +58,7 @@ def test_inspect_of_a_file_without_a_unit_says_to_use_the_option(tmp_path: Path,
     shown = capsys.readouterr().out
     assert code == EXIT_UNREADABLE_FILES
     assert "文件「export.csv」无法读取" in shown and "--unit" in shown
+    assert "第 1 行：日期 | 凭证号 | 摘要 | 科目编码 | 借方 | 贷方" in shown  # for a profile
 
 
 def test_inspect_of_a_missing_file_is_a_usage_error(tmp_path: Path, capsys) -> None:
