@@ -52,11 +52,11 @@ _VOUCHER_PATTERNS = (
 )
 _PLAIN_AMOUNT = r"^(?P<sign>-?)(?P<whole>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<fraction>\d+))?$"
 # Thousands separators must group by three: 12,34.00 is a typo, not 1234.00. A currency sign,
-# a minus before or after, or brackets around the amount: (1,200.00) is -1200.00.
+# a minus before or after, or brackets around the amount: (1,200.00) is -1200.00; 元 after it.
 _AMOUNT = (
     r"^(?P<open>\(?)(?:[¥￥$]\s*)?(?P<sign>[-+]?)\s*(?:[¥￥$]\s*)?"
     r"(?P<whole>\d{1,3}(?:,\d{3})+|\d+)"
-    r"(?:\.(?P<fraction>\d*))?(?P<trailing>-?)(?P<close>\)?)$"
+    r"(?:\.(?P<fraction>\d*))?(?P<trailing>-?)(?P<close>\)?)\s*(?:元)?$"
 )
 _COUNT = r"^(?P<n>\d{1,9})(?:\.0+)?\s*[张份个页]?$"
 

@@ -75,6 +75,7 @@ def test_empty_date_is_missing_not_a_problem() -> None:
         ("￥-5", -500),
         ("+5", 500),
         ("12.", 1200),
+        ("1,200.50元", 120050),
     ],
 )
 def test_amounts_are_exact_fen(cell: str, fen: int) -> None:
