@@ -173,7 +173,7 @@ def write_manifest(dataset: Dataset) -> None:
 
 def generate_mixed(directory: Path, lines: int, seed: int, *, vendor: bool = False) -> Dataset:
     """The generator's county (layouts A, B, C) of about ``lines`` lines, with its truth;
-    ``vendor``: half the platform villages export as accounting software does (a 金蝶 flat
+    ``vendor``: three villages in each run of six export as accounting software does (a 金蝶 flat
     export, an import template, a small tool's CSV, printed 记账凭证)."""
     from data.generator import generate_ledgers
 

@@ -115,31 +115,37 @@ def _role_columns(
     return {name: table[chart_index, codes] for name, table in lookups.items()}
 
 
-def named_charts(town: pd.Series, village: pd.Series, params: AuditParams) -> np.ndarray:
-    """Per row, the chart ``unit_charts`` names for its unit ("2004", "2023", "other", or "")."""
+def named_charts(
+    town: pd.Series, village: pd.Series, params: AuditParams
+) -> np.ndarray | None:
+    """Per row, the chart ``unit_charts`` names for its unit ("2004", "2023", "other", or "");
+    None when the parameters name none."""
     if not params.unit_charts:
-        return np.full(len(town), "", dtype=object)
+        return None
     codes, pairs = pd.factorize(pd.MultiIndex.from_arrays([town, village]))
     named = np.array([params.unit_chart(t, v) for t, v in pairs], dtype=object)
     return named[codes]
 
 
-def chart_in_force(period: pd.Series, named: np.ndarray) -> np.ndarray:
+def chart_in_force(period: pd.Series, named: np.ndarray | None) -> np.ndarray:
     """Per row, whether the 2023 chart is in force: by the period (from 2024-01), unless the
     unit's chart is named."""
     new_chart = (period >= NEW_CHART_FROM_PERIOD).to_numpy(dtype=bool)
+    if named is None:
+        return new_chart
     return np.where(named == "2004", False, np.where(named == "2023", True, new_chart))
 
 
 def _chart_columns(
     first_level: pd.Series, new_chart: np.ndarray, village_key: np.ndarray,
-    charts: dict[str, Chart], named: np.ndarray,
+    charts: dict[str, Chart], named: np.ndarray | None,
 ) -> dict[str, np.ndarray]:
     """``code_known``, ``is_<role>`` and ``chart_unknown``: a village on another chart (named
     "other", or found so where no chart is named) has its codes taken as known and no roles."""
     columns = _role_columns(first_level, new_chart, charts)
-    found = _unknown_chart(columns["code_known"], village_key) & (named == "")
-    unknown = found | (named == "other")
+    unknown = _unknown_chart(columns["code_known"], village_key)
+    if named is not None:
+        unknown = (unknown & (named == "")) | (named == "other")
     if unknown.any():
         columns["code_known"] = columns["code_known"] | unknown
         for role in ROLES:

@@ -188,7 +188,6 @@ class _SheetReader:
         self.incomplete: dict[str, tuple[str, list[str], int]] = {}
         self.skipped_sheets: dict[str, str] = {}
         self.skipped_rows = 0
-        self.blank_rows = 0
         self.voucher_sheets = 0
 
     def read_csv(self, path: Path) -> str:
