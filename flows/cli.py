@@ -140,9 +140,8 @@ def _exit_status(record: dict) -> int:
 
 
 def _inspect(args: argparse.Namespace) -> int:
-    from flows.ingest import load_profile
+    from flows.ingest import load_profile, reading_options
     from flows.inspect import inspect_file
-    from flows.pipeline import reading_options
 
     params = _params(args)
     profile = load_profile(params.ingest.profile) if params.ingest.profile else None

@@ -210,14 +210,6 @@ class FilePart:
                 if cell_town == town]
 
 
-def reading_options(params: AuditParams, profile: ImportProfile | None = None) -> ReadOptions:
-    """How this run reads its files: the default town, ``ingest.unit``, the user's profile
-    (loaded from ``ingest.profile`` by the caller) and the county's chart changes."""
-    return ReadOptions(default_town=params.default_town, unit=params.ingest.unit,
-                       profile=profile, chart_overrides=dict(params.charts),
-                       unit_charts=dict(params.unit_charts))
-
-
 def with_profile_chart(params: AuditParams, profile: ImportProfile | None,
                        files: list[FilePart]) -> AuditParams:
     """The parameters with the chart the user's profile names (``chart``) for every unit its

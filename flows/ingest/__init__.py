@@ -16,10 +16,17 @@ headings, names and ``--unit``), ``grid`` (CSV → text grid with line numbers),
 
 from flows.ingest.errors import LedgerFileError
 from flows.ingest.identity import assign_entry_ids
-from flows.ingest.load import FileLoad, FileReport, ReadOptions, SheetReport, read_ledger_file
+from flows.ingest.load import (
+    FileLoad,
+    FileReport,
+    ReadOptions,
+    SheetReport,
+    read_ledger_file,
+    reading_options,
+)
 from flows.ingest.profiles import ImportProfile, ProfileError, load_profile
 
 __all__ = [
     "FileLoad", "FileReport", "ImportProfile", "LedgerFileError", "ProfileError", "ReadOptions",
-    "SheetReport", "assign_entry_ids", "load_profile", "read_ledger_file",
+    "SheetReport", "assign_entry_ids", "load_profile", "read_ledger_file", "reading_options",
 ]

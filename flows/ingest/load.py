@@ -18,7 +18,7 @@ import pandas as pd
 
 from checks.charts import Chart, charts_with
 from checks.entry_schema import empty_entries
-from checks.params import ChartOverride
+from checks.params import AuditParams, ChartOverride
 from flows.ingest.conventions import header_key
 from flows.ingest.errors import LedgerFileError, MissingColumns, where
 from flows.ingest.fields import Reading
@@ -59,6 +59,14 @@ class ReadOptions:
                 {key: value.model_dump(mode="json")
                  for key, value in sorted(self.chart_overrides.items())},
                 dict(sorted(self.unit_charts.items()))]
+
+
+def reading_options(params: AuditParams, profile: ImportProfile | None = None) -> ReadOptions:
+    """How a run reads its files: the default town, ``ingest.unit``, the user's profile
+    (loaded from ``ingest.profile`` by the caller) and the county's charts."""
+    return ReadOptions(default_town=params.default_town, unit=params.ingest.unit,
+                       profile=profile, chart_overrides=dict(params.charts),
+                       unit_charts=dict(params.unit_charts))
 
 
 @dataclass(frozen=True)
