@@ -497,6 +497,7 @@ def audit_worker(input_dir: str, out_dir: str) -> dict[str, Any]:
     started = time.perf_counter()
     from checks.params import load_params
     from flows import parts, pipeline
+    from flows.ingest import reading_options
     from flows.outputs import write_run_record
     from flows.settings import load_settings
 
@@ -514,7 +515,7 @@ def audit_worker(input_dir: str, out_dir: str) -> dict[str, Any]:
             paths = pipeline.find_ledger_files([input_dir])
             stage["rows"] = len(paths)
         with meter.stage("ingest") as stage:
-            options = pipeline.reading_options(params)
+            options = reading_options(params)
             files = [
                 pipeline.ingest_file(
                     path, key=pipeline.ingest_key(path, parts.file_digest(path), options),

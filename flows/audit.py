@@ -27,7 +27,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from checks.params import AuditParams, load_params
 from flows import pipeline
 from flows.artifacts import publish_run_artifacts
-from flows.ingest import ImportProfile, load_profile
+from flows.ingest import ImportProfile, load_profile, reading_options
 from flows.outputs import write_run_record
 from flows.parts import ReadAhead, file_digests
 from flows.runners import InWorkerProcess, worker_processes
@@ -246,7 +246,7 @@ def _ingest(paths: list[Path], params: AuditParams, profile: ImportProfile | Non
     """Every file's part, in the order of ``paths``: taken from the parts store where it was
     made before, else read in batches of small files (one task per batch)."""
     digests = file_digests(paths, parts_dir)
-    options = pipeline.reading_options(params, profile)
+    options = reading_options(params, profile)
     keys = {path: pipeline.ingest_key(path, digests[path], options) for path in paths}
     results: dict[Path, Any] = {path: pipeline.FILES.summary(parts_dir, key)
                                 for path, key in keys.items()}
