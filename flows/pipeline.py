@@ -110,7 +110,7 @@ LEDGER_SUFFIXES = {".csv", ".xlsx", ".xls"}
 NOT_LEDGERS = {"labels.csv"}
 SEVERITY_WEIGHTS = {"high": 1.0, "medium": 0.75, "low": 0.5}
 RULE_WEIGHTS = {rule.id: SEVERITY_WEIGHTS[rule.severity] for rule in RULES}
-SCORE_COLUMNS = ["entry_id", "village", "anomaly", "percentile", "risk"]
+SCORE_COLUMNS = ["entry_id", "village", "anomaly", "percentile", "risk", "breach"]
 BATCH_BYTES = 8 << 20  # the files one ingest task reads: about 50,000 lines of CSV
 
 
@@ -512,6 +512,7 @@ def score_town(
     scores = entries.assign(
         anomaly=anomaly, percentile=percentile,
         risk=combined_risk(rule_strength, signal_strength, percentile, evidence),
+        breach=rule_strength > 0,
     )
     part = ScorePart(town.town, key, str(SCORES.directory(parts_dir, key)), run_id, n_scored)
     SCORES.write(parts_dir, key, {"scores": scores[SCORE_COLUMNS]}, part)
@@ -537,8 +538,9 @@ def rank_county(
     towns: list[TownPart], scores: list[ScorePart], params: AuditParams,
     dispositions: pd.DataFrame | None, *, parts_dir: Path, prefetched: ReadAhead | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """The county's decisions, per town: the entries flagged within the review budget or whose
-    risk inspectors' past decisions changed — ``position`` (row in the town part), entry_id,
+    """The county's decisions, per town: every entry breaking a stated rule, the entries the
+    model and signals raise within the review budget, and those whose risk inspectors' past
+    decisions changed — ``position`` (row in the town part), entry_id,
     risk (after decisions), rank (0 = not flagged) and the decision's note. Every other entry
     keeps the risk its town scored.
 
@@ -557,15 +559,16 @@ def rank_county(
     if not kept:
         return {}
     county = pd.concat(kept, ignore_index=True)
-    order = flag_within_budget(county[["risk", "anomaly", "village", "entry_id"]],
+    order = flag_within_budget(county[["risk", "anomaly", "village", "entry_id", "breach"]],
                                sum(town.n_entries for town in towns), params.review)
     rank = np.zeros(len(county), dtype=np.int64)
     rank[order] = np.arange(1, len(order) + 1)
     county["rank"] = rank
     county = county[(county["rank"] > 0) | (county["note"] != "")]
-    decisions = {name: group.drop(columns=["town", "village", "anomaly"]).reset_index(drop=True)
+    dropped = ["town", "village", "anomaly", "breach"]
+    decisions = {name: group.drop(columns=dropped).reset_index(drop=True)
                  for name, group in county.groupby("town", sort=False)}
-    empty = county.iloc[:0].drop(columns=["town", "village", "anomaly"])
+    empty = county.iloc[:0].drop(columns=dropped)
     return {town.town: decisions.get(town.town, empty) for town in towns}
 
 
@@ -576,14 +579,15 @@ def town_candidates(
     """The town's entries that could be flagged, or whose risk past decisions (``decided``:
     their :func:`decisions_digest`) changed, for :func:`rank_county`."""
     table = read_table(Path(score.part_dir) / "scores.parquet",
-                       columns=["entry_id", "village", "anomaly", "risk"])
+                       columns=["entry_id", "village", "anomaly", "risk", "breach"])
     risk = table.column("risk").to_numpy().astype(np.float64)
+    breach = table.column("breach").to_numpy(zero_copy_only=False).astype(bool)
     notes = np.full(len(risk), "", dtype=object)
     if decided:
         risk, notes = marked_risk(risk, decision_marks(town, dispositions, decided,
                                                        parts_dir=parts_dir))
     risk = np.round(risk, 6)
-    chosen = np.flatnonzero((risk >= params.review.min_risk) | (notes != ""))
+    chosen = np.flatnonzero((risk >= params.review.min_risk) | (notes != "") | breach)
     taken = table.take(chosen)
     villages = taken.column("village")
     # made by Arrow and converted once: pandas took longer to build the frame than to read it
@@ -594,7 +598,7 @@ def town_candidates(
         "village": pc.binary_join_element_wise(pa.scalar(town.town, villages.type), villages,
                                                pa.scalar("/", villages.type)),
         "anomaly": taken.column("anomaly"), "risk": risk[chosen],
-        "note": pa.array(notes[chosen], pa.string()),
+        "note": pa.array(notes[chosen], pa.string()), "breach": breach[chosen],
     }).to_pandas()
 
 

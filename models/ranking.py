@@ -35,14 +35,15 @@ def _positions(entry_ids: pd.Series, keys: pd.Series) -> np.ndarray:
     return positions
 
 
-def _list_column(n_rows: int, positions: np.ndarray, values: pd.Series) -> pd.Series:
-    """A list<string> column of ``n_rows`` rows holding ``values`` at their row ``positions``."""
+def _list_column(index: pd.Index, positions: np.ndarray, values: pd.Series) -> pd.Series:
+    """A list<string> column over ``index`` holding ``values`` at their row ``positions``."""
+    n_rows = len(index)
     order = np.argsort(positions, kind="stable")
     counts = np.bincount(positions, minlength=n_rows)
     offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
     flat = pa.array(values.to_numpy(dtype=object)[order], type=pa.string())
     lists = pa.ListArray.from_arrays(pa.array(offsets), flat)
-    return pd.Series(lists, dtype=pd.ArrowDtype(pa.list_(pa.string())))
+    return pd.Series(lists, dtype=pd.ArrowDtype(pa.list_(pa.string())), index=index)
 
 
 def forest_percentile(anomaly: np.ndarray) -> np.ndarray:
@@ -117,7 +118,8 @@ def rank_entries(
     if adjust is not None:
         risk, notes = adjust(risk)
     risk = np.round(risk, 6)
-    order = flag_within_budget(_candidates(entries, risk, anomaly), len(entries), review)
+    order = flag_within_budget(_candidates(entries, risk, anomaly, rule_strength > 0),
+                               len(entries), review)
     rank = np.zeros(len(entries), dtype=np.int64)
     rank[order] = np.arange(1, len(order) + 1)
     return ranked_columns(
@@ -139,17 +141,17 @@ def ranked_columns(
     explain: Callable[[np.ndarray], list[str]] | None = None,
 ) -> pd.DataFrame:
     """The ranking's columns for ``entries`` once risk and rank (0 = not flagged) are known."""
-    n_rows = len(entries)
+    index = entries.index
     ranked = pd.DataFrame(
         {
             "anomaly_score": anomaly,
             "risk_score": risk,
             "rule_ids": _list_column(
-                n_rows, _positions(entries["entry_id"], breaches["entry_id"]), breaches["rule_id"]),
+                index, _positions(entries["entry_id"], breaches["entry_id"]), breaches["rule_id"]),
             "signals": _list_column(
-                n_rows, _positions(entries["entry_id"], signals["entry_id"]), signals["signal_id"]),
+                index, _positions(entries["entry_id"], signals["entry_id"]), signals["signal_id"]),
         },
-        index=entries.index,
+        index=index,
     )
     ranked["flagged"] = rank > 0
     ranked["rank"] = pd.Series(rank, index=entries.index, dtype="Int64").where(rank > 0)
@@ -160,13 +162,15 @@ def ranked_columns(
     return ranked
 
 
-def _candidates(entries: pd.DataFrame, risk: np.ndarray, anomaly: np.ndarray) -> pd.DataFrame:
+def _candidates(entries: pd.DataFrame, risk: np.ndarray, anomaly: np.ndarray,
+                breach: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "risk": risk,
             "anomaly": anomaly,
             "village": (entries["town"] + "/" + entries["village"]).to_numpy(),
             "entry_id": entries["entry_id"].to_numpy(),
+            "breach": breach,
         }
     )
 
@@ -176,11 +180,15 @@ def flag_within_budget(candidates: pd.DataFrame, n_entries: int, review: ReviewB
     """Row positions (in ``candidates``) of the flagged entries, most suspicious first: by
     risk, then (among equal risks) by the forest's anomaly score, then by entry id.
 
-    ``candidates`` has one row per entry: risk, anomaly, village (town/village), entry_id;
-    ``n_entries`` is what the review share is a share of.
+    ``candidates`` has one row per entry: risk, anomaly, village (town/village), entry_id and
+    ``breach`` (the entry breaks a stated rule). Every breach is flagged, whatever its risk
+    and the budget: the budget — ``min_risk``, the overall share of ``n_entries`` and the cap
+    per village — bounds only the entries raised by the model and signals alone.
     """
     risk = candidates["risk"].to_numpy(dtype=np.float64)
-    chosen = np.flatnonzero(risk >= review.min_risk)
+    breach = (candidates["breach"].to_numpy(dtype=bool) if "breach" in candidates
+              else np.zeros(len(risk), dtype=bool))
+    chosen = np.flatnonzero((risk >= review.min_risk) | breach)
     # Arrow's sort, not pandas': pandas compared the county's entry ids as Python strings
     order = chosen[pc.sort_indices(pa.table({
         "risk": risk[chosen],
@@ -188,10 +196,12 @@ def flag_within_budget(candidates: pd.DataFrame, n_entries: int, review: ReviewB
         "entry_id": pa.array(candidates["entry_id"]).take(chosen),
     }), sort_keys=[("risk", "descending"), ("anomaly", "descending"),
                    ("entry_id", "ascending")]).to_numpy()]
-    villages = pd.Series(pd.factorize(candidates["village"].iloc[order])[0])
+    suggested = order[~breach[order]]
+    villages = pd.Series(pd.factorize(candidates["village"].iloc[suggested])[0])
     within_village = villages.groupby(villages, sort=False).cumcount().to_numpy()
     overall = math.ceil(review.share * n_entries)
-    return order[within_village < review.per_village_max][:overall]
+    allowed = suggested[within_village < review.per_village_max][:overall]
+    return order[breach[order] | np.isin(order, allowed)]
 
 
 def _reasons(

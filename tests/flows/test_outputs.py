@@ -40,7 +40,7 @@ def _scored() -> pd.DataFrame:
                             "detail": ["整数金额"]})
     ranked = rank_entries(entries, breaches=breaches, signals=signals, anomaly=np.zeros(4),
                           rule_weights={"summary.banned_item": 1.0},
-                          review=ReviewBudget(share=0.5, per_village_max=5))
+                          review=ReviewBudget(share=0.25, per_village_max=5))
     return pd.concat([entries, ranked], axis=1)
 
 

@@ -271,7 +271,12 @@ def test_the_county_ranking_keeps_the_review_budget(county, reported, tmp_path):
     ranks = np.concatenate([ranking[town.town]["rank"].to_numpy() for town in towns])
     flagged = np.sort(ranks[ranks > 0])
     n_entries = sum(town.n_entries for town in towns)
-    assert 0 < len(flagged) <= np.ceil(PARAMS.review.share * n_entries)
+    breaches = pd.concat([read_part(town.part_dir, "breaches") for town in towns])
+    ids = np.concatenate([ranking[town.town]["entry_id"].to_numpy()[
+        ranking[town.town]["rank"].to_numpy() > 0] for town in towns])
+    assert set(breaches["entry_id"]) <= set(ids)  # every breach, whatever the budget
+    suggested = len(set(ids) - set(breaches["entry_id"]))
+    assert 0 < suggested <= np.ceil(PARAMS.review.share * n_entries)  # the budget, the rest
     assert flagged.tolist() == list(range(1, len(flagged) + 1))  # one ranking, not one per town
     digest = pipeline.ranked_digest(reports, ranking)
     read_ahead = pipeline.ranked_digest(reports, ranking, pipeline.prefetch_digests(reports[1:]))
@@ -338,8 +343,8 @@ def test_past_decisions_move_risk_as_the_model_learns_and_are_kept_per_town(coun
             "entry_id": scored["entry_id"].to_numpy(),
             "village": (town.town + "/" + scored["village"]).to_numpy(),
             "anomaly": scored["anomaly"].to_numpy(), "risk": made["risk"].to_numpy(),
-            "note": made["note"].to_numpy()}).astype({"town": "str", "village": "str",
-                                                      "note": "str"})
+            "note": made["note"].to_numpy(), "breach": scored["breach"].to_numpy()}).astype(
+                {"town": "str", "village": "str", "note": "str"})
         pd.testing.assert_frame_equal(made, expected)
     marks = sorted(path.name for path in (parts_dir / "marks").iterdir())
     assert len(marks) == len(towns)  # one per town and set of decisions

@@ -96,6 +96,22 @@ def test_unchanged_towns_keep_their_scores_and_the_change_is_reported(runs):
     assert review["unchanged"] > 0 and review["new"] + review["resolved"] + review["changed"] > 0
 
 
+def test_the_voucher_the_correction_unbalanced_is_reported_as_new(runs):
+    """The deleted line leaves its voucher unbalanced: a stated rule's breach, which reaches
+    the findings whatever the review budget, and the rerun reports it as new."""
+    first = pd.read_parquet(runs["outs"]["first"] / "entries.parquet")
+    rerun = pd.read_parquet(runs["outs"]["rerun"] / "entries.parquet")
+    gone = first[~first["entry_id"].isin(rerun["entry_id"])].iloc[0]
+    same_voucher = ((rerun["village"] == gone["village"]) & (rerun["period"] == gone["period"])
+                    & (rerun["voucher_no"] == gone["voucher_no"]))
+    left = rerun[same_voucher]
+    assert len(left) > 0
+    assert left["rule_ids"].map(lambda ids: "voucher.balance" in ids).all()
+    assert left["flagged"].all()
+    before = first[first["entry_id"].isin(left["entry_id"])]
+    assert not before["rule_ids"].map(lambda ids: "voucher.balance" in ids).any()
+
+
 def test_a_deleted_parts_store_is_rebuilt_with_the_same_results(runs):
     assert runs["afresh"][0] == EXIT_OK
     afresh = _record(runs["outs"]["afresh"])

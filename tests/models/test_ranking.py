@@ -32,28 +32,51 @@ def test_rule_breach_outranks_ordinary_entries_and_is_explained():
     assert top["rule_ids"].iloc[0] == ["voucher.balance"]
     assert "借方合计 1.07 元" in top["reasons"].iloc[0]
     assert ranked["risk_score"].between(0, 1).all()
-    # Nothing else: the budget is 2 entries but only the breach scores above min_risk,
-    # apart from the forest's very top entry.
-    assert ranked["flagged"].sum() <= 2
+    # Besides the breach, at most the budget's 2 entries (5 % of 40) the model suggests.
+    assert ranked["flagged"].sum() <= 3
     assert ranked.loc[~ranked["flagged"], "reasons"].eq("").all()
 
 
-def test_budget_caps_overall_and_per_village():
+def _signalled(entries: pd.DataFrame) -> pd.DataFrame:
+    """Three signals on every entry: each scores 0.3, above the default min_risk."""
+    return pd.DataFrame({"entry_id": np.repeat(entries["entry_id"].to_numpy(), 3),
+                         "signal_id": ["a", "b", "c"] * len(entries), "detail": "整数金额"})
+
+
+def test_budget_caps_what_the_model_and_signals_raise_overall_and_per_village():
     entries = _ledger(100, villages=("甲村", "乙村"))
-    breaches = pd.DataFrame({"entry_id": entries["entry_id"], "rule_id": "voucher.attachments",
-                             "detail": "附件为 0"})
-    ranked = rank_entries(entries, breaches=breaches, signals=_no_rows("signal_id"),
-                          anomaly=np.full(100, 0.4), rule_weights={"voucher.attachments": 0.5},
+    signals = _signalled(entries)
+    ranked = rank_entries(entries, breaches=_no_rows("rule_id"), signals=signals,
+                          anomaly=np.full(100, 0.4), rule_weights={},
                           review=ReviewBudget(share=0.10, per_village_max=3))
     assert ranked["flagged"].sum() == 6  # 3 per village, under the overall 10
     flagged_villages = entries.loc[ranked["flagged"], "village"].value_counts()
     assert flagged_villages.to_dict() == {"甲村": 3, "乙村": 3}
     assert sorted(ranked["rank"].dropna().tolist()) == [1, 2, 3, 4, 5, 6]
 
-    ranked = rank_entries(entries, breaches=breaches, signals=_no_rows("signal_id"),
-                          anomaly=np.full(100, 0.4), rule_weights={"voucher.attachments": 0.5},
+    ranked = rank_entries(entries, breaches=_no_rows("rule_id"), signals=signals,
+                          anomaly=np.full(100, 0.4), rule_weights={},
                           review=ReviewBudget(share=0.04, per_village_max=50))
     assert ranked["flagged"].sum() == 4
+
+
+def test_every_rule_breach_is_flagged_whatever_the_budget():
+    """Breaches are stated rules: the budget bounds only what the model and signals raise.
+    Forty breaches of a low-severity rule, in one village, with a budget of 2 entries and a
+    cap of 1 a village, and 60 entries the model and signals rank higher."""
+    entries = _ledger(100)
+    breached = entries["entry_id"].iloc[:40]
+    breaches = pd.DataFrame({"entry_id": breached, "rule_id": "voucher.attachments",
+                             "detail": "附件为 0"})
+    signals = _signalled(entries.iloc[40:])
+    anomaly = np.concatenate([np.full(40, 0.1), np.full(60, 0.9)])
+    ranked = rank_entries(entries, breaches=breaches, signals=signals, anomaly=anomaly,
+                          rule_weights={"voucher.attachments": 0.1},
+                          review=ReviewBudget(share=0.02, per_village_max=1, min_risk=0.5))
+    flagged = set(entries.loc[ranked["flagged"], "entry_id"])
+    assert set(breached) <= flagged  # all 40, below min_risk and far beyond the budget
+    assert len(flagged) == 41  # and one entry the model suggests (the village's cap)
+    assert ranked.loc[ranked["flagged"], "reasons"].str.len().gt(0).all()
 
 
 def test_forest_reason_states_the_true_percentile():
