@@ -113,9 +113,12 @@ def _print_run(record: dict) -> None:
     print(
         f"审计完成：{totals['files']} 个文件，读取 {totals['rows_read']:,} 行，"
         f"载入 {totals['loaded']:,} 条分录，隔离 {totals['quarantined']:,} 行，"
-        f"跳过 {totals['skipped']:,} 行；"
-        f"{totals['entries_with_rule_breaches']:,} 条分录违反规则，"
-        f"标记复核 {totals['flagged']:,} 条。"
+        f"跳过 {totals['skipped']:,} 行。"
+    )
+    print(
+        f"疑点 {totals['cases']:,} 件，涉及分录 {totals['flagged']:,} 条；其中违反规则的 "
+        f"{totals['rule_cases']:,} 件（{totals['entries_with_rule_breaches']:,} 条分录）全部列出，"
+        f"其余由模型和疑点信号在复核预算内选出。"
     )
     review = record["review"]
     print(

@@ -37,7 +37,8 @@ from flows.xlsx import (
 )
 
 VOUCHER_KEY = ["town", "village", "period", "voucher_word", "voucher_number"]
-SCORE_COLUMNS = ["risk_score", "rule_ids", "signals", "flagged", "rank", "reasons", "anomaly_score"]
+SCORE_COLUMNS = ["risk_score", "rule_ids", "signals", "flagged", "rank", "reasons",
+                 "anomaly_score", "case_id"]
 QUARANTINE_COLUMNS = ["source_file", "source_sheet", "source_row", "column", "reason", "raw"]
 # Spreadsheet programs run a cell as a formula when it starts with one of these (OWASP CSV
 # injection); a leading apostrophe makes it plain text.

@@ -49,6 +49,7 @@ from checks.params import AuditParams
 from checks.prepared import villages_on_other_charts
 from checks.rules import RULES
 from checks.signals import SIGNALS
+from flows.cases import CASE_LINKS, cases_table, county_cases, write_findings_parquet
 from flows.ingest import (
     ImportProfile,
     LedgerFileError,
@@ -92,6 +93,7 @@ from flows.reuse import (
 )
 from flows.runners import on_spare_core
 from flows.supersede import Holding, supersession
+from models.cases import town_cases
 from models.evidence import EVIDENCE_FROM, EVIDENCE_FULL, evidence_strength, surprisal
 from models.features.entry import entry_features
 from models.feedback import TWIN_FIELDS, disposition_marks, marked_risk
@@ -674,9 +676,11 @@ class TownReport:
     n_with_breaches: int
     computed_in: str
     n_explained: int  # flagged entries the model explained (the others kept theirs)
+    n_cases: int = 0  # what inspectors decide (models.cases), and how many break a rule
+    n_rule_cases: int = 0
 
 
-REPORTS = PartKind("reports", ("entries", "context", "explanations", *DIGEST_FRAMES))
+REPORTS = PartKind("reports", ("entries", "cases", "context", "explanations", *DIGEST_FRAMES))
 # A town's rows of the findings files (flows.outputs.sheet_rows), made from its report's
 # context when the county's files are first written with it.
 SHEETS = PartKind("sheets", SHEET_FRAMES)
@@ -743,12 +747,15 @@ def report_town(
             percentile=scores["percentile"].to_numpy(), explain=explain if flagged.any() else None,
         )
     scored = pd.concat([entries, ranked], axis=1)
+    case_ids, cases = town_cases(scored[ranked["flagged"].to_numpy()], CASE_LINKS)
+    scored["case_id"] = case_ids.reindex(scored.index)
     digest = digest_entries(scored)
     part = TownReport(town.town, key, str(REPORTS.directory(parts_dir, key)), len(scored),
                       int(flagged.sum()), int(ranked["rule_ids"].list.len().gt(0).sum()), run_id,
-                      n_explained)
+                      n_explained, len(cases), int(cases["rule_ids"].map(len).gt(0).sum()))
     REPORTS.write(parts_dir, key, {
         "entries": entries_table(scored),
+        "cases": cases_table(cases),
         "context": voucher_lines(scored.assign(position=np.arange(len(scored)))).drop(
             columns=["voucher_rank", "is_finding"]),
         "explanations": explained,
@@ -834,7 +841,8 @@ def prefetch_digests(reports: Iterable[TownReport]) -> ReadAhead:
 
 def output_paths(out_dir: Path) -> dict[str, Path]:
     """Where the files of FORMATS.md §4 go in ``out_dir``."""
-    return {"entries": out_dir / "entries.parquet", "findings_csv": out_dir / "findings.csv",
+    return {"entries": out_dir / "entries.parquet", "findings": out_dir / "findings.parquet",
+            "findings_csv": out_dir / "findings.csv",
             "findings_xlsx": out_dir / "findings.xlsx", "quarantine": out_dir / "quarantine.csv",
             "run": out_dir / "run.json"}
 
@@ -880,9 +888,10 @@ def write_sheets(
     reports: list[TownReport], ranking: dict[str, pd.DataFrame], quarantine: pd.DataFrame,
     out_dir: Path, *, parts_dir: Path,
 ) -> dict[str, Path]:
-    """findings.csv and findings.xlsx from the towns' rows, put in the county's order, and
-    quarantine.csv. A town's rows are made once for its report (part "sheets/<key>"): in a full
-    run every town's, in batches (:func:`_sheet_batches`), in a rerun after one correction the
+    """findings.parquet (the towns' cases in the county's order), findings.csv and
+    findings.xlsx from the towns' rows, put in the county's order, and quarantine.csv. A
+    town's rows are made once for its report (part "sheets/<key>"): in a full run every
+    town's, in batches (:func:`_sheet_batches`), in a rerun after one correction the
     corrected town's."""
     out_dir.mkdir(parents=True, exist_ok=True)
     keys = {report.town: part_key("sheets", report.key) for report in reports}
@@ -897,7 +906,12 @@ def write_sheets(
         made |= rows
     towns = [(made[report.town], _ranks_by_position(ranking[report.town], report.n_entries))
              for report in reports]
-    return write_findings(towns, out_dir) | {"quarantine": write_quarantine(quarantine, out_dir)}
+    ranks = pd.concat([_flagged_ranks(ranking[report.town]) for report in reports]
+                      ) if reports else pd.Series(dtype="int64")
+    cases = county_cases([report.part_dir for report in reports], ranks)
+    return write_findings(towns, out_dir) | {
+        "findings": write_findings_parquet(cases, output_paths(out_dir)["findings"]),
+        "quarantine": write_quarantine(quarantine, out_dir)}
 
 
 def _sheet_batches(reports: list[TownReport]) -> Iterator[list[TownReport]]:
@@ -928,7 +942,7 @@ def empty_scored() -> pd.DataFrame:
         anomaly=np.zeros(0), risk=np.zeros(0), rank=np.zeros(0, dtype=np.int64),
         notes=np.zeros(0, dtype=object), percentile=np.zeros(0),
     )
-    return pd.concat([entries, ranked], axis=1)
+    return pd.concat([entries, ranked], axis=1).assign(case_id=pd.Series(dtype="str"))
 
 
 def past_decisions() -> pd.DataFrame:
@@ -1027,6 +1041,8 @@ def run_totals(
         "skipped": sum(report.get("skipped", 0) for report in file_reports),
         "entries_with_rule_breaches": sum(report.n_with_breaches for report in reports),
         "flagged": sum(report.n_flagged for report in reports),
+        "cases": sum(report.n_cases for report in reports),
+        "rule_cases": sum(report.n_rule_cases for report in reports),
     }
 
 

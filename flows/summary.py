@@ -32,11 +32,12 @@ def summary_markdown(run_record: dict[str, Any]) -> str:
         "## 总计",
         _table(
             ["文件", "没有读好", "读取行", "载入分录", "隔离行", "跳过行", "违规分录",
-             "标记复核"],
+             "疑点（件）", "违反规则（件）", "疑点分录"],
             [[
                 totals["files"], totals["files_with_problems"], totals["rows_read"],
                 totals["loaded"], totals["quarantined"], totals["skipped"],
-                totals["entries_with_rule_breaches"], totals["flagged"],
+                totals["entries_with_rule_breaches"], totals["cases"], totals["rule_cases"],
+                totals["flagged"],
             ]],
         ),
         _review_line(run_record.get("review")),

@@ -235,5 +235,6 @@ WORKS_SPLIT_PAYMENT = Rule(
     test=_split_test,
     explain=_split_explain,
     thresholds=("tender_line", "split_window_days"),
+    links=("counterparty",),
 )
 

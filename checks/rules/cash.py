@@ -196,6 +196,7 @@ CASH_HOLDING_LIMIT = Rule(
     explain=lambda frame, rows, context: _day_texts(frame, rows, context, over_limit=True),
     thresholds=("cash_holding_limit",),
     settings=("opening_cash",),
+    links=("voucher_date",),
 )
 
 CASH_NEGATIVE_BALANCE = Rule(
@@ -211,6 +212,7 @@ CASH_NEGATIVE_BALANCE = Rule(
     test=_negative_balance_test,
     explain=lambda frame, rows, context: _day_texts(frame, rows, context, over_limit=False),
     settings=("opening_cash",),
+    links=("voucher_date",),
 )
 
 

@@ -48,7 +48,10 @@ class Rule:
     """One stated rule: id, category, severity, what is breached, why, and how it is checked.
 
     ``thresholds`` names the :class:`checks.params.Thresholds` fields the rule reads (each
-    entry with its town's values); ``settings`` names other parameters it reads.
+    entry with its town's values); ``settings`` names other parameters it reads. ``links``
+    names the entry columns whose shared values tie the entries breaching it in one village
+    into one case for inspectors (a split payment's payee, a numbering sequence's period and
+    word); without links each voucher is its own case (:mod:`models.cases`).
     """
 
     id: str
@@ -61,6 +64,7 @@ class Rule:
     explain: Explain
     thresholds: tuple[str, ...] = ()
     settings: tuple[str, ...] = ()
+    links: tuple[str, ...] = ()
 
     def check(self, ledger: pd.DataFrame, context: CheckContext) -> pa.Check:
         """The pandera check of this rule for the entries of ``ledger`` (a prepared frame):

@@ -169,6 +169,7 @@ VOUCHER_NUMBER_GAP = Rule(
     basis=(sources.VOUCHER_WORDS, sources.ACCOUNTING_BASICS),
     test=_gap_test,
     explain=_gap_explain,
+    links=("period", "voucher_word"),
 )
 
 

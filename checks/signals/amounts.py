@@ -101,4 +101,5 @@ NEAR_THRESHOLD = Signal(
     basis="结构化规避：金额在限额的 90%～99.99%（DETECTION.md §1）",
     find=_near_find,
     settings=("signals.near_threshold_share",),
+    links=("counterparty",),
 )

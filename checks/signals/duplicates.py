@@ -63,4 +63,5 @@ DUPLICATE_PAYMENT = Signal(
     basis="CAQ #4、ACL DUPLICATES：同一收款方同一金额在 N 天内（DETECTION.md §1）",
     find=_duplicate_find,
     settings=("signals.duplicate_window_days",),
+    links=("counterparty",),
 )

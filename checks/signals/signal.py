@@ -36,7 +36,8 @@ Find = Callable[[pd.DataFrame, CheckContext], pd.DataFrame]
 
 @dataclass(frozen=True)
 class Signal:
-    """One journal-entry test: id, Chinese name and description, where it comes from."""
+    """One journal-entry test: id, Chinese name and description, where it comes from;
+    ``links`` as a rule's (:class:`checks.rules.rule.Rule`)."""
 
     id: str
     name: str
@@ -44,3 +45,4 @@ class Signal:
     basis: str
     find: Find
     settings: tuple[str, ...] = ()
+    links: tuple[str, ...] = ()

@@ -45,7 +45,8 @@ def test_run_writes_the_contract_files_and_reports_the_bad_file(audited):
     exit_code, _inputs, out, record, *_ = audited
     assert exit_code == EXIT_UNREADABLE_FILES
     assert sorted(path.name for path in out.iterdir()) == [
-        "entries.parquet", "findings.csv", "findings.xlsx", "quarantine.csv", "run.json"
+        "entries.parquet", "findings.csv", "findings.parquet", "findings.xlsx", "quarantine.csv",
+        "run.json"
     ]
     bad = [report for report in record["files"] if report["file"] == "不是账.csv"]
     assert len(bad) == 1 and "不是账.csv" in bad[0]["error"] and "表头" in bad[0]["error"]
@@ -79,6 +80,31 @@ def test_nothing_is_lost(audited):
         assert (quarantine["source_file"] == report["file"]).sum() == report["quarantined"]
     assert len(entries) == record["totals"]["loaded"]
     assert entries["entry_id"].is_unique
+
+
+def test_findings_are_cases_holding_every_flagged_entry_and_every_breach(audited):
+    _exit, _inputs, out, record, *_ = audited
+    cases = pd.read_parquet(out / "findings.parquet")
+    entries = pq.read_table(out / "entries.parquet").to_pandas()
+    assert len(cases) == record["totals"]["cases"] < record["totals"]["flagged"]
+    assert cases["rank"].tolist() == list(range(1, len(cases) + 1))
+    assert cases["case_id"].is_unique
+    members = cases.explode("entry_ids")
+    flagged = entries[entries["flagged"]]
+    assert set(members["entry_ids"]) == set(flagged["entry_id"])
+    by_entry = dict(zip(members["entry_ids"], members["case_id"], strict=True))
+    assert flagged["case_id"].tolist() == flagged["entry_id"].map(by_entry).tolist()
+    assert entries.loc[~entries["flagged"], "case_id"].isna().all()
+    breaking = entries[entries["rule_ids"].map(len) > 0]
+    assert breaking["flagged"].all()  # every breach of a stated rule reaches the findings
+    assert (cases["rule_ids"].map(len) > 0).sum() == record["totals"]["rule_cases"]
+    assert set(cases["subject_kind"]) <= {"voucher", "pattern"}
+    labels = pd.read_csv(SAMPLE / "labels.csv", encoding="utf-8-sig", dtype=str)
+    split = labels[labels["rule_id"] == "works.split_payment"]
+    for _case, rows in split.groupby("case_id"):  # a split payment's vouchers are one case
+        found = entries.merge(rows[["source_file", "source_row"]].astype(
+            {"source_row": "int64"}), on=["source_file", "source_row"])
+        assert found["case_id"].nunique() == 1, rows
 
 
 def test_labelled_quarantine_rows_are_quarantined(audited):

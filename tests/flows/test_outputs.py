@@ -7,6 +7,7 @@ import pyarrow.parquet as pq
 from python_calamine import CalamineWorkbook
 
 from checks.params import ReviewBudget
+from flows.cases import CASE_LINKS
 from flows.outputs import (
     _voucher_sheet,
     entries_table,
@@ -21,6 +22,7 @@ from flows.outputs import (
     yuan_text,
 )
 from flows.xlsx import write_xlsx
+from models.cases import town_cases
 from models.ranking import rank_entries
 from tests.entries import make_entries
 
@@ -41,7 +43,9 @@ def _scored() -> pd.DataFrame:
     ranked = rank_entries(entries, breaches=breaches, signals=signals, anomaly=np.zeros(4),
                           rule_weights={"summary.banned_item": 1.0},
                           review=ReviewBudget(share=0.25, per_village_max=5))
-    return pd.concat([entries, ranked], axis=1)
+    scored = pd.concat([entries, ranked], axis=1)
+    case_ids, _ = town_cases(scored[scored["flagged"]], CASE_LINKS)
+    return scored.assign(case_id=case_ids.reindex(scored.index))
 
 
 def _context(scored: pd.DataFrame) -> pd.DataFrame:
@@ -93,6 +97,8 @@ def test_run_outputs_follow_the_contract(tmp_path):
                                                       Decimal("-0.05")]
     assert table.column("rule_ids").to_pylist()[0] == ["summary.banned_item"]
     assert table.column("rule_ids").to_pylist()[1] == []
+    case_ids = table.column("case_id").to_pylist()
+    assert case_ids[0] and case_ids[0] == case_ids[1]  # both lines of the flagged voucher
 
     findings = pd.read_csv(tmp_path / "findings.csv", encoding="utf-8-sig", dtype=str)
     assert (tmp_path / "findings.csv").read_bytes().startswith(b"\xef\xbb\xbf")
