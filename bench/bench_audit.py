@@ -98,7 +98,7 @@ PROBES: dict[str, list[tuple[str, str]]] = {
     "parquet_table": [("flows.pipeline", "entries_table")],
     "sheet_rows": [("flows.pipeline", "sheet_rows")],
     "voucher_lines": [("flows.outputs", "voucher_lines")],
-    "findings_frame": [("flows.outputs", "findings_frame")],
+    "findings_frame": [("flows.outputs", "case_findings_frame")],
     "neutralise": [("flows.outputs", "neutralise_formulas")],
     "findings_files": [("flows.pipeline", "write_findings")],
     "ranks": [("flows.pipeline", "ranked_digest")],

@@ -49,39 +49,29 @@ FINDING_ROWS, LINE_ROWS = "finding_rows", "line_rows"
 SHEET_FRAMES = (FINDING_ROWS, LINE_ROWS)
 _WIDTHS = b"sanzi.widths"
 _UNRANKED = np.iinfo(np.int64).max
+_LINES_PER_VOUCHER = 1_000_000  # orders a case's lines by voucher, then line number
 
-FINDING_HEADERS = {
+# findings.xlsx's first sheet and findings.csv: one row per case (FORMATS.md §4).
+CASE_HEADERS = {
     "rank": "排名",
     "risk_score": "风险分",
-    "rule_ids": "违反规则",
-    "signals": "疑点信号",
-    "reasons": "疑点说明",
+    "kind": "疑点类型",
+    "subject_id": "涉及凭证",
     "town": "乡镇",
     "village": "村",
-    "period": "会计期间",
-    "voucher_date": "凭证日期",
-    "voucher_no": "凭证号",
-    "line_no": "分录号",
-    "summary": "摘要",
-    "account_code": "科目编码",
-    "account_name": "科目名称",
-    "debit": "借方金额",
-    "credit": "贷方金额",
-    "counterparty": "往来单位",
-    "settlement": "结算方式",
-    "attachments": "附件张数",
-    "decision_ref": "决议编号",
-    "contract_ref": "合同编号",
-    "preparer": "制单人",
-    "reviewer": "审核人",
-    "voucher_context": "凭证全部分录",
-    "source_file": "来源文件",
-    "source_sheet": "来源工作表",
-    "source_row": "来源行号",
-    "entry_id": "分录编号",
+    "periods": "会计期间",
+    "raised_by": "发现方式",
+    "rules": "违反规则",
+    "signals": "疑点信号",
+    "amount": "涉及金额（元）",
+    "entries": "疑点分录数",
+    "reasons": "疑点说明",
+    "case_id": "疑点编号",
 }
-VOUCHER_LINE_HEADERS = {
+# The second sheet: every line of every voucher of each case.
+LINE_HEADERS = {
     "rank": "疑点排名",
+    "case_id": "疑点编号",
     "is_finding": "疑点分录",
     "voucher_no": "凭证号",
     "line_no": "分录号",
@@ -95,9 +85,15 @@ VOUCHER_LINE_HEADERS = {
     "settlement": "结算方式",
     "town": "乡镇",
     "village": "村",
+    "period": "会计期间",
     "source_file": "来源文件",
+    "source_sheet": "来源工作表",
     "source_row": "来源行号",
+    "entry_id": "分录编号",
 }
+MONEY_HEADERS = ("涉及金额（元）", "借方金额", "贷方金额")
+KIND_WORDS = {"voucher": "单张凭证", "pattern": "多张凭证"}
+RAISED_WORDS = {"rule": "违反规则", "model": "模型与疑点信号", "both": "规则与模型"}
 
 
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
@@ -151,61 +147,55 @@ def entries_table(scored: pd.DataFrame) -> pa.Table:
     return pa.table(columns)
 
 
-def _line_text(lines: pd.DataFrame) -> pd.Series:
-    side = np.where(lines["debit_fen"] != 0, "借", "贷")
-    amount = yuan_text(lines["debit_fen"] + lines["credit_fen"])
-    return side + " " + lines["account_code"] + " " + lines["account_name"] + " " + amount
-
-
 def voucher_lines(scored: pd.DataFrame) -> pd.DataFrame:
-    """Every line of every voucher that holds a flagged entry, with the finding's rank."""
+    """Every line of every voucher that holds a flagged entry, with the finding's rank and the
+    voucher's case (``case_id``: the case of its flagged lines, where ``scored`` has cases)."""
     findings = scored.loc[scored["flagged"], [*VOUCHER_KEY, "rank", "entry_id"]]
     first_rank = findings.groupby(VOUCHER_KEY, sort=False)["rank"].min().rename("voucher_rank")
     lines = scored.merge(first_rank.reset_index(), on=VOUCHER_KEY, how="inner")
     lines["is_finding"] = np.where(lines["flagged"], "★", "")
+    if "case_id" in lines.columns:
+        lines["case_id"] = lines.groupby(VOUCHER_KEY, sort=False)["case_id"].transform("first")
     return lines.sort_values(["voucher_rank", "line_no"], kind="stable")
 
 
-def _joined_per_voucher(lines: pd.DataFrame, text: pd.Series) -> pd.Series:
-    """``text`` of each voucher's lines joined in their order, indexed by VOUCHER_KEY.
+def case_findings_frame(cases: pd.DataFrame, titles: dict[str, str]) -> pd.DataFrame:
+    """The cases as inspectors read them (:data:`CASE_HEADERS`): Chinese names for rules and
+    signals, the amount at stake in yuan as a number, the score with two decimals."""
+    def named(ids: Any) -> str:
+        return "、".join(titles.get(item, item) for item in ids)
 
-    A join over slices of one list: pandas' groupby of a Python function cut the frame once
-    per voucher, half a second for a county's findings."""
-    if lines.empty:
-        return pd.Series([], index=pd.MultiIndex.from_frame(lines[VOUCHER_KEY]), dtype="str")
-    codes = lines.groupby(VOUCHER_KEY, sort=False).ngroup().to_numpy()
-    order = np.argsort(codes, kind="stable")  # each voucher's lines together, in their order
-    starts = np.flatnonzero(np.diff(codes[order], prepend=-1) != 0)
-    ends = np.r_[starts[1:], len(order)]
-    texts = text.to_numpy(dtype=object)[order].tolist()
-    joined = ["；".join(texts[start:end]) for start, end in zip(starts, ends, strict=True)]
-    keys = pd.MultiIndex.from_frame(lines[VOUCHER_KEY].iloc[order[starts]])
-    return pd.Series(joined, index=keys, dtype="str")
-
-
-def findings_frame(scored: pd.DataFrame, lines: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Flagged entries, most suspicious first, each with its whole voucher as context
-    (``lines``: :func:`voucher_lines` of ``scored``, when the caller has them)."""
-    lines = voucher_lines(scored) if lines is None else lines
-    context = _joined_per_voucher(lines, _line_text(lines))
-    findings = scored.loc[scored["flagged"]].sort_values("rank")
-    findings = findings.join(context.rename("voucher_context"), on=VOUCHER_KEY)
-    findings["debit"] = yuan_text(findings["debit_fen"])
-    findings["credit"] = yuan_text(findings["credit_fen"])
-    findings["voucher_date"] = findings["voucher_date"].dt.strftime("%Y-%m-%d")
-    findings["rule_ids"] = findings["rule_ids"].map("、".join).astype("str")
-    findings["signals"] = findings["signals"].map("、".join).astype("str")
-    return findings[list(FINDING_HEADERS)].rename(columns=FINDING_HEADERS)
+    frame = pd.DataFrame({
+        "rank": pd.array(cases["rank"], dtype="Int64"),
+        "risk_score": cases["risk_score"].astype("float64").round(2),
+        "kind": cases["subject_kind"].map(KIND_WORDS).astype("str"),
+        "subject_id": cases["subject_id"].astype("str"),
+        "town": cases["town"].astype("str"),
+        "village": cases["village"].astype("str"),
+        "periods": cases["periods"].map("、".join).astype("str"),
+        "raised_by": cases["raised_by"].map(RAISED_WORDS).astype("str"),
+        "rules": cases["rule_ids"].map(named).astype("str"),
+        "signals": cases["signals"].map(named).astype("str"),
+        "amount": cases["amount_fen"].astype("int64") / 100,
+        "entries": cases["entry_ids"].map(len).astype("int64"),
+        "reasons": cases["reasons"].map("；".join).astype("str"),
+        "case_id": cases["case_id"].astype("str"),
+    })
+    return _with_money(frame.rename(columns=CASE_HEADERS))
 
 
-def _voucher_sheet(lines: pd.DataFrame) -> pd.DataFrame:
-    """The lines of the flagged vouchers (:func:`voucher_lines`) as the workbook shows them."""
-    lines = lines.rename(columns={"voucher_rank": "rank_of_voucher"})
-    lines["rank"] = lines["rank_of_voucher"]
-    lines["debit"] = yuan_text(lines["debit_fen"])
-    lines["credit"] = yuan_text(lines["credit_fen"])
-    lines["voucher_date"] = lines["voucher_date"].dt.strftime("%Y-%m-%d")
-    return lines[list(VOUCHER_LINE_HEADERS)].rename(columns=VOUCHER_LINE_HEADERS)
+def case_lines_frame(lines: pd.DataFrame) -> pd.DataFrame:
+    """The lines of the cases' vouchers (:func:`voucher_lines`) as the workbook shows them."""
+    frame = lines.assign(
+        rank=pd.array(lines["voucher_rank"], dtype="Int64"),
+        debit=lines["debit_fen"] / 100, credit=lines["credit_fen"] / 100,
+        voucher_date=lines["voucher_date"].dt.strftime("%Y-%m-%d"))
+    return _with_money(frame[list(LINE_HEADERS)].rename(columns=LINE_HEADERS))
+
+
+def _with_money(frame: pd.DataFrame) -> pd.DataFrame:
+    frame.attrs["money"] = [name for name in MONEY_HEADERS if name in frame.columns]
+    return frame
 
 
 def _csv_cells(values: pd.Series) -> pa.Array | None:
@@ -262,39 +252,42 @@ def _csv_tails(frame: pd.DataFrame) -> pa.Array:
     return pc.binary_join_element_wise("", *cells, ",")
 
 
-def sheet_rows(context: pd.DataFrame, towns: list[str]) -> dict[str, dict[str, pa.Table]]:
-    """Each town's rows of findings.csv and findings.xlsx, made from ``context``: the lines of
-    the towns' flagged vouchers as :func:`voucher_lines` gives them, each with its entry's row
-    ``position`` in its town, flagged entries with any rank.
+def sheet_rows(context: pd.DataFrame, cases: pd.DataFrame, towns: list[str],
+               titles: dict[str, str]) -> dict[str, dict[str, pa.Table]]:
+    """Each town's rows of findings.csv and findings.xlsx: a row per case (``cases``, the
+    towns' cases as their reports keep them) and a row per line of the cases' vouchers
+    (``context``: the lines of the towns' flagged vouchers as :func:`voucher_lines` gives
+    them, each with its ``case_id``).
 
-    Every finding and every line of its vouchers is formatted, neutralised and made into its
-    CSV row and worksheet cells but for the first column, the county's rank, which other towns
-    move (``csv``, ``xlsx``). Beside them, what places them in the county's order: the town
-    and ``position``; for a line, its ``voucher`` (numbered within the town), ``line_no`` and
-    whether it is a finding (``flagged``). The findings' table holds the widths of the columns
-    after the first that its town's values need (its metadata, by sheet; none for a sheet
-    where the town has no rows). A town of ``towns`` without findings gets tables without
-    rows."""
+    Every row is formatted, neutralised and made into its CSV row and worksheet cells but for
+    the first column, the county's rank of its case, which other towns move (``csv``,
+    ``xlsx``). Beside them, what places them in the county's order: the town and ``case_id``;
+    for a line, its ``voucher`` (numbered within the town by village, period, word and number)
+    and ``line_no``. The cases' table
+    holds the widths of the columns after the first that its town's values need (its
+    metadata, by sheet; none for a sheet where the town has no rows). A town of ``towns``
+    without cases gets tables without rows."""
     context = context.reset_index(drop=True)
+    cases = cases.reset_index(drop=True)
     lines = voucher_lines(context)
-    findings = neutralise_formulas(findings_frame(context, lines))
-    vouchers = neutralise_formulas(_voucher_sheet(lines))
-    finding_towns = context["town"].to_numpy()[findings.index]
-    line_towns = lines["town"].to_numpy()
+    findings = _safe(case_findings_frame(cases.assign(rank=1), titles))
+    vouchers = _safe(case_lines_frame(lines))
+    finding_towns = cases["town"].to_numpy(dtype=object)
+    line_towns = lines["town"].to_numpy(dtype=object)
     widths = {FINDINGS_SHEET: widths_by(findings.iloc[:, 1:], finding_towns),
               VOUCHERS_SHEET: widths_by(vouchers.iloc[:, 1:], line_towns)}
     rows = {
         FINDING_ROWS: pa.table({
             "town": pa.array(finding_towns, type=pa.string()),
-            "position": context["position"].to_numpy(dtype=np.int64)[findings.index],
-            "csv": _csv_tails(findings), "xlsx": unreferenced_cells(findings.iloc[:, 1:])}),
+            "case_id": pa.array(cases["case_id"].astype("str"), type=pa.string()),
+            "csv": _csv_tails(findings), "xlsx": unreferenced_cells(_tail(findings))}),
         LINE_ROWS: pa.table({
             "town": pa.array(line_towns, type=pa.string()),
-            "position": lines["position"].to_numpy(dtype=np.int64),
-            "voucher": lines.groupby(VOUCHER_KEY, sort=False).ngroup().to_numpy(dtype=np.int64),
+            "case_id": pa.array(lines["case_id"].astype("str"), type=pa.string()),
+            # a case's vouchers in the order of their period, word and number
+            "voucher": lines.groupby(VOUCHER_KEY, sort=True).ngroup().to_numpy(dtype=np.int64),
             "line_no": lines["line_no"].to_numpy(dtype=np.int64),
-            "flagged": lines["flagged"].to_numpy(dtype=bool),
-            "csv": _csv_tails(vouchers), "xlsx": unreferenced_cells(vouchers.iloc[:, 1:])}),
+            "csv": _csv_tails(vouchers), "xlsx": unreferenced_cells(_tail(vouchers))}),
     }
     by_town = {name: pd.Series(towns).groupby(towns, sort=False).indices
                for name, towns in ((FINDING_ROWS, finding_towns), (LINE_ROWS, line_towns))}
@@ -305,6 +298,21 @@ def sheet_rows(context: pd.DataFrame, towns: list[str]) -> dict[str, dict[str, p
         sheets[FINDING_ROWS] = sheets[FINDING_ROWS].replace_schema_metadata(
             {_WIDTHS: json.dumps(town_widths, ensure_ascii=False)})
     return made
+
+
+def _safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its formulas neutralised, keeping which columns are money."""
+    money = frame.attrs.get("money", [])
+    safe = neutralise_formulas(frame)
+    safe.attrs["money"] = money
+    return safe
+
+
+def _tail(frame: pd.DataFrame) -> pd.DataFrame:
+    """The columns after the first (the rank, filled in later), keeping which are money."""
+    tail = frame.iloc[:, 1:]
+    tail.attrs["money"] = frame.attrs.get("money", [])
+    return tail
 
 
 @dataclass(frozen=True)
@@ -351,22 +359,21 @@ def _placed(columns: list[str], tables: list[pa.Table], firsts: list[np.ndarray]
                    tables)
 
 
-def write_findings(towns: list[tuple[dict[str, pa.Table], np.ndarray]], out_dir: Path
+def write_findings(towns: list[dict[str, pa.Table]], case_ranks: pd.Series, out_dir: Path
                    ) -> dict[str, Path]:
-    """findings.csv (UTF-8 with BOM) and findings.xlsx (findings + the lines of their vouchers)
-    from each town's rows made ahead (:func:`sheet_rows`) and the county's rank of each of the
-    town's entries by row position (0 for an entry that is not a finding): findings by rank,
-    the lines of their vouchers by the rank of the voucher's first finding, then line number."""
-    finding_tables = [sheets[FINDING_ROWS] for sheets, _ in towns]
-    line_tables = [sheets[LINE_ROWS] for sheets, _ in towns]
-    finding_ranks = [ranks[table.column("position").to_numpy()]
-                     for table, (_, ranks) in zip(finding_tables, towns, strict=True)]
-    voucher_ranks = [_voucher_ranks(table, ranks)
-                     for table, (_, ranks) in zip(line_tables, towns, strict=True)]
-    findings = _placed(list(FINDING_HEADERS.values()), finding_tables, finding_ranks,
+    """findings.csv (UTF-8 with BOM, a row per case) and findings.xlsx (the cases, and every
+    line of their vouchers) from each town's rows made ahead (:func:`sheet_rows`) and the
+    county's rank of each case (``case_ranks``: case_id → rank): cases by rank, their lines by
+    their case's rank, then voucher and line number."""
+    finding_tables = [sheets[FINDING_ROWS] for sheets in towns]
+    line_tables = [sheets[LINE_ROWS] for sheets in towns]
+    finding_ranks = [_case_ranks(table, case_ranks) for table in finding_tables]
+    line_ranks = [_case_ranks(table, case_ranks) for table in line_tables]
+    findings = _placed(list(CASE_HEADERS.values()), finding_tables, finding_ranks,
                        finding_ranks, _widths(towns, FINDINGS_SHEET))
-    lines = _placed(list(VOUCHER_LINE_HEADERS.values()), line_tables, voucher_ranks,
-                    [table.column("line_no").to_numpy() for table in line_tables],
+    within = [table.column("voucher").to_numpy() * _LINES_PER_VOUCHER
+              + table.column("line_no").to_numpy() for table in line_tables]
+    lines = _placed(list(LINE_HEADERS.values()), line_tables, line_ranks, within,
                     _widths(towns, VOUCHERS_SHEET))
     csv_path = out_dir / "findings.csv"
     with open(csv_path, "wb") as handle:
@@ -382,21 +389,16 @@ def write_findings(towns: list[tuple[dict[str, pa.Table], np.ndarray]], out_dir:
     return {"findings_csv": csv_path, "findings_xlsx": xlsx_path}
 
 
-def _voucher_ranks(lines: pa.Table, ranks: np.ndarray) -> np.ndarray:
-    """Each line's voucher's rank: the county's rank of the voucher's first finding."""
-    voucher = lines.column("voucher").to_numpy()
-    finding = np.where(lines.column("flagged").to_numpy(zero_copy_only=False),
-                       ranks[lines.column("position").to_numpy()], _UNRANKED)
-    first = np.full(voucher.max() + 1 if len(voucher) else 0, _UNRANKED, dtype=np.int64)
-    np.minimum.at(first, voucher, finding)
-    return first[voucher]
+def _case_ranks(table: pa.Table, case_ranks: pd.Series) -> np.ndarray:
+    """The county's rank of the case of each of a town's rows."""
+    ids = table.column("case_id").to_pandas()
+    return ids.map(case_ranks).fillna(_UNRANKED).to_numpy(dtype=np.int64)
 
 
-def _widths(towns: list[tuple[dict[str, pa.Table], np.ndarray]], sheet: str
-            ) -> list[list[int]]:
+def _widths(towns: list[dict[str, pa.Table]], sheet: str) -> list[list[int]]:
     """The towns' widths of a sheet's columns after the first, as :func:`sheet_rows` made them
     (none from a town without rows in the sheet)."""
-    made = [json.loads(sheets[FINDING_ROWS].schema.metadata[_WIDTHS]) for sheets, _ in towns]
+    made = [json.loads(sheets[FINDING_ROWS].schema.metadata[_WIDTHS]) for sheets in towns]
     return [widths[sheet] for widths in made if sheet in widths]
 
 

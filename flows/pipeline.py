@@ -48,8 +48,13 @@ from checks.entry_schema import empty_entries
 from checks.params import AuditParams
 from checks.prepared import villages_on_other_charts
 from checks.rules import RULES
-from checks.signals import SIGNALS
-from flows.cases import CASE_LINKS, cases_table, county_cases, write_findings_parquet
+from flows.cases import (
+    CASE_LINKS,
+    FINDING_TITLES,
+    cases_table,
+    county_cases,
+    write_findings_parquet,
+)
 from flows.ingest import (
     ImportProfile,
     LedgerFileError,
@@ -898,18 +903,19 @@ def write_sheets(
     made = {report.town: {name: read_table(SHEETS.directory(parts_dir, keys[report.town])
                                            / f"{name}.parquet") for name in SHEET_FRAMES}
             for report in reports if SHEETS.summary(parts_dir, keys[report.town]) is not None}
+    titles = finding_titles()
     for batch in _sheet_batches([report for report in reports if report.town not in made]):
-        rows = sheet_rows(read_parts([report.part_dir for report in batch], "context"),
-                          [report.town for report in batch])
+        directories = [report.part_dir for report in batch]
+        rows = sheet_rows(read_parts(directories, "context"), read_parts(directories, "cases"),
+                          [report.town for report in batch], titles)
         for report in batch:
             SHEETS.write(parts_dir, keys[report.town], rows[report.town], report.town)
         made |= rows
-    towns = [(made[report.town], _ranks_by_position(ranking[report.town], report.n_entries))
-             for report in reports]
     ranks = pd.concat([_flagged_ranks(ranking[report.town]) for report in reports]
                       ) if reports else pd.Series(dtype="int64")
     cases = county_cases([report.part_dir for report in reports], ranks)
-    return write_findings(towns, out_dir) | {
+    case_ranks = pd.Series(cases["rank"].to_numpy(), index=cases["case_id"].to_numpy())
+    return write_findings([made[report.town] for report in reports], case_ranks, out_dir) | {
         "findings": write_findings_parquet(cases, output_paths(out_dir)["findings"]),
         "quarantine": write_quarantine(quarantine, out_dir)}
 
@@ -954,10 +960,8 @@ def past_decisions() -> pd.DataFrame:
 
 
 def finding_titles() -> dict[str, str]:
-    """Rule and signal ids → their Chinese names, for pages that show them."""
-    return {rule.id: rule.message for rule in RULES} | {
-        signal.id: signal.name for signal in SIGNALS
-    }
+    """Rule and signal ids → their Chinese names, for pages and sheets that show them."""
+    return dict(FINDING_TITLES)
 
 
 def prefetch_known_cases(towns: Iterable[str]) -> ReadAhead:

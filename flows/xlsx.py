@@ -69,7 +69,7 @@ _SHEET_REL = (
     '<Relationship Id="rId{n}" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
     'relationships/worksheet" Target="worksheets/sheet{n}.xml"/>'
 )
-# Style 0: normal; style 1: bold (the header row).
+# Style 0: normal; style 1: bold (the header row); style 2: money, #,##0.00 (built-in format 4).
 _STYLES = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
     '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
@@ -79,8 +79,10 @@ _STYLES = (
     '<fill><patternFill patternType="gray125"/></fill></fills>'
     '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
     '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-    '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
-    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>'
+    '<cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
+    '<xf numFmtId="4" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    "</cellXfs>"
     "</styleSheet>"
 )
 _SHEET_HEAD = (
@@ -115,9 +117,11 @@ def _escaped_array(text: pa.Array) -> pa.Array:
     return text
 
 
-def _column_cells(values: pd.Series, opening: pa.Array | str, missing: str) -> pa.Array:
+def _column_cells(values: pd.Series, opening: pa.Array | str, missing: str,
+                  money: bool = False) -> pa.Array:
     """Each row's cell XML for one column: ``opening`` (``<c r="B7"`` per row, or ``<c`` for a
-    cell without a reference) and the value; ``missing`` for a missing value."""
+    cell without a reference) and the value; ``missing`` for a missing value. A ``money``
+    column's numbers show as #,##0.00 (and stay numbers, to be summed)."""
     if pd.api.types.is_bool_dtype(values):
         flags = pa.array(values.astype("boolean"), type=pa.bool_())
         text, kind = pc.if_else(flags, "1", "0"), ' t="b"><v>'
@@ -126,7 +130,7 @@ def _column_cells(values: pd.Series, opening: pa.Array | str, missing: str) -> p
         numbers = pa.array(values.astype("Float64"), type=pa.float64())
         numbers = pc.if_else(pc.is_finite(numbers), numbers, None)
         text = pc.replace_substring_regex(pc.cast(numbers, pa.string()), r"\.0$", "")
-        kind, suffix = "><v>", "</v></c>"
+        kind, suffix = (' s="2"><v>' if money else "><v>"), "</v></c>"
     else:
         text = pa.array(values.astype("str"), type=pa.string())
         text = _escaped_array(pc.if_else(pc.equal(text, ""), None, text))
@@ -138,10 +142,12 @@ def _column_cells(values: pd.Series, opening: pa.Array | str, missing: str) -> p
 def unreferenced_cells(frame: pd.DataFrame) -> pa.Array:
     """Each row's cells as worksheet XML, every column's in order but none with a reference (a
     missing value is an empty cell, so the next keeps its column): rows made ahead of knowing
-    their numbers and order (:class:`NumberedRows`)."""
+    their numbers and order (:class:`NumberedRows`). Columns named in ``frame.attrs["money"]``
+    show as money."""
     if frame.shape[1] == 0:
         return pa.array([""] * len(frame), type=pa.string())
-    cells = [_column_cells(frame[name], "<c", "<c/>") for name in frame.columns]
+    money = set(frame.attrs.get("money", ()))
+    cells = [_column_cells(frame[name], "<c", "<c/>", name in money) for name in frame.columns]
     return pc.binary_join_element_wise(*cells, "")
 
 
@@ -217,12 +223,13 @@ def sheet_parts(frame: pd.DataFrame, rows_per_part: int = ROWS_PER_PART) -> Iter
     row."""
     columns = [str(name) for name in frame.columns]
     letters = [column_letter(number) for number in range(1, frame.shape[1] + 1)]
+    money = set(frame.attrs.get("money", ()))
     yield _sheet_head(columns, column_widths(frame))
     for start in range(0, len(frame), rows_per_part):
         part = frame.iloc[start:start + rows_per_part]
         rows = _row_numbers(start, len(part))
         cells = [_column_cells(part[name], pc.binary_join_element_wise(
-            '<c r="' + letter, rows, '"', ""), "")
+            '<c r="' + letter, rows, '"', ""), "", name in money)
                  for letter, name in zip(letters, frame.columns, strict=True)]
         # one join of all the columns: adding them one by one copied each row's text per column
         yield utf8(pc.binary_join_element_wise('<row r="', rows, '">', *cells, "</row>", ""))

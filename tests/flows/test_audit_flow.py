@@ -119,11 +119,15 @@ def test_labelled_quarantine_rows_are_quarantined(audited):
 def test_findings_are_ranked_and_explained(audited):
     _exit, _inputs, out, record, *_ = audited
     findings = pd.read_csv(out / "findings.csv", encoding="utf-8-sig", dtype=str)
-    assert len(findings) == record["totals"]["flagged"] > 0
+    assert len(findings) == record["totals"]["cases"] > 0  # a row per case
     assert findings["排名"].astype(int).tolist() == list(range(1, len(findings) + 1))
     assert findings["疑点说明"].str.len().gt(0).all()
     scores = findings["风险分"].astype(float)
     assert scores.is_monotonic_decreasing
+    assert scores.map(lambda score: round(score, 2) == score).all()  # two decimals
+    amounts = findings["涉及金额（元）"].astype(float)
+    assert (amounts >= 0).all() and amounts.sum() > 0
+    assert not findings["违反规则"].fillna("").str.contains(r"[a-z]\.[a-z]").any()  # no ids
 
 
 def test_flow_run_and_summary_artifact_are_recorded(audited):

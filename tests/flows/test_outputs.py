@@ -7,11 +7,12 @@ import pyarrow.parquet as pq
 from python_calamine import CalamineWorkbook
 
 from checks.params import ReviewBudget
-from flows.cases import CASE_LINKS
+from flows.cases import CASE_LINKS, FINDING_TITLES
 from flows.outputs import (
-    _voucher_sheet,
+    VOUCHER_KEY,
+    case_findings_frame,
+    case_lines_frame,
     entries_table,
-    findings_frame,
     neutralise_formulas,
     sheet_rows,
     voucher_lines,
@@ -43,9 +44,13 @@ def _scored() -> pd.DataFrame:
     ranked = rank_entries(entries, breaches=breaches, signals=signals, anomaly=np.zeros(4),
                           rule_weights={"summary.banned_item": 1.0},
                           review=ReviewBudget(share=0.25, per_village_max=5))
-    scored = pd.concat([entries, ranked], axis=1)
-    case_ids, _ = town_cases(scored[scored["flagged"]], CASE_LINKS)
-    return scored.assign(case_id=case_ids.reindex(scored.index))
+    return _with_cases(pd.concat([entries, ranked], axis=1))[0]
+
+
+def _with_cases(scored: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The scored entries with their case ids, and the cases, as a town's report keeps them."""
+    case_ids, cases = town_cases(scored[scored["flagged"]], CASE_LINKS)
+    return scored.assign(case_id=case_ids.reindex(scored.index)), cases
 
 
 def _context(scored: pd.DataFrame) -> pd.DataFrame:
@@ -54,11 +59,17 @@ def _context(scored: pd.DataFrame) -> pd.DataFrame:
     return voucher_lines(numbered).drop(columns=["voucher_rank", "is_finding"])
 
 
+def _ranked(cases: pd.DataFrame) -> pd.Series:
+    """Case id → rank, in the order the cases come."""
+    return pd.Series(np.arange(1, len(cases) + 1), index=cases["case_id"].to_numpy())
+
+
 def _write_findings(scored: pd.DataFrame, out_dir):
-    """The findings files of one town whose ranks are the county's."""
-    ranks = scored["rank"].fillna(0).to_numpy(dtype=np.int64)
+    """The findings files of one town, its cases ranked in the order they come."""
+    scored, cases = _with_cases(scored)
     town = scored["town"].iloc[0]
-    return write_findings([(sheet_rows(_context(scored), [town])[town], ranks)], out_dir)
+    made = sheet_rows(_context(scored), cases, [town], FINDING_TITLES)[town]
+    return write_findings([made], _ranked(cases), out_dir)
 
 
 def test_yuan_text_is_exact():
@@ -102,20 +113,28 @@ def test_run_outputs_follow_the_contract(tmp_path):
 
     findings = pd.read_csv(tmp_path / "findings.csv", encoding="utf-8-sig", dtype=str)
     assert (tmp_path / "findings.csv").read_bytes().startswith(b"\xef\xbb\xbf")
-    first = findings.iloc[0]
-    assert first["排名"] == "1" and first["违反规则"] == "summary.banned_item"
-    assert first["摘要"] == "'=HYPERLINK(\"x\")"
-    assert first["借方金额"] == "1234.56"
-    assert first["凭证全部分录"] == "借 541 管理费用 1234.56；贷 101 现金 1234.56"
+    first = findings.iloc[0]  # one row per case: voucher 记-1, whose first line breaks a rule
+    assert first["排名"] == "1" and first["违反规则"] == FINDING_TITLES["summary.banned_item"]
+    assert first["疑点信号"] == FINDING_TITLES["signal.round_amount"]
+    assert first["涉及金额（元）"] == "1234.56"  # the larger side of the voucher, not both
+    assert (first["疑点类型"], first["涉及凭证"]) == ("单张凭证", "2023-03 记-1")
+    assert first["疑点说明"].startswith("摘要含禁止事项")
+    assert "summary.banned_item" not in (tmp_path / "findings.csv").read_text("utf-8-sig")
 
-    workbook = pd.read_excel(tmp_path / "findings.xlsx", sheet_name=None, dtype=str,
-                             engine="calamine")
+    workbook = pd.read_excel(tmp_path / "findings.xlsx", sheet_name=None, engine="calamine")
     assert list(workbook) == ["疑点清单", "凭证明细"]
-    assert workbook["疑点清单"]["摘要"].iloc[0] == "'=HYPERLINK(\"x\")"
-    assert len(workbook["凭证明细"]) == 2  # both lines of voucher 记-1
+    lines = workbook["凭证明细"]
+    assert lines.loc[lines["凭证号"] == "记-1", "摘要"].iloc[0] == "'=HYPERLINK(\"x\")"
+    assert workbook["疑点清单"]["涉及金额（元）"].sum() == first_amounts(findings)
+    assert lines["借方金额"].dtype == "float64"  # numbers: a spreadsheet sums them
+    assert lines.loc[lines["凭证号"] == "记-1", "借方金额"].tolist() == [1234.56, 0.0]
     quarantined = pd.read_csv(tmp_path / "quarantine.csv", encoding="utf-8-sig", dtype=str)
     assert quarantined.columns.tolist()[:3] == ["source_file", "source_sheet", "source_row"]
     assert json.loads((tmp_path / "run.json").read_text(encoding="utf-8"))["run_id"] == "x"
+
+
+def first_amounts(findings: pd.DataFrame) -> float:
+    return findings["涉及金额（元）"].astype(float).sum()
 
 
 def test_quarantine_file_has_header_even_when_empty(tmp_path):
@@ -127,7 +146,7 @@ def test_quarantine_file_has_header_even_when_empty(tmp_path):
     )
 
 
-def test_each_findings_context_is_its_own_vouchers_lines_in_line_order(tmp_path):
+def test_each_cases_lines_are_its_vouchers_lines_in_line_order(tmp_path):
     rows = [(2, 2, "102", "银行存款"), (1, 3, "101", "现金"), (1, 1, "541", "管理费用"),
             (2, 1, "541", "管理费用"), (1, 2, "101", "现金")]
     entries = make_entries([
@@ -144,13 +163,14 @@ def test_each_findings_context_is_its_own_vouchers_lines_in_line_order(tmp_path)
     ranked = rank_entries(entries, breaches=breaches, signals=signals, anomaly=np.zeros(5),
                           rule_weights={"summary.banned_item": 1.0},
                           review=ReviewBudget(share=1.0, per_village_max=5))
-    _write_findings(pd.concat([entries, ranked], axis=1), tmp_path)
-    findings = pd.read_csv(tmp_path / "findings.csv", encoding="utf-8-sig", dtype=str)
-    context = dict(zip(findings["凭证号"], findings["凭证全部分录"], strict=True))
-    assert context == {
-        "记-1": "借 541 管理费用 1.00；贷 101 现金 0.20；贷 101 现金 0.30",
-        "记-2": "借 541 管理费用 2.00；贷 102 银行存款 0.40",
-    }
+    written = _write_findings(pd.concat([entries, ranked], axis=1), tmp_path)
+    lines = pd.read_excel(written["findings_xlsx"], sheet_name="凭证明细", engine="calamine",
+                          dtype=str)
+    by_voucher = lines.groupby("凭证号", sort=False)
+    assert {number: group["分录号"].tolist() for number, group in by_voucher} == {
+        "记-1": ["1", "2", "3"], "记-2": ["1", "2"]}
+    assert by_voucher["疑点编号"].nunique().tolist() == [1, 1]  # a case each
+    assert set(lines.loc[lines["科目编码"] == "541", "疑点分录"]) == {"★"}
 
 
 def test_csv_files_are_the_bytes_pandas_writes(tmp_path):
@@ -201,31 +221,33 @@ def _without_findings(town: pd.DataFrame) -> pd.DataFrame:
 
 
 def test_towns_rows_made_ahead_write_the_files_of_the_county_made_at_once(tmp_path):
-    towns = [_town("青石镇", 5), _town("白沙乡", 4), _without_findings(_town("东坪镇", 2))]
-    # the county's ranks interleave the towns' findings
-    flagged = pd.concat([town.loc[town["flagged"], ["entry_id"]] for town in towns])
-    county_rank = dict(zip(flagged["entry_id"].sort_values(key=lambda ids: ids.str[::-1]),
-                           range(1, len(flagged) + 1), strict=True))
-    ranked = [town.assign(rank=pd.array(town["entry_id"].map(county_rank), dtype="Int64"))
-              for town in towns]
-    county = pd.concat(ranked, ignore_index=True)
-    lines = voucher_lines(county)
+    towns = [_with_cases(_town("青石镇", 5)), _with_cases(_town("白沙乡", 4)),
+             _with_cases(_without_findings(_town("东坪镇", 2)))]
+    cases = pd.concat([town_cases for _, town_cases in towns], ignore_index=True)
+    # the county's ranks interleave the towns' cases
+    cases = cases.sort_values("case_id", key=lambda ids: ids.str[::-1], ignore_index=True)
+    ranks = _ranked(cases)
+    county = pd.concat([scored for scored, _ in towns], ignore_index=True)
+    lines = voucher_lines(county).assign(voucher_rank=lambda frame: frame["case_id"].map(ranks))
+    lines = lines.sort_values(["voucher_rank", *VOUCHER_KEY, "line_no"], kind="stable")
     expected = tmp_path / "at-once"
     expected.mkdir()
-    write_csv(neutralise_formulas(findings_frame(county, lines)), expected / "findings.csv")
-    write_xlsx(expected / "findings.xlsx", {
-        "疑点清单": neutralise_formulas(findings_frame(county, lines)),
-        "凭证明细": neutralise_formulas(_voucher_sheet(lines))})
+    findings = case_findings_frame(cases.assign(rank=ranks.to_numpy()), FINDING_TITLES)
+    write_csv(neutralise_formulas(findings), expected / "findings.csv")
+    safe_findings, safe_lines = (neutralise_formulas(frame) for frame in (
+        findings, case_lines_frame(lines)))
+    safe_findings.attrs["money"], safe_lines.attrs["money"] = ["涉及金额（元）"], ["借方金额",
+                                                                              "贷方金额"]
+    write_xlsx(expected / "findings.xlsx", {"疑点清单": safe_findings, "凭证明细": safe_lines})
 
-    # as a town is reported its findings carry rank 1 until the county's ranks are known; the
+    # a town's rows are made when it is reported, before the county's ranks are known; the
     # rows of the first town were made alone (a rerun), of the others together (a full run)
-    contexts = [_context(town.assign(rank=pd.Series(1, index=town.index, dtype="Int64")
-                                     .where(town["flagged"]))) for town in towns]
-    names = [town["town"].iloc[0] for town in towns]
-    made = sheet_rows(contexts[0], names[:1]) | sheet_rows(pd.concat(contexts[1:]), names[1:])
-    ranks = [town["rank"].fillna(0).to_numpy(dtype=np.int64) for town in ranked]
-    written = write_findings([(made[name], rank) for name, rank in zip(names, ranks, strict=True)],
-                             tmp_path)
+    names = [scored["town"].iloc[0] for scored, _ in towns]
+    contexts = [_context(scored) for scored, _ in towns]
+    made = sheet_rows(contexts[0], towns[0][1], names[:1], FINDING_TITLES) | sheet_rows(
+        pd.concat(contexts[1:]), pd.concat([town[1] for town in towns[1:]]), names[1:],
+        FINDING_TITLES)
+    written = write_findings([made[name] for name in names], ranks, tmp_path)
 
     assert written["findings_csv"].read_bytes() == (expected / "findings.csv").read_bytes()
     ours, theirs = (CalamineWorkbook.from_path(str(path)) for path in
@@ -234,21 +256,22 @@ def test_towns_rows_made_ahead_write_the_files_of_the_county_made_at_once(tmp_pa
     for name in ours.sheet_names:
         assert ours.get_sheet_by_name(name).to_python() == (
             theirs.get_sheet_by_name(name).to_python())
-    findings = pd.read_csv(written["findings_csv"], encoding="utf-8-sig", dtype=str)
-    assert findings["排名"].astype(int).tolist() == list(range(1, len(flagged) + 1))
+    read = pd.read_csv(written["findings_csv"], encoding="utf-8-sig", dtype=str)
+    assert read["排名"].astype(int).tolist() == list(range(1, len(cases) + 1))
     vouchers = ours.get_sheet_by_name("凭证明细").to_python()[1:]
     assert len(vouchers) == 9 * 3  # every line of every voucher with a finding, once
     assert [row[0] for row in vouchers] == sorted(row[0] for row in vouchers)
 
 
 def test_a_county_without_findings_writes_the_headers(tmp_path):
-    town = _without_findings(_town("青石镇", 2))
-    made = sheet_rows(_context(town), ["青石镇"])["青石镇"]
-    written = write_findings([(made, np.zeros(len(town), dtype=np.int64))], tmp_path)
+    scored, cases = _with_cases(_without_findings(_town("青石镇", 2)))
+    made = sheet_rows(_context(scored), cases, ["青石镇"], FINDING_TITLES)["青石镇"]
+    written = write_findings([made], _ranked(cases), tmp_path)
     assert pd.read_csv(written["findings_csv"], encoding="utf-8-sig").columns[0] == "排名"
     assert len(pd.read_csv(written["findings_csv"], encoding="utf-8-sig")) == 0
     book = CalamineWorkbook.from_path(str(written["findings_xlsx"]))
     assert [len(book.get_sheet_by_name(name).to_python()) for name in book.sheet_names] == [1, 1]
     (tmp_path / "no-towns").mkdir()
-    nothing = write_findings([], tmp_path / "no-towns")
+    nothing = write_findings([], _ranked(cases), tmp_path / "no-towns")
     assert pd.read_csv(nothing["findings_csv"], encoding="utf-8-sig").columns[0] == "排名"
+

@@ -241,8 +241,8 @@ def test_a_towns_findings_rows_are_made_once_for_its_report(reported, tmp_path, 
     quarantine = pipeline.run_quarantine([])
     made_for: list[list[str]] = []
     make = pipeline.sheet_rows
-    monkeypatch.setattr(pipeline, "sheet_rows", lambda context, towns: (
-        made_for.append(towns), make(context, towns))[1])
+    monkeypatch.setattr(pipeline, "sheet_rows", lambda context, cases, towns, titles: (
+        made_for.append(towns), make(context, cases, towns, titles))[1])
     at_once = pipeline.write_sheets(reports, ranking, quarantine, tmp_path / "at-once",
                                     parts_dir=tmp_path / "one-batch")
     assert made_for == [[report.town for report in reports]]
@@ -290,7 +290,11 @@ def test_the_county_ranking_keeps_the_review_budget(county, reported, tmp_path):
     assert sorted(written["rank"].dropna().astype(int)) == flagged.tolist()
     assert digest.flagged["rank"].astype(int).sort_values().tolist() == flagged.tolist()
     findings = pd.read_csv(paths["findings_csv"], encoding="utf-8-sig", dtype=str)
-    assert findings["排名"].astype(int).tolist() == flagged.tolist()
+    cases = pd.read_parquet(paths["findings"])
+    assert findings["排名"].astype(int).tolist() == list(range(1, len(cases) + 1))
+    assert findings["疑点编号"].tolist() == cases["case_id"].tolist()
+    assert sorted(cases["entry_ids"].explode()) == sorted(
+        written.loc[written["rank"].notna(), "entry_id"])
     assert findings["疑点说明"].str.len().gt(0).all()
     # a town whose part holds other column types is written again in the first town's types
     retyped = tmp_path / "retyped"
