@@ -6,10 +6,14 @@ the canonical frame plus ``amount_fen`` and the town's thresholds) and returning
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import numpy as np
+
 from checks.wording import money
+from models.features.amounts import round_zeros
 from models.features.text import RISK_TERMS
 
 Row = Mapping[str, Any]
@@ -44,12 +48,32 @@ def amount_vs_payee_history(value: float, row: Row) -> str:
 
 
 def round_zeros_vs_account(value: float, row: Row) -> str:
-    return f"金额 {money(row['amount_fen'])} 元为整数，末尾零比本村该科目通常多 {value:g} 位"
+    own, typical = _roundness(value, row)
+    return f"金额 {money(row['amount_fen'])} 元为{own}，本村该科目的金额一般{typical}"
 
 
 def round_zeros_vs_summary(value: float, row: Row) -> str:
-    return (f"金额 {money(row['amount_fen'])} 元为整数，末尾零比本镇同类摘要"
-            f"“{row['summary']}”通常多 {value:g} 位")
+    own, typical = _roundness(value, row)
+    return (f"金额 {money(row['amount_fen'])} 元为{own}，本镇摘要为“{row['summary']}”的"
+            f"金额一般{typical}")
+
+
+# How round an amount is, by the trailing zeros of its fen (models.features.amounts).
+ROUNDNESS = ("精确到分", "整角", "整元", "整十元", "整百元", "整千元", "整万元", "整十万元",
+             "整百万元", "整千万元")
+
+
+def _roundness(excess: float, row: Row) -> tuple[str, str]:
+    """The amount's roundness, and what is usual (the median may fall between two: 不到整元)."""
+    zeros = int(round_zeros(np.array([row["amount_fen"]]))[0])
+    typical = max(zeros - excess, 0.0)
+    if typical != int(typical):
+        usual = f"不到{ROUNDNESS[min(math.ceil(typical), len(ROUNDNESS) - 1)]}"
+    elif typical == 0:
+        usual = ROUNDNESS[0]
+    else:
+        usual = f"为{ROUNDNESS[min(int(typical), len(ROUNDNESS) - 1)]}"
+    return ROUNDNESS[min(zeros, len(ROUNDNESS) - 1)], usual
 
 
 def below_line_closeness(value: float, row: Row) -> str:
