@@ -167,13 +167,17 @@ class SignalParams(BaseModel):
 
 
 class ReviewBudget(BaseModel):
-    """How many entries inspectors can read: the cut-off for ``flagged``."""
+    """How many entries the model and signals may raise for inspectors: the cut-off for
+    ``flagged`` of the entries that break no stated rule (those that do are all flagged)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    share: float = Field(0.05, gt=0, le=1, description="全部分录中标记复核的最大比例")
-    per_village_max: int = Field(60, ge=1, description="每村每次运行最多标记的分录数")
-    min_risk: float = Field(0.3, ge=0, le=1, description="风险分低于此值的分录不标记")
+    share: float = Field(0.05, gt=0, le=1, description=(
+        "模型和疑点信号标记复核的分录最多占全部分录的比例（违反规则的分录全部列出，不受此限）"))
+    per_village_max: int = Field(60, ge=1, description=(
+        "模型和疑点信号每村每次运行最多标记的分录数（违反规则的不受此限）"))
+    min_risk: float = Field(0.3, ge=0, le=1, description=(
+        "风险分低于此值的分录不由模型和疑点信号标记（违反规则的照样列出）"))
 
 
 class ModelParams(BaseModel):
