@@ -112,6 +112,15 @@ def test_the_voucher_the_correction_unbalanced_is_reported_as_new(runs):
     assert not before["rule_ids"].map(lambda ids: "voucher.balance" in ids).any()
 
 
+def test_cases_of_the_unchanged_town_keep_their_ids(runs):
+    first, rerun = (pd.read_parquet(runs["outs"][name] / "findings.parquet")
+                    for name in ("first", "rerun"))
+    kept = [frame.loc[frame["town"] == "白沙乡", ["case_id", "entry_ids"]]
+            .sort_values("case_id").reset_index(drop=True) for frame in (first, rerun)]
+    assert len(kept[0]) > 0
+    pd.testing.assert_frame_equal(*kept)
+
+
 def test_a_deleted_parts_store_is_rebuilt_with_the_same_results(runs):
     assert runs["afresh"][0] == EXIT_OK
     afresh = _record(runs["outs"]["afresh"])
