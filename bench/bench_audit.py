@@ -613,25 +613,26 @@ VERDICTS = ("false_alarm", "confirmed", "explained")
 
 
 def decide_worker(share: float) -> dict[str, Any]:
-    """Inspectors' decisions on ``share`` of the latest run's findings (evenly down its
-    ranking, the verdicts in turn), recorded as the review app records them."""
+    """Inspectors' decisions on ``share`` of the latest run's cases (evenly down its ranking,
+    the verdicts in turn), recorded as the review app records them."""
     import sqlalchemy as sa
 
     from review.changes import latest_run
-    from review.dispositions import record_disposition
+    from review.dispositions import record_decision
     from review.store import open_store
-    from review.tables import findings
+    from review.tables import run_cases
 
     store = open_store()
     run_id = latest_run(store)["run_id"]
     with store.engine.connect() as conn:
-        ranked = conn.execute(sa.select(findings.c.entry_id).where(
-            findings.c.run_id == run_id).order_by(findings.c.rank)).scalars().all()
+        ranked = conn.execute(sa.select(run_cases.c.case_id).where(
+            run_cases.c.run_id == run_id).order_by(run_cases.c.risk_score.desc(),
+                                                   run_cases.c.case_id)).scalars().all()
     chosen = ranked[::max(1, round(1 / share))] if share > 0 else []
-    for number, entry_id in enumerate(chosen):
-        record_disposition(store, entry_id=entry_id, verdict=VERDICTS[number % len(VERDICTS)],
-                           comment="基准测试：模拟的复核结论", username="bench")
-    return {"share": share, "decisions": len(chosen), "findings": len(ranked)}
+    for number, case_id in enumerate(chosen):
+        record_decision(store, case_id=case_id, verdict=VERDICTS[number % len(VERDICTS)],
+                        comment="基准测试：模拟的复核结论", username="bench")
+    return {"share": share, "decisions": len(chosen), "cases": len(ranked)}
 
 
 WORKERS: dict[str, Callable[..., dict[str, Any]]] = {

@@ -685,7 +685,7 @@ class TownReport:
     n_rule_cases: int = 0
 
 
-REPORTS = PartKind("reports", ("entries", "cases", "context", "explanations", *DIGEST_FRAMES))
+REPORTS = PartKind("reports", ("entries", "context", "explanations", *DIGEST_FRAMES))
 # A town's rows of the findings files (flows.outputs.sheet_rows), made from its report's
 # context when the county's files are first written with it.
 SHEETS = PartKind("sheets", SHEET_FRAMES)
@@ -754,17 +754,17 @@ def report_town(
     scored = pd.concat([entries, ranked], axis=1)
     case_ids, cases = town_cases(scored[ranked["flagged"].to_numpy()], CASE_LINKS)
     scored["case_id"] = case_ids.reindex(scored.index)
-    digest = digest_entries(scored)
+    digest = digest_entries(scored, cases)
     part = TownReport(town.town, key, str(REPORTS.directory(parts_dir, key)), len(scored),
                       int(flagged.sum()), int(ranked["rule_ids"].list.len().gt(0).sum()), run_id,
                       n_explained, len(cases), int(cases["rule_ids"].map(len).gt(0).sum()))
     REPORTS.write(parts_dir, key, {
         "entries": entries_table(scored),
-        "cases": cases_table(cases),
         "context": voucher_lines(scored.assign(position=np.arange(len(scored)))).drop(
             columns=["voucher_rank", "is_finding"]),
         "explanations": explained,
         **{name: getattr(digest, name) for name in DIGEST_FRAMES},
+        "cases": cases_table(cases),
     }, part)
     remember_report(parts_dir, town.key, model.version, key)
     return part

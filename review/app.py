@@ -20,7 +20,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from review.audit_trail import trail_rows, verify_audit_trail
-from review.dispositions import VERDICTS, DispositionError, record_disposition
+from review.case_page import case_detail
+from review.dispositions import VERDICTS, DispositionError, record_decision
 from review.entry import entry_detail
 from review.export import queue_workbook
 from review.formatting import format_time, format_yuan
@@ -115,6 +116,10 @@ def entry_url(entry_id: str) -> str:
     return "/entry?" + urlencode({"id": entry_id})
 
 
+def case_url(case_id: str) -> str:
+    return "/case?" + urlencode({"id": case_id})
+
+
 def _safe_next(target: str | None) -> str:
     """Only paths inside this app; never another site after sign-in."""
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
@@ -122,7 +127,7 @@ def _safe_next(target: str | None) -> str:
     return "/"
 
 
-templates.env.globals["entry_url"] = entry_url
+templates.env.globals.update(entry_url=entry_url, case_url=case_url)
 
 
 def create_app(
@@ -249,34 +254,49 @@ def entry(request: Request, store: StoreDep, user: Reviewer, id: str = "") -> HT
     return _entry_page(request, store, user, id)
 
 
-@router.post("/dispositions", dependencies=[CsrfChecked])
+def _case_page(
+    request: Request, store: Store, user: User, case_id: str, **extra: Any
+) -> HTMLResponse:
+    detail = case_detail(store, user=user, case_id=case_id)
+    if detail is None:
+        raise HTTPException(status_code=404)
+    status = extra.pop("status_code", 200)
+    return _render(request, "case.html", {"user": user, "d": detail, **extra}, status_code=status)
+
+
+@router.get("/case", response_class=HTMLResponse)
+def case(request: Request, store: StoreDep, user: Reviewer, id: str = "") -> HTMLResponse:
+    return _case_page(request, store, user, id)
+
+
+@router.post("/cases/decide", dependencies=[CsrfChecked])
 def decide(
     request: Request,
     store: StoreDep,
     user: Reviewer,
-    entry_id: Annotated[str, Form()],
+    case_id: Annotated[str, Form()],
     verdict: Annotated[str, Form()] = "",
     comment: Annotated[str, Form()] = "",
 ) -> Response:
-    if entry_detail(store, user=user, entry_id=entry_id) is None:
+    if case_detail(store, user=user, case_id=case_id) is None:
         raise HTTPException(status_code=404)
     try:
-        record_disposition(
-            store, entry_id=entry_id, verdict=verdict, comment=comment, username=user.username
+        decided = record_decision(
+            store, case_id=case_id, verdict=verdict, comment=comment, username=user.username
         )
     except DispositionError as error:
-        return _entry_page(
+        return _case_page(
             request,
             store,
             user,
-            entry_id,
+            case_id,
             error=str(error),
             verdict=verdict,
             comment=comment,
             status_code=400,
         )
-    _flash(request, f"已记录复核结论：{VERDICTS[verdict]}")
-    return _redirect(entry_url(entry_id))
+    _flash(request, f"已记录复核结论：{VERDICTS[verdict]}（涉及 {decided['n_entries']} 条分录）")
+    return _redirect(case_url(case_id))
 
 
 @router.get("/runs", response_class=HTMLResponse)

@@ -24,7 +24,8 @@ if TYPE_CHECKING:
 GENESIS_HASH = "0" * 64
 ACTION_LABELS = {
     "run.record": "记录运行结果",
-    "disposition.record": "记录复核结论",
+    "case.decide": "记录案件复核结论",
+    "disposition.record": "记录分录复核结论",  # before decisions were made on cases
     "user.add": "添加用户",
     "user.update": "修改用户",
 }

@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from flows.cases import CASE_LINKS
 from flows.outputs import VOUCHER_KEY
+from models.cases import empty_cases, town_cases
 from review import aggregates, tables
 from review.reconcile import CELL, run_scope
 
@@ -26,12 +28,15 @@ SCORED_COLUMNS = [
     "reasons",
     "rank",
 ]
+# A flagged entry as the store keeps it: its scores and the case it is part of.
+FLAGGED_COLUMNS = [*SCORED_COLUMNS, "case_id"]
 _RUN_FILE_KEY = ["source_file", "town"]
 _VOUCHER_LINE_COLUMNS = [
     column.name for column in tables.voucher_lines.columns if column.name != "run_id"
 ]
 
 __all__ = [
+    "FLAGGED_COLUMNS",
     "SCORED_COLUMNS",
     "RunDigest",
     "check_scored_columns",
@@ -41,7 +46,7 @@ __all__ = [
 
 
 # The frames of a digest, by name (a digest can be stored and read back frame by frame).
-DIGEST_FRAMES = ["scope", "run_files", "flagged", "voucher_lines", "village_accounts",
+DIGEST_FRAMES = ["scope", "run_files", "flagged", "cases", "voucher_lines", "village_accounts",
                  "payee_periods"]
 
 
@@ -51,7 +56,8 @@ class RunDigest:
 
     ``scope``: entries and findings per (town, village, period) cell, sorted by cell;
     ``run_files``: entries per source file and town; ``flagged``: the flagged entries with
-    :data:`SCORED_COLUMNS`; ``voucher_lines``: every line of every voucher holding a flagged
+    :data:`FLAGGED_COLUMNS`; ``cases``: the cases they form (``models.cases.CASE_COLUMNS``);
+    ``voucher_lines``: every line of every voucher holding a flagged
     entry; ``village_accounts`` and ``payee_periods``: the aggregates of ``review.aggregates``;
     ``n_entries``: how many entries were digested; ``sources``: for towns whose frames come
     from a part of the flow's parts store, the part's key (it names everything the frames are
@@ -61,6 +67,7 @@ class RunDigest:
     scope: pd.DataFrame
     run_files: pd.DataFrame
     flagged: pd.DataFrame
+    cases: pd.DataFrame
     voucher_lines: pd.DataFrame
     village_accounts: pd.DataFrame
     payee_periods: pd.DataFrame
@@ -78,15 +85,23 @@ def check_scored_columns(frame: pd.DataFrame) -> None:
         )
 
 
-def digest_entries(entries: pd.DataFrame) -> RunDigest:
-    """The digest of one scored frame: a whole run's, or one town's with all its entries."""
+def digest_entries(entries: pd.DataFrame, cases: pd.DataFrame | None = None) -> RunDigest:
+    """The digest of one scored frame: a whole run's, or one town's with all its entries.
+
+    ``cases``: the cases of the flagged entries, whose ids the entries carry (``case_id``), as
+    the flow made them; without them, the cases are made here (:func:`town_cases`)."""
     check_scored_columns(entries)
     is_flagged = entries["flagged"].astype(bool)
     flagged = entries.loc[is_flagged, SCORED_COLUMNS].reset_index(drop=True)
+    if cases is None:
+        flagged["case_id"], cases = _cases(flagged)
+    else:
+        flagged["case_id"] = entries.loc[is_flagged, "case_id"].to_numpy()
     return RunDigest(
         scope=run_scope(entries),
         run_files=_run_files(entries),
         flagged=flagged,
+        cases=cases.reset_index(drop=True),
         voucher_lines=_voucher_lines(entries, is_flagged),
         village_accounts=aggregates.village_accounts(entries),
         payee_periods=aggregates.payee_periods(entries, flagged),
@@ -115,12 +130,24 @@ def combine_digests(digests: list[RunDigest]) -> RunDigest:
         # sorted as digest_entries sorts them; a (file, town) pair given twice adds up
         run_files=run_files.groupby(_RUN_FILE_KEY)["n_entries"].sum().reset_index(),
         flagged=_stacked([digest.flagged for digest in digests]),
+        cases=_stacked([digest.cases for digest in digests]),
         voucher_lines=_stacked([digest.voucher_lines for digest in digests]),
         village_accounts=_stacked([digest.village_accounts for digest in digests]),
         payee_periods=_stacked([digest.payee_periods for digest in digests]),
         n_entries=sum(digest.n_entries for digest in digests),
         sources={town: key for digest in digests for town, key in digest.sources.items()},
     )
+
+
+def _cases(flagged: pd.DataFrame) -> tuple[pd.Series, pd.DataFrame]:
+    """Each flagged entry's case id and the cases, town by town (a case never spans towns)."""
+    case_ids = pd.Series("", index=flagged.index, dtype="str")
+    made = [empty_cases()]
+    for _, town in flagged.groupby("town", sort=True):
+        ids, cases = town_cases(town, CASE_LINKS)
+        case_ids[ids.index] = ids
+        made.append(cases)
+    return case_ids, pd.concat(made, ignore_index=True)
 
 
 def _stacked(frames: list[pd.DataFrame]) -> pd.DataFrame:

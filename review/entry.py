@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from review.dispositions import disposition_history
-from review.queue import QueueFilter, finding_record, findings_query, rule_title_map
+from review.findings import entry_findings_query, finding_record, rule_title_map
 from review.store import lines_run, unchanged_findings
 from review.tables import cases, finding_changes, findings, payee_periods, runs, voucher_lines
 
@@ -86,7 +86,7 @@ def _corrections(conn: sa.Connection, finding: dict[str, Any]) -> list[dict[str,
 
 def entry_detail(store: Store, *, user: User, entry_id: str) -> EntryDetail | None:
     """The entry's page data, or None when it is no finding or not in the user's towns."""
-    query = findings_query(user, QueueFilter(status="all"))
+    query = entry_findings_query(user)
     with store.engine.connect() as conn:
         row = conn.execute(query.where(cases.c.entry_id == entry_id)).first()
         if row is None:
@@ -134,7 +134,7 @@ def entry_detail(store: Store, *, user: User, entry_id: str) -> EntryDetail | No
                 .one()
                 ._mapping
             )
-            others = findings_query(user, QueueFilter(town=finding["town"], status="all"))
+            others = entry_findings_query(user, town=finding["town"])
             payee_findings = conn.execute(
                 others.where(findings.c.counterparty == payee, cases.c.entry_id != entry_id)
                 .order_by(findings.c.risk_score.desc())

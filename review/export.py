@@ -16,50 +16,41 @@ from flows.outputs import neutralise_formulas
 from review.formatting import format_time
 
 EXPORT_HEADERS = {
-    "rank": "排名",
     "risk_score": "风险分",
     "status_label": "复核状态",
     "town": "乡镇",
     "village": "村",
-    "period": "会计期间",
-    "voucher_date": "凭证日期",
-    "voucher_no": "凭证号",
-    "line_no": "分录号",
-    "summary": "摘要",
-    "account_code": "科目编码",
-    "account_name": "科目名称",
-    "debit": "借方金额（元）",
-    "credit": "贷方金额（元）",
-    "counterparty": "往来单位",
+    "periods": "会计期间",
+    "subject_id": "凭证",
+    "n_entries": "疑点分录数",
+    "amount": "涉及金额（元）",
+    "raised_by_label": "来源",
     "rules": "违反规则",
+    "signal_names": "疑点信号",
     "reasons": "疑点说明",
     "verdict_label": "复核结论",
     "decision_comment": "复核说明",
     "decided_by": "复核人",
     "decided_at": "复核时间",
-    "source_file": "来源文件",
-    "source_sheet": "来源工作表",
-    "source_row": "来源行号",
-    "entry_id": "分录编号",
+    "case_id": "案件编号",
 }
+_NUMBERS = {"risk_score", "n_entries", "amount"}
 
 
 def queue_frame(rows: list[dict[str, Any]], verdict_labels: dict[str, str]) -> pd.DataFrame:
-    """The export's table with Chinese headers; money as yuan numbers with two decimals."""
-    frame = pd.DataFrame(
-        rows, columns=[*EXPORT_HEADERS, "debit_fen", "credit_fen", "verdict", "rule_titles"]
-    )
-    frame["debit"] = frame["debit_fen"].astype("float64") / 100
-    frame["credit"] = frame["credit_fen"].astype("float64") / 100
+    """The export's table, one row per case, with Chinese headers; the amount as yuan numbers,
+    the score with two decimals."""
+    frame = pd.DataFrame(rows, columns=[*EXPORT_HEADERS, "amount_fen", "review_status",
+                                        "rule_titles", "signal_titles"])
+    frame["risk_score"] = frame["risk_score"].astype("float64").round(2)
+    frame["amount"] = frame["amount_fen"].astype("float64") / 100
+    frame["periods"] = frame["periods"].map(lambda periods: "、".join(periods or []))
     frame["rules"] = frame["rule_titles"].map(lambda titles: "、".join(titles or []))
-    frame["verdict_label"] = frame["verdict"].map(verdict_labels).fillna("")
+    frame["signal_names"] = frame["signal_titles"].map(lambda titles: "、".join(titles or []))
+    frame["reasons"] = frame["reasons"].map(lambda reasons: "；".join(reasons or []))
+    frame["verdict_label"] = frame["review_status"].map(verdict_labels).fillna("")
     frame["decided_at"] = frame["decided_at"].map(format_time)
-    frame["voucher_date"] = frame["voucher_date"].astype("str")
-    text_columns = [
-        name
-        for name in EXPORT_HEADERS
-        if name not in {"rank", "risk_score", "debit", "credit", "line_no", "source_row"}
-    ]
+    text_columns = [name for name in EXPORT_HEADERS if name not in _NUMBERS]
     frame[text_columns] = frame[text_columns].fillna("").astype("str")
     return frame[list(EXPORT_HEADERS)].rename(columns=EXPORT_HEADERS)
 
@@ -75,9 +66,10 @@ def queue_workbook(rows: list[dict[str, Any]], verdict_labels: dict[str, str]) -
     ) as writer:
         frame.to_excel(writer, sheet_name="疑点清单", index=False)
         sheet = writer.sheets["疑点清单"]
-        money = writer.book.add_format({"num_format": "#,##0.00"})
-        for name in ("借方金额（元）", "贷方金额（元）"):
+        formats = {"涉及金额（元）": ("#,##0.00", 16), "风险分": ("0.00", 8)}
+        for name, (number_format, width) in formats.items():
             column = frame.columns.get_loc(name)
-            sheet.set_column(column, column, 14, money)
+            sheet.set_column(column, column, width, writer.book.add_format(
+                {"num_format": number_format}))
         sheet.freeze_panes(1, 0)
     return buffer.getvalue()

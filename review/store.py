@@ -223,7 +223,23 @@ def _finding_rows(run_id: str, flagged: pd.DataFrame) -> pd.DataFrame:
     rows["rule_ids"] = _json_lists(flagged["rule_ids"])
     rows["signals"] = _json_lists(flagged["signals"])
     rows["reasons"] = flagged["reasons"]
+    rows["case_id"] = flagged["case_id"].astype("str")
     return rows
+
+
+def _case_rows(run_id: str, cases: pd.DataFrame) -> pd.DataFrame:
+    """A run's cases (``models.cases.CASE_COLUMNS``) as ``run_cases`` rows."""
+    rows = pd.DataFrame({
+        "run_id": run_id,
+        **{name: cases[name].astype("str") for name in (
+            "case_id", "town", "village", "subject_kind", "subject_id", "raised_by")},
+    }, index=cases.index)
+    for name in ("periods", "rule_ids", "signals", "reasons"):
+        rows[name] = _json_lists(cases[name])
+    rows["risk_score"] = cases["risk_score"].astype(float)
+    rows["amount_fen"] = cases["amount_fen"].astype("int64")
+    rows["n_entries"] = [len(entry_ids) for entry_ids in cases["entry_ids"].tolist()]
+    return rows.reset_index(drop=True)
 
 
 def _quarantine_rows(run_id: str, quarantine: pd.DataFrame | None) -> pd.DataFrame:
@@ -241,7 +257,8 @@ def _quarantine_rows(run_id: str, quarantine: pd.DataFrame | None) -> pd.DataFra
 
 
 def _known_cases(conn: sa.Connection, towns: list[str]) -> pd.DataFrame:
-    columns = [tables.cases.c[name] for name in ("entry_id", *CELL, "content_hash", "status")]
+    columns = [tables.cases.c[name]
+               for name in ("entry_id", *CELL, "content_hash", "status", "case_id")]
     query = sa.select(*columns).where(tables.cases.c.town.in_(towns))
     return _frame(conn.execute(query).all(), [column.name for column in columns]).astype("str")
 
@@ -396,21 +413,24 @@ def _update_cases(
     in this run by one statement the database runs; only cases whose content this run loaded
     differently (a correction) are rewritten row by row. ``known`` holds the
     stored cases of the run's towns (:func:`_known_cases`)."""
-    current = flagged[["entry_id", *CELL, "content_hash"]]
+    current = flagged[["entry_id", *CELL, "content_hash", "case_id"]]
     stored_hash = current["entry_id"].map(known.set_index("entry_id")["content_hash"])
     fresh = current.loc[stored_hash.isna()].assign(
         status="open", first_run_id=run_id, last_run_id=run_id, resolved_run_id=None
     )
     insert_frame(conn, tables.cases, fresh)
     findings = tables.findings
+    in_run = sa.select(findings.c.entry_id).where(findings.c.run_id == run_id)
     conn.execute(
         sa.update(tables.cases)
-        .where(tables.cases.c.entry_id.in_(
-            sa.select(findings.c.entry_id).where(findings.c.run_id == run_id)))
+        .where(tables.cases.c.entry_id.in_(in_run))
         .values(status="open", last_run_id=run_id, resolved_run_id=None)
     )
-    # The cell is part of the entry id, so only the content of a known case can differ.
-    corrected = stored_hash.notna() & (stored_hash != current["content_hash"])
+    # The cell is part of the entry id, so only the content or the case of a known entry can
+    # differ; grouped differently, it moves to its new case.
+    stored_case = current["entry_id"].map(known.set_index("entry_id")["case_id"])
+    corrected = stored_hash.notna() & (
+        (stored_hash != current["content_hash"]) | (stored_case != current["case_id"]))
     update_by_key(conn, tables.cases, current.loc[corrected], key="entry_id")
     resolved = changes.loc[changes["change"] == "resolved", ["entry_id"]]
     update_by_key(
@@ -422,11 +442,12 @@ def _update_cases(
 
 
 def _store_town_rows(
-    conn: sa.Connection, run_id: str, findings: pd.DataFrame, lines: pd.DataFrame,
-    sources: Mapping[str, str],
+    conn: sa.Connection, run_id: str, findings: pd.DataFrame, case_rows: pd.DataFrame,
+    lines: pd.DataFrame, sources: Mapping[str, str],
 ) -> None:
-    """Store the run's findings and their vouchers' lines (``findings`` as
-    :func:`_finding_rows` makes them, ``lines`` with the run id), town by town.
+    """Store the run's findings, their cases and their vouchers' lines (``findings`` as
+    :func:`_finding_rows` makes them, ``case_rows`` as :func:`_case_rows`, ``lines`` with the
+    run id), town by town.
 
     A town whose rows, all but run id and rank, are those an earlier run stored (same digest
     in ``town_rows``) has its findings copied by the database from that run, with this run's
@@ -442,6 +463,7 @@ def _store_town_rows(
     if hashed:
         digests |= _digests_by_town(
             hashed, findings.loc[findings["town"].isin(hashed)].drop(columns=["run_id", "rank"]),
+            case_rows.loc[case_rows["town"].isin(hashed)].drop(columns="run_id"),
             lines.loc[lines["town"].isin(hashed)].drop(columns="run_id"))
     if not digests:
         return
@@ -458,6 +480,7 @@ def _store_town_rows(
              if digests[town] == digest}
     copied = findings["town"].isin(list(found))
     insert_frame(conn, tables.findings, findings.loc[~copied])
+    insert_frame(conn, tables.run_cases, case_rows.loc[~case_rows["town"].isin(list(found))])
     insert_frame(conn, tables.voucher_lines, lines.loc[~lines["town"].isin(list(found))])
     if found:
         _copy_findings(conn, run_id, {town: source for town, (source, _) in found.items()},
@@ -503,7 +526,13 @@ def _copy_findings(
     by_source: dict[str, list[str]] = {}
     for town, source in sources.items():
         by_source.setdefault(source, []).append(town)
+    run_cases = tables.run_cases
     for source, towns in by_source.items():
+        conn.execute(sa.insert(run_cases).from_select(
+            [column.name for column in run_cases.columns],
+            sa.select(*(sa.literal(run_id, run_cases.c.run_id.type).label("run_id")
+                        if column.name == "run_id" else column for column in run_cases.columns))
+            .where(run_cases.c.run_id == source, run_cases.c.town.in_(towns))))
         conn.execute(sa.insert(findings).from_select(
             [column.name for column in findings.columns],
             sa.select(*(sa.literal(run_id, findings.c.run_id.type).label("run_id")
@@ -600,6 +629,7 @@ def record_run(
         insert_frame(conn, tables.run_scope, scope.assign(run_id=run_id))
         insert_frame(conn, tables.run_files, digest.run_files.assign(run_id=run_id))
         _store_town_rows(conn, run_id, _finding_rows(run_id, flagged),
+                         _case_rows(run_id, digest.cases),
                          digest.voucher_lines.assign(run_id=run_id), digest.sources)
         # a finding of this run with no row there is unchanged (tables.finding_changes)
         insert_frame(conn, tables.finding_changes,

@@ -4,10 +4,13 @@ Kept apart on purpose:
 - ``runs`` / ``run_scope`` / ``findings`` / ``finding_changes`` / ``voucher_lines`` are written
   once per run and never updated: what each run saw (a town's voucher lines are stored once by
   the run that first saw them as they are; ``town_rows.lines_from`` says which run that is);
-- ``cases`` holds one row per entry ever flagged: is it open or resolved, and its current
-  content hash;
-- ``dispositions`` holds inspectors' decisions, keyed by ``entry_id`` + ``content_hash``; runs
-  never write there, so a rerun cannot overwrite a decision;
+- ``run_cases`` holds each run's cases (what an inspector decides: a voucher with its flagged
+  lines, or a pattern of vouchers), one row per case as in findings.parquet, written once too;
+- ``cases`` holds one row per entry ever flagged: is it open or resolved, its current content
+  hash and the case it belongs to now (``case_id``);
+- ``dispositions`` holds inspectors' decisions: a decision on a case is one row per entry of
+  the case, keyed by ``entry_id`` + ``content_hash`` and naming the ``case_id`` it was made on;
+  runs never write there, so a rerun cannot overwrite a decision;
 - ``audit_trail`` is append-only and hash-chained.
 Money is integer fen (分); timestamps are UTC.
 """
@@ -141,7 +144,31 @@ findings = sa.Table(
     sa.Column("rule_ids", TEXT, nullable=False),  # JSON list
     sa.Column("signals", TEXT, nullable=False),  # JSON list
     sa.Column("reasons", TEXT, nullable=False),
+    # the case the entry was part of in this run; none for runs recorded before cases
+    sa.Column("case_id", sa.String(64), nullable=True),
     sa.Index(None, "entry_id"),
+)
+
+# The cases each run raised, one row per case (findings.parquet): a case's entries are the
+# findings of the run with its case_id.
+run_cases = sa.Table(
+    "run_cases",
+    metadata,
+    sa.Column("run_id", sa.String(64), sa.ForeignKey("runs.run_id"), primary_key=True),
+    sa.Column("case_id", sa.String(64), primary_key=True),
+    sa.Column("town", TEXT, nullable=False),
+    sa.Column("village", TEXT, nullable=False),
+    sa.Column("subject_kind", sa.String(16), nullable=False),  # voucher | pattern
+    sa.Column("subject_id", TEXT, nullable=False),  # the vouchers, as a person reads them
+    sa.Column("periods", TEXT, nullable=False),  # JSON list
+    sa.Column("rule_ids", TEXT, nullable=False),  # JSON list
+    sa.Column("signals", TEXT, nullable=False),  # JSON list
+    sa.Column("risk_score", sa.Float, nullable=False),
+    sa.Column("raised_by", sa.String(8), nullable=False),  # rule | model | both
+    sa.Column("amount_fen", sa.BigInteger, nullable=False),
+    sa.Column("reasons", TEXT, nullable=False),  # JSON list, strongest first
+    sa.Column("n_entries", sa.Integer, nullable=False),
+    sa.Index(None, "case_id"),
 )
 
 # What each run changed for each case: new, changed (flagged now) or resolved. A finding of the
@@ -210,8 +237,10 @@ cases = sa.Table(
     sa.Column("first_run_id", sa.String(64), sa.ForeignKey("runs.run_id"), nullable=False),
     sa.Column("last_run_id", sa.String(64), sa.ForeignKey("runs.run_id"), nullable=False),
     sa.Column("resolved_run_id", sa.String(64), sa.ForeignKey("runs.run_id"), nullable=True),
+    sa.Column("case_id", sa.String(64), nullable=False),  # as the entry's last run grouped it
     sa.CheckConstraint("status IN ('open', 'resolved')", name="status"),
     sa.Index(None, "town", "village", "status"),
+    sa.Index(None, "case_id"),
 )
 
 dispositions = sa.Table(
@@ -224,6 +253,7 @@ dispositions = sa.Table(
     sa.Column("comment", TEXT, nullable=False),
     sa.Column("username", sa.String(64), nullable=False),
     sa.Column("decided_at", UTC_TIME, nullable=False),
+    sa.Column("case_id", sa.String(64), nullable=False),  # the case the decision was made on
     sa.CheckConstraint("verdict IN ('confirmed', 'explained', 'false_alarm')", name="verdict"),
     sa.Index(None, "entry_id", "content_hash"),
 )

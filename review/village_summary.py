@@ -19,8 +19,8 @@ import sqlalchemy as sa
 from markupsafe import Markup, escape
 
 from checks.charts import CHART_KEYS, chart_key, packaged_chart
+from review.findings import STATUS_LABELS, entry_findings_query, rule_title_map
 from review.formatting import format_yuan
-from review.queue import STATUS_LABELS, QueueFilter, findings_query, rule_title_map
 from review.tables import cases, run_scope, village_accounts
 
 if TYPE_CHECKING:
@@ -115,7 +115,7 @@ def village_summary(store: Store, *, user: User, town: str, village: str) -> Vil
         if not rows:
             return None
         findings = conn.execute(
-            findings_query(user, QueueFilter(town=town, village=village, status="all"))
+            entry_findings_query(user, town=town, village=village)
         ).all()
         titles = rule_title_map(conn)
     accounts = pd.DataFrame([row._mapping for row in rows])

@@ -12,7 +12,10 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
+import sqlalchemy as sa
 
+from review import tables
+from review.dispositions import record_decision
 from tests.entries import make_entries
 
 VILLAGES = [("青石镇", "下坝村"), ("青石镇", "上坝村"), ("白沙镇", "河口村")]
@@ -124,3 +127,11 @@ def quarantined_row() -> pd.DataFrame:
             "raw": ['{"凭证日期": "2023-02-30"}'],
         }
     )
+
+
+def decide_entry(store: Any, *, entry_id: str, **decision: Any) -> dict[str, Any]:
+    """Decide the case the entry is in now (``decision``: verdict, comment, username)."""
+    with store.engine.connect() as conn:
+        case_id = conn.execute(sa.select(tables.cases.c.case_id)
+                               .where(tables.cases.c.entry_id == entry_id)).scalar_one()
+    return record_decision(store, case_id=case_id, **decision)

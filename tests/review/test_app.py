@@ -27,7 +27,14 @@ QS_ENTRY = "青石镇/下坝村/2023-03/记-1/1"
 BS_ENTRY = "白沙镇/河口村/2023-03/记-1/1"
 
 
+FORMULA = '=HYPERLINK("http://example.com","点击")'
+
+
 def _record(store, run_id: str, rows: list[dict], **extra) -> None:
+    entries = scored_frame(rows)
+    # a reason that a spreadsheet would run as a formula, on 下坝村 voucher 1's flagged line
+    entries.loc[entries["entry_id"] == QS_ENTRY, "reasons"] = (
+        f"{FORMULA}；单笔现金支付超过限额；无村民会议决议编号")
     record_run(
         store,
         run_id=run_id,
@@ -36,7 +43,7 @@ def _record(store, run_id: str, rows: list[dict], **extra) -> None:
         inputs=["data/ledgers"],
         out_dir=f"/tmp/out/{run_id}",
         params={},
-        entries=scored_frame(rows),
+        entries=entries,
         rule_titles={
             "cash.over_ceiling": "现金支付超限",
             "approval.missing_decision": "大额支出无决议",
@@ -48,7 +55,7 @@ def _record(store, run_id: str, rows: list[dict], **extra) -> None:
 @pytest.fixture
 def app_store(store):
     rows = ledger_rows()
-    rows[0]["summary"] = '=HYPERLINK("http://example.com","点击")'  # 下坝村 voucher 1, line 1
+    rows[0]["summary"] = FORMULA  # 下坝村 voucher 1, line 1
     quarantine = pd.DataFrame(
         {
             # a file that loaded nothing (town unknown) and a file of 白沙镇
@@ -92,6 +99,16 @@ def _entry(entry_id: str) -> str:
     return "/entry?" + urlencode({"id": entry_id})
 
 
+def _case_id(store, entry_id: str) -> str:
+    with store.engine.connect() as conn:
+        return conn.execute(sa.select(tables.cases.c.case_id)
+                            .where(tables.cases.c.entry_id == entry_id)).scalar_one()
+
+
+def _case(store, entry_id: str) -> str:
+    return "/case?" + urlencode({"id": _case_id(store, entry_id)})
+
+
 def test_pages_need_sign_in_and_a_wrong_password_is_refused(app_store):
     client = _client(app_store)
     response = client.get("/queue?town=青石镇", follow_redirects=False)
@@ -124,7 +141,7 @@ def test_session_cookie_is_httponly_lax_and_secure_when_configured(app_store):
 def test_inspector_queue_shows_only_their_town_with_chinese_text_and_yuan(app_store):
     page = _signed_in(app_store, "qingshi").get("/queue")
     assert page.status_code == 200
-    assert "疑点队列" in page.text and "共 4 条" in page.text
+    assert "疑点队列" in page.text and "共 4 个疑点案件" in page.text
     assert "下坝村" in page.text and "上坝村" in page.text
     assert "河口村" not in page.text
     assert "12,500.05" in page.text  # voucher 1: 1,250,005 fen
@@ -135,13 +152,17 @@ def test_inspector_queue_shows_only_their_town_with_chinese_text_and_yuan(app_st
 def test_queue_filters_by_village_rule_score_and_status(app_store):
     client = _signed_in(app_store, "qingshi")
     village = client.get("/queue", params={"village": "上坝村"})
-    assert "共 2 条" in village.text and "下坝村 /" not in village.text
+    assert "共 2 个疑点案件" in village.text and "下坝村 /" not in village.text
     rule = client.get("/queue", params={"rule": "cash.over_ceiling"})
-    assert "共 4 条" in rule.text
+    assert "共 4 个疑点案件" in rule.text
     no_rule = client.get("/queue", params={"rule": "no.such_rule"})
     assert "没有符合条件的疑点" in no_rule.text
-    high = client.get("/queue", params={"min_score": "0.885"})  # voucher 1 scores 0.89, 3: 0.87
-    assert "共 2 条" in high.text
+    # a case of one line with two rules and a signal agreeing: 1 - (1 - 0.89) * 0.9 ** 2 = 0.9109
+    # for voucher 1, 0.8947 for voucher 3
+    high = client.get("/queue", params={"min_score": "0.9"})
+    assert "共 2 个疑点案件" in high.text
+    period = client.get("/queue", params={"period": "2023-03"})
+    assert "共 4 个疑点案件" in period.text
     resolved = client.get("/queue", params={"status": "resolved"})
     assert "没有符合条件的疑点" in resolved.text
 
@@ -170,52 +191,74 @@ def test_entry_page_of_a_rerun_shows_the_voucher_it_left_where_it_was_stored(app
     assert "102 银行存款" in page.text
 
 
-def test_inspector_cannot_open_another_towns_entry(app_store):
+def test_case_page_shows_reasons_lines_and_whole_vouchers(app_store):
+    client = _signed_in(app_store, "qingshi")
+    queue = client.get("/queue").text
+    assert _case(app_store, QS_ENTRY).replace("/case?", "") in queue  # linked from the queue
+    page = client.get(_case(app_store, QS_ENTRY))
+    assert page.status_code == 200
+    text = page.text
+    assert "下坝村 · 凭证 2023-03 记-1" in text and "涉及 1 张凭证、1 条疑点分录" in text
+    assert "单笔现金支付超过限额" in text and "现金支付超限" in text
+    assert "整张凭证（2023-03 记-1，2023-03-02，共 2 行）" in text
+    assert "102 银行存款" in text and _entry(QS_ENTRY).replace("&", "&amp;") in text
+    assert "=HYPERLINK(&#34;http" in text or "=HYPERLINK(&quot;http" in text  # escaped, inert
+    entry = client.get(_entry(QS_ENTRY)).text
+    assert "复核结论在案件页面按案件记录" in entry and 'action="/cases/decide"' not in entry
+
+
+def test_inspector_cannot_open_or_decide_another_towns_case(app_store):
     client = _signed_in(app_store, "qingshi")
     assert client.get(_entry(BS_ENTRY)).status_code == 404
     assert client.get(_entry("no-such-entry")).status_code == 404
+    assert client.get(_case(app_store, BS_ENTRY)).status_code == 404
+    assert client.get("/case?id=no-such-case").status_code == 404
     token = _token(client.get("/queue").text)
     post = client.post(
-        "/dispositions",
-        data={"entry_id": BS_ENTRY, "verdict": "confirmed", "comment": "越权", "csrf_token": token},
+        "/cases/decide",
+        data={"case_id": _case_id(app_store, BS_ENTRY), "verdict": "confirmed",
+              "comment": "越权", "csrf_token": token},
     )
     assert post.status_code == 404
 
 
-def test_disposition_needs_csrf_and_comment_then_shows_as_in_force(app_store):
+def test_a_decision_needs_csrf_and_comment_then_shows_as_in_force(app_store):
     client = _signed_in(app_store, "qingshi")
-    token = _token(client.get(_entry(QS_ENTRY)).text)
+    case_id = _case_id(app_store, QS_ENTRY)
+    token = _token(client.get(_case(app_store, QS_ENTRY)).text)
     no_token = client.post(
-        "/dispositions", data={"entry_id": QS_ENTRY, "verdict": "confirmed", "comment": "x"}
+        "/cases/decide", data={"case_id": case_id, "verdict": "confirmed", "comment": "x"}
     )
     assert no_token.status_code == 403
     no_comment = client.post(
-        "/dispositions",
-        data={"entry_id": QS_ENTRY, "verdict": "confirmed", "comment": " ", "csrf_token": token},
+        "/cases/decide",
+        data={"case_id": case_id, "verdict": "confirmed", "comment": " ", "csrf_token": token},
     )
     assert no_comment.status_code == 400 and "请填写说明" in no_comment.text
     saved = client.post(
-        "/dispositions",
+        "/cases/decide",
         data={
-            "entry_id": QS_ENTRY,
+            "case_id": case_id,
             "verdict": "confirmed",
             "comment": "经核实为白条入账",
             "csrf_token": token,
         },
     )
     assert saved.status_code == 200  # after the redirect
-    assert "已记录复核结论：属实" in saved.text
+    assert "已记录复核结论：属实（涉及 1 条分录）" in saved.text
     assert "经核实为白条入账" in saved.text and "当前有效" in saved.text
-    assert "共 3 条" in client.get("/queue").text  # decided findings leave the to-do queue
+    assert "共 3 个疑点案件" in client.get("/queue").text  # decided cases leave the to-do queue
+    entry = client.get(_entry(QS_ENTRY)).text
+    assert "经核实为白条入账" in entry and "当前有效" in entry
 
 
 def test_agency_sees_runs_quarantine_and_summaries_but_no_decisions(app_store):
     inspector = _signed_in(app_store, "qingshi")
     token = _token(inspector.get("/queue").text)
     inspector.post(
-        "/dispositions",
+        "/cases/decide",
         data={
-            "entry_id": QS_ENTRY,
+            "case_id": _case_id(app_store, QS_ENTRY),
             "verdict": "false_alarm",
             "comment": "有合同",
             "csrf_token": token,
@@ -224,6 +267,7 @@ def test_agency_sees_runs_quarantine_and_summaries_but_no_decisions(app_store):
     agency = _signed_in(app_store, "agency")
     assert agency.get("/queue").status_code == 403
     assert agency.get(_entry(QS_ENTRY)).status_code == 403
+    assert agency.get(_case(app_store, QS_ENTRY)).status_code == 403
     runs = agency.get("/runs")
     assert "运行记录" in runs.text and "run-0001" in runs.text
     run = agency.get("/runs/run-0001-aaaa")
@@ -253,7 +297,7 @@ def test_village_summary_shows_income_spending_and_charts(app_store):
     assert other.status_code == 404
 
 
-def test_export_neutralises_formulas_and_keeps_the_filter(app_store):
+def test_export_lists_cases_neutralises_formulas_and_keeps_the_filter(app_store):
     client = _signed_in(app_store, "qingshi")
     response = client.get("/queue/export.xlsx", params={"village": "下坝村"})
     assert response.headers["content-type"].startswith(
@@ -261,9 +305,11 @@ def test_export_neutralises_formulas_and_keeps_the_filter(app_store):
     )
     sheet = pd.read_excel(io.BytesIO(response.content), sheet_name="疑点清单", engine="calamine")
     assert len(sheet) == 2 and set(sheet["村"]) == {"下坝村"}
-    summaries = list(sheet["摘要"])
-    assert '\'=HYPERLINK("http://example.com","点击")' in summaries
-    assert 12500.05 in list(sheet["借方金额（元）"])
+    assert list(sheet["凭证"]) == ["2023-03 记-1", "2023-03 记-3"]
+    assert list(sheet["涉及金额（元）"]) == [12500.05, 37500.05]  # numbers, not text
+    assert list(sheet["风险分"]) == [0.91, 0.89]
+    assert sheet["疑点说明"][0].startswith("'=HYPERLINK(")
+    assert set(sheet["违反规则"]) == {"现金支付超限、大额支出无决议"}
 
 
 def test_admin_manages_users_and_others_cannot(app_store):

@@ -14,8 +14,10 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
+import sqlalchemy as sa
 import uvicorn
 
+from review import tables
 from review.app import create_app
 from review.store import open_store, record_run
 from review.users import add_user
@@ -119,6 +121,13 @@ def _entry_path(entry_id: str) -> str:
     return "/entry?" + urlencode({"id": entry_id})
 
 
+def _case_path(store, entry_id: str) -> str:
+    with store.engine.connect() as conn:
+        case_id = conn.execute(sa.select(tables.cases.c.case_id)
+                               .where(tables.cases.c.entry_id == entry_id)).scalar_one()
+    return "/case?" + urlencode({"id": case_id})
+
+
 def _decide(page, verdict: str, comment: str) -> None:
     page.get_by_label(verdict, exact=True).check()
     page.get_by_label("说明（必填）").fill(comment)
@@ -142,18 +151,18 @@ def test_inspector_filters_decides_and_the_decision_survives_a_rerun(
     page.get_by_role("link", name="清除").click()
     page.screenshot(path=tmp_path / "queue.png", full_page=True)
 
-    # decide the 上坝村 finding that the agency will correct, then the 下坝村 one
-    page.goto(live_server + _entry_path(CORRECTED))
+    # decide the 上坝村 case that the agency will correct, then the 下坝村 one
+    page.goto(live_server + _case_path(live_store, CORRECTED))
     _decide(page, "误报", "已见村民代表会议记录")
     page.goto(live_server + "/queue?" + urlencode({"village": "下坝村"}))
     page.locator("table.queue tbody tr").first.get_by_role("link").click()
     page.wait_for_load_state()
-    assert "整张凭证（记-1，共 2 行）" in page.content()
+    assert "整张凭证（2023-03 记-1，2023-03-02，共 2 行）" in page.content()
     assert page.locator("table.voucher tbody tr").count() == 2
     _decide(page, "属实", "经核实为白条入账，已移交纪委")
     assert page.get_by_text("已记录复核结论：属实").is_visible()
     assert page.locator(".heading .status").inner_text() == "属实"
-    page.screenshot(path=tmp_path / "entry.png", full_page=True)
+    page.screenshot(path=tmp_path / "case.png", full_page=True)
 
     # the agency corrects 上坝村's voucher 1; the county is audited again
     rows = ledger_rows()
@@ -162,14 +171,18 @@ def test_inspector_filters_decides_and_the_decision_survives_a_rerun(
             row["debit_fen" if row["line_no"] == 1 else "credit_fen"] = 1_000_000
     _record(live_store, "8d03b5c4-second-run", rows, "2026-11-25T08:00:00+00:00")
 
-    page.goto(live_server + _entry_path(DECIDED))
+    page.goto(live_server + _case_path(live_store, DECIDED))
     assert page.locator(".heading .status").inner_text() == "属实"
     assert "当前有效" in page.locator("section.decide").inner_text()
 
-    page.goto(live_server + _entry_path(CORRECTED))
+    page.goto(live_server + _case_path(live_store, CORRECTED))
     assert page.locator(".heading .status").inner_text() == "更正后重新打开"
     decide_text = page.locator("section.decide").inner_text()
     assert "针对更正前的内容（历史）" in decide_text and "已见村民代表会议记录" in decide_text
+    page.screenshot(path=tmp_path / "case-corrected.png", full_page=True)
+    page.locator("table.case-entries a").first.click()  # the case's line: its entry page
+    page.wait_for_load_state()
+    assert page.locator(".heading .status").inner_text() == "更正后重新打开"
     assert "更正前后对比" in page.content()
     page.screenshot(path=tmp_path / "entry-corrected.png", full_page=True)
 

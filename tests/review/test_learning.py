@@ -1,8 +1,8 @@
 """Decisions handed to the risk model: the one in force per entry version, with its fields."""
 
-from review.dispositions import decisions_for_learning, record_disposition
+from review.dispositions import decisions_for_learning
 from review.store import record_run
-from tests.review.ledgers import ledger_rows, scored_frame
+from tests.review.ledgers import decide_entry, ledger_rows, scored_frame
 
 
 def _record(store, run_id, entries):
@@ -17,9 +17,9 @@ def test_latest_decision_per_entry_version_with_the_fields_it_was_made_on(store)
     _record(store, "run-1", entries)
     first = "青石镇/下坝村/2023-03/记-1/1"
     third = "青石镇/下坝村/2023-03/记-3/1"
-    record_disposition(store, entry_id=first, verdict="confirmed", comment="属实", username="a")
-    record_disposition(store, entry_id=first, verdict="false_alarm", comment="改判", username="b")
-    record_disposition(store, entry_id=third, verdict="explained", comment="有说明", username="a")
+    decide_entry(store, entry_id=first, verdict="confirmed", comment="属实", username="a")
+    decide_entry(store, entry_id=first, verdict="false_alarm", comment="改判", username="b")
+    decide_entry(store, entry_id=third, verdict="explained", comment="有说明", username="a")
 
     decisions = decisions_for_learning(store).set_index("entry_id")
     assert sorted(decisions.index) == [first, third]

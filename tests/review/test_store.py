@@ -23,7 +23,7 @@ from review import tables
 from review.audit_trail import verify_audit_trail
 from review.changes import CHANGES, change_totals, run_changes
 from review.digest import digest_entries
-from review.dispositions import DispositionError, disposition_history, record_disposition
+from review.dispositions import DispositionError, disposition_history, record_decision
 from review.entry import entry_detail
 from review.runs import run_history
 from review.store import (
@@ -38,6 +38,7 @@ from review.users import User
 from tests.review.ledgers import (
     VILLAGES,
     corrected_county,
+    decide_entry,
     ledger_rows,
     quarantined_row,
     scored_frame,
@@ -81,7 +82,7 @@ def test_migrations_build_the_declared_schema_and_are_idempotent(store):
         version = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one()
     again.dispose()
     assert differences == []
-    assert version == "0006"
+    assert version == "0007"
 
 
 def test_sqlite_store_uses_wal_and_a_busy_timeout(tmp_path):
@@ -182,7 +183,7 @@ def test_rerun_after_correcting_one_village_counts_changes_and_keeps_decisions(s
         "白沙镇/河口村/2023-03/记-3/1": "confirmed",
     }
     for entry_id, verdict in decided.items():
-        record_disposition(
+        decide_entry(
             store, entry_id=entry_id, verdict=verdict, comment="已核对原始凭证", username="wang"
         )
 
@@ -284,8 +285,6 @@ def test_stores_recorded_with_unchanged_rows_read_the_same_after_migration_0006(
     # before 0006 every finding had a row; the downgrade puts back those the record left out
     assert migrate(command.downgrade, "0005") == {"new": 1, "resolved": 1, "changed": 1,
                                                   "unchanged": 4}
-    assert (_change_counts(store, "run-2"), _history(store, "青石镇/上坝村/2023-03/记-1/1"),
-            run_history(store, user=ADMIN)) == read
     assert migrate(command.upgrade, "head") == {"new": 1, "resolved": 1, "changed": 1}
     assert (_change_counts(store, "run-2"), _history(store, "青石镇/上坝村/2023-03/记-1/1"),
             run_history(store, user=ADMIN)) == read
@@ -312,7 +311,7 @@ def test_cases_read_ahead_are_taken_unless_a_run_was_recorded_since(store, monke
 def test_identical_rerun_changes_nothing(store):
     entries = scored_frame(ledger_rows())
     _run(store, "run-1", entries)
-    record_disposition(
+    decide_entry(
         store,
         entry_id="白沙镇/河口村/2023-03/记-1/1",
         verdict="explained",
@@ -510,15 +509,15 @@ def test_a_decision_needs_a_known_finding_a_verdict_and_a_comment(store):
     _run(store, "run-1", scored_frame(ledger_rows()))
     entry_id = "青石镇/下坝村/2023-03/记-1/1"
     with pytest.raises(DispositionError, match="必填"):
-        record_disposition(
+        decide_entry(
             store, entry_id=entry_id, verdict="confirmed", comment="  ", username="a"
         )
     with pytest.raises(DispositionError, match="结论"):
-        record_disposition(store, entry_id=entry_id, verdict="maybe", comment="x", username="a")
-    with pytest.raises(DispositionError, match="没有分录"):
-        record_disposition(store, entry_id="nope", verdict="confirmed", comment="x", username="a")
-    record_disposition(store, entry_id=entry_id, verdict="confirmed", comment="x", username="a")
-    record_disposition(store, entry_id=entry_id, verdict="false_alarm", comment="y", username="b")
+        decide_entry(store, entry_id=entry_id, verdict="maybe", comment="x", username="a")
+    with pytest.raises(DispositionError, match="没有编号为 nope 的疑点案件"):
+        record_decision(store, case_id="nope", verdict="confirmed", comment="x", username="a")
+    decide_entry(store, entry_id=entry_id, verdict="confirmed", comment="x", username="a")
+    decide_entry(store, entry_id=entry_id, verdict="false_alarm", comment="y", username="b")
     history = disposition_history(store, entry_id=entry_id)
     assert [(d["verdict"], d["in_force"]) for d in history] == [
         ("false_alarm", True),
@@ -529,16 +528,16 @@ def test_a_decision_needs_a_known_finding_a_verdict_and_a_comment(store):
 def test_audit_trail_chains_every_action_and_detects_tampering(store):
     _run(store, "run-1", scored_frame(ledger_rows()))
     entry_id = "青石镇/下坝村/2023-03/记-1/1"
-    record_disposition(store, entry_id=entry_id, verdict="confirmed", comment="属实", username="a")
-    record_disposition(store, entry_id=entry_id, verdict="explained", comment="补", username="b")
+    decide_entry(store, entry_id=entry_id, verdict="confirmed", comment="属实", username="a")
+    decide_entry(store, entry_id=entry_id, verdict="explained", comment="补", username="b")
 
     verification = verify_audit_trail(store)
     assert (verification.ok, verification.checked) == (True, 3)
     with store.engine.connect() as conn:
         rows = conn.execute(sa.select(tables.audit_trail).order_by("seq")).all()
-    assert [row.action for row in rows] == ["run.record", "disposition.record"] * 1 + [
-        "disposition.record"
-    ]
+    assert [row.action for row in rows] == ["run.record", "case.decide", "case.decide"]
+    assert rows[1].target == _case(store, entry_id).case_id
+    assert json.loads(rows[1].after)["entries"] == [[entry_id, _case(store, entry_id).content_hash]]
     assert json.loads(rows[2].before)["verdict"] == "confirmed"
     assert json.loads(rows[2].after)["verdict"] == "explained"
     assert rows[2].prev_hash == rows[1].hash
@@ -598,7 +597,7 @@ def test_concurrent_decisions_keep_one_unbroken_chain(store):
     def decide(worker: int) -> None:
         try:
             for round_no in range(5):
-                record_disposition(
+                decide_entry(
                     store,
                     entry_id=entry_ids[(worker + round_no) % len(entry_ids)],
                     verdict="explained",
