@@ -108,6 +108,8 @@ def _print_files(record: dict) -> None:
 
 
 def _print_run(record: dict) -> None:
+    from flows.summary import review_line
+
     totals = record["totals"]
     _print_files(record)
     print(
@@ -120,11 +122,7 @@ def _print_run(record: dict) -> None:
         f"{totals['rule_cases']:,} 件（{totals['entries_with_rule_breaches']:,} 条分录）全部列出，"
         f"其余由模型和疑点信号在复核预算内选出。"
     )
-    review = record["review"]
-    print(
-        f"与以往运行相比：新增疑点 {review['new']} 条，已消除 {review['resolved']} 条，"
-        f"更正后重新打开 {review['changed']} 条，未变 {review['unchanged']} 条。"
-    )
+    print(review_line(record["review"]))
     if record.get("other_charts"):
         units = "、".join(f"{unit['town']}{unit['village']}" for unit in record["other_charts"])
         print("这些单位的科目编码大多不在村级科目表（2004/2023 年制度）中，可能是村办企业等采用"
@@ -162,7 +160,7 @@ def _inspect(args: argparse.Namespace) -> int:
 def _rerun(args: argparse.Namespace) -> int:
     params = _params(args)
     prefect_ready = _start_prefect(args.dask)
-    from flows.rerun import CHANGE_WORDS, rerun_audit
+    from flows.rerun import CHANGE_WORDS, case_change_words, rerun_audit
 
     prefect_ready()
     with _without_heartbeats():
@@ -178,8 +176,10 @@ def _rerun(args: argparse.Namespace) -> int:
     scope = "、".join(report["villages"]) or "全部村"
     if report["periods"]:
         scope += "（" + "、".join(report["periods"]) + "）"
-    print(f"{scope}疑点变化：" + "，".join(
+    print(f"{scope}疑点分录变化：" + "，".join(
         f"{CHANGE_WORDS[kind]} {count} 条" for kind, count in report["changes"].items()))
+    if report["case_changes"]:
+        print("本次运行的疑点（件）：" + case_change_words(report["case_changes"]))
     if report["unknown_villages"]:
         print(f"输入中没有这些村：{'、'.join(report['unknown_villages'])}", file=sys.stderr)
     print(f"结果目录：{report['out_dir']}")

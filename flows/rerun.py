@@ -28,6 +28,8 @@ FLOW_NAME = "sanzi-rerun"
 DEPLOYMENT_NAME = "rerun"
 BEIJING = ZoneInfo("Asia/Shanghai")
 CHANGE_WORDS = {"new": "新增", "resolved": "已消除", "changed": "更正后变化", "unchanged": "未变"}
+CASE_CHANGE_WORDS = {"new": "新增", "resolved": "已消除", "changed": "更正或重新归并后待复核",
+                     "unchanged": "未变"}
 
 
 def with_saved_model(params: AuditParams) -> AuditParams:
@@ -76,6 +78,8 @@ def rerun_audit(
         "recomputed": recomputed_words(record["partitions"]["towns"]),
         "files_read": record["partitions"]["files_read"],
         "changes": change_totals(changes),
+        # the cases of the whole run (a case's lines may lie in several periods)
+        "case_changes": (record.get("review") or {}).get("cases"),
         # the cells where something changed (every cell of a county is thousands of rows)
         "by_cell": changes[changes["change"] != "unchanged"].to_dict("records"),
         "timings": record["timings"],
@@ -117,6 +121,10 @@ def recomputed_words(towns: list[dict[str, Any]]) -> list[str]:
     return words
 
 
+def case_change_words(cases: dict[str, int]) -> str:
+    return "，".join(f"{CASE_CHANGE_WORDS[kind]} {count:,} 件" for kind, count in cases.items())
+
+
 def rerun_markdown(report: dict[str, Any]) -> str:
     scope = "、".join(report["villages"]) or "全部村"
     if report["periods"]:
@@ -127,9 +135,11 @@ def rerun_markdown(report: dict[str, Any]) -> str:
         f"- 重新读取的文件：{len(report['files_read'])} 个"
         + (f"（{'、'.join(report['files_read'])}）" if report["files_read"] else ""),
         f"- 重新计算的乡镇：{'、'.join(report['recomputed']) or '无（全部沿用缓存）'}",
-        "- 疑点变化：" + "，".join(
+        "- 疑点分录变化：" + "，".join(
             f"{CHANGE_WORDS[kind]} {count} 条" for kind, count in report["changes"].items()),
     ]
+    if report.get("case_changes"):
+        lines.append("- 本次运行的疑点（件）：" + case_change_words(report["case_changes"]))
     if report["unknown_villages"]:
         lines.append(f"- 输入中没有这些村：{'、'.join(report['unknown_villages'])}")
     if report["by_cell"]:

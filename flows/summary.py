@@ -13,13 +13,18 @@ def _table(header: list[str], rows: list[list[Any]]) -> str:
     return "\n".join(lines)
 
 
-def _review_line(changes: dict[str, Any] | None) -> str:
+def review_line(changes: dict[str, Any] | None) -> str:
+    """What the run changed in the review store, in cases and in flagged entries."""
     if not changes:
         return "复核库：本次未写入。"
-    return (
-        f"与以往运行相比：新增疑点 {changes['new']} 条，已消除 {changes['resolved']} 条，"
-        f"内容更正后重新打开 {changes['changed']} 条，未变 {changes['unchanged']} 条。"
-    )
+    entries = (f"新增 {changes['new']:,} 条，已消除 {changes['resolved']:,} 条，"
+               f"内容更正 {changes['changed']:,} 条，未变 {changes['unchanged']:,} 条")
+    cases = changes.get("cases")
+    if not cases:
+        return f"与以往运行相比，疑点分录：{entries}。"
+    return (f"与以往运行相比：疑点新增 {cases['new']:,} 件，已消除 {cases['resolved']:,} 件，"
+            f"更正或重新归并后待复核 {cases['changed']:,} 件，未变 {cases['unchanged']:,} 件"
+            f"（分录：{entries}）。")
 
 
 def summary_markdown(run_record: dict[str, Any]) -> str:
@@ -40,7 +45,7 @@ def summary_markdown(run_record: dict[str, Any]) -> str:
                 totals["flagged"],
             ]],
         ),
-        _review_line(run_record.get("review")),
+        review_line(run_record.get("review")),
         "## 文件",
         _table(
             ["文件", "读取行", "载入", "隔离", "跳过", "跳过原因", "问题"],

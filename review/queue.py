@@ -30,7 +30,7 @@ __all__ = ["STATUS_LABELS", "QueueFilter", "case_record", "cases_query", "filter
 PAGE_SIZE = 50
 EXPORT_LIMIT = 100_000
 SHOWN_REASONS = 3  # the queue shows a case's strongest reasons; its page shows them all
-RAISED_BY = {"rule": "违反规则", "model": "模型与信号", "both": "违反规则，模型与信号也指向"}
+RAISED_BY = {"rule": "规则", "model": "模型与信号", "both": "规则，模型亦指向"}
 
 
 @dataclass(frozen=True)
@@ -167,6 +167,10 @@ def case_record(row: Any, titles: dict[str, str]) -> dict[str, Any]:
     record["signal_titles"] = [titles.get(signal, signal) for signal in record["signals"]]
     record["status_label"] = STATUS_LABELS[record["review_status"]]
     record["raised_by_label"] = RAISED_BY.get(record["raised_by"], record["raised_by"])
+    periods = record["periods"]
+    record["period_span"] = (periods[0] if len(periods) == 1 else
+                             f"{periods[0]} 至 {periods[-1]}（{len(periods)} 期）" if periods
+                             else "")
     record["shown_reasons"] = record["reasons"][:SHOWN_REASONS]
     record["more_reasons"] = max(0, len(record["reasons"]) - SHOWN_REASONS)
     return record

@@ -1,8 +1,11 @@
-"""What a run changes for the cases already in the store: new, changed, unchanged, resolved.
+"""What a run changes for the findings already in the store: new, changed, unchanged, resolved.
 
-A case is one flagged entry (``entry_id``), open until a run that loaded its village and period
-no longer flags it. Decisions are keyed by ``entry_id`` + ``content_hash`` elsewhere, so here a
-changed hash is all it takes to reopen a decided case; nothing in this module touches decisions.
+Per flagged entry (``entry_id``, the store's ``cases`` rows): open until a run that loaded its
+village and period no longer flags it; changed when its content hash differs. Per case (the
+entries a run groups, ``case_id``): new when none of its lines was open before, unchanged when
+it is the same case with the same content, changed otherwise (a line corrected, or the lines
+grouped differently), resolved when a run no longer flags any of its open lines. Decisions
+follow from these elsewhere (review/dispositions.py); nothing here touches them.
 """
 
 from __future__ import annotations
@@ -71,3 +74,32 @@ def classify_changes(
     )
     changes = pd.concat([flagged[CHANGE_COLUMNS], resolved[CHANGE_COLUMNS]], ignore_index=True)
     return changes.astype({"change": "str"})
+
+
+CASE_CHANGES = ("new", "resolved", "changed", "unchanged")
+
+
+def case_changes(
+    *, known_cases: pd.DataFrame, findings: pd.DataFrame, changes: pd.DataFrame
+) -> dict[str, int]:
+    """How many of the run's cases are new, changed or unchanged, and how many stored open
+    cases it resolved (every open line of them resolved by this run).
+
+    ``known_cases``: the stored entries as :func:`classify_changes` takes them, with their
+    ``case_id``; ``findings``: the run's flagged entries with their ``case_id``; ``changes``:
+    what :func:`classify_changes` made of them."""
+    open_before = known_cases.loc[known_cases["status"] == "open", ["entry_id", "case_id"]]
+    change = changes.set_index("entry_id")["change"]
+    lines = findings[["entry_id", "case_id"]].assign(
+        was_open=among(findings["entry_id"], open_before["entry_id"]),
+        same=findings["entry_id"].map(change).eq("unchanged").to_numpy(),
+        known=among(findings["case_id"], open_before["case_id"]),
+    )
+    per_case = lines.groupby("case_id").agg(
+        was_open=("was_open", "any"), same=("same", "all"), known=("known", "first"))
+    new = int((~per_case["was_open"]).sum())
+    unchanged = int((per_case["was_open"] & per_case["same"] & per_case["known"]).sum())
+    gone = open_before.assign(resolved=open_before["entry_id"].map(change).eq("resolved"))
+    resolved = int(gone.groupby("case_id")["resolved"].all().sum()) if len(gone) else 0
+    return {"new": new, "resolved": resolved, "changed": len(per_case) - new - unchanged,
+            "unchanged": unchanged}

@@ -32,7 +32,7 @@ from review import tables
 from review.audit_trail import append_action, verify_audit_trail
 from review.bulk import insert_frame, update_by_key
 from review.digest import RunDigest, check_scored_columns, digest_entries
-from review.reconcile import CELL, classify_changes
+from review.reconcile import CASE_CHANGES, CELL, case_changes, classify_changes
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 SQLITE_FILE = "review.sqlite3"
@@ -71,13 +71,16 @@ class Store:
 
 @dataclass(frozen=True)
 class RunChanges:
-    """What one run changed: findings new, resolved, with changed content, unchanged."""
+    """What one run changed: flagged entries new, resolved, with changed content, unchanged;
+    and the same of its cases (``cases``: new, resolved, changed, unchanged; runs recorded
+    before cases have none)."""
 
     run_id: str
     new: int
     resolved: int
     changed: int
     unchanged: int
+    cases: dict[str, int] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -555,6 +558,8 @@ def _recorded_changes(store: Store, run_id: str) -> RunChanges | None:
         resolved=row.n_resolved,
         changed=row.n_changed,
         unchanged=row.n_unchanged,
+        cases=None if row.n_new_cases is None else {
+            kind: getattr(row, f"n_{kind}_cases") for kind in CASE_CHANGES},
     )
 
 
@@ -579,9 +584,10 @@ def record_run(
     flagged, reasons, rank); a finding is a flagged entry. A flow that cannot hold all its
     entries at once passes ``digest`` instead, combined from its towns' digests
     (review/digest.py); pass exactly one of the two. Dispositions are not touched: a decision
-    stays attached to its entry_id + content_hash, so an unchanged entry keeps it and a
-    corrected one shows it as history. ``rule_titles`` (rule or signal id → Chinese title)
-    makes pages readable; ``quarantine`` (FORMATS.md §4 columns) feeds the agency's report.
+    stays attached to its entries' ids and content hashes and the case it was made on, so an
+    unchanged case keeps it, and a corrected or regrouped one shows it as history.
+    ``rule_titles`` (rule or signal id → Chinese title) makes pages readable; ``quarantine``
+    (FORMATS.md §4 columns) feeds the agency's report.
     ``known_cases`` (:func:`read_known_cases`) are taken unless a run was recorded since.
 
     Recording a run id that is already stored changes nothing and returns what was recorded
@@ -608,6 +614,7 @@ def record_run(
                 kind: int(counts.get(kind, 0))
                 for kind in ("new", "resolved", "changed", "unchanged")
             },
+            cases=case_changes(known_cases=known, findings=flagged, changes=changes),
         )
         run_row = {
             "run_id": run_id,
@@ -623,6 +630,7 @@ def record_run(
             "n_resolved": summary.resolved,
             "n_changed": summary.changed,
             "n_unchanged": summary.unchanged,
+            **{f"n_{kind}_cases": count for kind, count in summary.cases.items()},
             "n_quarantined": len(quarantine_rows),
         }
         conn.execute(sa.insert(tables.runs), [run_row])

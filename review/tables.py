@@ -71,6 +71,11 @@ runs = sa.Table(
     sa.Column("n_changed", sa.Integer, nullable=False),
     sa.Column("n_unchanged", sa.Integer, nullable=False),
     sa.Column("n_quarantined", sa.Integer, nullable=False),
+    # the same counts for cases (review/reconcile.py); none for runs recorded before cases
+    sa.Column("n_new_cases", sa.Integer, nullable=True),
+    sa.Column("n_resolved_cases", sa.Integer, nullable=True),
+    sa.Column("n_changed_cases", sa.Integer, nullable=True),
+    sa.Column("n_unchanged_cases", sa.Integer, nullable=True),
 )
 
 # The (town, village, period) cells a run loaded: only these can have findings resolved by it.

@@ -91,7 +91,7 @@ def test_unchanged_towns_keep_their_scores_and_the_change_is_reported(runs):
     assert len(gone) == 1 and first.set_index("entry_id").at[gone.pop(), "village"] == "坳山村"
     printed = runs["rerun"][1]
     assert "重新读取 1 个文件" in printed and "重新计算的乡镇：青石镇（重新检查 1/4 个村" in printed
-    assert "坳山村疑点变化：新增" in printed
+    assert "坳山村疑点分录变化：新增" in printed and "本次运行的疑点（件）：新增" in printed
     review = _record(runs["outs"]["rerun"])["review"]
     assert review["unchanged"] > 0 and review["new"] + review["resolved"] + review["changed"] > 0
 

@@ -15,7 +15,7 @@ from review import tables
 from review.case_page import case_detail
 from review.dispositions import case_history, decisions_for_learning, record_decision
 from review.queue import QueueFilter, queue_page
-from review.store import record_run
+from review.store import RunChanges, record_run
 from review.users import User
 from tests.review.ledgers import ledger_rows, scored_frame
 
@@ -24,8 +24,8 @@ VOUCHER_1 = "青石镇/下坝村/2023-03/记-1"
 BOTH_SIDES = {f"{VOUCHER_1}/1", f"{VOUCHER_1}/2"}
 
 
-def _run(store, run_id: str, flagged: set[str], rows=None) -> None:
-    record_run(store, run_id=run_id, started_at="2026-12-06T08:00:00+00:00",
+def _run(store, run_id: str, flagged: set[str], rows=None) -> RunChanges:
+    return record_run(store, run_id=run_id, started_at="2026-12-06T08:00:00+00:00",
                finished_at="2026-12-06T08:01:00+00:00", inputs=[], out_dir="/tmp/out",
                params={}, entries=scored_frame(rows or ledger_rows(), flagged))
 
@@ -88,7 +88,9 @@ def test_a_line_joining_a_case_opens_a_new_case_showing_the_earlier_decision(sto
     alone = _case_of(store, f"{VOUCHER_1}/1")
     record_decision(store, case_id=alone, verdict="false_alarm", comment="正常支付",
                     username="wang")
-    _run(store, "run-2", BOTH_SIDES)
+    changes = _run(store, "run-2", BOTH_SIDES)
+    assert changes.cases == {"new": 0, "resolved": 0, "changed": 1, "unchanged": 0}
+    assert _run(store, "run-2", BOTH_SIDES) == changes  # a retried record returns the same
 
     grown = _case_of(store, f"{VOUCHER_1}/1")
     assert grown != alone

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from review.aggregates import payee_periods
-from review.reconcile import among, classify_changes
+from review.reconcile import among, case_changes, classify_changes
 
 
 def _frame(rows: list[tuple], columns: list[str]) -> pd.DataFrame:
@@ -69,3 +69,28 @@ def test_texts_are_matched_as_isin_matches_them():
     for candidates in (pd.Index(["青石镇/下坝村/2023-03/记-1/1", "c"]), ["b", None], [],
                        pd.Series(["c"], dtype="str")):
         assert among(values, candidates).tolist() == values.isin(candidates).tolist()
+
+
+def test_cases_are_new_changed_unchanged_or_resolved_as_wholes():
+    cell = ("青石镇", "下坝村", "2023-03")
+    known = _frame(
+        [
+            ("a1", *cell, "h", "open", "A"), ("a2", *cell, "h", "open", "A"),  # unchanged
+            ("b1", *cell, "h", "open", "B"),  # b1 corrected: B changed
+            ("c1", *cell, "h", "open", "C"),  # joined by a new line: a new case, changed
+            ("d1", *cell, "h", "open", "D"), ("d2", *cell, "h", "open", "D"),  # resolved
+            ("e1", *cell, "h", "open", "E"), ("e2", *cell, "h", "open", "E"),  # half resolved
+        ],
+        ["entry_id", "town", "village", "period", "content_hash", "status", "case_id"],
+    )
+    findings = _frame(
+        [("a1", *cell[:2], "h", "A"), ("a2", *cell[:2], "h", "A"), ("b1", *cell[:2], "h2", "B"),
+         ("c1", *cell[:2], "h", "C2"), ("c9", *cell[:2], "h", "C2"), ("e1", *cell[:2], "h", "E2"),
+         ("n1", *cell[:2], "h", "N")],
+        ["entry_id", "town", "village", "content_hash", "case_id"],
+    )
+    scope = _frame([cell], ["town", "village", "period"])
+    changes = classify_changes(known_cases=known, findings=findings, scope=scope)
+    counts = case_changes(known_cases=known, findings=findings, changes=changes)
+    # A unchanged; B, C2 (regrouped) and E2 (a line left it) changed; N new; D resolved
+    assert counts == {"new": 1, "resolved": 1, "changed": 3, "unchanged": 1}

@@ -144,6 +144,7 @@ def test_first_run_stores_findings_with_their_whole_vouchers(store):
         "resolved": 0,
         "changed": 0,
         "unchanged": 0,
+        "cases": {"new": 6, "resolved": 0, "changed": 0, "unchanged": 0},
     }
     with store.engine.connect() as conn:
         finding = conn.execute(
@@ -195,6 +196,7 @@ def test_rerun_after_correcting_one_village_counts_changes_and_keeps_decisions(s
         "resolved": 1,
         "changed": 1,
         "unchanged": 4,
+        "cases": {"new": 1, "resolved": 1, "changed": 1, "unchanged": 4},
     }
     # untouched villages keep every decision
     assert _current_verdict(store, "青石镇/上坝村/2023-03/记-1/1") == "false_alarm"
@@ -264,12 +266,18 @@ def _run_starts(store, starts: dict[str, datetime]) -> None:
                          .values(started_at=started_at))
 
 
+def _runs_read(store) -> list[dict]:
+    """The run history, but for the case counts (made since 0007, lost by a downgrade)."""
+    return [{key: value for key, value in row.items() if not key.endswith("_cases")}
+            for row in run_history(store, user=ADMIN)]
+
+
 def test_stores_recorded_with_unchanged_rows_read_the_same_after_migration_0006(store):
     _run(store, "run-1", scored_frame(ledger_rows()))
     _run(store, "run-2", corrected_county())
     _run_starts(store, {"run-1": START, "run-2": START.replace(hour=9)})
     read = (_change_counts(store, "run-2"), _history(store, "青石镇/上坝村/2023-03/记-1/1"),
-            run_history(store, user=ADMIN))
+            _runs_read(store))
     config = Config()
     config.set_main_option("script_location", str(store_module.MIGRATIONS_DIR))
 
@@ -287,7 +295,7 @@ def test_stores_recorded_with_unchanged_rows_read_the_same_after_migration_0006(
                                                   "unchanged": 4}
     assert migrate(command.upgrade, "head") == {"new": 1, "resolved": 1, "changed": 1}
     assert (_change_counts(store, "run-2"), _history(store, "青石镇/上坝村/2023-03/记-1/1"),
-            run_history(store, user=ADMIN)) == read
+            _runs_read(store)) == read
 
 
 def test_cases_read_ahead_are_taken_unless_a_run_was_recorded_since(store, monkeypatch):

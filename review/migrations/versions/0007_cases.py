@@ -3,7 +3,8 @@ not single entries.
 
 Adds ``run_cases`` (each run's cases, one row per case), ``findings.case_id`` (the case of each
 finding in its run; none for runs recorded before), ``cases.case_id`` (the case each flagged
-entry belongs to now) and ``dispositions.case_id`` (the case a decision was made on).
+entry belongs to now), ``dispositions.case_id`` (the case a decision was made on) and the
+counts of new, resolved, changed and unchanged cases per run (none for runs recorded before).
 
 Before this revision each finding was decided on its own, so each stored entry becomes a case
 of its own: its case id is the one the pipeline gives a case holding that one entry, and its
@@ -34,6 +35,7 @@ depends_on = None
 _HASH_KEY = "sanzi-audit-case-1"
 _REASON_SEPARATOR = "；"
 _BATCH = 5_000
+_CASE_COUNTS = ("n_new_cases", "n_resolved_cases", "n_changed_cases", "n_unchanged_cases")
 
 
 def _single_case_id(entry_id: str) -> str:
@@ -76,6 +78,10 @@ def _set_case_ids(conn: sa.Connection, table: str, key: str) -> None:
 
 
 def upgrade() -> None:
+    # added in place: rebuilding ``runs`` (SQLite's batch mode) would break the tables
+    # referring to it
+    for name in _CASE_COUNTS:
+        op.add_column("runs", sa.Column(name, sa.Integer(), nullable=True))
     with op.batch_alter_table("findings") as batch:
         batch.add_column(sa.Column("case_id", sa.String(length=64), nullable=True))
     run_cases = op.create_table(
@@ -123,3 +129,5 @@ def downgrade() -> None:
             batch.drop_column("case_id")
     op.drop_index(op.f("ix_run_cases_case_id"), table_name="run_cases")
     op.drop_table("run_cases")
+    for name in _CASE_COUNTS:  # SQLite drops a column in place since 3.35
+        op.execute(f"ALTER TABLE runs DROP COLUMN {name}")
