@@ -30,6 +30,8 @@ from flows.parts import (
     read_table,
     write_part,
 )
+from flows.stages import ingest as ingest_stage
+from flows.stages import write as write_stage
 from models.features.entry import entry_features
 from models.feedback import apply_dispositions
 from review.digest import DIGEST_FRAMES
@@ -211,7 +213,7 @@ def test_the_runs_quarantine_reads_only_the_files_that_quarantined_rows(county, 
     every = pd.concat([read_part(part.part_dir, "quarantine") for part in files],
                       ignore_index=True)
     read: list[str] = []
-    monkeypatch.setattr(pipeline, "read_part", lambda directory, name: (
+    monkeypatch.setattr(ingest_stage, "read_part", lambda directory, name: (
         read.append(Path(directory).name), read_part(directory, name))[1])
     pd.testing.assert_frame_equal(pipeline.run_quarantine(files), every)
     assert read == [Path(part.part_dir).name for part in files if counted[part.file]]
@@ -240,19 +242,19 @@ def test_a_towns_findings_rows_are_made_once_for_its_report(reported, tmp_path, 
     ranking, reports = reported
     quarantine = pipeline.run_quarantine([])
     made_for: list[list[str]] = []
-    make = pipeline.sheet_rows
-    monkeypatch.setattr(pipeline, "sheet_rows", lambda context, cases, towns, titles: (
+    make = write_stage.sheet_rows
+    monkeypatch.setattr(write_stage, "sheet_rows", lambda context, cases, towns, titles: (
         made_for.append(towns), make(context, cases, towns, titles))[1])
     at_once = pipeline.write_sheets(reports, ranking, quarantine, tmp_path / "at-once",
                                     parts_dir=tmp_path / "one-batch")
     assert made_for == [[report.town for report in reports]]
-    monkeypatch.setattr(pipeline, "SHEET_BATCH_FINDINGS", 1)  # a town per batch
+    monkeypatch.setattr(write_stage, "SHEET_BATCH_FINDINGS", 1)  # a town per batch
     made_for.clear()
     first = pipeline.write_sheets(reports, ranking, quarantine, tmp_path / "first",
                                   parts_dir=tmp_path)
     assert made_for == [[report.town] for report in reports]
     corrected = reports[-1]  # as if its town were reported again after a correction
-    shutil.rmtree(pipeline.SHEETS.directory(tmp_path, pipeline.part_key("sheets", corrected.key)))
+    shutil.rmtree(write_stage.SHEETS.directory(tmp_path, part_key("sheets", corrected.key)))
     made_for.clear()
     again = pipeline.write_sheets(reports, ranking, quarantine, tmp_path / "again",
                                   parts_dir=tmp_path)

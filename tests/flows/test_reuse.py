@@ -15,6 +15,7 @@ from checks.signals import SIGNALS
 from flows import pipeline, reuse, runners
 from flows.ingest import ReadOptions
 from flows.parts import file_digest, read_part
+from flows.stages import report as report_stage
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
 PARAMS = load_params()
@@ -235,12 +236,12 @@ def test_a_report_fails_rather_than_give_entries_explanations_worked_out_for_oth
     score = _score(town, model, corrected["afresh_dir"])
     decisions = pipeline.rank_county([town], [score], PARAMS, dispositions=None,
                                      parts_dir=corrected["afresh_dir"])["青石镇"]
-    ranked_columns = pipeline.ranked_columns
+    ranked_columns = report_stage.ranked_columns
 
     def asking_for_others(*args, explain, **kwargs):
         return ranked_columns(*args, explain=lambda rows: explain(rows[1:]), **kwargs)
 
-    monkeypatch.setattr(pipeline, "ranked_columns", asking_for_others)
+    monkeypatch.setattr(report_stage, "ranked_columns", asking_for_others)
     with pytest.raises(RuntimeError, match="解释的分录与标记的分录不一致"):
         pipeline.report_town(town, score, decisions, key="x" * 32, model=model,
                              params=PARAMS, parts_dir=corrected["afresh_dir"], run_id="run")

@@ -1,0 +1,185 @@
+"""Write, for the county: entries.parquet, findings.parquet, findings.csv/xlsx and quarantine.csv
+(FORMATS.md §4), from each town's report, and the run's digest for the review store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from checks.entry_schema import empty_entries
+from flows.cases import county_cases, write_findings_parquet
+from flows.outputs import SHEET_FRAMES, entries_table, sheet_rows, write_findings, write_quarantine
+from flows.parquet_copy import SchemaMismatch, StackedParquetWriter
+from flows.parts import (
+    ReadAhead,
+    parquet_writer,
+    part_key,
+    read_ahead_tables,
+    read_parts,
+    read_table,
+)
+from flows.stages.common import PartKind, finding_titles
+from flows.stages.report import TownReport
+from models.ranking import ranked_columns
+from review.digest import DIGEST_FRAMES, RunDigest, combine_digests
+
+# A town's rows of the findings files (flows.outputs.sheet_rows), made from its report's
+# context when the county's files are first written with it.
+SHEETS = PartKind("sheets", SHEET_FRAMES)
+SHEET_BATCH_FINDINGS = 10_000
+
+
+def _with_ranks(frame: pd.DataFrame, ranks: pd.Series) -> pd.DataFrame:
+    """``frame`` with the county's rank of each of its flagged entries (``ranks``: entry_id →
+    rank of the flagged ones)."""
+    if "rank" not in frame.columns:
+        return frame
+    ranked = frame.copy()
+    ranked["rank"] = pd.array(frame["entry_id"].map(ranks), dtype="Int64")
+    return ranked
+
+
+def _ranks_by_position(decisions: pd.DataFrame, n_entries: int) -> np.ndarray:
+    """The county's rank of each of a town's entries by row (0 for one not flagged)."""
+    rank = np.zeros(n_entries, dtype=np.int64)
+    rank[decisions["position"].to_numpy()] = decisions["rank"].to_numpy()
+    return rank
+
+
+def _flagged_ranks(decisions: pd.DataFrame) -> pd.Series:
+    chosen = decisions[decisions["rank"] > 0]
+    return pd.Series(chosen["rank"].to_numpy(), index=chosen["entry_id"].to_numpy())
+
+
+def ranked_digest(reports: list[TownReport], ranking: dict[str, pd.DataFrame],
+                  prefetched: ReadAhead | None = None) -> RunDigest:
+    """The run's digest for the review store, with the county's rank numbers: the towns'
+    digests stacked, each town's once (as :func:`combine_digests` requires). Frames in
+    ``prefetched`` (see :func:`prefetch_digests`) are not read again."""
+    if not reports:
+        return combine_digests([])
+    ranks = pd.concat([_flagged_ranks(ranking[report.town]) for report in reports])
+    directories = [report.part_dir for report in reports]
+    frames = {name: _with_ranks(read_parts(directories, name, prefetched), ranks)
+              for name in DIGEST_FRAMES}
+    return combine_digests([RunDigest(
+        **frames, n_entries=sum(report.n_entries for report in reports),
+        sources={report.town: report.key for report in reports})])
+
+
+def prefetch_digests(reports: Iterable[TownReport]) -> ReadAhead:
+    """Start reading the digest frames of towns whose reports are made (in the background),
+    for :func:`ranked_digest`."""
+    return read_ahead_tables([report.part_dir for report in reports], DIGEST_FRAMES)
+
+
+def output_paths(out_dir: Path) -> dict[str, Path]:
+    """Where the files of FORMATS.md §4 go in ``out_dir``."""
+    return {"entries": out_dir / "entries.parquet", "findings": out_dir / "findings.parquet",
+            "findings_csv": out_dir / "findings.csv",
+            "findings_xlsx": out_dir / "findings.xlsx", "quarantine": out_dir / "quarantine.csv",
+            "run": out_dir / "run.json"}
+
+
+def write_entries(
+    reports: list[TownReport], ranking: dict[str, pd.DataFrame], out_dir: Path
+) -> Path:
+    """entries.parquet: the towns' shares stacked as the parts store holds them, encoded,
+    one row group each (:mod:`flows.parquet_copy`), with the county's ranks the one column
+    encoded anew. A rerun after one correction re-encodes one town, not the county, and the
+    county is never in memory. A town whose column types differ from the first town's is
+    read and written again in the first town's types."""
+    path = output_paths(out_dir)["entries"]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not reports:
+        table = entries_table(empty_scored())
+        with parquet_writer(path, table) as empty:
+            empty.write_table(table)
+        return path
+    template = Path(reports[0].part_dir) / "entries.parquet"
+    with StackedParquetWriter(path, template) as writer:
+        for report in reports:
+            source = Path(report.part_dir) / "entries.parquet"
+            rank = _ranks_by_position(ranking[report.town], report.n_entries)
+            ranks = {"rank": pa.array(rank, type=pa.int64(), mask=rank == 0)}
+            try:
+                writer.append(source, columns=ranks)
+            except SchemaMismatch:
+                writer.append(_in_types_of(writer.arrow_schema, source), columns=ranks)
+    return path
+
+
+def _in_types_of(schema: pa.Schema, source: Path) -> bytes:
+    """The Parquet file ``source`` written again with the column types of ``schema``."""
+    table = read_table(source).cast(schema)
+    sink = pa.BufferOutputStream()
+    with parquet_writer(sink, table) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
+
+
+def write_sheets(
+    reports: list[TownReport], ranking: dict[str, pd.DataFrame], quarantine: pd.DataFrame,
+    out_dir: Path, *, parts_dir: Path,
+) -> dict[str, Path]:
+    """findings.parquet (the towns' cases in the county's order), findings.csv and
+    findings.xlsx from the towns' rows, put in the county's order, and quarantine.csv. A
+    town's rows are made once for its report (part "sheets/<key>"): in a full run every
+    town's, in batches (:func:`_sheet_batches`), in a rerun after one correction the
+    corrected town's."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    keys = {report.town: part_key("sheets", report.key) for report in reports}
+    made = {report.town: {name: read_table(SHEETS.directory(parts_dir, keys[report.town])
+                                           / f"{name}.parquet") for name in SHEET_FRAMES}
+            for report in reports if SHEETS.summary(parts_dir, keys[report.town]) is not None}
+    titles = finding_titles()
+    for batch in _sheet_batches([report for report in reports if report.town not in made]):
+        directories = [report.part_dir for report in batch]
+        rows = sheet_rows(read_parts(directories, "context"), read_parts(directories, "cases"),
+                          [report.town for report in batch], titles)
+        for report in batch:
+            SHEETS.write(parts_dir, keys[report.town], rows[report.town], report.town)
+        made |= rows
+    ranks = pd.concat([_flagged_ranks(ranking[report.town]) for report in reports]
+                      ) if reports else pd.Series(dtype="int64")
+    cases = county_cases([report.part_dir for report in reports], ranks)
+    case_ranks = pd.Series(cases["rank"].to_numpy(), index=cases["case_id"].to_numpy())
+    return write_findings([made[report.town] for report in reports], case_ranks, out_dir) | {
+        "findings": write_findings_parquet(cases, output_paths(out_dir)["findings"]),
+        "quarantine": write_quarantine(quarantine, out_dir)}
+
+
+def _sheet_batches(reports: list[TownReport]) -> Iterator[list[TownReport]]:
+    """Towns in batches of about ``SHEET_BATCH_FINDINGS`` findings: one pass over many small
+    towns costs less than one per town, and a city's rows are never made all at once."""
+    batch: list[TownReport] = []
+    findings = 0
+    for report in reports:
+        batch.append(report)
+        findings += report.n_flagged
+        if findings >= SHEET_BATCH_FINDINGS:
+            yield batch
+            batch, findings = [], 0
+    if batch:
+        yield batch
+
+
+def empty_scored() -> pd.DataFrame:
+    """A scored frame with no rows, for a run where no file could be read."""
+    entries = empty_entries()
+    ranked = ranked_columns(
+        entries, breaches=pd.DataFrame({"entry_id": pd.Series(dtype="str"),
+                                        "rule_id": pd.Series(dtype="str"),
+                                        "detail": pd.Series(dtype="str")}),
+        signals=pd.DataFrame({"entry_id": pd.Series(dtype="str"),
+                              "signal_id": pd.Series(dtype="str"),
+                              "detail": pd.Series(dtype="str")}),
+        anomaly=np.zeros(0), risk=np.zeros(0), rank=np.zeros(0, dtype=np.int64),
+        notes=np.zeros(0, dtype=object), percentile=np.zeros(0),
+    )
+    return pd.concat([entries, ranked], axis=1).assign(case_id=pd.Series(dtype="str"))
