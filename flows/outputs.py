@@ -35,6 +35,7 @@ from flows.xlsx import (
     widths_by,
     write_xlsx,
 )
+from models.ranking import REASON_SEPARATOR
 
 VOUCHER_KEY = ["town", "village", "period", "voucher_word", "voucher_number"]
 SCORE_COLUMNS = ["risk_score", "rule_ids", "signals", "flagged", "rank", "reasons",
@@ -68,6 +69,8 @@ CASE_HEADERS = {
     "reasons": "疑点说明",
     "case_id": "疑点编号",
 }
+# The sheets show a case's strongest reasons; findings.parquet and the case's page all of them.
+SHOWN_REASONS = 3
 # The second sheet: every line of every voucher of each case.
 LINE_HEADERS = {
     "rank": "疑点排名",
@@ -144,7 +147,17 @@ def entries_table(scored: pd.DataFrame) -> pa.Table:
     columns["credit_fen"] = pa.Array.from_pandas(scored["credit_fen"])
     for name in SCORE_COLUMNS:
         columns[name] = pa.Array.from_pandas(scored[name])
+    columns["reasons"] = reason_lists(columns["reasons"])
     return pa.table(columns)
+
+
+def reason_lists(reasons: pa.Array) -> pa.Array:
+    """Each entry's reasons (one text, facts joined by "；") as a list of facts, strongest
+    first; an entry without reasons has an empty list."""
+    texts = pc.fill_null(reasons.cast(pa.large_string()), "")
+    split = pc.split_pattern(texts, REASON_SEPARATOR)
+    return pc.if_else(pc.equal(texts, ""), pa.scalar([], type=split.type), split).cast(
+        pa.list_(pa.string()))
 
 
 def voucher_lines(scored: pd.DataFrame) -> pd.DataFrame:
@@ -178,10 +191,19 @@ def case_findings_frame(cases: pd.DataFrame, titles: dict[str, str]) -> pd.DataF
         "signals": cases["signals"].map(named).astype("str"),
         "amount": cases["amount_fen"].astype("int64") / 100,
         "entries": cases["entry_ids"].map(len).astype("int64"),
-        "reasons": cases["reasons"].map("；".join).astype("str"),
+        "reasons": cases["reasons"].map(_strongest_reasons).astype("str"),
         "case_id": cases["case_id"].astype("str"),
     })
     return _with_money(frame.rename(columns=CASE_HEADERS))
+
+
+def _strongest_reasons(reasons: Any) -> str:
+    """A case's strongest few reasons, and how many more findings.parquet and the case's page
+    in the review app hold."""
+    reasons = list(reasons)
+    shown = REASON_SEPARATOR.join(reasons[:SHOWN_REASONS])
+    more = len(reasons) - SHOWN_REASONS
+    return f"{shown}{REASON_SEPARATOR}另有 {more} 条说明" if more > 0 else shown
 
 
 def case_lines_frame(lines: pd.DataFrame) -> pd.DataFrame:

@@ -15,6 +15,7 @@ of the case's entry ids: it stays while the case holds the same lines.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping
 
 import numpy as np
@@ -31,6 +32,8 @@ CASE_COLUMNS = [
 AGREEMENT = 0.1
 SHOWN_VOUCHERS = 3
 HASH_KEY = "sanzi-audit-case-1"
+# What makes two facts of the same kind different: quoted names and summaries, numbers, dates.
+_PARTICULARS = re.compile(r"“[^”]*”|\d[\d,.:-]*")
 
 
 def town_cases(
@@ -141,14 +144,25 @@ class _Case:
         other = bool(signals) or self.unruled
         raised_by = "both" if rule_ids and other else "rule" if rule_ids else "model"
         ordered = sorted(self.risks, key=lambda item: -item[0])  # stable: strongest first
-        facts = (fact for _, text in ordered for fact in text.split(REASON_SEPARATOR))
+        facts = [fact for _, text in ordered for fact in text.split(REASON_SEPARATOR) if fact]
         return [
             _case_id(self.entry_ids), "pattern" if len(self.labels) > 1 else "voucher",
             _subject(self.labels), self.town, self.village, sorted(self.periods), rule_ids,
             signals, round(risk, 4), raised_by,
             sum(max(sides) for sides in self.vouchers.values()),
-            list(dict.fromkeys(fact for fact in facts if fact)), self.entry_ids,
+            _each_fact_once(facts), self.entry_ids,
         ]
+
+
+def _each_fact_once(facts: list[str]) -> list[str]:
+    """The facts in order, each once: a fact said of several lines in the same words but for
+    their own amounts, dates and names (a roster's "金额 800.00 元为整百元…" per payee) is
+    given once, for the strongest line, with how many more lines it holds for."""
+    kinds: dict[str, dict[str, None]] = {}
+    for fact in facts:
+        kinds.setdefault(_PARTICULARS.sub("", fact), {})[fact] = None
+    return [first if len(said) == 1 else f"{first}（另有 {len(said) - 1} 处同类）"
+            for first, said in ((next(iter(said)), said) for said in kinds.values())]
 
 
 def _subject(labels: list[str]) -> str:

@@ -7,6 +7,7 @@ from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -98,6 +99,11 @@ def test_findings_are_cases_holding_every_flagged_entry_and_every_breach(audited
     breaking = entries[entries["rule_ids"].map(len) > 0]
     assert breaking["flagged"].all()  # every breach of a stated rule reaches the findings
     assert (cases["rule_ids"].map(len) > 0).sum() == record["totals"]["rule_cases"]
+    # an entry's reasons are a list of facts, strongest first (none for one not flagged)
+    assert pq.read_schema(out / "entries.parquet").field("reasons").type == pa.list_(pa.string())
+    assert flagged["reasons"].map(len).gt(0).all()
+    assert not any("；" in fact for facts in flagged["reasons"] for fact in facts)
+    assert entries.loc[~entries["flagged"], "reasons"].map(len).eq(0).all()
     assert set(cases["subject_kind"]) <= {"voucher", "pattern"}
     labels = pd.read_csv(SAMPLE / "labels.csv", encoding="utf-8-sig", dtype=str)
     split = labels[labels["rule_id"] == "works.split_payment"]

@@ -275,3 +275,15 @@ def test_a_county_without_findings_writes_the_headers(tmp_path):
     nothing = write_findings([], _ranked(cases), tmp_path / "no-towns")
     assert pd.read_csv(nothing["findings_csv"], encoding="utf-8-sig").columns[0] == "排名"
 
+
+
+def test_the_sheets_show_a_cases_strongest_reasons_and_how_many_more():
+    cases = pd.DataFrame({
+        "rank": [1, 2], "risk_score": [0.9, 0.5], "subject_kind": ["voucher"] * 2,
+        "subject_id": ["2023-05 记-1", "2023-05 记-2"], "town": ["青石镇"] * 2,
+        "village": ["下坝村"] * 2, "periods": [["2023-05"]] * 2, "raised_by": ["rule", "model"],
+        "rule_ids": [["summary.banned_item"], []], "signals": [[], []],
+        "amount_fen": [100, 200], "entry_ids": [["a"], ["b"]], "case_id": ["c1", "c2"],
+        "reasons": [["甲", "乙", "丙", "丁", "戊"], ["只一条"]]})
+    frame = case_findings_frame(cases, FINDING_TITLES)
+    assert frame["疑点说明"].tolist() == ["甲；乙；丙；另有 2 条说明", "只一条"]

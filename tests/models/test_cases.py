@@ -52,6 +52,17 @@ def test_a_vouchers_flagged_lines_are_one_case_with_each_fact_once():
     assert case_ids.iloc[0] == case_ids.iloc[1] == first["case_id"]
 
 
+def test_a_fact_said_of_many_lines_is_given_once_with_how_many_more():
+    """A roster: every payee's line says the same thing for its own name and amount."""
+    roster = [_line(4, line_no=n, debit_fen=80000, counterparty=name, risk=0.7 - n / 100,
+                    signals=["signal.round_amount"],
+                    reasons=f"摘要“误工补贴-{name}”含“补贴”；金额 {800 + n}.00 元为整百元")
+              for n, name in enumerate(["毛芬文", "江亮芬", "崔芳艳"], start=1)]
+    _, cases = town_cases(_flagged(roster), LINKS)
+    assert cases.iloc[0]["reasons"] == [
+        "摘要“误工补贴-毛芬文”含“补贴”（另有 2 处同类）", "金额 801.00 元为整百元（另有 2 处同类）"]
+
+
 def test_a_split_payment_across_vouchers_is_one_case_per_payee():
     split = {"rule_ids": ["works.split_payment"], "risk": 0.8, "reasons": "拆分支付"}
     flagged = _flagged([
