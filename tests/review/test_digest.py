@@ -19,6 +19,7 @@ from tests.review.ledgers import corrected_county, ledger_rows, quarantined_row,
 ORDERED = ["scope", "run_files"]
 ROW_KEYS = {
     "flagged": ["entry_id"],
+    "cases": ["case_id"],
     "voucher_lines": ["entry_id"],
     "village_accounts": [*CELL, "account_code"],
     "payee_periods": [*CELL, "counterparty"],
@@ -75,6 +76,14 @@ def test_town_digests_combined_equal_the_digest_of_the_whole_run(flagged_ids):
         whole.flagged[["town", "counterparty"]].itertuples(index=False)
     )
     assert list(whole.scope["town"].unique()) == ["白沙镇", "青石镇"]
+
+
+def test_cases_keep_their_ids_when_the_files_are_renamed():
+    rows = ledger_rows()
+    renamed = [{**row, "source_file": f"更正后_{row['source_file']}"} for row in ledger_rows()]
+    before, after = (digest_entries(scored_frame(lines)) for lines in (rows, renamed))
+    assert sorted(before.cases["case_id"]) == sorted(after.cases["case_id"])
+    assert len(before.cases) == 6
 
 
 def test_the_digest_keeps_the_scored_columns_and_the_whole_vouchers_of_findings():
