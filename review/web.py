@@ -1,0 +1,109 @@
+"""What every page of the review app shares: templates, rendering, the signed-in user and
+role guards, CSRF checking, and URLs of cases and entries."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+
+from review.dispositions import VERDICTS
+from review.formatting import format_time, format_yuan
+from review.queue import STATUS_LABELS
+from review.security import CSRF_FIELD, csrf_token, csrf_valid
+from review.store import Store
+from review.users import ROLES, User, get_user
+
+PACKAGE_DIR = Path(__file__).parent
+SESSION_COOKIE = "sanzi_review"
+
+templates = Jinja2Templates(directory=PACKAGE_DIR / "templates")
+templates.env.filters["yuan"] = format_yuan
+templates.env.filters["time"] = format_time
+templates.env.globals.update(
+    ROLES=ROLES, VERDICTS=VERDICTS, STATUS_LABELS=STATUS_LABELS, CSRF_FIELD=CSRF_FIELD
+)
+
+
+class SignInRequired(Exception):
+    """Raised by :func:`current_user`; answered with a redirect to the sign-in page."""
+
+
+def get_store(request: Request) -> Store:
+    return request.app.state.store
+
+
+def current_user(request: Request, store: Annotated[Store, Depends(get_store)]) -> User:
+    """The signed-in, still active user whose password has not changed since sign-in."""
+    username = request.session.get("username")
+    user = get_user(store, username=username) if username else None
+    if user is None or not user.active or request.session.get("tag") != user.credential_tag:
+        request.session.pop("username", None)
+        raise SignInRequired
+    return user
+
+
+def role_guard(*roles: str):
+    def guard(user: Annotated[User, Depends(current_user)]) -> User:
+        if user.role not in roles:
+            raise HTTPException(status_code=403, detail="您的角色无权访问此页面")
+        return user
+
+    return guard
+
+
+Reviewer = Annotated[User, Depends(role_guard("inspector", "admin"))]
+Admin = Annotated[User, Depends(role_guard("admin"))]
+AnyUser = Annotated[User, Depends(current_user)]
+StoreDep = Annotated[Store, Depends(get_store)]
+
+
+async def check_csrf(request: Request) -> None:
+    form = await request.form()
+    if not csrf_valid(request, form.get(CSRF_FIELD)):
+        raise HTTPException(status_code=403, detail="表单已过期或来源不明，请刷新页面后重试")
+
+
+CsrfChecked = Depends(check_csrf)
+
+
+def render(
+    request: Request, name: str, context: dict[str, Any], *, status_code: int = 200
+) -> HTMLResponse:
+    flashes = request.session.pop("flash", []) if "flash" in request.session else []
+    return templates.TemplateResponse(
+        request,
+        name,
+        {"csrf_token": csrf_token(request), "flashes": flashes, **context},
+        status_code=status_code,
+    )
+
+
+def flash(request: Request, message: str) -> None:
+    request.session["flash"] = [*request.session.get("flash", []), message]
+
+
+def redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def entry_url(entry_id: str) -> str:
+    return "/entry?" + urlencode({"id": entry_id})
+
+
+def case_url(case_id: str) -> str:
+    return "/case?" + urlencode({"id": case_id})
+
+
+def safe_next(target: str | None) -> str:
+    """Only paths inside this app; never another site after sign-in."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/"
+
+
+templates.env.globals.update(entry_url=entry_url, case_url=case_url)
