@@ -5,6 +5,9 @@ dropped afterwards; a second one for ``twin_store``)."""
 from __future__ import annotations
 
 import os
+import socket
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -60,8 +63,9 @@ def _empty_pg(store: Store) -> None:
         conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
 
 
-def _empty_store(request: pytest.FixtureRequest, kind: str, sqlite_path: Path,
-                 pg_url_fixture: str) -> Store:
+def _empty_store(
+    request: pytest.FixtureRequest, kind: str, sqlite_path: Path, pg_url_fixture: str
+) -> Store:
     """A new empty store: SQLite at ``sqlite_path``, or the PostgreSQL database of the fixture
     ``pg_url_fixture``, emptied."""
     if kind == "sqlite":
@@ -84,9 +88,85 @@ def store(request: pytest.FixtureRequest, tmp_path) -> Iterator[Store]:
 def twin_store(request: pytest.FixtureRequest, tmp_path, store: Store) -> Iterator[Store]:
     """A second empty store of the same database kind as ``store``, for tests that compare
     two ways of writing the same thing."""
-    opened = _empty_store(request, "sqlite" if store.dialect == "sqlite" else "postgresql",
-                          tmp_path / "twin.sqlite3", "twin_pg_url")
+    opened = _empty_store(
+        request,
+        "sqlite" if store.dialect == "sqlite" else "postgresql",
+        tmp_path / "twin.sqlite3",
+        "twin_pg_url",
+    )
     try:
         yield opened
     finally:
         opened.dispose()
+
+
+# --- the review app in a real browser -----------------------------------------------------
+# Debian's headless Chromium driven by Playwright; the app runs under uvicorn in a background
+# thread on a free 127.0.0.1 port. A test module that uses ``live_server`` defines the
+# ``live_store`` fixture it serves (usually built on ``store``: SQLite, then PostgreSQL).
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@contextmanager
+def serving(app) -> Iterator[str]:
+    """Serve ``app`` on a free local port; yields its base URL."""
+    import uvicorn
+
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the review app did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        listener.close()
+
+
+@pytest.fixture
+def live_server(live_store) -> Iterator[str]:
+    from review.app import create_app
+
+    with serving(create_app(live_store, secret_key="browser-test-secret")) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (make system-deps)")
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
+    opened = context.new_page()
+    opened.set_default_timeout(15_000)
+    yield opened
+    context.close()

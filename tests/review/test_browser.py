@@ -1,46 +1,27 @@
 """The review app in a real browser: Debian's headless Chromium driven by Playwright.
 
-The app runs under uvicorn in a background thread on a free 127.0.0.1 port; the store is a
-fresh SQLite file. Screenshots of the pages land in the test's tmp_path for a person to look at.
+The app runs under uvicorn in a background thread on a free 127.0.0.1 port (conftest.py); the
+store is a fresh SQLite file, then PostgreSQL. Screenshots of the pages land in the test's
+tmp_path for a person to look at.
 """
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
-from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
 import sqlalchemy as sa
-import uvicorn
 
 from review import tables
-from review.app import create_app
-from review.store import open_store, record_run
+from review.store import record_run
 from review.users import add_user
 from tests.review.ledgers import ledger_rows, scored_frame
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PASSWORD = "correct-horse-9"
 RULE_TITLES = {"cash.over_ceiling": "现金支付超限", "approval.missing_decision": "大额支出无决议"}
 DECIDED = "青石镇/下坝村/2023-03/记-1/1"
 CORRECTED = "青石镇/上坝村/2023-03/记-1/1"
 OTHER_TOWN = "白沙镇/河口村/2023-03/记-1/1"
-
-sync_api = pytest.importorskip("playwright.sync_api")
 
 
 def _record(store, run_id: str, rows: list[dict], started: str) -> None:
@@ -58,54 +39,12 @@ def _record(store, run_id: str, rows: list[dict], started: str) -> None:
 
 
 @pytest.fixture
-def live_store(tmp_path):
-    store = open_store(f"sqlite:///{tmp_path / 'review.sqlite3'}")
+def live_store(store):
+    """The review store (SQLite, then PostgreSQL) with one run and an inspector per town."""
     _record(store, "2f1c9a7e-first-run", ledger_rows(), "2026-11-24T08:00:00+00:00")
     add_user(store, username="qingshi", password=PASSWORD, role="inspector", towns=["青石镇"])
     add_user(store, username="baisha", password=PASSWORD, role="inspector", towns=["白沙镇"])
-    yield store
-    store.dispose()
-
-
-@pytest.fixture
-def live_server(live_store) -> Iterator[str]:
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.bind(("127.0.0.1", 0))
-    port = listener.getsockname()[1]
-    app = create_app(live_store, secret_key="browser-test-secret")
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the review app did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-    listener.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (make system-deps)")
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
-    opened = context.new_page()
-    opened.set_default_timeout(15_000)
-    yield opened
-    context.close()
+    return store
 
 
 def _sign_in(page, base: str, username: str, start: str = "/queue") -> None:
@@ -123,8 +62,9 @@ def _entry_path(entry_id: str) -> str:
 
 def _case_path(store, entry_id: str) -> str:
     with store.engine.connect() as conn:
-        case_id = conn.execute(sa.select(tables.cases.c.case_id)
-                               .where(tables.cases.c.entry_id == entry_id)).scalar_one()
+        case_id = conn.execute(
+            sa.select(tables.cases.c.case_id).where(tables.cases.c.entry_id == entry_id)
+        ).scalar_one()
     return "/case?" + urlencode({"id": case_id})
 
 
