@@ -23,6 +23,8 @@ EXIT_OK = 0
 EXIT_USAGE = 2
 EXIT_UNREADABLE_FILES = 3
 EXIT_TAMPERED = 4
+# review/users.py ROLES, listed here so that parsing the command line imports no database code
+USER_ROLES = ["inspector", "lead", "admin", "agency"]
 
 
 def _params(args: argparse.Namespace) -> Any:
@@ -391,21 +393,24 @@ def build_parser() -> argparse.ArgumentParser:
     users_commands = users.add_subparsers(dest="users_command", required=True)
     add = users_commands.add_parser("add", help="添加用户")
     add.add_argument("username")
-    add.add_argument("--role", required=True, choices=["inspector", "admin", "agency"],
-                     help="inspector 纪检复核员（只看分配的乡镇）、admin 管理员、agency 记账中心")
+    add.add_argument("--role", required=True, choices=USER_ROLES,
+                     help="inspector 纪检复核员（只看分配的乡镇）、lead 纪检组长（另可分派案件）、"
+                          "admin 管理员、agency 记账中心")
     add.add_argument("--towns", nargs="*", default=[], metavar="TOWN", help="可查看的乡镇")
     add.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码")
     add.set_defaults(handler=_users)
     update = users_commands.add_parser("update", help="修改用户的角色、乡镇、密码或启用状态")
     update.add_argument("username")
-    update.add_argument("--role", choices=["inspector", "admin", "agency"])
+    update.add_argument("--role", choices=USER_ROLES)
     update.add_argument("--towns", nargs="*", metavar="TOWN")
     update.add_argument("--password", action="store_true", help="设置新密码")
     update.add_argument("--password-stdin", action="store_true", help="从标准输入读取新密码")
     update.add_argument("--active", choices=["yes", "no"])
     update.set_defaults(handler=_users)
 
-    verify = commands.add_parser("verify-trail", help="校验复核操作日志的哈希链是否完整")
+    verify = commands.add_parser(
+        "verify-trail",
+        help="校验复核操作日志：哈希链、密钥印章、链外锚点，以及复核结论是否与日志一致")
     verify.set_defaults(handler=_verify_trail)
 
 

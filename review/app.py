@@ -4,27 +4,38 @@ Thin routes over the store's query functions; who may see what is decided by nam
 dependencies (signed-in user, role, review/web.py) and by the town filter every query applies.
 An inspector asking for another town's case gets 404, as if it did not exist. This module
 makes the app and holds signing in, runs, villages and administration; the inspectors' pages
-are in review/case_routes.py.
+are in review/case_routes.py. Signing in is throttled (review/throttle.py) and makes a session
+kept in the database (review/sessions.py).
 """
 
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, FastAPI, Form, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
-from review.audit_trail import trail_rows, verify_audit_trail
+from review.audit_trail import anchor_head, append_action, trail_rows, verify_audit_trail
 from review.case_routes import router as case_router
 from review.runs import run_detail, run_history
 from review.security import security_headers
+from review.sessions import end_session, start_session
 from review.store import Store
-from review.users import UserError, add_user, authenticate, list_users
+from review.throttle import (
+    locked_accounts,
+    record_failure,
+    record_success,
+    sign_in_wait,
+    unlock_account,
+)
+from review.users import User, UserError, add_user, authenticate, list_users
 from review.users import update_user as change_user
 from review.village_summary import (
     bar_chart_svg,
@@ -35,12 +46,15 @@ from review.village_summary import (
 from review.web import (
     PACKAGE_DIR,
     SESSION_COOKIE,
+    SESSION_ID,
     Admin,
     AnyUser,
     CsrfChecked,
     SignInRequired,
     StoreDep,
     flash,
+    home_path,
+    landing,
     redirect,
     render,
     safe_next,
@@ -50,11 +64,21 @@ logger = logging.getLogger(__name__)
 
 
 def create_app(
-    store: Store, *, secret_key: str, secure_cookies: bool = False, session_hours: int = 8
+    store: Store,
+    *,
+    secret_key: str,
+    secure_cookies: bool = False,
+    session_hours: int = 8,
+    evidence_dir: Path | None = None,
 ) -> FastAPI:
-    """The review app over ``store``; ``secure_cookies`` when it is served over HTTPS."""
+    """The review app over ``store``; ``secure_cookies`` when it is served over HTTPS;
+    a session ends ``session_hours`` after sign-in; evidence attached to cases is kept in
+    ``evidence_dir`` (none: uploads are refused). Anchors the audit trail's head."""
     app = FastAPI(title="三资审计复核", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.store = store
+    app.state.evidence_dir = evidence_dir
+    app.state.session_hours = session_hours
+    anchor_head(store)
     app.add_middleware(
         SessionMiddleware,
         secret_key=secret_key,
@@ -82,8 +106,16 @@ def create_app(
             request, "error.html", {"message": message, "user": None}, status_code=error.status_code
         )
 
-    app.include_router(router)
-    app.include_router(case_router)
+    @app.exception_handler(RequestValidationError)
+    async def _bad_request(request: Request, error: RequestValidationError) -> Response:
+        names = sorted({str(problem["loc"][-1]) for problem in error.errors() if problem["loc"]})
+        message = f"请求中的参数无效（{'、'.join(names)}），请检查链接或返回上一页重试。"
+        return render(request, "error.html", {"message": message, "user": None}, status_code=400)
+
+    app.state.pages = []
+    for part in (router, case_router):
+        app.include_router(part)
+        app.state.pages.extend(part.routes)
     return app
 
 
@@ -95,6 +127,10 @@ def login_form(request: Request, next: str = "/") -> HTMLResponse:
     return render(request, "login.html", {"next": safe_next(next), "user": None})
 
 
+def _address(request: Request) -> str:
+    return request.client.host[:64] if request.client else "unknown"
+
+
 @router.post("/login", dependencies=[CsrfChecked])
 def login(
     request: Request,
@@ -103,29 +139,50 @@ def login(
     password: Annotated[str, Form()],
     next: Annotated[str, Form()] = "/",
 ) -> Response:
+    address = _address(request)
+    wait = sign_in_wait(store, username=username, address=address)
+    if wait.seconds:  # refused without checking the password
+        logger.info("sign-in refused for %d s (%s throttled)", wait.seconds, wait.scope)
+        return _sign_in_refused(request, next, wait.message(), status_code=429)
     user = authenticate(store, username=username, password=password)
     if user is None:
-        logger.info("sign-in refused for a user name of %d characters", len(username))
-        return render(
-            request,
-            "login.html",
-            {"next": safe_next(next), "user": None, "error": "用户名或密码错误，或账号已停用"},
-            status_code=401,
+        logger.info("sign-in failed for a user name of %d characters", len(username))
+        wait = record_failure(store, username=username, address=address)
+        message = "用户名或密码错误，或账号已停用。" + (wait.message() if wait.seconds else "")
+        return _sign_in_refused(request, next, message, status_code=401)
+    with store.engine.begin() as conn:
+        record_success(conn, username=user.username, address=address)
+        session_id = start_session(
+            conn, username=user.username, hours=request.app.state.session_hours
         )
     request.session.clear()  # a fresh session (and CSRF token) after sign-in
-    request.session.update({"username": user.username, "tag": user.credential_tag})
-    return redirect(safe_next(next))
+    request.session.update({SESSION_ID: session_id, "tag": user.credential_tag})
+    return redirect(landing(request.app, user, next))
+
+
+def _sign_in_refused(request: Request, next: str, message: str, *, status_code: int) -> Response:
+    return render(
+        request,
+        "login.html",
+        {"next": safe_next(next), "user": None, "error": message},
+        status_code=status_code,
+    )
 
 
 @router.post("/logout", dependencies=[CsrfChecked])
-def logout(request: Request) -> Response:
+def logout(request: Request, store: StoreDep) -> Response:
+    session_id = request.session.get(SESSION_ID)
+    username = end_session(store, session_id=session_id) if session_id else None
+    if username:
+        with store.engine.begin() as conn:
+            append_action(conn, actor=username, action="auth.sign_out", target=username)
     request.session.clear()
     return redirect("/login")
 
 
 @router.get("/")
 def home(user: AnyUser) -> Response:
-    return redirect("/queue" if user.sees_dispositions else "/runs")
+    return redirect(home_path(user))
 
 
 @router.get("/runs", response_class=HTMLResponse)
@@ -163,9 +220,22 @@ def summary(
     return render(request, "summary.html", {"user": user, "s": result, "charts": charts})
 
 
+def _users_page(store: Store, user: User, **extra: object) -> dict[str, object]:
+    return {"user": user, "users": list_users(store), "locked": locked_accounts(store), **extra}
+
+
 @router.get("/admin/users", response_class=HTMLResponse)
 def users(request: Request, store: StoreDep, user: Admin) -> HTMLResponse:
-    return render(request, "users.html", {"user": user, "users": list_users(store)})
+    return render(request, "users.html", _users_page(store, user))
+
+
+@router.post("/admin/users/unlock", dependencies=[CsrfChecked])
+def unlock(
+    request: Request, store: StoreDep, user: Admin, username: Annotated[str, Form()]
+) -> Response:
+    unlock_account(store, username=username, actor=user.username)
+    flash(request, f"已解除 {username} 的登录锁定")
+    return redirect("/admin/users")
 
 
 @router.post("/admin/users", dependencies=[CsrfChecked])
@@ -191,7 +261,7 @@ def create_user(
         return render(
             request,
             "users.html",
-            {"user": user, "users": list_users(store), "error": str(error)},
+            _users_page(store, user, error=str(error)),
             status_code=400,
         )
     flash(request, f"已添加用户 {username.strip()}")
@@ -223,7 +293,7 @@ def update_user(
         return render(
             request,
             "users.html",
-            {"user": user, "users": list_users(store), "error": str(error)},
+            _users_page(store, user, error=str(error)),
             status_code=400,
         )
     flash(request, f"已更新用户 {username}")

@@ -8,9 +8,12 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from review.dispositions import case_history
+from review.case_work import Work, assignable_users, work_of
+from review.dispositions import case_history, decision_mark
+from review.entry import extra_cells
+from review.evidence import case_evidence_list
 from review.findings import entry_findings_query, finding_record, rule_title_map
-from review.queue import QueueFilter, case_record, cases_query
+from review.queue import QueueFilter, case_record, cases_query, direction, queue_neighbours
 from review.store import lines_run
 from review.tables import cases, findings, run_cases, voucher_lines
 
@@ -29,10 +32,20 @@ class CaseDetail:
     vouchers: list[dict[str, Any]]  # voucher_no, period, lines
     n_vouchers: int
     dispositions: list[dict[str, Any]]
+    work: Work
+    evidence: list[dict[str, Any]]
+    mark: int  # the newest decision covering the case when the page was made
+    assignable: list[str]
+    previous: str | None = None  # neighbours in the queue the case was opened from
+    next: str | None = None
+    place: int = 0
+    queue_size: int = 0
 
 
-def case_detail(store: Store, *, user: User, case_id: str) -> CaseDetail | None:
-    """The case's page data, or None when it is no case or not in the user's towns."""
+def case_detail(store: Store, *, user: User, case_id: str,
+                queue_filter: QueueFilter | None = None) -> CaseDetail | None:
+    """The case's page data, or None when it is no case or not in the user's towns; with
+    ``queue_filter``, its neighbours in that filtered queue."""
     with store.engine.connect() as conn:
         row = conn.execute(
             cases_query(user, QueueFilter(status="all")).where(run_cases.c.case_id == case_id)
@@ -40,7 +53,7 @@ def case_detail(store: Store, *, user: User, case_id: str) -> CaseDetail | None:
         if row is None:
             return None
         titles = rule_title_map(conn)
-        entries = [finding_record(item, titles) for item in conn.execute(
+        entries = [_line(finding_record(item, titles)) for item in conn.execute(
             entry_findings_query(user).where(cases.c.case_id == case_id)
             .order_by(findings.c.period, findings.c.voucher_word, findings.c.voucher_number,
                       findings.c.line_no)).all()]
@@ -48,13 +61,36 @@ def case_detail(store: Store, *, user: User, case_id: str) -> CaseDetail | None:
         for entry in entries:
             seen.setdefault(tuple(entry[name] for name in VOUCHER), entry)
         vouchers = [_voucher(conn, entry) for entry in list(seen.values())[:SHOWN_VOUCHERS]]
+        work = work_of(conn, case_id)
+        mark = decision_mark(conn, case_id)
+    record = case_record(row, titles)
+    debit = sum(entry["debit_fen"] for entry in entries)
+    credit = sum(entry["credit_fen"] for entry in entries)
+    record.update(debit_fen=debit, credit_fen=credit, direction=direction(debit, credit))
+    neighbours = (queue_neighbours(store, user=user, queue_filter=queue_filter, case_id=case_id)
+                  if queue_filter is not None else (None, None, 0, 0))
     return CaseDetail(
-        case=case_record(row, titles),
+        case=record,
         entries=entries,
         vouchers=vouchers,
         n_vouchers=len(seen),
         dispositions=case_history(store, case_id=case_id) if user.sees_dispositions else [],
+        work=work,
+        evidence=case_evidence_list(store, case_id=case_id),
+        mark=mark,
+        assignable=assignable_users(store, town=record["town"]) if user.may_assign else [],
+        previous=neighbours[0],
+        next=neighbours[1],
+        place=neighbours[2],
+        queue_size=neighbours[3],
     )
+
+
+def _line(entry: dict[str, Any]) -> dict[str, Any]:
+    """A line of the case with its own reasons and the cells of its original row."""
+    entry["line_reasons"] = [text for text in (entry.get("reasons") or "").split("；") if text]
+    entry["cells"] = extra_cells(entry.get("extra") or "")
+    return entry
 
 
 def _voucher(conn: sa.Connection, entry: dict[str, Any]) -> dict[str, Any]:

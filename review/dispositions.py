@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import sqlalchemy as sa
 
-from review.audit_trail import append_action
+from review.audit_trail import _lock_trail, append_action
 from review.tables import cases, dispositions, findings
 
 if TYPE_CHECKING:
@@ -30,6 +30,24 @@ MAX_COMMENT_CHARS = 2000
 
 class DispositionError(ValueError):
     """A decision that cannot be recorded; the message is for the inspector."""
+
+
+class StaleDecision(DispositionError):
+    """Someone decided the case after the page the decision was made on was opened."""
+
+    def __init__(self, message: str, current: dict[str, Any] | None) -> None:
+        super().__init__(message)
+        self.current = current
+
+
+def decision_mark(conn: sa.Connection, case_id: str) -> int:
+    """The newest decision covering any line of the case (0 if none): a page carries it, and
+    a decision sent from a page opened before a later decision is refused."""
+    return conn.execute(
+        sa.select(sa.func.coalesce(sa.func.max(dispositions.c.disposition_id), 0))
+        .where(dispositions.c.entry_id.in_(
+            sa.select(cases.c.entry_id).where(cases.c.case_id == case_id)))
+    ).scalar_one()
 
 
 def latest_dispositions() -> sa.Subquery:
@@ -82,11 +100,24 @@ def _in_force(conn: sa.Connection, case_id: str) -> Any:
 
 
 def record_decision(
-    store: Store, *, case_id: str, verdict: str, comment: str, username: str
+    store: Store, *, case_id: str, verdict: str, comment: str, username: str,
+    seen: int | None = None,
 ) -> dict[str, Any]:
-    """Record a decision on the case as its entries are now; returns the stored decision."""
+    """Record a decision on the case as its entries are now; returns the stored decision.
+
+    ``seen``: the case's :func:`decision_mark` on the page the decision was made on; if a
+    decision was recorded since, this one is refused with :class:`StaleDecision` naming it."""
     comment = _checked(verdict, comment)
     with store.engine.begin() as conn:
+        _lock_trail(conn)  # one decision at a time: the check below and the insert are atomic
+        if seen is not None and decision_mark(conn, case_id) > seen:
+            newest = conn.execute(
+                sa.select(dispositions).where(dispositions.c.disposition_id
+                                              == decision_mark(conn, case_id))).first()
+            current = _public(newest) if newest else None
+            who = f"{current['username']} 已记录结论“{current['verdict_label']}”" if current else ""
+            raise StaleDecision(f"您打开此页面后，{who}。本次结论未保存，请查看后再决定是否修改。",
+                                current)
         members = conn.execute(
             sa.select(cases.c.entry_id, cases.c.content_hash)
             .where(cases.c.case_id == case_id).order_by(cases.c.entry_id)

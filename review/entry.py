@@ -50,7 +50,7 @@ class EntryDetail:
     extra: dict[str, str]
 
 
-def _extra_cells(text: str) -> dict[str, str]:
+def extra_cells(text: str) -> dict[str, str]:
     """The unrecognised columns of the original row (a JSON object), for display."""
     if not text:
         return {}
@@ -166,5 +166,5 @@ def entry_detail(store: Store, *, user: User, entry_id: str) -> EntryDetail | No
         dispositions=disposition_history(store, entry_id=entry_id)
         if user.sees_dispositions
         else [],
-        extra=_extra_cells(finding["extra"]),
+        extra=extra_cells(finding["extra"]),
     )

@@ -23,11 +23,14 @@ EXPORT_HEADERS = {
     "periods": "会计期间",
     "subject_id": "凭证",
     "n_entries": "疑点分录数",
+    "direction": "方向",
     "amount": "涉及金额（元）",
     "raised_by_label": "来源",
     "rules": "违反规则",
     "signal_names": "疑点信号",
     "reasons": "疑点说明",
+    "work_label": "办理阶段",
+    "assignee": "承办人",
     "verdict_label": "复核结论",
     "decision_comment": "复核说明",
     "decided_by": "复核人",
@@ -55,8 +58,9 @@ def queue_frame(rows: list[dict[str, Any]], verdict_labels: dict[str, str]) -> p
     return frame[list(EXPORT_HEADERS)].rename(columns=EXPORT_HEADERS)
 
 
-def queue_workbook(rows: list[dict[str, Any]], verdict_labels: dict[str, str]) -> bytes:
-    """The .xlsx file's bytes: one sheet 疑点清单, header frozen, money formatted."""
+def queue_workbook(rows: list[dict[str, Any]], verdict_labels: dict[str, str], *,
+                   sheet_name: str = "疑点清单") -> bytes:
+    """The .xlsx file's bytes: one sheet, header frozen, money formatted."""
     frame = neutralise_formulas(queue_frame(rows, verdict_labels))
     buffer = io.BytesIO()
     with pd.ExcelWriter(
@@ -64,8 +68,8 @@ def queue_workbook(rows: list[dict[str, Any]], verdict_labels: dict[str, str]) -
         engine="xlsxwriter",
         engine_kwargs={"options": {"strings_to_formulas": False, "strings_to_urls": False}},
     ) as writer:
-        frame.to_excel(writer, sheet_name="疑点清单", index=False)
-        sheet = writer.sheets["疑点清单"]
+        frame.to_excel(writer, sheet_name=sheet_name, index=False)
+        sheet = writer.sheets[sheet_name]
         formats = {"涉及金额（元）": ("#,##0.00", 16), "风险分": ("0.00", 8)}
         for name, (number_format, width) in formats.items():
             column = frame.columns.get_loc(name)

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import json
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 import sqlalchemy as sa
 
+from review.queue import cases_query
+from review.queue_filter import RUN_CHANGES, QueueFilter
 from review.tables import finding_changes, quarantine, run_files, run_scope, runs
 
 if TYPE_CHECKING:
@@ -132,8 +135,24 @@ def run_detail(store: Store, *, user: User, run_id: str) -> dict[str, Any] | Non
         ).scalar_one()
     return {
         "run": {**row._mapping, "inputs": json.loads(row.inputs)},
+        "case_changes": run_case_changes(store, user=user, run_id=run_id)
+        if user.sees_dispositions else [],
         "villages": [dict(village._mapping) for village in villages],
         "quarantine": [dict(item._mapping) for item in quarantined],
         "quarantine_shown": len(quarantined),
         "quarantine_total": n_quarantined,
     }
+
+
+def run_case_changes(store: Store, *, user: User, run_id: str) -> list[dict[str, Any]]:
+    """The cases the run made new, changed (a correction or regrouping) and resolved, in the
+    user's towns: each a count and the queue filtered to them."""
+    listed = []
+    with store.engine.connect() as conn:
+        for change, label in RUN_CHANGES.items():
+            wanted = QueueFilter(run=run_id, change=change, status="all")
+            count = conn.execute(sa.select(sa.func.count()).select_from(
+                cases_query(user, wanted).subquery())).scalar_one()
+            listed.append({"change": change, "label": label, "count": count,
+                           "url": "/queue?" + urlencode(wanted.query_params())})
+    return listed

@@ -1,7 +1,9 @@
 """Serve the review app: settings from the environment, for ``sanzi-audit serve-review``.
 
 ``SANZI_DB_URL`` (else SQLite in the data directory), ``SANZI_SECRET_KEY`` (else a key kept in
-the data directory) and ``SANZI_SECURE_COOKIES=1`` when the app is reached over HTTPS.
+the data directory), ``SANZI_SECURE_COOKIES=1`` when the app is reached over HTTPS, and
+``SANZI_TRAIL_KEY`` (else ``trail_key`` in the data directory), which seals the audit trail
+(review/trail_anchor.py): the pipeline's processes must use the same one.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ def review_app_from_environment(
     return create_app(
         store,
         secret_key=load_secret_key(settings.data_dir, env),
+        evidence_dir=settings.data_dir / "evidence",
         secure_cookies=env.get("SANZI_SECURE_COOKIES", "").strip().lower() in TRUE_WORDS,
     )
 

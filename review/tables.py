@@ -152,6 +152,7 @@ findings = sa.Table(
     # the case the entry was part of in this run; none for runs recorded before cases
     sa.Column("case_id", sa.String(64), nullable=True),
     sa.Index(None, "entry_id"),
+    sa.Index(None, "run_id", "case_id"),
 )
 
 # The cases each run raised, one row per case (findings.parquet): a case's entries are the
@@ -263,6 +264,38 @@ dispositions = sa.Table(
     sa.Index(None, "entry_id", "content_hash"),
 )
 
+# Case work (review/case_work.py): who a case is assigned to and whether someone is
+# investigating it. 已结论 is not stored here: a case is concluded when a decision is in force.
+case_work = sa.Table(
+    "case_work",
+    metadata,
+    sa.Column("case_id", sa.String(64), primary_key=True),
+    sa.Column("town", TEXT, nullable=False),
+    sa.Column("assignee", sa.String(64), nullable=True),
+    sa.Column("stage", sa.String(16), nullable=False),
+    sa.Column("updated_by", sa.String(64), nullable=False),
+    sa.Column("updated_at", UTC_TIME, nullable=False),
+    sa.CheckConstraint("stage IN ('todo', 'investigating')", name="stage"),
+    sa.Index(None, "assignee"),
+)
+
+# Evidence attached to a case: the file is kept under the data directory by its content hash
+# (review/evidence.py); rows are never updated, a removal is a new row state (removed_*).
+case_evidence = sa.Table(
+    "case_evidence",
+    metadata,
+    sa.Column("evidence_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("case_id", sa.String(64), nullable=False),
+    sa.Column("filename", TEXT, nullable=False),
+    sa.Column("content_type", sa.String(128), nullable=False),
+    sa.Column("size_bytes", sa.BigInteger, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("note", TEXT, nullable=False),
+    sa.Column("uploaded_by", sa.String(64), nullable=False),
+    sa.Column("uploaded_at", UTC_TIME, nullable=False),
+    sa.Index(None, "case_id"),
+)
+
 # Append-only; each row's hash covers its content and the previous row's hash. The unique
 # previous hash makes a fork (two rows chained to the same predecessor) impossible.
 audit_trail = sa.Table(
@@ -288,7 +321,7 @@ users = sa.Table(
     sa.Column("towns", TEXT, nullable=False),  # JSON list
     sa.Column("active", sa.Boolean, nullable=False),
     sa.Column("created_at", UTC_TIME, nullable=False),
-    sa.CheckConstraint("role IN ('inspector', 'admin', 'agency')", name="role"),
+    sa.CheckConstraint("role IN ('inspector', 'lead', 'admin', 'agency')", name="role"),
 )
 
 # Titles of rule ids, as the flow declares them, for readable pages.
@@ -366,4 +399,40 @@ quarantine = sa.Table(
     sa.Column("column", TEXT, nullable=False),
     sa.Column("reason", TEXT, nullable=False),
     sa.Column("raw", TEXT, nullable=False),
+)
+
+
+# --- locks of the review app (migration 0008) ----------------------------------------------
+# The audit trail's ``seal``: an HMAC of each row's hash under a key the database does not hold
+# (review/trail_anchor.py); none for rows written before the upgrade.
+audit_trail.append_column(sa.Column("seal", sa.String(64), nullable=True))
+
+# Signed-in sessions: the cookie carries only a random id, stored here hashed; signing out,
+# a password change or deactivation ends the row (review/sessions.py).
+sessions = sa.Table(
+    "sessions",
+    metadata,
+    sa.Column("session_hash", sa.String(64), primary_key=True),  # SHA-256 of the id
+    sa.Column("username", sa.String(64), sa.ForeignKey("users.username"), nullable=False),
+    sa.Column("created_at", UTC_TIME, nullable=False),
+    sa.Column("last_seen_at", UTC_TIME, nullable=False),
+    sa.Column("expires_at", UTC_TIME, nullable=False),
+    sa.Column("ended_at", UTC_TIME, nullable=True),
+    sa.Column("ended_reason", sa.String(16), nullable=True),
+    sa.Index(None, "username"),
+)
+
+# Sign-in attempts that count for throttling (review/throttle.py): failures, and the
+# successes and unlocks that reset an account's count. ``username`` is the name as typed.
+sign_in_attempts = sa.Table(
+    "sign_in_attempts",
+    metadata,
+    sa.Column("attempt_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", UTC_TIME, nullable=False),
+    sa.Column("username", sa.String(64), nullable=False),
+    sa.Column("address", sa.String(64), nullable=False),
+    sa.Column("outcome", sa.String(16), nullable=False),
+    sa.CheckConstraint("outcome IN ('failure', 'success', 'unlock')", name="outcome"),
+    sa.Index(None, "username", "at"),
+    sa.Index(None, "address", "at"),
 )

@@ -1,8 +1,11 @@
 """Review app users: scrypt password hashes with a per-user salt, roles and assigned towns.
 
-Roles: ``inspector`` (纪检监察人员) sees and decides findings of the towns assigned to them;
-``admin`` (管理员) sees every town and manages users; ``agency`` (三资代理服务中心) sees run
-history, quarantine reports and village summaries of its towns, never decisions.
+Roles: ``inspector`` (纪检监察人员) sees and decides cases of the towns assigned to them;
+``lead`` (纪检组长) does the same and also assigns cases; ``admin`` (管理员) sees every town,
+assigns cases and manages users; ``agency`` (三资代理服务中心) sees run history, quarantine
+reports and village summaries of its towns, never decisions.
+
+A password change or a deactivation ends the user's sessions (review/sessions.py).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from review.audit_trail import append_action
+from review.sessions import end_user_sessions
 from review.tables import users
 
 if TYPE_CHECKING:
@@ -26,7 +30,14 @@ if TYPE_CHECKING:
 
     from review.store import Store
 
-ROLES: dict[str, str] = {"inspector": "纪检监察", "admin": "管理员", "agency": "三资代理中心"}
+ROLES: dict[str, str] = {
+    "inspector": "纪检监察",
+    "lead": "纪检组长",
+    "admin": "管理员",
+    "agency": "三资代理中心",
+}
+# Roles that see and decide cases (review/web.py: the Reviewer guard)
+REVIEW_ROLES = frozenset({"inspector", "lead", "admin"})
 MIN_PASSWORD_CHARS = 8
 # scrypt cost: 2**14 × 8 × 128 bytes = 16 MiB and ~50 ms per check on a small server.
 _SCRYPT_N, _SCRYPT_R, _SCRYPT_P, _KEY_BYTES = 2**14, 8, 1, 32
@@ -42,8 +53,8 @@ class User:
     role: str
     towns: tuple[str, ...]
     active: bool
-    # A fingerprint of the password hash: sessions carry it, so changing a password or
-    # disabling a user ends their sessions.
+    # A fingerprint of the password hash: sessions carry it too, so a password changed even
+    # outside this module (directly in the database) ends them.
     credential_tag: str
 
     @property
@@ -56,7 +67,12 @@ class User:
 
     @property
     def sees_dispositions(self) -> bool:
-        return self.role in {"inspector", "admin"}
+        return self.role in REVIEW_ROLES
+
+    @property
+    def may_assign(self) -> bool:
+        """Assigns cases to inspectors: the group leader and the administrator."""
+        return self.role in {"lead", "admin"}
 
     def may_see_town(self, town: str) -> bool:
         return self.sees_all_towns or town in self.towns
@@ -136,7 +152,7 @@ def _check_role(role: str, towns: list[str]) -> None:
     if role not in ROLES:
         raise UserError(f"角色须为：{'、'.join(ROLES)}")
     if role != "admin" and not towns:
-        raise UserError("纪检监察和三资代理中心用户须至少分配一个乡镇")
+        raise UserError("除管理员外，用户须至少分配一个乡镇")
 
 
 def add_user(
@@ -200,6 +216,9 @@ def update_user(
             _check_password(password)
             changes["password_hash"] = hash_password(password)
         conn.execute(sa.update(users).where(users.c.username == username).values(**changes))
+        if password or active is False:
+            reason = "password" if password else "deactivated"
+            end_user_sessions(conn, username=username, reason=reason)
         after = {**before, **changes}
         append_action(
             conn,

@@ -1,5 +1,5 @@
 """What every page of the review app shares: templates, rendering, the signed-in user and
-role guards, CSRF checking, and URLs of cases and entries."""
+role guards, CSRF checking, where a user lands, and URLs of cases and entries."""
 
 from __future__ import annotations
 
@@ -7,19 +7,23 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.dependencies.models import Dependant
 from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 
 from review.dispositions import VERDICTS
 from review.formatting import format_time, format_yuan
 from review.queue import STATUS_LABELS
 from review.security import CSRF_FIELD, csrf_token, csrf_valid
+from review.sessions import session_username
 from review.store import Store
-from review.users import ROLES, User, get_user
+from review.users import REVIEW_ROLES, ROLES, User, get_user
 
 PACKAGE_DIR = Path(__file__).parent
 SESSION_COOKIE = "sanzi_review"
+SESSION_ID = "sid"  # the cookie's key for the session id (review/sessions.py)
 
 templates = Jinja2Templates(directory=PACKAGE_DIR / "templates")
 templates.env.filters["yuan"] = format_yuan
@@ -38,11 +42,14 @@ def get_store(request: Request) -> Store:
 
 
 def current_user(request: Request, store: Annotated[Store, Depends(get_store)]) -> User:
-    """The signed-in, still active user whose password has not changed since sign-in."""
-    username = request.session.get("username")
+    """The user of the cookie's live session (not ended, not expired), still active, whose
+    password has not changed since sign-in."""
+    session_id = request.session.get(SESSION_ID)
+    username = session_username(store, session_id=session_id) if session_id else None
     user = get_user(store, username=username) if username else None
     if user is None or not user.active or request.session.get("tag") != user.credential_tag:
-        request.session.pop("username", None)
+        for key in (SESSION_ID, "tag"):
+            request.session.pop(key, None)
         raise SignInRequired
     return user
 
@@ -53,10 +60,11 @@ def role_guard(*roles: str):
             raise HTTPException(status_code=403, detail="您的角色无权访问此页面")
         return user
 
+    guard.roles = frozenset(roles)  # read by page_roles: where a user may land
     return guard
 
 
-Reviewer = Annotated[User, Depends(role_guard("inspector", "admin"))]
+Reviewer = Annotated[User, Depends(role_guard(*sorted(REVIEW_ROLES)))]
 Admin = Annotated[User, Depends(role_guard("admin"))]
 AnyUser = Annotated[User, Depends(current_user)]
 StoreDep = Annotated[Store, Depends(get_store)]
@@ -104,6 +112,43 @@ def safe_next(target: str | None) -> str:
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
     return "/"
+
+
+def home_path(user: User) -> str:
+    """A role's first page: the case queue for those who decide cases, else the runs."""
+    return "/queue" if user.sees_dispositions else "/runs"
+
+
+def _guarded_roles(dependant: Dependant) -> frozenset[str] | None:
+    for dependency in dependant.dependencies:
+        roles = getattr(dependency.call, "roles", None) or _guarded_roles(dependency)
+        if roles:
+            return roles
+    return None
+
+
+def page_roles(app: FastAPI, path: str) -> frozenset[str] | None:
+    """The roles that may see the page at ``path`` (None: every signed-in user), as its
+    route's guard says; an empty set when no page is there. ``app.state.pages``: the routes
+    of the app's pages (its routers' routes)."""
+    for route in app.state.pages:
+        if isinstance(route, APIRoute) and "GET" in route.methods and route.path_regex.match(path):
+            return _guarded_roles(route.dependant)
+    return frozenset()
+
+
+def landing(app: FastAPI, user: User, target: str | None) -> str:
+    """Where ``user`` goes after signing in: ``target`` if it is a page of this app they may
+    see, else their role's first page."""
+    target = safe_next(target)
+    roles = page_roles(app, target.split("?", 1)[0])
+    if (
+        target == "/"
+        or target.startswith("/login")
+        or (roles is not None and user.role not in roles)
+    ):
+        return home_path(user)
+    return target
 
 
 templates.env.globals.update(entry_url=entry_url, case_url=case_url)

@@ -365,7 +365,7 @@ def test_sign_in_never_redirects_to_another_site(app_store):
         },
         follow_redirects=False,
     )
-    assert response.headers["location"] == "/"
+    assert response.headers["location"] == "/queue"  # an inspector's first page
 
 
 def test_secret_key_comes_from_the_environment_or_a_private_file(tmp_path):

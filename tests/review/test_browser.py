@@ -71,7 +71,7 @@ def _case_path(store, entry_id: str) -> str:
 def _decide(page, verdict: str, comment: str) -> None:
     page.get_by_label(verdict, exact=True).check()
     page.get_by_label("说明（必填）").fill(comment)
-    page.get_by_role("button", name="保存结论").click()
+    page.get_by_role("button", name="保存结论", exact=True).click()
     page.wait_for_load_state()
 
 
@@ -86,8 +86,8 @@ def test_inspector_filters_decides_and_the_decision_survives_a_rerun(
     page.get_by_label("村", exact=True).select_option("上坝村")
     page.get_by_role("button", name="筛选").click()
     page.wait_for_load_state()
-    villages = page.locator("table.queue tbody tr td:nth-child(3)").all_inner_texts()
-    assert villages == ["青石镇 / 上坝村", "青石镇 / 上坝村"]
+    subjects = page.locator("table.queue tbody tr td.subject a").all_inner_texts()
+    assert subjects == ["上坝村 2023-03 记-1", "上坝村 2023-03 记-3"]
     page.get_by_role("link", name="清除").click()
     page.screenshot(path=tmp_path / "queue.png", full_page=True)
 
@@ -95,7 +95,7 @@ def test_inspector_filters_decides_and_the_decision_survives_a_rerun(
     page.goto(live_server + _case_path(live_store, CORRECTED))
     _decide(page, "误报", "已见村民代表会议记录")
     page.goto(live_server + "/queue?" + urlencode({"village": "下坝村"}))
-    page.locator("table.queue tbody tr").first.get_by_role("link").click()
+    page.locator("table.queue tbody tr td.subject a").first.click()
     page.wait_for_load_state()
     assert "整张凭证（2023-03 记-1，2023-03-02，共 2 行）" in page.content()
     assert page.locator("table.voucher tbody tr").count() == 2
@@ -113,11 +113,11 @@ def test_inspector_filters_decides_and_the_decision_survives_a_rerun(
 
     page.goto(live_server + _case_path(live_store, DECIDED))
     assert page.locator(".heading .status").inner_text() == "属实"
-    assert "当前有效" in page.locator("section.decide").inner_text()
+    assert "当前有效" in page.locator("#history").inner_text()
 
     page.goto(live_server + _case_path(live_store, CORRECTED))
     assert page.locator(".heading .status").inner_text() == "更正后重新打开"
-    decide_text = page.locator("section.decide").inner_text()
+    decide_text = page.locator("#history").inner_text()
     assert "针对更正前的内容（历史）" in decide_text and "已见村民代表会议记录" in decide_text
     page.screenshot(path=tmp_path / "case-corrected.png", full_page=True)
     page.locator("table.case-entries a").first.click()  # the case's line: its entry page

@@ -25,7 +25,7 @@ ROW_KEYS = {
     "payee_periods": [*CELL, "counterparty"],
 }
 # Recording times and the audit trail's hashes over them differ between any two recordings.
-VOLATILE_COLUMNS = {"recorded_at", "at", "hash", "prev_hash"}
+VOLATILE_COLUMNS = {"recorded_at", "at", "hash", "prev_hash", "seal"}
 
 
 def _county_entries(flagged_ids: set[str] | None = None) -> pd.DataFrame:
