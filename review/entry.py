@@ -34,6 +34,9 @@ COMPARED_FIELDS = {
     "contract_ref": "合同编号",
 }
 PAYEE_HISTORY_LIMIT = 120
+# The payee history's totals: what moved (paid, received, booked without cash) and its lines.
+PAYEE_SUMS = ("paid_fen", "received_fen", "transfer_fen", "n_vouchers", "n_lines",
+              "debit_fen", "credit_fen")
 OTHER_FINDINGS_LIMIT = 20
 
 
@@ -106,7 +109,7 @@ def entry_detail(store: Store, *, user: User, entry_id: str) -> EntryDetail | No
         ).all()
         payee = finding["counterparty"]
         history: list[Any] = []
-        totals = {"debit_fen": 0, "credit_fen": 0, "n_lines": 0}
+        totals: dict[str, Any] = dict.fromkeys((*PAYEE_SUMS, "known"), 0)
         payee_findings: list[Any] = []
         if payee:
             in_town = [
@@ -119,21 +122,10 @@ def entry_detail(store: Store, *, user: User, entry_id: str) -> EntryDetail | No
                 .order_by(payee_periods.c.period.desc(), payee_periods.c.village)
                 .limit(PAYEE_HISTORY_LIMIT)
             ).all()
-            totals = dict(
-                conn.execute(
-                    sa.select(
-                        sa.func.coalesce(sa.func.sum(payee_periods.c.debit_fen), 0).label(
-                            "debit_fen"
-                        ),
-                        sa.func.coalesce(sa.func.sum(payee_periods.c.credit_fen), 0).label(
-                            "credit_fen"
-                        ),
-                        sa.func.coalesce(sa.func.sum(payee_periods.c.n_lines), 0).label("n_lines"),
-                    ).where(*in_town)
-                )
-                .one()
-                ._mapping
-            )
+            sums = [sa.func.coalesce(sa.func.sum(payee_periods.c[name]), 0).label(name)
+                    for name in PAYEE_SUMS]
+            known = sa.func.count(payee_periods.c.paid_fen).label("known")
+            totals = dict(conn.execute(sa.select(*sums, known).where(*in_town)).one()._mapping)
             others = entry_findings_query(user, town=finding["town"])
             payee_findings = conn.execute(
                 others.where(findings.c.counterparty == payee, cases.c.entry_id != entry_id)

@@ -357,6 +357,11 @@ payee_periods = sa.Table(
     sa.Column("debit_fen", sa.BigInteger, nullable=False),
     sa.Column("credit_fen", sa.BigInteger, nullable=False),
     sa.Column("n_lines", sa.Integer, nullable=False),
+    # the money that moved in the vouchers naming the payee (null: recorded before 0010)
+    sa.Column("paid_fen", sa.BigInteger),
+    sa.Column("received_fen", sa.BigInteger),
+    sa.Column("transfer_fen", sa.BigInteger),
+    sa.Column("n_vouchers", sa.Integer),
     sa.Column("run_id", sa.String(64), sa.ForeignKey("runs.run_id"), nullable=False),
     sa.Index(None, "town", "counterparty"),
 )

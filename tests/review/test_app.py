@@ -175,6 +175,8 @@ def test_entry_page_shows_reasons_voucher_payee_and_original_row(app_store):
     assert "整张凭证（记-1，共 2 行）" in text
     assert "102 银行存款" in text  # the voucher's other line
     assert "往来单位历史：张三建筑队" in text
+    # the payee is named on both lines of each voucher: what was paid is counted once
+    assert "共 8 张凭证涉及该单位：付给 250,000.40 元，收到 0.00 元。" in text
     assert "下坝村.xlsx" in text and "第 <strong>4</strong> 行" in text
     assert "=HYPERLINK(&#34;http" in text or "=HYPERLINK(&quot;http" in text  # escaped, inert
 

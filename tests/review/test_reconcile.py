@@ -47,21 +47,60 @@ def test_each_kind_of_change_is_recognised_and_only_loaded_cells_resolve():
     assert changes.set_index("entry_id").loc["fixed", "previous_hash"] == "h1"
 
 
+def _lines(rows: list[tuple]) -> pd.DataFrame:
+    """Journal lines: (town, village, period, voucher number, account, counterparty, debit,
+    credit), all of voucher word 记."""
+    frame = pd.DataFrame(rows, columns=["town", "village", "period", "voucher_number",
+                                        "account_code", "counterparty", "debit_fen",
+                                        "credit_fen"])
+    return frame.assign(voucher_word="记").astype(
+        {"voucher_number": "int64", "debit_fen": "int64", "credit_fen": "int64"})
+
+
 def test_payee_history_keeps_only_the_payees_of_findings_in_their_town():
-    entries = pd.DataFrame(
-        {
-            "town": ["青石镇", "青石镇", "青石镇", "白沙镇"],
-            "village": ["下坝村", "上坝村", "下坝村", "河口村"],
-            "period": ["2023-03", "2023-04", "2023-03", "2023-03"],
-            "counterparty": ["张三", "张三", "李四", "张三"],
-            "debit_fen": [100, 200, 300, 400],
-            "credit_fen": [0, 0, 0, 0],
-        }
-    )
-    findings = entries.iloc[[0]]
-    history = payee_periods(entries, findings)
+    entries = _lines([
+        ("青石镇", "下坝村", "2023-03", 1, "541", "张三", 100, 0),
+        ("青石镇", "下坝村", "2023-03", 1, "102", "", 0, 100),
+        ("青石镇", "上坝村", "2023-04", 1, "541", "张三", 200, 0),
+        ("青石镇", "上坝村", "2023-04", 1, "101", "", 0, 200),
+        ("青石镇", "下坝村", "2023-03", 2, "541", "李四", 300, 0),
+        ("白沙镇", "河口村", "2023-03", 1, "541", "张三", 400, 0),
+    ])
+    history = payee_periods(entries, entries.iloc[[0]])
     assert sorted(history["village"]) == ["上坝村", "下坝村"]
-    assert history["debit_fen"].sum() == 300
+    assert history["paid_fen"].sum() == 300
+    assert history["n_vouchers"].sum() == 2
+
+
+def test_payee_history_counts_what_moved_once_whichever_lines_name_the_payee():
+    cell = ("青石镇", "下坝村", "2023-03")
+    entries = _lines([
+        # the payee on both lines of a payment: paid once, not "借方 500 / 贷方 500"
+        (*cell, 1, "541", "张三", 50_000, 0), (*cell, 1, "102", "张三", 0, 50_000),
+        # a roster: two payees' debits share one bank credit
+        (*cell, 2, "541", "张三", 30_000, 0), (*cell, 2, "541", "李四", 30_000, 0),
+        (*cell, 2, "102", "", 0, 60_000),
+        # rent received from the payee, named on the income line only
+        (*cell, 3, "102", "", 80_000, 0), (*cell, 3, "511", "张三", 0, 80_000),
+        # an amount payable booked, no cash or bank: a transfer
+        (*cell, 4, "541", "张三", 20_000, 0), (*cell, 4, "211", "张三", 0, 20_000),
+        # the payee's debit larger than the voucher's bank credit: paid at most what left
+        (*cell, 5, "541", "张三", 10_000, 0), (*cell, 5, "211", "", 0, 6_000),
+        (*cell, 5, "102", "", 0, 4_000),
+    ])
+    before = entries.copy()
+    history = payee_periods(entries, entries.iloc[[0]]).set_index("counterparty")
+    assert history.loc["张三", ["paid_fen", "received_fen", "transfer_fen", "n_vouchers"]
+                       ].tolist() == [50_000 + 30_000 + 4_000, 80_000, 20_000, 5]
+    assert history.loc["张三", "n_lines"] == 7
+    assert "李四" not in history.index  # not named in a finding
+    pd.testing.assert_frame_equal(entries, before)
+
+
+def test_payee_history_of_no_payee_is_empty_with_its_columns():
+    entries = _lines([("青石镇", "下坝村", "2023-03", 1, "541", "", 100, 0)])
+    history = payee_periods(entries, entries)
+    assert history.empty and "paid_fen" in history.columns
 
 
 def test_texts_are_matched_as_isin_matches_them():
