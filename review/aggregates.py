@@ -48,51 +48,51 @@ def payee_periods(entries: pd.DataFrame, findings: pd.DataFrame) -> pd.DataFrame
     if not wanted.any():
         return pd.DataFrame({name: pd.Series(dtype="str" if name in (*CELL, "counterparty")
                                              else "int64") for name in PAYEE_COLUMNS})
-    is_money = entries["account_code"].str.slice(0, FIRST_LEVEL_DIGITS).isin(MONEY_ACCOUNTS)
-    lines = entries.loc[wanted, [*VOUCHER, "counterparty", "debit_fen", "credit_fen"]]
-    money = is_money[wanted].to_numpy()
-    lines = lines.assign(
-        money_debit=lines["debit_fen"].where(money, 0),
-        money_credit=lines["credit_fen"].where(money, 0),
-        other_debit=lines["debit_fen"].where(~money, 0),
-        other_credit=lines["credit_fen"].where(~money, 0),
-    )
-    named = lines.groupby([*VOUCHER, "counterparty"], sort=False).agg(
-        debit_fen=("debit_fen", "sum"), credit_fen=("credit_fen", "sum"),
-        n_lines=("debit_fen", "size"), money_debit=("money_debit", "sum"),
-        money_credit=("money_credit", "sum"), other_debit=("other_debit", "sum"),
-        other_credit=("other_credit", "sum"),
-    ).reset_index()
-    moved = _voucher_money(entries.loc[is_money, [*VOUCHER, "debit_fen", "credit_fen"]],
-                           named[VOUCHER].drop_duplicates())
-    named = named.merge(moved, on=VOUCHER, how="left")
-    has_money = named["money_lines"].notna().to_numpy()
-    out_fen = named["out_fen"].fillna(0).astype("int64")
-    in_fen = named["in_fen"].fillna(0).astype("int64")
-    named["paid_fen"] = np.where(
-        has_money, np.minimum(np.maximum(named["money_credit"], named["other_debit"]), out_fen), 0)
-    named["received_fen"] = np.where(
-        has_money, np.minimum(np.maximum(named["money_debit"], named["other_credit"]), in_fen), 0)
-    named["transfer_fen"] = np.where(
-        has_money, 0, np.maximum(named["other_debit"], named["other_credit"]))
-    return (
-        named.groupby([*CELL, "counterparty"], sort=False)
-        .agg(debit_fen=("debit_fen", "sum"), credit_fen=("credit_fen", "sum"),
-             n_lines=("n_lines", "sum"), paid_fen=("paid_fen", "sum"),
-             received_fen=("received_fen", "sum"), transfer_fen=("transfer_fen", "sum"),
-             n_vouchers=("n_lines", "size"))
-        .reset_index()[PAYEE_COLUMNS]
-    )
+    is_money = entries["account_code"].str.startswith(MONEY_ACCOUNTS).to_numpy(dtype=bool)
+    near = wanted | is_money  # the payees' lines and every cash or bank line
+    lines = entries.loc[near, [*VOUCHER, "counterparty", "debit_fen", "credit_fen"]]
+    voucher = lines.groupby(VOUCHER, sort=False).ngroup().to_numpy()
+    money = is_money[near]
+    debit = lines["debit_fen"].to_numpy(dtype=np.int64)
+    credit = lines["credit_fen"].to_numpy(dtype=np.int64)
+    vouchers = int(voucher.max()) + 1
+    out_fen = _sums(voucher[money], credit[money], vouchers)
+    in_fen = _sums(voucher[money], debit[money], vouchers)
+    has_money = np.bincount(voucher[money], minlength=vouchers) > 0
+    named = wanted[near]
+    own = pd.DataFrame({
+        "voucher": voucher[named],
+        "counterparty": lines["counterparty"][named].to_numpy(),
+        "debit_fen": debit[named], "credit_fen": credit[named], "n_lines": 1,
+        "money_debit": np.where(money, debit, 0)[named],
+        "money_credit": np.where(money, credit, 0)[named],
+        "other_debit": np.where(money, 0, debit)[named],
+        "other_credit": np.where(money, 0, credit)[named],
+    }).groupby(["voucher", "counterparty"], sort=False).sum().reset_index()
+    at = own["voucher"].to_numpy()
+    moved = has_money[at]
+    own["paid_fen"] = np.where(moved, np.minimum(
+        np.maximum(own["money_credit"], own["other_debit"]), out_fen[at]), 0)
+    own["received_fen"] = np.where(moved, np.minimum(
+        np.maximum(own["money_debit"], own["other_credit"]), in_fen[at]), 0)
+    own["transfer_fen"] = np.where(moved, 0, np.maximum(own["other_debit"],
+                                                         own["other_credit"]))
+    own["n_vouchers"] = 1
+    row_of = np.empty(vouchers, dtype=np.int64)
+    row_of[voucher] = np.arange(len(voucher))
+    for column in CELL:
+        own[column] = lines[column].take(row_of[at]).to_numpy()
+    sums = ["debit_fen", "credit_fen", "n_lines", "paid_fen", "received_fen", "transfer_fen",
+            "n_vouchers"]
+    return own.groupby([*CELL, "counterparty"], sort=False)[sums].sum().reset_index()[
+        PAYEE_COLUMNS]
 
 
-def _voucher_money(money_lines: pd.DataFrame, vouchers: pd.DataFrame) -> pd.DataFrame:
-    """The cash and bank credits (``out_fen``) and debits (``in_fen``) of ``vouchers``."""
-    keys = pd.MultiIndex.from_frame(vouchers)
-    inside = pd.MultiIndex.from_frame(money_lines[VOUCHER]).isin(keys)
-    return (money_lines.loc[inside].groupby(VOUCHER, sort=False)
-            .agg(out_fen=("credit_fen", "sum"), in_fen=("debit_fen", "sum"),
-                 money_lines=("debit_fen", "size"))
-            .reset_index())
+def _sums(groups: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
+    """Integer sums of ``values`` per group number (exact, unlike a float bincount)."""
+    totals = np.zeros(size, dtype=np.int64)
+    np.add.at(totals, groups, values)
+    return totals
 
 
 def _totals(lines: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
