@@ -12,6 +12,8 @@ from pydantic import BaseModel
 from checks.charts import CHART_KEYS, charts_in_force
 from checks.params import AuditParams, Thresholds, load_params
 from checks.prepared import MONEY_THRESHOLDS
+from checks.registers.audit import REGISTER_CHECKS
+from checks.registers.check import RegisterCheck
 from checks.rules import RULES
 from checks.rules.rule import SEVERITY_TEXT, Rule
 from checks.signals import SIGNALS
@@ -108,6 +110,30 @@ def _rule_facts(rule: Rule, params: AuditParams) -> list[tuple[str, list[str]]]:
     ]
 
 
+KIND_TEXT = {"rule": "规则", "signal": "疑点信号"}
+SUBJECT_TEXT = {"contract": "合同", "asset": "资产", "resource": "资源", "account": "村账科目"}
+
+
+def _register_check_facts(
+    check: RegisterCheck, params: AuditParams
+) -> list[tuple[str, list[str]]]:
+    return [
+        ("性质", [f"{KIND_TEXT[check.kind]}；严重程度：{SEVERITY_TEXT[check.severity]}；"
+                  f"对象：{SUBJECT_TEXT[check.subject_kind]}"]),
+        ("检查", [check.description]),
+        ("依据", [f"{basis.text}（{basis.source}）" for basis in check.basis]),
+        ("参数", _setting_lines(check.settings, params)),
+    ]
+
+
+def _register_town_lines(params: AuditParams) -> list[str]:
+    return [
+        f"{town}：" + "，".join(f"{name} = {_value_text(name, value)}"
+                               for name, value in override.items())
+        for town, override in sorted(params.registers.town_overrides.items())
+    ]
+
+
 def _chart_lines(params: AuditParams) -> list[str]:
     lines = []
     for chart in charts_in_force(params).values():
@@ -152,6 +178,13 @@ def catalogue_text(params: AuditParams) -> str:
         lines.append(f"  依据：{signal.basis}")
         lines.extend(f"  参数：{line}" for line in _setting_lines(signal.settings, params))
         lines.append("")
+    lines.extend(["三资台账检查（合同、资产、资源台账与账簿对照）", ""])
+    for check in REGISTER_CHECKS:
+        lines.append(f"{check.id}  {check.name}")
+        for label, values in _register_check_facts(check, params):
+            lines.extend(f"  {label}：{value}" for value in values)
+        lines.append("")
+    lines.extend(f"  乡镇另有规定：{line}" for line in _register_town_lines(params))
     lines.append("科目表")
     lines.extend(f"  {line}" for line in _chart_lines(params))
     lines.append("")
@@ -203,6 +236,27 @@ def catalogue_markdown(params: AuditParams) -> str:
     lines.extend(["信号参数：", ""])
     settings = dict.fromkeys(path for signal in SIGNALS for path in signal.settings)
     lines.extend(f"- {line}" for line in _setting_lines(tuple(settings), params))
+    lines.extend(["", "## 三资台账检查", "",
+                  "合同、资产、资源台账与账簿对照的检查，发现的问题指向合同、资产、资源或村账科目；"
+                  "疑点信号只提示复核。", "",
+                  "| 检查 | 名称 | 性质 | 对象 | 严重程度 |", "|---|---|---|---|---|"])
+    lines.extend(
+        f"| `{check.id}` | {check.name} | {KIND_TEXT[check.kind]} | "
+        f"{SUBJECT_TEXT[check.subject_kind]} | {SEVERITY_TEXT[check.severity]} |"
+        for check in REGISTER_CHECKS
+    )
+    for check in REGISTER_CHECKS:
+        lines.extend(["", f"### `{check.id}` {check.name}", ""])
+        for label, values in _register_check_facts(check, params):
+            if len(values) == 1:
+                lines.append(f"- **{label}**：{values[0]}")
+            elif values:
+                lines.append(f"- **{label}**：")
+                lines.extend(f"  - {value}" for value in values)
+    towns = _register_town_lines(params)
+    if towns:
+        lines.extend(["", "乡镇另有规定：", ""])
+        lines.extend(f"- {line}" for line in towns)
     lines.extend(["", "## 科目表", ""])
     lines.extend(f"- {line}" for line in _chart_lines(params))
     lines.extend(["", "## 法定节假日数据", ""])

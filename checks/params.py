@@ -16,6 +16,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from checks.registers.params import RegisterParams
+
 DEFAULT_PARAMS_FILE = Path(__file__).with_name("default_params.yaml")
 
 
@@ -246,6 +248,7 @@ class AuditParams(BaseModel):
     ingest: IngestParams = IngestParams()
     review: ReviewBudget = ReviewBudget()
     model: ModelParams = ModelParams()
+    registers: RegisterParams = RegisterParams()
 
     def thresholds_for(self, town: str) -> Thresholds:
         """The thresholds in force in one town: the county's, with the town's overrides."""

@@ -13,9 +13,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from checks.registers.columns import REGISTER_TITLES
 from flows.ingest import FileLoad, LedgerFileError, ReadOptions, SheetReport, read_ledger_file
 from flows.ingest.grid import read_csv_rows
 from flows.ingest.load import CSV_SUFFIXES
+from flows.ingest.registers import RegisterLoad, read_register_file, register_kind
+from flows.ingest.registers.aliases import field_words
+from flows.ingest.registers.load import SKIP_WORDS
 from flows.ingest.workbook import read_workbook_sheets
 from flows.reading import skipped_words
 
@@ -40,6 +44,8 @@ SHOWN_COLUMNS = {
 def inspect_file(path: Path, options: ReadOptions, *, rows: int = 5) -> tuple[str, bool]:
     """The report on one file, and whether it could be read."""
     try:
+        if register_kind(path):
+            return "\n".join(_register_lines(read_register_file(path, options), rows)), True
         load = read_ledger_file(path, options=options)
     except LedgerFileError as error:
         lines = [f"文件「{Path(path).name}」无法读取：", f"  {error}", *_raw_head(Path(path))]
@@ -142,3 +148,61 @@ def _table(entries: pd.DataFrame) -> list[str]:
     body = [" | ".join(str(value) for value in row)
             for row in shown.itertuples(index=False, name=None)]
     return [header, *body]
+
+
+def _register_lines(load: RegisterLoad, rows: int) -> list[str]:
+    """How a register file is read: per sheet its header row, columns → fields, the first
+    rows as parsed and the counts; then the file's total and the first quarantine reasons."""
+    report = load.report
+    kind = "CSV 文件（编码 " + report.encoding + "）" if report.encoding else "工作簿"
+    lines = [f"文件「{report.file}」：{kind}，识别为{REGISTER_TITLES[load.kind]}（按表头识别）"]
+    words = field_words(load.kind)
+    for sheet in load.sheets:
+        name = f"工作表「{sheet.sheet}」" if sheet.sheet else "表格"
+        if sheet.kind == "skipped":
+            lines += ["", f"{name}：{sheet.reason}，跳过 {sheet.rows_read:,} 行"]
+            continue
+        lines += ["", f"{name}：{REGISTER_TITLES[sheet.kind]}，表头在第 {sheet.header_row} 行",
+                  "  列 → 字段："]
+        for label, field in sheet.columns.items():
+            base, _, note = field.partition("（")
+            lines.append(f"    {label} → {words.get(base, base)}" + (f"（{note}" if note else ""))
+        if sheet.unknown:
+            lines.append(f"    {'、'.join(sheet.unknown)} → 不是字段，原值保留在 extra")
+        lines.append(f"  读取 {sheet.rows_read:,} 行：载入 {sheet.loaded:,} 行，"
+                     f"隔离 {sheet.quarantined:,} 行，跳过 {sum(sheet.skipped.values()):,} 行"
+                     + (f"（{_register_skips(sheet.skipped)}）" if sheet.skipped else ""))
+    if len(load.frame):
+        shown = load.frame.head(rows)
+        lines += ["", f"前 {len(shown)} 行的识别结果："]
+        for record in shown.to_dict("records"):
+            filled = [f"{words.get(key, '行')}={_shown(value, key)}"
+                      for key, value in record.items()
+                      if key not in {"extra", "content_hash", "source_file", "source_sheet"}
+                      and _shown(value, key)]
+            lines.append("  " + "，".join(filled))
+    lines += ["", f"合计：读取 {report.rows_read:,} 行 = 载入 {report.loaded:,} 行 + 隔离 "
+              f"{report.quarantined:,} 行 + 跳过 {report.skipped:,} 行"
+              + (f"（{_register_skips(report.skipped_reasons)}）" if report.skipped else "")
+              + (f"；空行 {report.blank_rows:,} 行不计" if report.blank_rows else "")]
+    if len(load.quarantine):
+        lines.append("隔离原因（前几行）：")
+        lines += [f"  第 {row.source_row} 行：{row.reason}"
+                  for row in load.quarantine.head(3).itertuples(index=False)]
+    return lines
+
+
+def _register_skips(reasons: dict[str, int]) -> str:
+    return "，".join(f"{SKIP_WORDS.get(reason, reason)} {count:,}"
+                    for reason, count in sorted(reasons.items(), key=lambda item: -item[1]))
+
+
+def _shown(value: object, field: str) -> str:
+    """A canonical value as a person reads it ("" when blank): dates as days, fen as 元."""
+    if value is None or value is pd.NA or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d")
+    if field.endswith("_fen"):
+        return f"{Decimal(int(value)) / 100:,.2f}元"
+    return str(value)

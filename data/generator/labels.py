@@ -1,4 +1,6 @@
-"""The answer key: one row per labelled journal line, pointing at the row in its file."""
+"""The answer keys: labels.csv, one row per labelled journal line, pointing at the row in its
+file; register_labels.csv, one row per register row (or ledger account) a register case shows,
+with the check of REGISTERS.md §4 that should find it."""
 
 from __future__ import annotations
 
@@ -14,6 +16,12 @@ LABELS_FILE = "labels.csv"
 LABEL_COLUMNS = [
     "source_file", "source_sheet", "source_row", "case_id", "pattern", "kind", "rule_id",
     "village", "period", "voucher_no", "description",
+]
+
+REGISTER_LABELS_FILE = "register_labels.csv"
+REGISTER_LABEL_COLUMNS = [
+    "source_file", "source_sheet", "source_row", "case_id", "pattern", "kind", "check_id",
+    "village", "subject_kind", "subject_id", "description",
 ]
 
 
@@ -33,4 +41,11 @@ def label_rows(placed: pd.DataFrame, cases: Sequence[Case]) -> pd.DataFrame:
 def write_labels(labels: pd.DataFrame, out_dir: Path) -> Path:
     path = out_dir / LABELS_FILE
     labels.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
+    return path
+
+
+def write_register_labels(labels: pd.DataFrame, out_dir: Path) -> Path:
+    path = out_dir / REGISTER_LABELS_FILE
+    labels[REGISTER_LABEL_COLUMNS].to_csv(path, index=False, encoding="utf-8-sig",
+                                          lineterminator="\n")
     return path

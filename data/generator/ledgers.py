@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -22,6 +22,7 @@ from data.generator.labels import label_rows, write_labels
 from data.generator.layouts.assignment import Export, export_of
 from data.generator.layouts.vendor import as_written
 from data.generator.posting import close_year, number_vouchers, sign_vouchers
+from data.generator.register_exports import write_county_registers
 
 DEFAULT_INJECTION_RATE = 0.2
 UNSET_COLUMNS = ("entry_id", "content_hash", "extra")  # assigned by ingestion, empty here
@@ -33,6 +34,8 @@ class GenerationResult:
     labels_path: Path
     truth: pd.DataFrame  # canonical entries of every loadable line written, with its source
     n_lines: int  # journal lines written, quarantined ones included; no titles or subtotals
+    register_files: list[Path] = field(default_factory=list)  # 合同/资产/资源台账, if written
+    register_labels_path: Path | None = None
 
 
 def generate_ledgers(
@@ -45,6 +48,7 @@ def generate_ledgers(
     lines_per_village_year: int = 400,
     injection_rate: float = DEFAULT_INJECTION_RATE,
     vendor: bool = False,
+    registers: bool = True,
 ) -> GenerationResult:
     """Write ledgers of ``villages`` villages for ``years`` into ``out_dir``, with labels.csv.
 
@@ -52,7 +56,10 @@ def generate_ledgers(
     into ``injection_rate`` of the village-years where it fits, at least one. The same
     arguments give byte-identical files. With ``vendor``, some villages of each town are
     exported as the accounting software in use writes them (金蝶 export, import template, a small
-    tool's CSV, printed vouchers; layouts/assignment.py says which).
+    tool's CSV, printed vouchers; layouts/assignment.py says which). With ``registers``, each
+    village's 合同台账, 资产台账 and 资源台账 are written beside its ledgers, agreeing with them
+    (register_exports.py), with register misconduct injected and labelled in
+    register_labels.csv when ``inject``; they never change a ledger byte.
     """
     years = tuple(sorted(set(years)))
     for year in years:
@@ -72,9 +79,15 @@ def generate_ledgers(
             slots[village.index, book.year] = journal_lines([book])
     placed, files = write_exports(slots, county, years, out_dir, vendor=vendor)
     labels_path = write_labels(label_rows(placed, cases), out_dir)
+    register_files, register_labels_path = (
+        write_county_registers(county, placed, cases, years, seed, out_dir, inject=inject,
+                               rate=injection_rate)
+        if registers else ([], None)
+    )
     return GenerationResult(
         files=files, labels_path=labels_path,
         truth=truth_entries(placed, county.villages, vendor=vendor), n_lines=len(placed),
+        register_files=register_files, register_labels_path=register_labels_path,
     )
 
 

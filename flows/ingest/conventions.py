@@ -32,6 +32,9 @@ SKIP_REASONS: dict[str, str] = {
     "voucher_layout": "凭证标题、表头或页脚行",
     "not_journal_sheet": "不是凭证或序时账的工作表",
     "superseded": "被较新的导出文件取代",
+    "section": "分类标题行",
+    "not_register_sheet": "不是台账的工作表",
+    "other_register": "另一种台账的工作表",
 }
 # A leading required-field star and a trailing unit such as （元） are decoration.
 _DECORATION = re.compile(r"^\*+|\*+$|\((?:元|人民币|人民币元|本币|张|号|万元)\)$")

@@ -97,8 +97,8 @@ def normalise_grid(
     good = ~rows.index.isin(bad)
     row_numbers = grid.row_numbers[rows.index.to_numpy()]
     entries = _entries(fields, good, row_numbers, grid)
-    entries["extra"] = _extra_json(rows if good.all() else rows[good], columns)
-    quarantine = _quarantine(grid, columns, worded, bad)
+    entries["extra"] = extra_json(rows if good.all() else rows[good], columns)
+    quarantine = quarantine_rows(grid, columns, worded, bad)
     counts = {reason: int(mask.sum()) for reason, mask in skipped.items()}
     for reason, count in (skipped_before or {}).items():
         counts[reason] = counts.get(reason, 0) + count
@@ -160,7 +160,7 @@ def _repeated_text(value: str, count: int, index: pd.Index) -> pd.Series:
     return pc.fill_null(pa.nulls(count, pa.string()), value).to_pandas().set_axis(index)
 
 
-def _extra_json(rows: pd.DataFrame, columns: ColumnMap) -> pd.Series:
+def extra_json(rows: pd.DataFrame, columns: ColumnMap) -> pd.Series:
     """Unknown columns' non-empty cells as a JSON object per row ("" when there are none)."""
     body = _repeated_text("", len(rows), rows.index)
     for position in columns.extra():
@@ -186,7 +186,7 @@ def _json_escape(values: pd.Series) -> pd.Series:
     return escaped
 
 
-def _quarantine(
+def quarantine_rows(
     grid: Grid, columns: ColumnMap, worded: dict[int, tuple[list[str], list[str], str]],
     bad: pd.Index,
 ) -> pd.DataFrame:

@@ -1,0 +1,191 @@
+"""The register rows of REGISTERS.md §1–3 as pandera schemas: what a row must hold to be audited.
+
+One schema per register, its columns and dtypes those of :mod:`checks.registers.columns`; on
+them: the required fields, the enums the checks compute with, positive amounts and areas, and
+rules across columns (a term that ends after it starts, an id unique within a village). The
+reader validates lazily and quarantines each failing row with the reasons
+(:func:`register_failures`); a later stage may validate a run's rows of many files together.
+
+Enums: the fields later checks compute with (category, land_class, collection, use_status,
+use_mode, direction) must hold one of their words, or be blank where optional; the descriptive
+ones (trade_mode, status, household_contracted, asset_class) keep any text the register wrote.
+
+Reasons are templates naming fields in braces (``{start_on}晚于{end_on}``); the reader fills in
+the file's own headers, so the person fixing the file sees the column they know.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.errors import SchemaErrors
+
+from checks.registers.columns import (
+    ASSET_USES,
+    COLLECTIONS,
+    COLUMNS,
+    CONTRACT_CATEGORIES,
+    LAND_CLASSES,
+    RESOURCE_USES,
+)
+
+EMPTY = "为空"
+NOT_NULL = "not_nullable"  # pandera's name for a missing required value
+
+REQUIRED: dict[str, frozenset[str]] = {
+    "contracts": frozenset({"village", "contract_no", "category", "counterparty", "signed_on"}),
+    "plans": frozenset({"village", "contract_no", "direction", "due_on", "amount_due_fen"}),
+    "assets": frozenset({"village", "asset_no", "asset_name", "asset_class", "acquired_on",
+                         "original_value_fen", "use_status"}),
+    "resources": frozenset({"village", "resource_no", "resource_name", "land_class", "area_mu",
+                            "use_mode"}),
+}
+# Amounts that are a price or a sum due must be positive; the others may be 0, never negative.
+POSITIVE = frozenset({"amount_fen", "annual_rent_fen", "unit_price_fen", "amount_due_fen",
+                      "original_value_fen", "area_mu", "instalment"})
+ENUMS: dict[str, tuple[str, ...]] = {
+    "category": CONTRACT_CATEGORIES, "land_class": LAND_CLASSES, "collection": COLLECTIONS,
+    "use_status": ASSET_USES, "use_mode": RESOURCE_USES, "direction": ("收", "付"),
+}
+SALE = "出售出让"  # a sale has no term (REGISTERS.md §1)
+RESOURCE_LETTING = "资源发包"
+
+
+def _term_in_order(frame: pd.DataFrame) -> pd.Series:
+    return ~(frame["start_on"] > frame["end_on"]).fillna(False).astype(bool)
+
+
+def _term_given_unless_sale(frame: pd.DataFrame) -> pd.Series:
+    return (frame["category"] == SALE) | (frame["start_on"].notna() & frame["end_on"].notna())
+
+
+def _amount_or_rent(frame: pd.DataFrame) -> pd.Series:
+    return (frame["amount_fen"].notna() | frame["annual_rent_fen"].notna()
+            | frame["unit_price_fen"].notna())
+
+
+def _resource_letting_has_land_and_area(frame: pd.DataFrame) -> pd.Series:
+    return (frame["category"] != RESOURCE_LETTING) | (
+        (frame["land_class"] != "") & frame["area_mu"].notna())
+
+
+def _unique_within_village(*key: str) -> Callable[[pd.DataFrame], pd.Series]:
+    def unique(frame: pd.DataFrame) -> pd.Series:
+        filled = frame[list(key)].notna().all(axis=1) & (frame[key[0]] != "")
+        repeated = frame[["village", *key]].duplicated(keep="first")
+        return ~(filled & repeated)
+    return unique
+
+
+# Rules across columns: (name, test, reason template, the fields it is about, description).
+_ROW_RULES: dict[str, list[tuple[str, Callable[[pd.DataFrame], pd.Series], str,
+                                 tuple[str, ...], str]]] = {
+    "contracts": [
+        ("term_in_order", _term_in_order, "{start_on}晚于{end_on}", ("start_on", "end_on"),
+         "合同的起始日期不晚于终止日期"),
+        ("term_given_unless_sale", _term_given_unless_sale,
+         "{start_on}或{end_on}为空（出售出让以外的合同须写明起止日期）", ("start_on", "end_on"),
+         "出售出让以外的合同有起止日期"),
+        ("amount_or_rent", _amount_or_rent,
+         "{amount_fen}、{annual_rent_fen}和{unit_price_fen}都为空（至少须有一项）",
+         ("amount_fen", "annual_rent_fen", "unit_price_fen"), "合同有金额、年租金或单价"),
+        ("resource_letting_has_land_and_area", _resource_letting_has_land_and_area,
+         "资源发包合同的{land_class}或{area_mu}为空", ("land_class", "area_mu"),
+         "资源发包合同写明地类和面积"),
+        ("contract_no_unique_within_village", _unique_within_village("contract_no"),
+         "{contract_no}在同一村中重复（与前面的行相同）", ("contract_no",),
+         "合同编号在一个村内唯一"),
+    ],
+    "plans": [
+        ("instalment_unique_within_village",
+         _unique_within_village("contract_no", "direction", "instalment"),
+         "{contract_no}的{instalment}在同一村中重复（与前面的行相同）",
+         ("contract_no", "instalment"), "同一合同同一方向的期次唯一"),
+    ],
+    "assets": [
+        ("asset_no_unique_within_village", _unique_within_village("asset_no"),
+         "{asset_no}在同一村中重复（与前面的行相同）", ("asset_no",), "资产编号在一个村内唯一"),
+    ],
+    "resources": [
+        ("resource_no_unique_within_village", _unique_within_village("resource_no"),
+         "{resource_no}在同一村中重复（与前面的行相同）", ("resource_no",),
+         "资源编号在一个村内唯一"),
+    ],
+}
+# reason template → the fields it is about, for the reader to name the file's columns
+RULE_FIELDS: dict[str, tuple[str, ...]] = {
+    reason: fields for rules in _ROW_RULES.values() for _, _, reason, fields, _ in rules
+}
+
+
+def _column(kind: str, name: str, dtype: str) -> pa.Column:
+    required = name in REQUIRED[kind]
+    checks: list[pa.Check] = []
+    if dtype == "str" and required:
+        checks.append(pa.Check.str_length(min_value=1, error=EMPTY))
+    if name in ENUMS:
+        allowed = (*ENUMS[name], "")  # blank is the required check's to judge
+        words = "、".join(ENUMS[name])
+        checks.append(pa.Check.isin(allowed, error=f"不是可识别的值（应为{words}）"))
+    if name in POSITIVE:
+        checks.append(pa.Check.gt(0, error="须大于 0"))
+    elif dtype in {"Int64", "float64"}:
+        checks.append(pa.Check.ge(0, error="不能为负数"))
+    nullable = dtype != "str" and not required
+    return pa.Column(dtype, checks, nullable=nullable, coerce=False)
+
+
+@cache
+def register_schema(kind: str) -> pa.DataFrameSchema:
+    """The schema of one register kind (``contracts``, ``plans``, ``assets``, ``resources``)."""
+    return pa.DataFrameSchema(
+        {name: _column(kind, name, dtype) for name, dtype in COLUMNS[kind].items()},
+        checks=[pa.Check(test, name=name, error=reason, description=description)
+                for name, test, reason, _, description in _ROW_RULES[kind]],
+        strict=True,
+        ordered=True,
+        name=f"Register[{kind}]",
+    )
+
+
+def validate_register(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
+    """``frame`` validated lazily; raises pandera's ``SchemaErrors`` with every failure."""
+    return register_schema(kind).validate(frame, lazy=True)
+
+
+def register_failures(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
+    """One row per failing row and rule: ``row`` (the frame's index label), ``fields`` (the
+    fields it is about, tuple) and ``reason`` (a template naming them in braces, such as
+    ``{signed_on}为空`` or ``{category}「租」不是可识别的值（…）``). Empty when the frame is valid.
+
+    Failures that are no row's (a missing column, a wrong dtype) are the reader's mistakes:
+    they are raised, not returned.
+    """
+    try:
+        validate_register(frame, kind)
+    except SchemaErrors as errors:
+        cases = errors.failure_cases
+    else:
+        return pd.DataFrame({"row": pd.Series(dtype="object"), "fields": pd.Series(
+            dtype="object"), "reason": pd.Series(dtype="str")})
+    if cases["index"].isna().any():
+        raise ValueError(f"{kind} frame does not fit its schema:\n{cases.to_string()}")
+    records = []
+    for case in cases.drop_duplicates(["index", "check"]).itertuples(index=False):
+        if case.check in RULE_FIELDS:
+            records.append((case.index, RULE_FIELDS[case.check], case.check))
+            continue
+        field = str(case.column)
+        if case.check in (NOT_NULL, EMPTY):
+            reason = f"{{{field}}}{EMPTY}"
+        elif isinstance(case.failure_case, str):
+            written = case.failure_case.replace("{", "{{").replace("}", "}}")
+            reason = f"{{{field}}}「{written}」{case.check}"
+        else:
+            reason = f"{{{field}}}{case.check}"
+        records.append((case.index, (field,), reason))
+    return pd.DataFrame(records, columns=["row", "fields", "reason"]).astype({"reason": "str"})
+
