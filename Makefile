@@ -1,13 +1,14 @@
 # Two commands on a fresh machine:
-#   make demo   set up, then audit the bundled sample ledgers with Prefect's local mode
+#   make demo   set up, then audit the bundled sample ledgers with Prefect's local mode, in the
+#               demo data directory (var/demo), and make a demo user for the review app
 #   make test   set up, then run the test suite
+# and, after make demo, make review-demo opens the review app on the demo's findings.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-DEMO_OUT ?= var/runs/demo
 
-.PHONY: demo test setup system-deps lint clean
+.PHONY: demo review-demo test setup system-deps lint clean
 
 setup: $(STAMP)
 
@@ -25,7 +26,10 @@ system-deps:
 	fi
 
 demo: setup
-	$(BIN)/sanzi-audit run --input data/sample --out $(DEMO_OUT)
+	$(BIN)/sanzi-audit demo
+
+review-demo: setup
+	$(BIN)/sanzi-audit serve-review --demo
 
 test: setup system-deps
 	$(BIN)/python -m pytest -q
@@ -34,4 +38,4 @@ lint: setup
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf var/runs .pytest_cache
+	rm -rf var/runs var/demo .pytest_cache

@@ -1,7 +1,10 @@
 """The ``sanzi-audit`` command line.
 
 Prefect reads its settings when first imported, so every command that runs a flow puts the
-project's Prefect settings into the environment before importing :mod:`flows.audit`.
+project's Prefect settings into the environment before importing :mod:`flows.audit`. A usage
+mistake (a missing input, no ledger files, a bad parameters file, an unknown village or period)
+is told in one line with exit status 2 before Prefect starts; so is a mistake on the command
+line itself, by :class:`flows.chinese_argparse.ChineseArgumentParser`.
 """
 
 from __future__ import annotations
@@ -10,29 +13,69 @@ import argparse
 import gc
 import getpass
 import os
+import re
+import secrets
 import sys
+import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from flows.chinese_argparse import EXIT_USAGE, INTEGER, NUMBER, ChineseArgumentParser
 from flows.server import DEFAULT_HOST, DEFAULT_PORT  # does not import Prefect
-from flows.settings import configure_prefect, load_settings
+from flows.settings import (
+    PROJECT_ROOT,
+    SAMPLE_SETTINGS,
+    configure_prefect,
+    is_sample,
+    load_settings,
+    local_zone,
+    sample_environment,
+)
 
 EXIT_OK = 0
-EXIT_USAGE = 2
-EXIT_UNREADABLE_FILES = 3
+EXIT_UNREADABLE_FILES = 3  # also: a run that loaded no entry at all
 EXIT_TAMPERED = 4
 # review/users.py ROLES, listed here so that parsing the command line imports no database code
 USER_ROLES = ["inspector", "lead", "admin", "agency"]
+SAMPLE_DIR = PROJECT_ROOT / "data" / "sample"
+DEFAULT_REVIEW_HOST, DEFAULT_REVIEW_PORT = "127.0.0.1", 8000
+DEMO_USER = "demo"
+PERIOD = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+# pydantic's error types → what to write instead (the others keep pydantic's English words)
+PARAMETER_ERRORS = {
+    "extra_forbidden": "不是已知的参数（拼写有误？可用的参数见 checks/default_params.yaml）",
+    "missing": "缺少此项",
+    "decimal_parsing": "应为数字", "float_parsing": "应为数字", "int_parsing": "应为整数",
+    "decimal_type": "应为数字", "float_type": "应为数字", "int_type": "应为整数",
+    "bool_parsing": "应为 true 或 false", "bool_type": "应为 true 或 false",
+    "string_type": "应为文字", "dict_type": "应为键值映射", "list_type": "应为列表",
+    "literal_error": "取值不在允许的范围内",
+    "greater_than": "取值太小", "greater_than_equal": "取值太小",
+    "less_than": "取值太大", "less_than_equal": "取值太大",
+}
+# What a run writes, in the order a person should open it (flows/stages/write.py names them).
+OUTPUT_GUIDE = {
+    "findings_xlsx": "疑点清单（先打开这个）：每行一件疑点，按风险从高到低，附原因；"
+                     "第二页是每件疑点涉及的凭证明细",
+    "findings_csv": "同一份疑点清单的 CSV 版本（UTF-8），便于导入其他软件",
+    "quarantine": "未能载入的行及原因，交记账中心更正导出文件",
+    "run": "本次运行的记录：每个文件读了多少行、各规则违规数、参数与用时",
+    "entries": "全部分录及其风险分、规则和原因（Parquet，供程序分析）",
+    "findings": "疑点清单的 Parquet 版本（供程序分析）",
+}
+
+
+class UsageError(ValueError):
+    """A mistake in how the command was called: told in one line, exit status 2."""
 
 
 def _params(args: argparse.Namespace) -> Any:
     """The parameters file's values, with ``--unit`` and ``--profile`` over its ``ingest``; a
     profile is checked here, before Prefect starts, so a mistake in it is told at once."""
-    from checks.params import load_params
-
-    params = load_params(args.config)
+    params = _load_params(args.config)
     updates = {name: value for name in ("unit", "profile")
                if (value := getattr(args, name, None)) is not None}
     if updates.get("profile"):
@@ -47,19 +90,112 @@ def _params(args: argparse.Namespace) -> Any:
     return params
 
 
-def _run(args: argparse.Namespace) -> int:
-    params = _params(args)
-    prefect_ready = _start_prefect(args.dask)
+def _load_params(config: Path | None) -> Any:
+    """The parameters file's values; a mistake in it is one line naming the first place."""
+    import yaml
+    from pydantic import ValidationError
+
+    from checks.params import load_params
+
+    try:
+        return load_params(config)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "顶层"
+        what = PARAMETER_ERRORS.get(first["type"], first["msg"])
+        more = f"（共 {error.error_count()} 处错误）" if error.error_count() > 1 else ""
+        raise UsageError(f"参数文件 {config} 有误：{where}：{what}{more}") from None
+    except ValueError as error:
+        mark = getattr(error.__cause__, "problem_mark", None)
+        if isinstance(error.__cause__, yaml.YAMLError) and mark is not None:
+            raise UsageError(f"参数文件 {config} 不是有效的 YAML：第 {mark.line + 1} 行第 "
+                             f"{mark.column + 1} 列附近有格式错误") from None
+        raise UsageError(str(error)) from None
+
+
+def _ledger_files(inputs: list[Path]) -> None:
+    """Refuse inputs that do not exist or hold no ledger file, before Prefect starts."""
+    from flows.stages.common import LEDGER_SUFFIXES
+    from flows.stages.ingest import find_ledger_files
+
+    try:
+        found = find_ledger_files(inputs)
+    except FileNotFoundError as error:
+        raise UsageError(f"{error}（请检查 --input）") from None
+    if not found:
+        suffixes = "、".join(sorted(LEDGER_SUFFIXES))
+        raise UsageError(f"{'、'.join(str(path) for path in inputs)} 中没有账套文件"
+                         f"（{suffixes}），请检查 --input 指向的文件夹")
+
+
+def _keep_samples_apart(inputs: list[Path] | None) -> str:
+    """Sample ledgers are audited in the demo data directory, never into the real store;
+    returns the line that says so ("" for other inputs), to print once the checks pass."""
+    if not inputs or not is_sample(inputs):
+        return ""
+    settings = load_settings()
+    os.environ.update(sample_environment(settings))
+    return (f"输入是样例账套：结果和复核库放在演示数据目录 {settings.demo_data_dir}，"
+            "不影响正式审计的复核库。")
+
+
+def _audit(inputs: list[Path], out: Path, params: Any, dask: str | None) -> dict[str, Any]:
+    """The audit flow over ``inputs`` into ``out``, under Prefect; returns the run's record."""
+    prefect_ready = _start_prefect(dask)
     from flows.audit import audit_ledgers
     from flows.runners import task_runner
 
-    audit = audit_ledgers.with_options(task_runner=task_runner(args.dask))
+    audit = audit_ledgers.with_options(task_runner=task_runner(dask))
     prefect_ready()
-    with _without_heartbeats():
-        record = audit(inputs=[str(path) for path in args.input], out_dir=str(args.out),
-                       params=params)
+    with _flow_settings():
+        return audit(inputs=[str(path) for path in inputs], out_dir=str(out), params=params)
+
+
+def _run(args: argparse.Namespace) -> int:
+    apart = _keep_samples_apart(args.input)
+    params = _params(args)
+    _ledger_files(args.input)
+    if apart:
+        print(apart)
+    record = _audit(args.input, args.out, params, args.dask)
     _print_run(record)
     return _exit_status(record)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    """Audit the bundled sample in the demo data directory, then set the review app up on it:
+    a demo user with a new password, printed this once."""
+    settings = load_settings()
+    os.environ.update(sample_environment(settings))
+    out = args.out or settings.demo_data_dir / "runs" / "demo"
+    params = _params(args)
+    _ledger_files(args.input)
+    record = _audit(args.input, out, params, args.dask)
+    _print_run(record)
+    password = _reset_demo_user()
+    print()
+    print(f"复核网站（演示数据，在 {settings.demo_data_dir}，与正式审计分开）：")
+    print("  启动：make review-demo（即 sanzi-audit serve-review --demo）")
+    print(f"  打开：http://{DEFAULT_REVIEW_HOST}:{DEFAULT_REVIEW_PORT}")
+    print(f"  登录：用户名 {DEMO_USER}，密码 {password}"
+          "（只显示这一次；再运行 make demo 会换新密码）")
+    return _exit_status(record)
+
+
+def _reset_demo_user() -> str:
+    """The demo's administrator, made or given a new random password; returns the password."""
+    from review.store import open_store
+    from review.users import add_user, get_user, update_user
+
+    store = open_store()
+    password = secrets.token_urlsafe(9)
+    if get_user(store, username=DEMO_USER) is None:
+        add_user(store, username=DEMO_USER, password=password, role="admin", actor="demo")
+    else:
+        update_user(store, username=DEMO_USER, actor="demo", role="admin", password=password,
+                    active=True)
+    store.dispose()
+    return password
 
 
 def _start_prefect(dask_address: str | None) -> Callable[[], None]:
@@ -85,17 +221,27 @@ def _start_prefect(dask_address: str | None) -> Callable[[], None]:
     return server_ready
 
 
-def _without_heartbeats() -> AbstractContextManager[Any]:
-    """Prefect's settings for a flow this command runs in its own process: no heartbeats.
+def _flow_settings() -> AbstractContextManager[Any]:
+    """Prefect's settings for a flow this command runs in its own process: log times in the
+    configured zone (``SANZI_TIMEZONE``, as the folder names and run.json), no heartbeats.
 
     A flow run's heartbeat thread sleeps a second at a time, and the flow waits for it to
     wake when it ends: about a second per flow (a rerun is two, the rerun and its audit) after
     the work is done. Heartbeats let an automation mark a run whose process died as crashed;
     this process is the operator's command, which reports its own end, and the runs of the
     served nightly deployment (``sanzi-audit serve``), run by Prefect's runner, keep them."""
+    from prefect.logging.formatters import PrefectFormatter
     from prefect.settings import temporary_settings
 
+    PrefectFormatter.converter = staticmethod(zone_time)
     return temporary_settings(updates={"flows.heartbeat_frequency": None})
+
+
+def zone_time(seconds: float | None) -> time.struct_time:
+    """A log record's time in the configured zone (``logging.Formatter.converter``)."""
+    moment = datetime.now(local_zone()) if seconds is None else datetime.fromtimestamp(
+        seconds, local_zone())
+    return moment.timetuple()
 
 
 def _print_files(record: dict) -> None:
@@ -132,13 +278,26 @@ def _print_run(record: dict) -> None:
               + units)
     for town, error in record["failed_towns"].items():
         print(f"乡镇 {town} 未能完成：{error}", file=sys.stderr)
+    if not totals["loaded"]:
+        print(f"没有载入任何分录：{totals['files']} 个文件中都没有可审计的凭证行（只有表头、"
+              "都被跳过或都被隔离）。请用 sanzi-audit inspect 文件 查看文件是如何被识别的。",
+              file=sys.stderr)
     print(f"结果目录：{record['out_dir']}")
-    for name, path in record["outputs"].items():
-        print(f"  {name}: {path}")
+    for line in output_guide(record["outputs"]):
+        print(line)
+
+
+def output_guide(outputs: dict[str, str]) -> list[str]:
+    """Each output file with what it is, the one to open first on top."""
+    listed = [name for name in OUTPUT_GUIDE if name in outputs]
+    listed += [name for name in outputs if name not in OUTPUT_GUIDE]
+    return [f"  {Path(outputs[name]).name}" + (f"：{OUTPUT_GUIDE[name]}" if name in OUTPUT_GUIDE
+                                                 else "") for name in listed]
 
 
 def _exit_status(record: dict) -> int:
-    failed = record["totals"]["files_with_problems"] or record["failed_towns"]
+    totals = record["totals"]
+    failed = totals["files_with_problems"] or record["failed_towns"] or not totals["loaded"]
     return EXIT_UNREADABLE_FILES if failed else EXIT_OK
 
 
@@ -152,20 +311,48 @@ def _inspect(args: argparse.Namespace) -> int:
     readable = True
     for number, path in enumerate(args.file):
         if not Path(path).is_file():
-            raise FileNotFoundError(f"文件不存在：{path}")
+            raise UsageError(f"文件不存在：{path}")
         text, ok = inspect_file(Path(path), options, rows=args.rows)
         print(("\n" if number else "") + text)
         readable &= ok
     return EXIT_OK if readable else EXIT_UNREADABLE_FILES
 
 
+def _check_rerun(args: argparse.Namespace) -> None:
+    """Refuse a rerun that cannot do what is asked, before Prefect starts: a period that is
+    not a month, inputs that hold no ledger, a store with no run to redo or a village it has
+    never audited."""
+    bad = [period for period in args.period or [] if not PERIOD.fullmatch(period)]
+    if bad:
+        raise UsageError(f"会计期间 {'、'.join(bad)} 无效：应为 年-月，月份 01–12，如 2024-03")
+    if args.input:
+        _ledger_files(args.input)
+    from review.changes import audited_villages, latest_run
+    from review.store import open_store
+
+    store = open_store()
+    try:
+        if not args.input and latest_run(store) is None:
+            raise UsageError("复核库中还没有审计记录，无从重跑：请先用 sanzi-audit run 审计，"
+                             "或用 --input 指定要审计的文件或文件夹")
+        unknown = sorted(set(args.village or []) - audited_villages(store))
+    finally:
+        store.dispose()
+    if unknown:
+        raise UsageError(f"以往的审计中没有这些村：{'、'.join(unknown)}（请检查村名）")
+
+
 def _rerun(args: argparse.Namespace) -> int:
+    apart = _keep_samples_apart(args.input)
     params = _params(args)
+    _check_rerun(args)
+    if apart:
+        print(apart)
     prefect_ready = _start_prefect(args.dask)
     from flows.rerun import CHANGE_WORDS, case_change_words, rerun_audit
 
     prefect_ready()
-    with _without_heartbeats():
+    with _flow_settings():
         report = rerun_audit(
             villages=args.village, periods=args.period, dask_address=args.dask,
             inputs=[str(path) for path in args.input] if args.input else None,
@@ -209,14 +396,18 @@ def _sample(args: argparse.Namespace) -> int:
 
 def _rules(args: argparse.Namespace) -> int:
     from checks.catalogue import catalogue_markdown, catalogue_text
-    from checks.params import load_params
 
-    params = load_params(args.config)
+    params = _load_params(args.config)
     print(catalogue_markdown(params) if args.markdown else catalogue_text(params))
     return EXIT_OK
 
 
 def _serve_review(args: argparse.Namespace) -> int:
+    if args.demo:
+        settings = load_settings()
+        os.environ.update(sample_environment(settings))
+        if not (settings.demo_data_dir / "review.sqlite3").is_file():
+            raise UsageError("还没有演示数据：请先运行 make demo")
     from review.serve import serve_review
 
     serve_review(host=args.host, port=args.port)
@@ -262,11 +453,13 @@ def _verify_trail(_args: argparse.Namespace) -> int:
 
 def _nightly(args: argparse.Namespace) -> int:
     params = _params(args)
+    if not args.inbox.is_dir():
+        raise UsageError(f"收件箱文件夹不存在：{args.inbox}（请检查 --inbox）")
     prefect_ready = _start_prefect(args.dask)
     from flows.nightly import DEFAULT_SETTLE_SECONDS, nightly_audit
 
     prefect_ready()
-    with _without_heartbeats():
+    with _flow_settings():
         report = nightly_audit(
             inbox=str(args.inbox), out_root=str(args.out),
             archive=str(args.archive) if args.archive else None, params=params,
@@ -293,6 +486,7 @@ def _nightly(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    _load_params(args.config)  # read again each night; a mistake is told now
     settings = load_settings()
     if not os.environ.get("PREFECT_API_URL"):  # else: the server the user points at
         from flows.server import api_url, start_server
@@ -330,10 +524,11 @@ def _prefect_server(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = ChineseArgumentParser(
         prog="sanzi-audit", description="村集体三资账务审计：读取记账中心导出的账，找出可疑分录。"
     )
-    commands = parser.add_subparsers(dest="command", required=True)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="命令",
+                                     title="命令")
 
     run = commands.add_parser("run", help="审计一批导出文件（Prefect 流程）")
     run.add_argument("--input", nargs="+", required=True, type=Path, metavar="PATH",
@@ -341,6 +536,15 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", required=True, type=Path, metavar="DIR", help="结果目录")
     run.add_argument("--config", type=Path, metavar="FILE", help="本县参数文件（YAML）")
     run.set_defaults(handler=_run)
+
+    demo = commands.add_parser(
+        "demo", help="演示：在单独的演示数据目录审计随附的样例账套，并准备好复核网站（make demo）")
+    demo.add_argument("--input", nargs="+", type=Path, default=[SAMPLE_DIR], metavar="PATH",
+                      help="样例账套（默认 data/sample）")
+    demo.add_argument("--out", type=Path, metavar="DIR",
+                      help="结果目录（默认：演示数据目录/runs/demo）")
+    demo.add_argument("--config", type=Path, metavar="FILE", help="本县参数文件（YAML）")
+    demo.set_defaults(handler=_demo, dask=None)
 
     rerun = commands.add_parser(
         "rerun", help="记账中心更正账套后重跑：只重算内容有变化的文件和乡镇，报告疑点变化")
@@ -353,14 +557,16 @@ def build_parser() -> argparse.ArgumentParser:
     rerun.add_argument("--config", type=Path, metavar="FILE", help="本县参数文件（YAML）")
     rerun.set_defaults(handler=_rerun)
     sample = commands.add_parser("sample", help="生成模拟村账（含标注的违规样例）")
-    sample.add_argument("--out", required=True, type=Path, metavar="DIR")
-    sample.add_argument("--villages", type=int, default=8)
-    sample.add_argument("--years", type=int, nargs="+", default=[2023, 2024])
-    sample.add_argument("--seed", type=int, default=7)
-    sample.add_argument("--lines-per-year", type=int, default=1600,
-                        help="每村每年大约的分录数")
-    sample.add_argument("--injection-rate", type=float, default=0.2,
-                        help="每类违规样例注入的村年比例")
+    sample.add_argument("--out", required=True, type=Path, metavar="DIR", help="输出目录")
+    sample.add_argument("--villages", type=INTEGER, default=8, metavar="N",
+                        help="村数（默认 8）")
+    sample.add_argument("--years", type=INTEGER, nargs="+", default=[2023, 2024],
+                        metavar="YEAR", help="年份（默认 2023 2024）")
+    sample.add_argument("--seed", type=INTEGER, default=7, help="随机种子（默认 7）")
+    sample.add_argument("--lines-per-year", type=INTEGER, default=1600, metavar="N",
+                        help="每村每年大约的分录数（默认 1600）")
+    sample.add_argument("--injection-rate", type=NUMBER, default=0.2, metavar="SHARE",
+                        help="每类违规样例注入的村年比例（默认 0.2）")
     sample.add_argument("--clean", action="store_true", help="不注入违规样例")
     sample.add_argument(
         "--vendor", action="store_true",
@@ -373,26 +579,33 @@ def build_parser() -> argparse.ArgumentParser:
         "inspect",
         help="查看导出文件如何被识别（表头、列与字段、单位、前几条分录、隔离原因），不审计")
     inspect.add_argument("file", nargs="+", type=Path, metavar="FILE", help="导出文件")
-    inspect.add_argument("--rows", type=int, default=5, metavar="N",
+    inspect.add_argument("--rows", type=INTEGER, default=5, metavar="N",
                          help="每个工作表显示前几条分录（默认 5）")
     inspect.add_argument("--config", type=Path, metavar="FILE", help="本县参数文件（YAML）")
     inspect.set_defaults(handler=_inspect)
 
     rules = commands.add_parser("rules", help="列出全部规则及其依据和现行阈值")
-    rules.add_argument("--config", type=Path, metavar="FILE")
-    rules.add_argument("--markdown", action="store_true")
+    rules.add_argument("--config", type=Path, metavar="FILE", help="本县参数文件（YAML）")
+    rules.add_argument("--markdown", action="store_true",
+                       help="输出 Markdown 表格（即 checks/RULES.md）")
     rules.set_defaults(handler=_rules)
 
     serve_review = commands.add_parser("serve-review", help="启动复核网站（纪委、监委会使用）")
-    serve_review.add_argument("--host", default="127.0.0.1",
-                              help="监听地址（默认仅本机；对外提供请放在 HTTPS 反向代理之后）")
-    serve_review.add_argument("--port", type=int, default=8000)
+    serve_review.add_argument("--host", default=DEFAULT_REVIEW_HOST,
+                              help=f"监听地址（默认 {DEFAULT_REVIEW_HOST}，仅本机；"
+                                   "对外提供请放在 HTTPS 反向代理之后）")
+    serve_review.add_argument("--port", type=INTEGER, default=DEFAULT_REVIEW_PORT,
+                              help=f"端口（默认 {DEFAULT_REVIEW_PORT}）")
+    serve_review.add_argument("--demo", action="store_true",
+                              help="打开 make demo 的演示数据（演示数据目录），"
+                                   "而非正式审计的复核库")
     serve_review.set_defaults(handler=_serve_review)
 
     users = commands.add_parser("users", help="管理复核网站的用户")
-    users_commands = users.add_subparsers(dest="users_command", required=True)
+    users_commands = users.add_subparsers(dest="users_command", required=True, metavar="操作",
+                                          title="操作")
     add = users_commands.add_parser("add", help="添加用户")
-    add.add_argument("username")
+    add.add_argument("username", metavar="NAME", help="用户名")
     add.add_argument("--role", required=True, choices=USER_ROLES,
                      help="inspector 纪检复核员（只看分配的乡镇）、lead 纪检组长（另可分派案件）、"
                           "admin 管理员、agency 记账中心")
@@ -400,12 +613,12 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码")
     add.set_defaults(handler=_users)
     update = users_commands.add_parser("update", help="修改用户的角色、乡镇、密码或启用状态")
-    update.add_argument("username")
-    update.add_argument("--role", choices=USER_ROLES)
-    update.add_argument("--towns", nargs="*", metavar="TOWN")
+    update.add_argument("username", metavar="NAME", help="用户名")
+    update.add_argument("--role", choices=USER_ROLES, help="新角色")
+    update.add_argument("--towns", nargs="*", metavar="TOWN", help="可查看的乡镇（替换原有的）")
     update.add_argument("--password", action="store_true", help="设置新密码")
     update.add_argument("--password-stdin", action="store_true", help="从标准输入读取新密码")
-    update.add_argument("--active", choices=["yes", "no"])
+    update.add_argument("--active", choices=["yes", "no"], help="启用（yes）或停用（no）")
     update.set_defaults(handler=_users)
 
     verify = commands.add_parser(
@@ -428,7 +641,7 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--archive", type=Path, metavar="DIR",
                              help="归档目录（默认：数据目录/inbox/archive）")
         command.add_argument("--config", type=Path, metavar="FILE", help="本县参数文件（YAML）")
-    nightly.add_argument("--settle-seconds", type=float, metavar="SECONDS",
+    nightly.add_argument("--settle-seconds", type=NUMBER, metavar="SECONDS",
                          help="修改时间不足此秒数的文件可能仍在复制，留到下次（默认 60）")
     nightly.add_argument("--retry-failed", action="store_true",
                          help="重新尝试以前无法读取的文件")
@@ -437,8 +650,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--cron", help="cron 表达式：分 时 日 月 星期（默认 \"0 2 * * *\"，每天 2 点）"
     )
     serve.add_argument("--timezone", help="时区（默认 Asia/Shanghai）")
-    serve.add_argument("--prefect-host", default=DEFAULT_HOST)
-    serve.add_argument("--prefect-port", type=int, default=DEFAULT_PORT)
+    serve.add_argument("--prefect-host", default=DEFAULT_HOST,
+                       help=f"常驻 Prefect 服务的地址（默认 {DEFAULT_HOST}）")
+    serve.add_argument("--prefect-port", type=INTEGER, default=DEFAULT_PORT,
+                       help=f"常驻 Prefect 服务的端口（默认 {DEFAULT_PORT}）")
     serve.set_defaults(handler=_serve)
 
     for command in (run, rerun, nightly, inspect):  # serve: ingest.unit/profile in --config
@@ -455,9 +670,10 @@ def build_parser() -> argparse.ArgumentParser:
                  "（默认取环境变量 SANZI_DASK_ADDRESS；不设则在本机多进程运行）")
 
     server = commands.add_parser("prefect-server", help="启动、停止或查看常驻的 Prefect 服务")
-    server.add_argument("action", choices=["start", "stop", "status"])
-    server.add_argument("--host", default=DEFAULT_HOST)
-    server.add_argument("--port", type=int, default=None,
+    server.add_argument("action", choices=["start", "stop", "status"],
+                        help="start 启动、stop 停止、status 查看")
+    server.add_argument("--host", default=DEFAULT_HOST, help=f"地址（默认 {DEFAULT_HOST}）")
+    server.add_argument("--port", type=INTEGER, default=None,
                         help=f"start：端口（默认 {DEFAULT_PORT}）；"
                              "status：默认查看本项目服务启动时的地址")
     server.set_defaults(handler=_prefect_server)
@@ -466,11 +682,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # a demo or a sample's audit moves to the demo data directory for this command only
+    moved = {name: os.environ.get(name) for name in SAMPLE_SETTINGS}
     try:
         return args.handler(args)
     except (FileNotFoundError, ValueError, RuntimeError) as error:
-        print(f"错误：{error}", file=sys.stderr)
+        print("错误：" + " ".join(str(error).split()), file=sys.stderr)  # one line
         return EXIT_USAGE
+    finally:
+        for name, value in moved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def entry() -> None:

@@ -21,7 +21,6 @@ from prefect.types.entrypoint import EntrypointType
 from checks.params import AuditParams, load_params
 from flows.audit import audit_ledgers
 from flows.inbox import (
-    BEIJING,
     InboxFile,
     InboxScan,
     Manifest,
@@ -64,9 +63,10 @@ archive_one = task(
 
 
 def run_directory(out_root: Path, started: datetime) -> Path:
-    """A new folder ``<out_root>/<YYYY-MM-DD_HHMMSS>`` (Beijing time), suffixed if taken."""
+    """A new folder ``<out_root>/<YYYY-MM-DD_HHMMSS>`` (in the zone of ``started``), suffixed
+    if taken."""
     out_root.mkdir(parents=True, exist_ok=True)
-    stem = started.astimezone(BEIJING).strftime("%Y-%m-%d_%H%M%S")
+    stem = started.strftime("%Y-%m-%d_%H%M%S")
     candidate, number = out_root / stem, 1
     while True:
         try:
@@ -194,7 +194,7 @@ def nightly_audit(
     settings = load_settings()
     manifest_path = Path(manifest) if manifest else default_manifest_path(settings)
     archive_dir = Path(archive) if archive else default_archive_dir(settings)
-    started = datetime.now(BEIJING)
+    started = datetime.now(settings.zone)
     logger = get_run_logger()
     with inbox_lock(manifest_path):
         audited = load_manifest(manifest_path)
@@ -214,7 +214,7 @@ def nightly_audit(
             audited = record_run(
                 audited, scan.new, errors=failed_paths(record["files"]),
                 run_id=record["run_id"], out_dir=record["out_dir"],
-                at=datetime.now(BEIJING),
+                at=datetime.now(settings.zone),
             )
             write_manifest(audited, manifest_path)
         archived, left = _archive_all(processed_files(scan, audited), archive_dir, started.date())

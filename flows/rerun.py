@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from prefect import flow
 from prefect.artifacts import create_markdown_artifact
@@ -26,7 +25,6 @@ from flows.summary import checked_words, scored_words
 
 FLOW_NAME = "sanzi-rerun"
 DEPLOYMENT_NAME = "rerun"
-BEIJING = ZoneInfo("Asia/Shanghai")
 CHANGE_WORDS = {"new": "新增", "resolved": "已消除", "changed": "更正后变化", "unchanged": "未变"}
 CASE_CHANGE_WORDS = {"new": "新增", "resolved": "已消除", "changed": "更正或重新归并后待复核",
                      "unchanged": "未变"}
@@ -59,8 +57,9 @@ def rerun_audit(
         if last is None:
             raise ValueError("复核库中还没有审计记录，请用 --input 指定要审计的文件或文件夹")
         inputs = last["inputs"]
+    settings = load_settings()
     out = Path(out_dir) if out_dir else (
-        load_settings().runs_dir / f"rerun-{datetime.now(BEIJING):%Y%m%d-%H%M%S}")
+        settings.runs_dir / f"rerun-{datetime.now(settings.zone):%Y%m%d-%H%M%S}")
     audit = audit_ledgers.with_options(task_runner=task_runner(dask_address))
     record = audit(inputs=list(inputs), out_dir=str(out),
                    params=with_saved_model(params or load_params(config)))

@@ -62,3 +62,9 @@ def latest_run(store: Store) -> dict[str, Any] | None:
     if row is None:
         return None
     return {"run_id": row.run_id, "inputs": json.loads(row.inputs), "out_dir": row.out_dir}
+
+
+def audited_villages(store: Store) -> set[str]:
+    """Every village some recorded run loaded entries of: what a rerun may name."""
+    with store.engine.connect() as conn:
+        return set(conn.execute(sa.select(tables.run_scope.c.village).distinct()).scalars())

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-BEIJING = ZoneInfo("Asia/Shanghai")
+from flows.settings import local_zone
 
 
 def format_yuan(fen: int | None) -> str:
@@ -18,7 +17,8 @@ def format_yuan(fen: int | None) -> str:
 
 
 def format_time(moment: datetime | None) -> str:
-    """A UTC timestamp in Beijing time, to the minute."""
+    """A UTC timestamp in the configured zone (``SANZI_TIMEZONE``, Beijing time unless set), to
+    the minute."""
     if moment is None:
         return ""
-    return moment.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
+    return moment.astimezone(local_zone()).strftime("%Y-%m-%d %H:%M")

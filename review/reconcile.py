@@ -47,9 +47,11 @@ def classify_changes(
     """One row per case the run touches: ``change`` is new, changed, unchanged or resolved.
 
     ``known_cases`` has entry_id, town, village, period, content_hash and status of the cases
-    stored so far (at least those of the run's towns); ``findings`` the flagged entries of this
-    run; ``scope`` the cells the run loaded. Only open cases inside ``scope`` can be resolved,
-    so a run over one town never resolves another town's findings.
+    stored so far (at least those of the run's towns), and ``in_county`` where the store knows
+    which of them the run's county owns; ``findings`` the flagged entries of this run;
+    ``scope`` the cells the run loaded. Only open cases inside ``scope`` (and of the county)
+    can be resolved, so a run over one town never resolves another town's findings, nor a
+    county's run another county's.
     """
     open_cases = known_cases.loc[known_cases["status"] == "open"]
     previous = open_cases.set_index("entry_id")["content_hash"]
@@ -61,6 +63,8 @@ def classify_changes(
         "unchanged",
     )
     in_scope = open_cases.merge(scope[CELL], on=CELL, how="inner")
+    if "in_county" in in_scope:
+        in_scope = in_scope.loc[in_scope["in_county"].astype("bool")]
     gone = in_scope.loc[~among(in_scope["entry_id"], flagged["entry_id"])]
     resolved = pd.DataFrame(
         {

@@ -39,4 +39,6 @@ def review_app_from_environment(
 
 def serve_review(*, host: str = "127.0.0.1", port: int = 8000, db_url: str | None = None) -> None:
     """Run the review app with uvicorn until interrupted (default: this machine only)."""
-    uvicorn.run(review_app_from_environment(db_url=db_url), host=host, port=port, log_level="info")
+    app = review_app_from_environment(db_url=db_url)
+    print(f"复核网站：http://{host}:{port} （按 Ctrl+C 停止）", flush=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
