@@ -175,20 +175,23 @@ def write_manifest(dataset: Dataset) -> None:
     temporary.replace(dataset.directory / "manifest.json")
 
 
-def generate_mixed(directory: Path, lines: int, seed: int, *, vendor: bool = False) -> Dataset:
+def generate_mixed(directory: Path, lines: int, seed: int, *, vendor: bool = False,
+                   registers: bool = False) -> Dataset:
     """The generator's county (layouts A, B, C) of about ``lines`` lines, with its truth;
     ``vendor``: three villages in each run of six export as accounting software does (a 金蝶 flat
-    export, an import template, a small tool's CSV, printed 记账凭证)."""
+    export, an import template, a small tool's CSV, printed 记账凭证); ``registers``: each
+    village's contract, asset and resource registers beside its ledgers."""
     from data.generator import generate_ledgers
 
     if directory.exists():
         shutil.rmtree(directory)
     result = generate_ledgers(directory, villages=villages_for(lines), years=YEARS, seed=seed,
                               inject=True, lines_per_village_year=LINES_PER_VILLAGE_YEAR,
-                              vendor=vendor)
+                              vendor=vendor, registers=registers)
     result.truth.to_parquet(directory / "truth.parquet")
-    dataset = Dataset(directory, "vendor" if vendor else "mixed", result.n_lines,
-                      list(result.files))
+    layout = "vendor" if vendor else "registers" if registers else "mixed"
+    files = [*result.files, *(result.register_files if registers else [])]
+    dataset = Dataset(directory, layout, result.n_lines, files)
     write_manifest(dataset)
     return dataset
 
@@ -264,8 +267,9 @@ def ensure_dataset(scratch: Path, layout: str, lines: int, seed: int) -> Dataset
         return cached
     started = time.perf_counter()
     print(f"generating {lines:,} lines, layout {layout} → {directory}", flush=True)
-    if layout in ("mixed", "vendor"):
-        dataset = generate_mixed(directory, lines, seed, vendor=layout == "vendor")
+    if layout in ("mixed", "vendor", "registers"):
+        dataset = generate_mixed(directory, lines, seed, vendor=layout == "vendor",
+                                 registers=layout == "registers")
     else:
         dataset = generate_layout_a(directory, lines, seed, scratch)
     print(f"  generated {dataset.lines:,} lines in {len(dataset.files)} files "
@@ -558,11 +562,20 @@ def audit_worker(input_dir: str, out_dir: str) -> dict[str, Any]:
                 for town, score in zip(towns, scores, strict=True)
             ]
             stage["rows"] = n_entries
+        with meter.stage("registers") as stage:
+            register_files = pipeline.registers_by_town(files)
+            registers = [
+                pipeline.audit_town_registers(
+                    town, register_files[town.town],
+                    key=pipeline.register_key(town, register_files[town.town], params),
+                    params=params, parts_dir=parts_dir, run_id=run_id)
+                for town in towns if town.town in register_files]
+            stage["rows"] = sum(sum(part.rows.values()) for part in registers)
         with meter.stage("write") as stage:
-            digest = pipeline.ranked_digest(reports, ranking)
+            digest = pipeline.ranked_digest(reports, ranking, registers=registers)
             quarantine = pipeline.run_quarantine(files)
             outputs = pipeline.write_sheets(reports, ranking, quarantine, Path(out_dir),
-                                            parts_dir=parts_dir)
+                                            parts_dir=parts_dir, registers=registers)
             outputs["entries"] = pipeline.write_entries(reports, ranking, Path(out_dir))
             stage["rows"] = n_entries
         run_record = {
@@ -1172,7 +1185,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000],
                         help="journal lines per dataset (default 100000)")
-    parser.add_argument("--layout", choices=["A", "mixed", "vendor"], default="A",
+    parser.add_argument("--layout", choices=["A", "mixed", "vendor", "registers"], default="A",
                         help="A: platform CSVs only; mixed: the generator's layouts A, B, C; "
                              "vendor: mixed with accounting software's exports")
     parser.add_argument("--end-to-end", action="store_true",

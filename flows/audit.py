@@ -55,6 +55,8 @@ obtain_model = task(InWorkerProcess(pipeline.obtain_model), name="obtain-model",
                     cache_policy=NONE)
 rank_county = task(pipeline.rank_county, name="rank-county", cache_policy=NONE)
 report_town = _keyed(pipeline.report_town, "report-town", "report {town.town}")
+audit_town_registers = _keyed(pipeline.audit_town_registers, "audit-registers",
+                              "registers {town.town}")
 write_entries = task(InWorkerProcess(pipeline.write_entries), name="write-entries", retries=2,
                      retry_delay_seconds=2, cache_policy=NONE)
 write_sheets = task(InWorkerProcess(pipeline.write_sheets), name="write-findings", retries=2,
@@ -114,7 +116,7 @@ def audit_ledgers(
     logging.getLogger("prefect.flow_runs").setLevel(logging.INFO)  # progress on the terminal
     logger = get_run_logger()
     settings = load_settings()
-    started_at = datetime.now(UTC)
+    started_at = datetime.now(settings.zone)  # as a person reads it
     timings = pipeline.Timings()
     run_id = str(runtime.flow_run.id or uuid.uuid4())
     parts_dir = settings.parts_dir
@@ -174,9 +176,15 @@ def audit_ledgers(
             "（沿用缓存）" if report.computed_in != run_id else ""),
             meanwhile=lambda made: ahead.update(
                 digests=pipeline.prefetch_digests(made),  # of the towns reported earlier
-                cases=pipeline.prefetch_known_cases(town.town for town in towns)))
+                cases=pipeline.prefetch_known_cases((town.town for town in towns),
+                                                    params.county)))
         reports, failed_reports = _split_failures(reported)
         failed_towns |= failed_reports
+    with timings.stage("registers"):
+        registers, without_books, failed_registers = _audit_registers(
+            files, [town for town in towns if town.town not in failed_reports], params,
+            parts_dir, run_id, logger)
+        failed_towns |= failed_registers
     town_names = [town.town for town in towns if town.town not in failed_reports]
     run_record = {
         "run_id": run_id,
@@ -193,15 +201,17 @@ def audit_ledgers(
         "other_charts": [{"town": town.town, "village": village}
                          for town in towns for village in town.other_charts],
         "failed_towns": failed_towns,
+        "registers": pipeline.register_record(registers, without_books),
     }
     with timings.stage("write"):
         quarantine = pipeline.run_quarantine(files)
         run_record["totals"] = pipeline.run_totals(
             files, towns, reports, quarantine, params.ingest.quarantine_alert_share) | {
             "towns_failed": len(failed_towns)}
-        run_record["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+        _count_register_cases(run_record)
+        run_record["finished_at"] = datetime.now(settings.zone).isoformat(timespec="seconds")
         digest, run_record["review"], run_record["outputs"] = _write_and_record(
-            reports, ranking, quarantine, run_record, Path(out_dir), parts_dir, ahead)
+            reports, ranking, quarantine, run_record, Path(out_dir), parts_dir, ahead, registers)
         run_record["villages"] = pipeline.village_counts(digest)
     run_record["timings"] = timings.seconds
     write_record(run_record, Path(out_dir))
@@ -218,6 +228,7 @@ def _write_and_record(
     reports: list[pipeline.TownReport], ranking: dict[str, Any], quarantine: Any,
     run_record: dict[str, Any], out_dir: Path, parts_dir: Path,
     ahead: dict[str, ReadAhead] | None = None,
+    registers: list[pipeline.RegisterPart] | None = None,
 ) -> tuple[RunDigest, dict[str, Any], dict[str, str]]:
     """entries.parquet, the findings sheets and the store's record of the run, written side by
     side (none needs another's output) in threads of this process: the files in the worker
@@ -225,20 +236,54 @@ def _write_and_record(
     name). Always on this machine, not on a Dask cluster, whose workers need not reach the
     output directory or the store. Returns the digest, what changed since earlier runs, and
     the paths. ``ahead``: the towns' digests (``digests``) and the store's cases (``cases``)
-    being read in the background."""
+    being read in the background; ``registers``: the towns' registers checked."""
+    registers = registers or []
     with ThreadPoolTaskRunner(max_workers=2) as writers:
         sheets = writers.submit(write_sheets, {
             "reports": reports, "ranking": ranking, "quarantine": quarantine, "out_dir": out_dir,
-            "parts_dir": parts_dir})
+            "parts_dir": parts_dir, "registers": registers})
         entries = writers.submit(write_entries, {
             "reports": reports, "ranking": ranking, "out_dir": out_dir})
         ahead = ahead or {}
-        digest = pipeline.ranked_digest(reports, ranking, ahead.get("digests"))
+        digest = pipeline.ranked_digest(reports, ranking, ahead.get("digests"), registers)
         cases = ahead["cases"].take("cases") if "cases" in ahead else None
         changes = record_findings(run_record, digest, quarantine, cases)
         written = {"entries": entries.result()} | sheets.result()
     paths = pipeline.output_paths(out_dir)
     return digest, changes, {name: str(written.get(name, path)) for name, path in paths.items()}
+
+
+def _count_register_cases(run_record: dict[str, Any]) -> None:
+    """The register cases in the run's totals: they are cases like the journal's."""
+    totals, registers = run_record["totals"], run_record["registers"]
+    totals["register_cases"] = registers["cases"]
+    totals["cases"] = totals.get("cases", 0) + registers["cases"]
+    totals["rule_cases"] = totals.get("rule_cases", 0) + registers["rule_cases"]
+
+
+def _audit_registers(
+    files: list[pipeline.FilePart], towns: list[pipeline.TownPart], params: AuditParams,
+    parts_dir: Path, run_id: str, logger: Any,
+) -> tuple[list[pipeline.RegisterPart], list[str], dict[str, str]]:
+    """Each town's registers checked against its books (a part per town, made where its
+    registers or books changed); the towns whose registers came without books, and the towns
+    whose registers failed."""
+    by_town = pipeline.registers_by_town(files)
+    books = {town.town: town for town in towns}
+    audited = _fan_out(audit_town_registers, pipeline.REGISTERS, [
+        (town, {"town": books[town], "files": town_files,
+                "key": pipeline.register_key(books[town], town_files, params), "params": params,
+                "parts_dir": parts_dir, "run_id": run_id})
+        for town, town_files in by_town.items() if town in books
+    ], size=lambda arguments: arguments["town"].n_entries,
+        progress=lambda n, total, town, part: logger.info(
+            "核对三资台账 %d/%d：%s，%d 个案件%s", n, total, town, part.n_cases,
+            "（沿用缓存）" if part.computed_in != run_id else ""))
+    done, failed = _split_failures(audited)
+    without_books = sorted(town for town in by_town if town not in books)
+    for town in without_books:
+        logger.warning("乡镇「%s」只有三资台账、没有账簿，台账未核对", town)
+    return done, without_books, failed
 
 
 def _ingest(paths: list[Path], params: AuditParams, profile: ImportProfile | None,
@@ -280,6 +325,7 @@ def _file_or_failure(path: Path, result: Any) -> pipeline.FilePart:
     A cached part may have been read from the same bytes under the same name elsewhere; its
     report names the path of this run's file."""
     if isinstance(result, pipeline.FilePart):
+        # UTC: files are ordered by this text (flows/supersede.py), which needs one offset
         modified = datetime.fromtimestamp(path.stat().st_mtime, UTC).isoformat()
         return replace(result, report=result.report | {"path": str(path), "modified": modified})
     return pipeline.FilePart(path.name, "", {

@@ -13,13 +13,15 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from checks.registers.audit import REGISTER_CHECKS
 from checks.rules import RULES
 from checks.signals import SIGNALS
 from flows.parts import parquet_writer, read_parts
 
 # Rule and signal ids → their Chinese names, for what a person reads.
 FINDING_TITLES: dict[str, str] = {rule.id: rule.message for rule in RULES} | {
-    signal.id: signal.name for signal in SIGNALS}
+    signal.id: signal.name for signal in SIGNALS} | {
+    check.id: check.name for check in REGISTER_CHECKS}
 # A rule's or signal's linking columns, declared beside it (Rule.links, Signal.links).
 CASE_LINKS: dict[str, tuple[str, ...]] = {
     finding.id: finding.links for finding in (*RULES, *SIGNALS) if finding.links}

@@ -41,6 +41,10 @@ VOUCHER_KEY = ["town", "village", "period", "voucher_word", "voucher_number"]
 SCORE_COLUMNS = ["risk_score", "rule_ids", "signals", "flagged", "rank", "reasons",
                  "anomaly_score", "case_id"]
 QUARANTINE_COLUMNS = ["source_file", "source_sheet", "source_row", "column", "reason", "raw"]
+# quarantine.csv is opened by the agency's staff: Chinese headers, as findings.csv's
+QUARANTINE_HEADERS = {"source_file": "来源文件", "source_sheet": "来源工作表",
+                      "source_row": "来源行号", "column": "列", "reason": "隔离原因",
+                      "raw": "原始内容"}
 # Spreadsheet programs run a cell as a formula when it starts with one of these (OWASP CSV
 # injection); a leading apostrophe makes it plain text.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -57,7 +61,7 @@ CASE_HEADERS = {
     "rank": "排名",
     "risk_score": "风险分",
     "kind": "疑点类型",
-    "subject_id": "涉及凭证",
+    "subject_id": "涉及对象",
     "town": "乡镇",
     "village": "村",
     "periods": "会计期间",
@@ -65,7 +69,7 @@ CASE_HEADERS = {
     "rules": "违反规则",
     "signals": "疑点信号",
     "amount": "涉及金额（元）",
-    "entries": "疑点分录数",
+    "entries": "涉及分录数",
     "reasons": "疑点说明",
     "case_id": "疑点编号",
 }
@@ -95,7 +99,8 @@ LINE_HEADERS = {
     "entry_id": "分录编号",
 }
 MONEY_HEADERS = ("涉及金额（元）", "借方金额", "贷方金额")
-KIND_WORDS = {"voucher": "单张凭证", "pattern": "多张凭证"}
+KIND_WORDS = {"voucher": "单张凭证", "pattern": "多张凭证", "contract": "合同", "asset": "资产",
+              "resource": "资源", "account": "科目"}
 RAISED_WORDS = {"rule": "违反规则", "model": "模型与疑点信号", "both": "规则与模型"}
 
 
@@ -425,8 +430,8 @@ def _widths(towns: list[dict[str, pa.Table]], sheet: str) -> list[list[int]]:
 
 
 def write_quarantine(quarantine: pd.DataFrame, out_dir: Path) -> Path:
-    return write_csv(neutralise_formulas(quarantine[QUARANTINE_COLUMNS]),
-                     out_dir / "quarantine.csv")
+    rows = neutralise_formulas(quarantine[QUARANTINE_COLUMNS]).rename(columns=QUARANTINE_HEADERS)
+    return write_csv(rows, out_dir / "quarantine.csv")
 
 
 def write_run_record(run_record: dict[str, Any], out_dir: Path) -> Path:

@@ -19,6 +19,9 @@ town, not the county, and a correction redoes only its own town:
                                                ("marks/<key>")
     stages/report   per town  report_town      reasons for flagged entries, their cases, the
                                                town's share of the outputs ("reports/<key>")
+    stages/registers per town audit_town_registers  the town's 三资 registers against its
+                                               books: amounts due, register checks, their
+                                               cases ("registers/<key>")
     stages/write    county    write_entries,   entries.parquet; findings and quarantine
                               write_sheets     (FORMATS.md §4) from each town's rows of them
                                                ("sheets/<key>")
@@ -79,6 +82,15 @@ from flows.stages.rank import (
     town_ranking,
 )
 from flows.stages.record import past_decisions, prefetch_known_cases, record_findings
+from flows.stages.registers import (
+    REGISTERS,
+    RegisterPart,
+    audit_town_registers,
+    register_key,
+    register_record,
+    registers_by_town,
+    write_registers,
+)
 from flows.stages.report import REPORTS, TownReport, report_key, report_town
 from flows.stages.score import ScorePart, score_key, score_town
 from flows.stages.totals import (
@@ -105,6 +117,7 @@ __all__ = [
     "LEDGER_SUFFIXES",
     "MARKED",
     "NOT_LEDGERS",
+    "REGISTERS",
     "REPORTS",
     "RULE_WEIGHTS",
     "SCORES",
@@ -116,10 +129,12 @@ __all__ = [
     "FilePart",
     "ModelPart",
     "PartKind",
+    "RegisterPart",
     "ScorePart",
     "Timings",
     "TownPart",
     "TownReport",
+    "audit_town_registers",
     "count_by_id",
     "decision_marks",
     "decisions_digest",
@@ -143,6 +158,9 @@ __all__ = [
     "rank_county",
     "ranked_digest",
     "record_findings",
+    "register_key",
+    "register_record",
+    "registers_by_town",
     "report_key",
     "report_town",
     "run_quarantine",
@@ -158,5 +176,6 @@ __all__ = [
     "village_counts",
     "with_profile_chart",
     "write_entries",
+    "write_registers",
     "write_sheets",
 ]

@@ -14,6 +14,7 @@ from review.entry import extra_cells
 from review.evidence import case_evidence_list
 from review.findings import entry_findings_query, finding_record, rule_title_map
 from review.queue import QueueFilter, case_record, cases_query, direction, queue_neighbours
+from review.register_panel import RegisterPanel, amount_side, is_register_kind, register_panel
 from review.store import lines_run
 from review.tables import cases, findings, run_cases, voucher_lines
 
@@ -36,6 +37,7 @@ class CaseDetail:
     evidence: list[dict[str, Any]]
     mark: int  # the newest decision covering the case when the page was made
     assignable: list[str]
+    register: RegisterPanel | None = None  # a register case's subject (else None)
     previous: str | None = None  # neighbours in the queue the case was opened from
     next: str | None = None
     place: int = 0
@@ -58,8 +60,13 @@ def case_detail(store: Store, *, user: User, case_id: str,
             .order_by(findings.c.period, findings.c.voucher_word, findings.c.voucher_number,
                       findings.c.line_no)).all()]
         seen: dict[tuple, dict[str, Any]] = {}
-        for entry in entries:
-            seen.setdefault(tuple(entry[name] for name in VOUCHER), entry)
+        register = None
+        if is_register_kind(row.subject_kind):
+            # a register case's one line stands for its subject: no voucher holds it
+            register = register_panel(conn, case_id=case_id, titles=titles)
+        else:
+            for entry in entries:
+                seen.setdefault(tuple(entry[name] for name in VOUCHER), entry)
         vouchers = [_voucher(conn, entry) for entry in list(seen.values())[:SHOWN_VOUCHERS]]
         work = work_of(conn, case_id)
         mark = decision_mark(conn, case_id)
@@ -67,6 +74,9 @@ def case_detail(store: Store, *, user: User, case_id: str,
     debit = sum(entry["debit_fen"] for entry in entries)
     credit = sum(entry["credit_fen"] for entry in entries)
     record.update(debit_fen=debit, credit_fen=credit, direction=direction(debit, credit))
+    if is_register_kind(record["subject_kind"]):
+        record.update(direction=amount_side(record["rule_ids"], record["signals"]),
+                      subject_name=register.counterparty or register.name if register else "")
     neighbours = (queue_neighbours(store, user=user, queue_filter=queue_filter, case_id=case_id)
                   if queue_filter is not None else (None, None, 0, 0))
     return CaseDetail(
@@ -77,6 +87,7 @@ def case_detail(store: Store, *, user: User, case_id: str,
         dispositions=case_history(store, case_id=case_id) if user.sees_dispositions else [],
         work=work,
         evidence=case_evidence_list(store, case_id=case_id),
+        register=register,
         mark=mark,
         assignable=assignable_users(store, town=record["town"]) if user.may_assign else [],
         previous=neighbours[0],

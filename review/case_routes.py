@@ -30,6 +30,7 @@ from review.queue_filter import (
     QueueFilter,
     page_number,
 )
+from review.register_panel import register_line_detail
 from review.store import Store
 from review.users import User
 from review.web import CsrfChecked, Reviewer, StoreDep, flash, redirect, render
@@ -99,9 +100,13 @@ def export_decided(store: StoreDep, user: Reviewer, town: str = "") -> Response:
 @router.get("/entry", response_class=HTMLResponse)
 def entry(request: Request, store: StoreDep, user: Reviewer, id: str = "") -> HTMLResponse:
     detail = entry_detail(store, user=user, entry_id=id)
-    if detail is None:
+    if detail is not None:
+        return render(request, "entry.html", {"user": user, "d": detail})
+    # a journal line a register finding rests on, flagged by no check of its own
+    line = register_line_detail(store, user=user, entry_id=id)
+    if line is None:
         raise HTTPException(status_code=404)
-    return render(request, "entry.html", {"user": user, "d": detail})
+    return render(request, "register_line.html", {"user": user, **line})
 
 
 def _case_page(request: Request, store: Store, user: User, case_id: str,

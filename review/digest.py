@@ -62,6 +62,12 @@ class RunDigest:
     ``n_entries``: how many entries were digested; ``sources``: for towns whose frames come
     from a part of the flow's parts store, the part's key (it names everything the frames are
     made from), so the store can tell an unchanged town without reading its rows.
+    ``registers``: for towns whose 三资 registers were checked, ``subjects`` (per register
+    case: the subject's terms, findings with their evidence, a contract's schedule) and
+    ``village_contracts`` (per village and year: contracts in force and expiring, rent due,
+    received and overdue), as :mod:`flows.stages.registers` makes them, and where given
+    ``context`` (the journal lines the register findings rest on, in the entries' columns with
+    their ``case_id``).
     """
 
     scope: pd.DataFrame
@@ -73,6 +79,7 @@ class RunDigest:
     payee_periods: pd.DataFrame
     n_entries: int
     sources: dict[str, str] = field(default_factory=dict)
+    registers: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
 def check_scored_columns(frame: pd.DataFrame) -> None:
@@ -136,6 +143,9 @@ def combine_digests(digests: list[RunDigest]) -> RunDigest:
         payee_periods=_stacked([digest.payee_periods for digest in digests]),
         n_entries=sum(digest.n_entries for digest in digests),
         sources={town: key for digest in digests for town, key in digest.sources.items()},
+        registers={name: _stacked([digest.registers[name] for digest in digests
+                                   if name in digest.registers])
+                   for name in {name for digest in digests for name in digest.registers}},
     )
 
 

@@ -11,8 +11,17 @@ import sqlalchemy as sa
 
 from review.dispositions import disposition_history
 from review.findings import entry_findings_query, finding_record, rule_title_map
+from review.register_panel import is_register_kind
 from review.store import lines_run, unchanged_findings
-from review.tables import cases, finding_changes, findings, payee_periods, runs, voucher_lines
+from review.tables import (
+    cases,
+    finding_changes,
+    findings,
+    payee_periods,
+    run_cases,
+    runs,
+    voucher_lines,
+)
 
 if TYPE_CHECKING:
     from review.store import Store
@@ -51,6 +60,18 @@ class EntryDetail:
     corrections: list[dict[str, Any]]
     dispositions: list[dict[str, Any]]
     extra: dict[str, str]
+    subject_kind: str = ""  # a register case's subject line: the kind of its subject
+
+
+def _subject_kind(conn: sa.Connection, finding: dict[str, Any]) -> str:
+    """The subject kind of the case whose subject line ``finding`` is, else "" (a journal
+    line: register subject lines are a case's only line, numbered 0)."""
+    if finding["voucher_number"] != 0:
+        return ""
+    kind = conn.execute(sa.select(run_cases.c.subject_kind).where(
+        run_cases.c.run_id == finding["run_id"],
+        run_cases.c.case_id == finding["case_id"])).scalar()
+    return kind if kind and is_register_kind(kind) else ""
 
 
 def extra_cells(text: str) -> dict[str, str]:
@@ -147,6 +168,7 @@ def entry_detail(store: Store, *, user: User, entry_id: str) -> EntryDetail | No
         ).all()
         corrections = _corrections(conn, finding)
         titles = rule_title_map(conn)
+        subject_kind = _subject_kind(conn, finding)
     return EntryDetail(
         finding=finding,
         voucher=[dict(line._mapping) for line in voucher],
@@ -159,4 +181,5 @@ def entry_detail(store: Store, *, user: User, entry_id: str) -> EntryDetail | No
         if user.sees_dispositions
         else [],
         extra=extra_cells(finding["extra"]),
+        subject_kind=subject_kind,
     )

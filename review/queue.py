@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from review.dispositions import VERDICTS, latest_dispositions
 from review.findings import STATUS_LABELS, rule_title_map
 from review.queue_filter import ASSIGNEE_ME, ASSIGNEE_NONE, FILTER_STATUSES, QueueFilter
+from review.register_panel import amount_side, is_register_kind, subject_names
 from review.tables import case_work, cases, dispositions, finding_changes, findings, run_cases, runs
 
 if TYPE_CHECKING:
@@ -279,6 +280,16 @@ def _add_directions(conn: sa.Connection, records: list[dict[str, Any]]) -> None:
         found = sums.get((record["run_id"], record["case_id"]))
         debit, credit = (int(found.debit_fen or 0), int(found.credit_fen or 0)) if found else (0, 0)
         record.update(direction=direction(debit, credit), debit_fen=debit, credit_fen=credit)
+    _add_subjects(conn, [record for record in records if is_register_kind(record["subject_kind"])])
+
+
+def _add_subjects(conn: sa.Connection, records: list[dict[str, Any]]) -> None:
+    """Give each register case the name its subject goes by and what its amount is (due,
+    paid over, a difference): its one line's debit or credit side means nothing."""
+    names = subject_names(conn, [record["case_id"] for record in records])
+    for record in records:
+        record.update(subject_name=names.get(record["case_id"], ""),
+                      direction=amount_side(record["rule_ids"], record["signals"]))
 
 
 def _decision_marks(conn: sa.Connection, case_ids: list[str]) -> dict[str, int]:

@@ -32,7 +32,10 @@ SORTS: dict[str, str] = {
     "period": "期间从近到远",
     "village": "按村",
 }
-KINDS: dict[str, str] = {"voucher": "单张凭证", "pattern": "关联凭证（模式）"}
+# Journal cases (a voucher, a pattern of vouchers) and register cases (台账: their subject).
+KINDS: dict[str, str] = {"voucher": "单张凭证", "pattern": "关联凭证（模式）",
+                         "contract": "台账：合同", "asset": "台账：资产", "resource": "台账：资源",
+                         "account": "台账：资产科目对账"}
 RUN_CHANGES: dict[str, str] = {"new": "新增", "changed": "更正或重新归并", "resolved": "已消除"}
 ASSIGNEE_ME, ASSIGNEE_NONE = "@me", "@none"
 MAX_TEXT = 100

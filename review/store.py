@@ -259,11 +259,29 @@ def _quarantine_rows(run_id: str, quarantine: pd.DataFrame | None) -> pd.DataFra
     return rows
 
 
-def _known_cases(conn: sa.Connection, towns: list[str]) -> pd.DataFrame:
+def _in_county(county: str | None) -> sa.ColumnElement[bool]:
+    """Whether a case was last seen by a run of ``county`` (every case when None): two
+    counties may both have a 青石镇 with a 坳山村, and one county's run must never resolve the
+    other's findings (review/reconcile.py).
+
+    ``runs.params`` holds the parameters as :func:`json.dumps` wrote them, where ``county`` is a
+    top-level key only (checks/params.py)."""
+    if county is None:
+        return sa.true()
+    needle = '"county": ' + json.dumps(county, ensure_ascii=False)
+    county_runs = sa.select(tables.runs.c.run_id).where(
+        tables.runs.c.params.contains(needle, autoescape=True))
+    return tables.cases.c.last_run_id.in_(county_runs)
+
+
+def _known_cases(conn: sa.Connection, towns: list[str], county: str | None) -> pd.DataFrame:
     columns = [tables.cases.c[name]
                for name in ("entry_id", *CELL, "content_hash", "status", "case_id")]
-    query = sa.select(*columns).where(tables.cases.c.town.in_(towns))
-    return _frame(conn.execute(query).all(), [column.name for column in columns]).astype("str")
+    query = sa.select(*columns, _in_county(county).label("in_county")).where(
+        tables.cases.c.town.in_(towns))
+    names = [column.name for column in columns]
+    frame = _frame(conn.execute(query).all(), [*names, "in_county"])
+    return frame[names].astype("str").assign(in_county=frame["in_county"].astype("bool"))
 
 
 @dataclass(frozen=True)
@@ -274,6 +292,7 @@ class KnownCases:
     towns: frozenset[str]
     runs: tuple[int, str]
     frame: pd.DataFrame
+    county: str | None = None
 
 
 def _runs_so_far(conn: sa.Connection) -> tuple[int, str]:
@@ -284,20 +303,25 @@ def _runs_so_far(conn: sa.Connection) -> tuple[int, str]:
     return int(count), str(last)
 
 
-def read_known_cases(store: Store, towns: Iterable[str]) -> KnownCases:
-    """The stored cases of ``towns``, for :func:`record_run` to take instead of reading them
-    in its transaction (about half a second for a county's)."""
+def read_known_cases(
+    store: Store, towns: Iterable[str], county: str | None = None
+) -> KnownCases:
+    """The stored cases of ``towns`` (in ``county``), for :func:`record_run` to take instead
+    of reading them in its transaction (about half a second for a county's)."""
     towns = sorted(set(towns))
     with store.engine.connect() as conn:
         runs = _runs_so_far(conn)  # first: a run recorded meanwhile makes the cases stale
-        return KnownCases(frozenset(towns), runs, _known_cases(conn, towns))
+        return KnownCases(frozenset(towns), runs, _known_cases(conn, towns, county), county)
 
 
-def _cases_of(conn: sa.Connection, towns: list[str], ahead: KnownCases | None) -> pd.DataFrame:
-    """The stored cases of ``towns``: those read ahead if they cover the towns and no run has
-    been recorded since, else read now."""
-    if ahead is None or not ahead.towns >= set(towns) or ahead.runs != _runs_so_far(conn):
-        return _known_cases(conn, towns)
+def _cases_of(
+    conn: sa.Connection, towns: list[str], county: str | None, ahead: KnownCases | None
+) -> pd.DataFrame:
+    """The stored cases of ``towns`` in ``county``: those read ahead if they cover the towns
+    and county and no run has been recorded since, else read now."""
+    if (ahead is None or not ahead.towns >= set(towns) or ahead.county != county
+            or ahead.runs != _runs_so_far(conn)):
+        return _known_cases(conn, towns, county)
     if ahead.towns == set(towns):
         return ahead.frame
     return ahead.frame[ahead.frame["town"].isin(towns)].reset_index(drop=True)
@@ -605,7 +629,8 @@ def record_run(
     scope = digest.scope
     quarantine_rows = _quarantine_rows(run_id, quarantine)
     with _recording(store) as conn:
-        known = _cases_of(conn, sorted(scope["town"].unique()), known_cases)
+        known = _cases_of(conn, sorted(scope["town"].unique()), params.get("county"),
+                          known_cases)
         changes = classify_changes(known_cases=known, findings=flagged, scope=scope)
         counts = changes["change"].value_counts()
         summary = RunChanges(
@@ -651,6 +676,7 @@ def record_run(
         _replace_cells(
             conn, tables.payee_periods, scope, digest.payee_periods.assign(run_id=run_id), run_id
         )
+        _store_registers(conn, run_id, digest.registers)
         if rule_titles:
             _upsert_rule_titles(conn, rule_titles)
         append_action(
@@ -665,6 +691,49 @@ def record_run(
             },
         )
     return summary
+
+
+# What the store keeps of a register evidence line: the voucher line's columns a page shows.
+_REGISTER_LINE_COLUMNS = [column.name for column in tables.register_lines.columns
+                          if column.name != "run_id"]
+
+
+def _store_registers(conn: sa.Connection, run_id: str,
+                     registers: Mapping[str, pd.DataFrame]) -> None:
+    """Keep the pages' view of the run's checked registers (``RunDigest.registers``): each
+    register case's subject (the latest, by case), each village's contracts per year (a
+    village's rows replaced whole) and the journal lines the findings rest on (``context``,
+    the latest content per town and entry)."""
+    subjects = registers.get("subjects")
+    if subjects is not None and len(subjects):
+        rows = subjects.drop_duplicates("case_id", keep="last")
+        _delete_keys(conn, tables.register_subjects, rows, ["case_id"])
+        insert_frame(conn, tables.register_subjects,
+                     rows[[column.name for column in tables.register_subjects.columns
+                           if column.name != "run_id"]].assign(run_id=run_id))
+    contracts = registers.get("village_contracts")
+    if contracts is not None and len(contracts):
+        _delete_keys(conn, tables.village_contracts, contracts, ["town", "village"])
+        insert_frame(conn, tables.village_contracts, contracts[[
+            column.name for column in tables.village_contracts.columns
+            if column.name != "run_id"]].assign(run_id=run_id))
+    lines = registers.get("context")
+    if lines is not None and len(lines):
+        rows = lines.drop_duplicates(["town", "entry_id"])[_REGISTER_LINE_COLUMNS]
+        _delete_keys(conn, tables.register_lines, rows, ["town", "entry_id"])
+        insert_frame(conn, tables.register_lines, rows.assign(run_id=run_id))
+
+
+def _delete_keys(conn: sa.Connection, table: sa.Table, rows: pd.DataFrame,
+                 key: list[str]) -> None:
+    """Delete the table's rows whose ``key`` columns hold a key of ``rows``."""
+    keys = list(rows[key].drop_duplicates().itertuples(index=False, name=None))
+    column = (table.c[key[0]] if len(key) == 1
+              else sa.tuple_(*(table.c[name] for name in key)))
+    for start in range(0, len(keys), _DELETE_BATCH):
+        batch = keys[start : start + _DELETE_BATCH]
+        conn.execute(sa.delete(table).where(column.in_(
+            [item[0] for item in batch] if len(key) == 1 else batch)))
 
 
 def _upsert_rule_titles(conn: sa.Connection, rule_titles: Mapping[str, str]) -> None:

@@ -441,3 +441,69 @@ sign_in_attempts = sa.Table(
     sa.Index(None, "username", "at"),
     sa.Index(None, "address", "at"),
 )
+
+
+# --- 三资 registers (migration 0011) --------------------------------------------------------
+# What a register case's page shows (flows/stages/registers.py SUBJECT_COLUMNS): the subject's
+# name and terms, each finding with its evidence, a contract's schedule with what was matched
+# (JSON texts). One row per case, the latest run's: a case no longer found keeps the subject as
+# it was last seen, so its page still shows what was found.
+register_subjects = sa.Table(
+    "register_subjects",
+    metadata,
+    sa.Column("case_id", sa.String(64), primary_key=True),
+    sa.Column("town", TEXT, nullable=False),
+    sa.Column("village", TEXT, nullable=False),
+    sa.Column("subject_kind", sa.String(16), nullable=False),  # contract|asset|resource|account
+    sa.Column("subject_id", TEXT, nullable=False),
+    sa.Column("name", TEXT, nullable=False),
+    sa.Column("terms", TEXT, nullable=False),  # JSON object, Chinese keys
+    sa.Column("findings", TEXT, nullable=False),  # JSON list
+    sa.Column("schedule", TEXT, nullable=False),  # JSON list
+    sa.Column("run_id", sa.String(64), sa.ForeignKey("runs.run_id"), nullable=False),
+    sa.Index(None, "town", "village"),
+)
+
+# Per village and year: contracts in force and expiring, rent due, received and overdue. A
+# village's rows are replaced whole by each run that checked its registers.
+village_contracts = sa.Table(
+    "village_contracts",
+    metadata,
+    sa.Column("town", TEXT, primary_key=True),
+    sa.Column("village", TEXT, primary_key=True),
+    sa.Column("year", sa.Integer, primary_key=True),
+    sa.Column("contracts_active", sa.Integer, nullable=False),
+    sa.Column("contracts_expiring", sa.Integer, nullable=False),
+    sa.Column("rent_due_fen", sa.BigInteger, nullable=False),
+    sa.Column("rent_received_fen", sa.BigInteger, nullable=False),
+    sa.Column("overdue_fen", sa.BigInteger, nullable=False),
+    sa.Column("overdue_items", sa.Integer, nullable=False),
+    sa.Column("run_id", sa.String(64), sa.ForeignKey("runs.run_id"), nullable=False),
+)
+
+# The journal lines register findings rest on (payments, receipts matched to a schedule,
+# fixed-asset debits), most of them never flagged themselves: the case page shows them and
+# the entry page opens them. The latest run's content per town and entry.
+register_lines = sa.Table(
+    "register_lines",
+    metadata,
+    sa.Column("town", TEXT, primary_key=True),
+    sa.Column("entry_id", sa.String(128), primary_key=True),
+    sa.Column("case_id", sa.String(64), nullable=False),  # the first case naming the line
+    sa.Column("village", TEXT, nullable=False),
+    sa.Column("period", sa.String(7), nullable=False),
+    sa.Column("voucher_date", sa.Date, nullable=True),
+    sa.Column("voucher_no", TEXT, nullable=False),
+    sa.Column("line_no", sa.BigInteger, nullable=False),
+    sa.Column("summary", TEXT, nullable=False),
+    sa.Column("account_code", TEXT, nullable=False),
+    sa.Column("account_name", TEXT, nullable=False),
+    sa.Column("debit_fen", sa.BigInteger, nullable=False),
+    sa.Column("credit_fen", sa.BigInteger, nullable=False),
+    sa.Column("counterparty", TEXT, nullable=False),
+    sa.Column("contract_ref", TEXT, nullable=False),
+    sa.Column("source_file", TEXT, nullable=False),
+    sa.Column("source_sheet", TEXT, nullable=False),
+    sa.Column("source_row", sa.BigInteger, nullable=False),
+    sa.Column("run_id", sa.String(64), sa.ForeignKey("runs.run_id"), nullable=False),
+)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -21,7 +21,7 @@ from markupsafe import Markup, escape
 from checks.charts import CHART_KEYS, chart_key, packaged_chart
 from review.findings import STATUS_LABELS, entry_findings_query, rule_title_map
 from review.formatting import format_yuan
-from review.tables import cases, run_scope, village_accounts
+from review.tables import cases, run_scope, village_accounts, village_contracts
 
 if TYPE_CHECKING:
     from review.store import Store
@@ -54,6 +54,9 @@ class VillageSummary:
     monthly: list[dict[str, Any]]
     findings_by_rule: list[tuple[str, int]]
     findings_by_status: list[tuple[str, int]]
+    # per year of the 三资 contract register: contracts in force and expiring, rent due,
+    # received and overdue (empty when the village's registers were never checked)
+    contracts: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _classified(
@@ -118,6 +121,11 @@ def village_summary(store: Store, *, user: User, town: str, village: str) -> Vil
             entry_findings_query(user, town=town, village=village)
         ).all()
         titles = rule_title_map(conn)
+        contracts = conn.execute(
+            sa.select(village_contracts)
+            .where(village_contracts.c.town == town, village_contracts.c.village == village)
+            .order_by(village_contracts.c.year)
+        ).all()
     accounts = pd.DataFrame([row._mapping for row in rows])
     by_rule: dict[str, int] = {}
     by_status: dict[str, int] = {}
@@ -141,6 +149,7 @@ def village_summary(store: Store, *, user: User, town: str, village: str) -> Vil
             key=lambda item: -item[1],
         ),
         findings_by_status=sorted(by_status.items(), key=lambda item: -item[1]),
+        contracts=[dict(row._mapping) for row in contracts],
     )
 
 

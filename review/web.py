@@ -16,6 +16,7 @@ from fastapi.templating import Jinja2Templates
 from review.dispositions import VERDICTS
 from review.formatting import format_time, format_yuan
 from review.queue import STATUS_LABELS
+from review.register_panel import SUBJECT_KINDS
 from review.security import CSRF_FIELD, csrf_token, csrf_valid
 from review.sessions import session_username
 from review.store import Store
@@ -151,4 +152,5 @@ def landing(app: FastAPI, user: User, target: str | None) -> str:
     return target
 
 
-templates.env.globals.update(entry_url=entry_url, case_url=case_url)
+templates.env.globals.update(entry_url=entry_url, case_url=case_url,
+                             REGISTER_KINDS=SUBJECT_KINDS)

@@ -12,8 +12,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from checks.entry_schema import empty_entries
 from checks.params import AuditParams
 from flows.ingest import ImportProfile, LedgerFileError, ReadOptions, read_ledger_file
+from flows.ingest.registers import read_register_file, register_kind
 from flows.outputs import QUARANTINE_COLUMNS
 from flows.parts import part_key, read_part
 from flows.stages.common import BATCH_BYTES, FILES, LEDGER_SUFFIXES, NOT_LEDGERS
@@ -51,6 +53,9 @@ class FilePart:
 
     ``cells`` counts its rows per (town, village, period); ``superseded`` are the cells whose
     rows a later export of the same books replaces in this run (:mod:`flows.supersede`).
+    ``register`` names the register a 三资 register file holds (contracts, plans, assets,
+    resources; :mod:`checks.registers`), "" for a ledger; its rows are the part's
+    ``register`` frame, and it has no entries.
     """
 
     file: str
@@ -61,6 +66,7 @@ class FilePart:
     computed_in: str
     cells: dict[tuple[str, str, str], int] = field(default_factory=dict)
     superseded: tuple[tuple[str, str, str], ...] = ()
+    register: str = ""
 
     @property
     def readable(self) -> bool:
@@ -99,6 +105,9 @@ def ingest_file(
     not retried."""
     path = Path(path)
     try:
+        if kind := register_kind(path):
+            return _ingest_register(path, kind, key=key, options=options,
+                                    parts_dir=parts_dir, run_id=run_id)
         load = read_ledger_file(path, options=options)
     except LedgerFileError as error:
         return FilePart(path.name, key, {"file": path.name, "path": str(path), "error": str(error)},
@@ -111,6 +120,21 @@ def ingest_file(
     part = FilePart(path.name, key, load.report.to_dict(), towns,
                     str(FILES.directory(parts_dir, key)), run_id, cells=cells)
     FILES.write(parts_dir, key, {"entries": load.entries, "quarantine": load.quarantine}, part)
+    return part
+
+
+def _ingest_register(path: Path, kind: str, *, key: str, options: ReadOptions,
+                     parts_dir: Path, run_id: str) -> FilePart:
+    """A register file's part: its rows (frame ``register``), no entries."""
+    load = read_register_file(path, options=options)
+    towns: dict[str, list[str]] = {}
+    for town, village in sorted(set(zip(load.frame["town"], load.frame["village"],
+                                        strict=True))):
+        towns.setdefault(town, []).append(village)
+    part = FilePart(path.name, key, load.report.to_dict() | {"register": kind}, towns,
+                    str(FILES.directory(parts_dir, key)), run_id, register=kind)
+    FILES.write(parts_dir, key, {"entries": empty_entries(), "quarantine": load.quarantine,
+                                 "register": load.frame}, part)
     return part
 
 
@@ -178,9 +202,12 @@ def supersede_files(files: list[FilePart]) -> list[FilePart]:
 
 
 def files_by_town(files: list[FilePart]) -> dict[str, list[FilePart]]:
-    """Each town's files, in input order (a town file and a village file may both hold it)."""
+    """Each town's ledger files, in input order (a town file and a village file may both
+    hold it); register files are :func:`flows.stages.registers.registers_by_town`'s."""
     towns: dict[str, list[FilePart]] = {}
     for part in files:
+        if part.register:
+            continue
         for town in part.towns:
             towns.setdefault(town, []).append(part)
     return dict(sorted(towns.items()))

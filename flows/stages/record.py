@@ -22,9 +22,9 @@ def past_decisions() -> pd.DataFrame:
     return decisions_for_learning(open_store())
 
 
-def prefetch_known_cases(towns: Iterable[str]) -> ReadAhead:
-    """Start reading the review store's cases of ``towns`` in the background (key
-    ``"cases"``), for :func:`record_findings`."""
+def prefetch_known_cases(towns: Iterable[str], county: str | None = None) -> ReadAhead:
+    """Start reading the review store's cases of ``towns`` in ``county`` in the background
+    (key ``"cases"``), for :func:`record_findings`."""
     from review.store import open_store, read_known_cases
 
     towns = list(towns)
@@ -32,7 +32,7 @@ def prefetch_known_cases(towns: Iterable[str]) -> ReadAhead:
     def read(_key: str) -> Any:
         store = open_store()
         try:
-            return read_known_cases(store, towns)
+            return read_known_cases(store, towns, county)
         finally:
             store.dispose()
 

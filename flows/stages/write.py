@@ -20,10 +20,12 @@ from flows.parts import (
     parquet_writer,
     part_key,
     read_ahead_tables,
+    read_part,
     read_parts,
     read_table,
 )
 from flows.stages.common import PartKind, finding_titles
+from flows.stages.registers import RegisterPart, write_registers
 from flows.stages.report import TownReport
 from models.ranking import ranked_columns
 from review.digest import DIGEST_FRAMES, RunDigest, combine_digests
@@ -57,19 +59,54 @@ def _flagged_ranks(decisions: pd.DataFrame) -> pd.Series:
 
 
 def ranked_digest(reports: list[TownReport], ranking: dict[str, pd.DataFrame],
-                  prefetched: ReadAhead | None = None) -> RunDigest:
+                  prefetched: ReadAhead | None = None,
+                  registers: list[RegisterPart] | None = None) -> RunDigest:
     """The run's digest for the review store, with the county's rank numbers: the towns'
     digests stacked, each town's once (as :func:`combine_digests` requires). Frames in
-    ``prefetched`` (see :func:`prefetch_digests`) are not read again."""
+    ``prefetched`` (see :func:`prefetch_digests`) are not read again. A town's register
+    cases join its flagged lines and cases as one subject line each
+    (:func:`models.register_cases.subject_lines`); the town's source key then names both
+    parts."""
     if not reports:
         return combine_digests([])
     ranks = pd.concat([_flagged_ranks(ranking[report.town]) for report in reports])
     directories = [report.part_dir for report in reports]
     frames = {name: _with_ranks(read_parts(directories, name, prefetched), ranks)
               for name in DIGEST_FRAMES}
+    sources = {report.town: report.key for report in reports}
+    subjects, subject_cases = [], []
+    pages: dict[str, list[pd.DataFrame]] = {"subjects": [], "village_contracts": [],
+                                            "context": []}
+    for part in registers or []:
+        if part.town not in sources:
+            continue
+        sources[part.town] = part_key(sources[part.town], part.key)
+        for name, frames_of in pages.items():
+            frames_of.append(read_part(part.part_dir, name))
+        flagged = read_part(part.part_dir, "flagged")
+        if not flagged.empty:
+            subjects.append(flagged)
+            subject_cases.append(read_part(part.part_dir, "store_cases"))
+    if subjects:
+        # subject lines rank after the journal's flagged lines, strongest first
+        lines = pd.concat(subjects, ignore_index=True).sort_values(
+            "risk_score", ascending=False, kind="stable")
+        first = int(frames["flagged"]["rank"].max()) if len(frames["flagged"]) else 0
+        lines["rank"] = np.arange(first + 1, first + 1 + len(lines))
+        frames["flagged"] = _stacked(frames["flagged"], lines)
+        frames["cases"] = _stacked(frames["cases"], pd.concat(subject_cases,
+                                                              ignore_index=True))
     return combine_digests([RunDigest(
-        **frames, n_entries=sum(report.n_entries for report in reports),
-        sources={report.town: report.key for report in reports})])
+        **frames, n_entries=sum(report.n_entries for report in reports), sources=sources,
+        registers={name: pd.concat(items, ignore_index=True)
+                   for name, items in pages.items() if items})])
+
+
+def _stacked(frame: pd.DataFrame, more: pd.DataFrame) -> pd.DataFrame:
+    """``more``'s rows below ``frame``'s, in ``frame``'s columns."""
+    if frame.empty:
+        return more.reindex(columns=frame.columns).reset_index(drop=True)
+    return pd.concat([frame, more.reindex(columns=frame.columns)], ignore_index=True)
 
 
 def prefetch_digests(reports: Iterable[TownReport]) -> ReadAhead:
@@ -125,13 +162,16 @@ def _in_types_of(schema: pa.Schema, source: Path) -> bytes:
 
 def write_sheets(
     reports: list[TownReport], ranking: dict[str, pd.DataFrame], quarantine: pd.DataFrame,
-    out_dir: Path, *, parts_dir: Path,
+    out_dir: Path, *, parts_dir: Path, registers: list[RegisterPart] | None = None,
 ) -> dict[str, Path]:
     """findings.parquet (the towns' cases in the county's order), findings.csv and
     findings.xlsx from the towns' rows, put in the county's order, and quarantine.csv. A
     town's rows are made once for its report (part "sheets/<key>"): in a full run every
     town's, in batches (:func:`_sheet_batches`), in a rerun after one correction the
-    corrected town's."""
+    corrected town's. The towns' register cases (``registers``) are in the same files and
+    order, their rows made once per registers part; the register rows and schedule are
+    written beside them (:func:`write_registers`)."""
+    registers = registers or []
     out_dir.mkdir(parents=True, exist_ok=True)
     keys = {report.town: part_key("sheets", report.key) for report in reports}
     made = {report.town: {name: read_table(SHEETS.directory(parts_dir, keys[report.town])
@@ -145,13 +185,30 @@ def write_sheets(
         for report in batch:
             SHEETS.write(parts_dir, keys[report.town], rows[report.town], report.town)
         made |= rows
+    register_rows = [_register_sheet_rows(part, parts_dir, titles) for part in registers]
     ranks = pd.concat([_flagged_ranks(ranking[report.town]) for report in reports]
                       ) if reports else pd.Series(dtype="int64")
-    cases = county_cases([report.part_dir for report in reports], ranks)
+    cases = county_cases([report.part_dir for report in reports]
+                         + [part.part_dir for part in registers], ranks)
     case_ranks = pd.Series(cases["rank"].to_numpy(), index=cases["case_id"].to_numpy())
-    return write_findings([made[report.town] for report in reports], case_ranks, out_dir) | {
+    return write_findings([made[report.town] for report in reports] + register_rows,
+                          case_ranks, out_dir) | {
         "findings": write_findings_parquet(cases, output_paths(out_dir)["findings"]),
-        "quarantine": write_quarantine(quarantine, out_dir)}
+        "quarantine": write_quarantine(quarantine, out_dir)} | write_registers(
+        registers, out_dir)
+
+
+def _register_sheet_rows(part: RegisterPart, parts_dir: Path, titles: dict[str, str]
+                         ) -> dict[str, pa.Table]:
+    """A town's register cases as rows of the findings files, made once per registers part."""
+    key = part_key("register-sheets", part.key)
+    if SHEETS.summary(parts_dir, key) is not None:
+        return {name: read_table(SHEETS.directory(parts_dir, key) / f"{name}.parquet")
+                for name in SHEET_FRAMES}
+    rows = sheet_rows(read_part(part.part_dir, "context"), read_part(part.part_dir, "cases"),
+                      [part.town], titles)[part.town]
+    SHEETS.write(parts_dir, key, rows, part.town)
+    return rows
 
 
 def _sheet_batches(reports: list[TownReport]) -> Iterator[list[TownReport]]:

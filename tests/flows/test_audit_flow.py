@@ -12,6 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from flows.cli import EXIT_UNREADABLE_FILES, main
+from flows.outputs import QUARANTINE_HEADERS
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
 pytestmark = pytest.mark.prefect
@@ -46,8 +47,9 @@ def test_run_writes_the_contract_files_and_reports_the_bad_file(audited):
     exit_code, _inputs, out, record, *_ = audited
     assert exit_code == EXIT_UNREADABLE_FILES
     assert sorted(path.name for path in out.iterdir()) == [
-        "entries.parquet", "findings.csv", "findings.parquet", "findings.xlsx", "quarantine.csv",
-        "run.json"
+        "assets.parquet", "contracts.parquet", "entries.parquet", "findings.csv",
+        "findings.parquet", "findings.xlsx", "quarantine.csv", "resources.parquet", "run.json",
+        "schedule.parquet",
     ]
     bad = [report for report in record["files"] if report["file"] == "不是账.csv"]
     assert len(bad) == 1 and "不是账.csv" in bad[0]["error"] and "表头" in bad[0]["error"]
@@ -71,25 +73,37 @@ def test_nothing_is_lost(audited):
     _exit, _inputs, out, record, *_ = audited
     entries = pq.read_table(out / "entries.parquet").to_pandas()
     quarantine = pd.read_csv(out / "quarantine.csv", encoding="utf-8-sig", dtype=str)
+    assert quarantine.columns.tolist() == list(QUARANTINE_HEADERS.values())  # for a person
     for report in record["files"]:
         if report.get("error"):
             continue
         assert report["rows_read"] == (
             report["loaded"] + report["quarantined"] + report["skipped"]
         ), report["file"]
-        assert (entries["source_file"] == report["file"]).sum() == report["loaded"]
-        assert (quarantine["source_file"] == report["file"]).sum() == report["quarantined"]
+        if report.get("register"):  # a 三资 register: its rows are in its own output
+            rows = pd.read_parquet(out / f"{report['register']}.parquet")
+            assert (rows["source_file"] == report["file"]).sum() == report["loaded"]
+            assert (entries["source_file"] == report["file"]).sum() == 0
+        else:
+            assert (entries["source_file"] == report["file"]).sum() == report["loaded"]
+        assert (quarantine["来源文件"] == report["file"]).sum() == report["quarantined"]
     assert len(entries) == record["totals"]["loaded"]
     assert entries["entry_id"].is_unique
 
 
 def test_findings_are_cases_holding_every_flagged_entry_and_every_breach(audited):
     _exit, _inputs, out, record, *_ = audited
-    cases = pd.read_parquet(out / "findings.parquet")
+    every = pd.read_parquet(out / "findings.parquet")
     entries = pq.read_table(out / "entries.parquet").to_pandas()
-    assert len(cases) == record["totals"]["cases"] < record["totals"]["flagged"]
-    assert cases["rank"].tolist() == list(range(1, len(cases) + 1))
-    assert cases["case_id"].is_unique
+    assert len(every) == record["totals"]["cases"]
+    assert every["rank"].tolist() == list(range(1, len(every) + 1))
+    assert (every["rule_ids"].map(len) > 0).sum() == record["totals"]["rule_cases"]
+    assert set(every["subject_kind"]) <= {"voucher", "pattern", "contract", "asset", "resource",
+                                          "account"}
+    cases = every[every["subject_kind"].isin(["voucher", "pattern"])]  # the journal's
+    assert len(cases) == record["totals"]["cases"] - record["totals"]["register_cases"]
+    assert len(cases) < record["totals"]["flagged"]
+    assert every["case_id"].is_unique
     members = cases.explode("entry_ids")
     flagged = entries[entries["flagged"]]
     assert set(members["entry_ids"]) == set(flagged["entry_id"])
@@ -98,13 +112,11 @@ def test_findings_are_cases_holding_every_flagged_entry_and_every_breach(audited
     assert entries.loc[~entries["flagged"], "case_id"].isna().all()
     breaking = entries[entries["rule_ids"].map(len) > 0]
     assert breaking["flagged"].all()  # every breach of a stated rule reaches the findings
-    assert (cases["rule_ids"].map(len) > 0).sum() == record["totals"]["rule_cases"]
     # an entry's reasons are a list of facts, strongest first (none for one not flagged)
     assert pq.read_schema(out / "entries.parquet").field("reasons").type == pa.list_(pa.string())
     assert flagged["reasons"].map(len).gt(0).all()
     assert not any("；" in fact for facts in flagged["reasons"] for fact in facts)
     assert entries.loc[~entries["flagged"], "reasons"].map(len).eq(0).all()
-    assert set(cases["subject_kind"]) <= {"voucher", "pattern"}
     labels = pd.read_csv(SAMPLE / "labels.csv", encoding="utf-8-sig", dtype=str)
     split = labels[labels["rule_id"] == "works.split_payment"]
     for _case, rows in split.groupby("case_id"):  # a split payment's vouchers are one case
@@ -113,12 +125,38 @@ def test_findings_are_cases_holding_every_flagged_entry_and_every_breach(audited
         assert found["case_id"].nunique() == 1, rows
 
 
+def test_registers_are_checked_against_the_books_and_their_cases_listed(audited):
+    _exit, _inputs, out, record, *_ = audited
+    contracts = pd.read_parquet(out / "contracts.parquet")
+    schedule = pd.read_parquet(out / "schedule.parquet")
+    assert record["registers"]["rows"]["contracts"] == len(contracts) > 0
+    assert set(schedule["contract_no"]) <= set(contracts["contract_no"])
+    assert {"已收清", "未到期"} <= set(schedule["status"])
+    received = schedule[schedule["matched_fen"] > 0]
+    entries = pq.read_table(out / "entries.parquet").to_pandas()
+    matched = {entry for ids in received["matched_entry_ids"] for entry in ids}
+    assert matched and matched <= set(entries["entry_id"])  # matched to real journal lines
+    cases = pd.read_parquet(out / "findings.parquet")
+    register_cases = cases[cases["subject_kind"].isin(["contract", "asset", "resource",
+                                                       "account"])]
+    assert len(register_cases) == record["registers"]["cases"] > 0
+    labels = pd.read_csv(SAMPLE / "register_labels.csv", encoding="utf-8-sig", dtype=str)
+    found = {(row.village, row.subject_id, check) for row in register_cases.itertuples()
+             for check in (*row.rule_ids, *row.signals)}
+    contract_labels = labels[labels["subject_kind"] == "contract"]
+    missed = [(row.village, row.subject_id, row.check_id) for row in contract_labels.itertuples()
+              if (row.village, row.subject_id, row.check_id) not in found]
+    assert not missed  # every contract misconduct of the sample is a case
+    xlsx = pd.read_excel(out / "findings.xlsx", sheet_name=0, engine="calamine")
+    assert xlsx["疑点类型"].isin(["合同", "资产", "资源", "科目"]).sum() == len(register_cases)
+
+
 def test_labelled_quarantine_rows_are_quarantined(audited):
     _exit, _inputs, out, _record, *_ = audited
     labels = pd.read_csv(SAMPLE / "labels.csv", encoding="utf-8-sig", dtype=str)
     expected = labels.loc[labels["kind"] == "quarantine", ["source_file", "source_row"]]
     quarantine = pd.read_csv(out / "quarantine.csv", encoding="utf-8-sig", dtype=str)
-    got = set(zip(quarantine["source_file"], quarantine["source_row"], strict=True))
+    got = set(zip(quarantine["来源文件"], quarantine["来源行号"], strict=True))
     assert set(zip(expected["source_file"], expected["source_row"], strict=True)) <= got
 
 

@@ -117,7 +117,7 @@ def test_run_outputs_follow_the_contract(tmp_path):
     assert first["排名"] == "1" and first["违反规则"] == FINDING_TITLES["summary.banned_item"]
     assert first["疑点信号"] == FINDING_TITLES["signal.round_amount"]
     assert first["涉及金额（元）"] == "1234.56"  # the larger side of the voucher, not both
-    assert (first["疑点类型"], first["涉及凭证"]) == ("单张凭证", "2023-03 记-1")
+    assert (first["疑点类型"], first["涉及对象"]) == ("单张凭证", "2023-03 记-1")
     assert first["疑点说明"].startswith("摘要含禁止事项")
     assert "summary.banned_item" not in (tmp_path / "findings.csv").read_text("utf-8-sig")
 
@@ -129,7 +129,7 @@ def test_run_outputs_follow_the_contract(tmp_path):
     assert lines["借方金额"].dtype == "float64"  # numbers: a spreadsheet sums them
     assert lines.loc[lines["凭证号"] == "记-1", "借方金额"].tolist() == [1234.56, 0.0]
     quarantined = pd.read_csv(tmp_path / "quarantine.csv", encoding="utf-8-sig", dtype=str)
-    assert quarantined.columns.tolist()[:3] == ["source_file", "source_sheet", "source_row"]
+    assert quarantined.columns.tolist()[:3] == ["来源文件", "来源工作表", "来源行号"]
     assert json.loads((tmp_path / "run.json").read_text(encoding="utf-8"))["run_id"] == "x"
 
 
@@ -142,7 +142,7 @@ def test_quarantine_file_has_header_even_when_empty(tmp_path):
                           ["source_file", "source_sheet", "source_row", "column", "reason", "raw"]})
     path = write_quarantine(empty, tmp_path)
     assert path.read_text(encoding="utf-8-sig").strip() == (
-        "source_file,source_sheet,source_row,column,reason,raw"
+        "来源文件,来源工作表,来源行号,列,隔离原因,原始内容"
     )
 
 

@@ -82,7 +82,7 @@ def test_migrations_build_the_declared_schema_and_are_idempotent(store):
         version = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one()
     again.dispose()
     assert differences == []
-    assert version == "0010"
+    assert version == "0011"
 
 
 def test_sqlite_store_uses_wal_and_a_busy_timeout(tmp_path):
@@ -301,11 +301,12 @@ def test_stores_recorded_with_unchanged_rows_read_the_same_after_migration_0006(
 def test_cases_read_ahead_are_taken_unless_a_run_was_recorded_since(store, monkeypatch):
     _run(store, "run-1", scored_frame(ledger_rows()))
     corrected = corrected_county()
-    ahead = read_known_cases(store, set(corrected["town"]) | {"别的镇"})  # more towns: fine
+    # more towns than the run has: fine
+    ahead = read_known_cases(store, set(corrected["town"]) | {"别的镇"}, "默认县")
     read_in_record = []
     read = store_module._known_cases
-    monkeypatch.setattr(store_module, "_known_cases", lambda conn, towns: (
-        read_in_record.append(towns), read(conn, towns))[1])
+    monkeypatch.setattr(store_module, "_known_cases", lambda conn, towns, county: (
+        read_in_record.append(towns), read(conn, towns, county))[1])
 
     taken = _run(store, "run-2", corrected, known_cases=ahead)
     assert read_in_record == []
