@@ -255,6 +255,17 @@ def _print_files(record: dict) -> None:
         print(line, file=sys.stderr)
 
 
+def _register_rows(record: dict) -> str:
+    """What of the 三资 registers was read, for the run's closing line ("" without any)."""
+    rows = (record.get("registers") or {}).get("rows") or {}
+    read = {"合同": rows.get("contracts", 0), "收付款计划": rows.get("plans", 0),
+            "资产": rows.get("assets", 0), "资源": rows.get("resources", 0)}
+    read = {name: count for name, count in read.items() if count}
+    if not read:
+        return ""
+    return "三资台账载入" + "、".join(f"{name} {count:,} 条" for name, count in read.items()) + "。"
+
+
 def _print_run(record: dict) -> None:
     from flows.summary import review_line
 
@@ -264,12 +275,20 @@ def _print_run(record: dict) -> None:
         f"审计完成：{totals['files']} 个文件，读取 {totals['rows_read']:,} 行，"
         f"载入 {totals['loaded']:,} 条分录，隔离 {totals['quarantined']:,} 行，"
         f"跳过 {totals['skipped']:,} 行。"
+        + _register_rows(record)
     )
+    register_cases = totals.get("register_cases", 0)
     print(
         f"疑点 {totals['cases']:,} 件，涉及分录 {totals['flagged']:,} 条；其中违反规则的 "
         f"{totals['rule_cases']:,} 件（{totals['entries_with_rule_breaches']:,} 条分录）全部列出，"
         f"其余由模型和疑点信号在复核预算内选出。"
+        + (f"三资台账（合同、资产、资源）核对出的 {register_cases:,} 件已计入。"
+           if register_cases else "")
     )
+    registers = record.get("registers") or {}
+    if registers.get("towns_without_books"):
+        print("这些乡镇只有三资台账、没有账套，台账未核对：" + "、".join(
+            registers["towns_without_books"]), file=sys.stderr)
     print(review_line(record["review"]))
     if record.get("other_charts"):
         units = "、".join(f"{unit['town']}{unit['village']}" for unit in record["other_charts"])
