@@ -337,49 +337,62 @@ def _inspect(args: argparse.Namespace) -> int:
     return EXIT_OK if readable else EXIT_UNREADABLE_FILES
 
 
-def _check_rerun(args: argparse.Namespace) -> None:
+def _check_rerun(args: argparse.Namespace) -> tuple[list[Path], str]:
     """Refuse a rerun that cannot do what is asked, before Prefect starts: a period that is
-    not a month, inputs that hold no ledger, a store with no run to redo or a village it has
-    never audited."""
+    not a month, an input (or a file of the current books) gone from where it was and not in
+    the archive either, inputs that hold no ledger, a store with no run to redo or a village
+    it has never audited. Returns what the rerun audits (moved paths found in the archive)
+    and whence (:data:`flows.rerun.INPUT_WORDS`)."""
     bad = [period for period in args.period or [] if not PERIOD.fullmatch(period)]
     if bad:
         raise UsageError(f"会计期间 {'、'.join(bad)} 无效：应为 年-月，月份 01–12，如 2024-03")
-    if args.input:
-        _ledger_files(args.input)
+    from flows.inbox import default_archive_dir, default_manifest_path, load_manifest, rerun_inputs
     from review.changes import audited_villages, latest_run
     from review.store import open_store
 
+    settings = load_settings()
     store = open_store()
     try:
-        if not args.input and latest_run(store) is None:
-            raise UsageError("复核库中还没有审计记录，无从重跑：请先用 sanzi-audit run 审计，"
-                             "或用 --input 指定要审计的文件或文件夹")
+        try:
+            inputs, source = rerun_inputs(
+                [str(path) for path in args.input] if args.input else None,
+                manifest=load_manifest(default_manifest_path(settings)),
+                archive_dir=args.archive or default_archive_dir(settings),
+                parts_dir=settings.parts_dir,
+                last_inputs=lambda: (latest_run(store) or {}).get("inputs"))
+        except (FileNotFoundError, ValueError) as error:
+            raise UsageError(str(error)) from None
         unknown = sorted(set(args.village or []) - audited_villages(store))
     finally:
         store.dispose()
+    located = [Path(path) for path in inputs]
+    _ledger_files(located)
     if unknown:
         raise UsageError(f"以往的审计中没有这些村：{'、'.join(unknown)}（请检查村名）")
+    return located, source
 
 
 def _rerun(args: argparse.Namespace) -> int:
     apart = _keep_samples_apart(args.input)
     params = _params(args)
-    _check_rerun(args)
+    inputs, source = _check_rerun(args)
     if apart:
         print(apart)
     prefect_ready = _start_prefect(args.dask)
-    from flows.rerun import CHANGE_WORDS, case_change_words, rerun_audit
+    from flows.rerun import CHANGE_WORDS, INPUT_WORDS, case_change_words, rerun_audit
 
     prefect_ready()
     with _flow_settings():
         report = rerun_audit(
             villages=args.village, periods=args.period, dask_address=args.dask,
-            inputs=[str(path) for path in args.input] if args.input else None,
+            inputs=[str(path) for path in inputs],
             out_dir=str(args.out) if args.out else None, params=params,
+            archive=str(args.archive) if args.archive else None,
         )
     seconds = sum(report["timings"].values())
     towns = "、".join(report["recomputed"]) or "无，全部沿用缓存"
-    print(f"重跑完成（审计各阶段合计 {seconds:.1f} 秒）："
+    print(f"重跑完成（审计各阶段合计 {seconds:.1f} 秒）：审计{INPUT_WORDS[source]}"
+          f"（{len(report['inputs'])} 项），"
           f"重新读取 {len(report['files_read'])} 个文件，重新计算的乡镇：{towns}。")
     scope = "、".join(report["villages"]) or "全部村"
     if report["periods"]:
@@ -392,6 +405,29 @@ def _rerun(args: argparse.Namespace) -> int:
         print(f"输入中没有这些村：{'、'.join(report['unknown_villages'])}", file=sys.stderr)
     print(f"结果目录：{report['out_dir']}")
     return EXIT_UNREADABLE_FILES if report["totals"]["files_with_problems"] else EXIT_OK
+
+
+def _books(args: argparse.Namespace) -> int:
+    """The county's current books: per village, the current delivery of each period and
+    register, and the earlier deliveries with what superseded them."""
+    from flows.inbox import default_manifest_path, load_manifest
+    from flows.supersede import current_books
+
+    path = default_manifest_path(load_settings())
+    books = current_books(load_manifest(path).deliveries())
+    if not books.deliveries:
+        print(f"还没有收到任何交付（收件箱清单 {path} 不存在或为空）：夜间审计"
+              "（sanzi-audit nightly）审计并归档收件箱里的文件后，这里列出现行账套。")
+        return EXIT_OK
+    held = {cell[1] for delivery in books.deliveries for cell in delivery.cells or ()}
+    unknown = sorted(set(args.village or []) - held)
+    if unknown:
+        raise UsageError(f"现行账套中没有这些村：{'、'.join(unknown)}（请检查村名）")
+    print(f"现行账套（收件箱清单 {path}）：{len(held)} 个村，{len(books.deliveries)} 次交付，"
+          f"其中 {len(books.replaced)} 次的部分或全部内容已被后来的交付取代。")
+    for line in books.lines(args.village):
+        print(line)
+    return EXIT_OK
 
 
 def _sample(args: argparse.Namespace) -> int:
@@ -474,8 +510,16 @@ def _nightly(args: argparse.Namespace) -> int:
     params = _params(args)
     if not args.inbox.is_dir():
         raise UsageError(f"收件箱文件夹不存在：{args.inbox}（请检查 --inbox）")
+    if args.now and args.settle_seconds is not None:
+        raise UsageError("--now 与 --settle-seconds 只能用一个：--now 即不等待（0 秒）")
     prefect_ready = _start_prefect(args.dask)
-    from flows.nightly import DEFAULT_SETTLE_SECONDS, nightly_audit
+    from flows.nightly import (
+        DEFAULT_SETTLE_SECONDS,
+        change_words,
+        nightly_audit,
+        settling_title,
+        settling_words,
+    )
 
     prefect_ready()
     with _flow_settings():
@@ -483,13 +527,24 @@ def _nightly(args: argparse.Namespace) -> int:
             inbox=str(args.inbox), out_root=str(args.out),
             archive=str(args.archive) if args.archive else None, params=params,
             settle_seconds=DEFAULT_SETTLE_SECONDS if args.settle_seconds is None
-            else args.settle_seconds,
+            else args.settle_seconds, now=args.now,
             retry_failed=args.retry_failed, dask_address=args.dask,
         )
     if report["status"] == "no-new-files":
         print("收件箱里没有新的或内容有变化的文件，本次未审计。")
     else:
-        print(f"审计了 {len(report['new'])} 个新文件，结果目录：{report['out_dir']}")
+        books = (f"连同现行账套的 {report['books_read']} 个文件，" if report["books_read"]
+                 else "")
+        print(f"审计了 {len(report['new'])} 个新文件（{books}重新计算的乡镇："
+              f"{'、'.join(report['recomputed']) or '无'}），结果目录：{report['out_dir']}")
+    for words in report["corrections"]:
+        print(f"更正：{words}（取代此前交付的，旧文件留在归档中）")
+    if report["changes"]:
+        print(f"{'、'.join(report['villages'])}疑点分录变化：{change_words(report['changes'])}")
+    if report["settling"]:
+        print(settling_title(report) + "：" + "；".join(settling_words(report)))
+    for name in report["books_gone"]:
+        print(f"现行账套的文件找不到了（未审计）：{name}", file=sys.stderr)
     for path, error in report["unreadable"].items():
         print(f"无法读取（留在收件箱，内容不变则不再重试）：{path}：{error}", file=sys.stderr)
     for path, why in report["not_read_well"].items():
@@ -500,7 +555,8 @@ def _nightly(args: argparse.Namespace) -> int:
     for path, reason in report["left_in_inbox"].items():
         print(f"留在收件箱：{path}：{reason}", file=sys.stderr)
     print(f"已归档 {len(report['archived'])} 个文件。")
-    problems = report["unreadable"] or report["not_read_well"] or report["left_in_inbox"]
+    problems = (report["unreadable"] or report["not_read_well"] or report["left_in_inbox"]
+                or report["books_gone"])
     return EXIT_UNREADABLE_FILES if problems else EXIT_OK
 
 
@@ -570,11 +626,19 @@ def build_parser() -> argparse.ArgumentParser:
     rerun.add_argument("--village", nargs="+", metavar="VILLAGE", help="报告这些村的疑点变化")
     rerun.add_argument("--period", nargs="+", metavar="YYYY-MM", help="只报告这些会计期间")
     rerun.add_argument("--input", nargs="+", type=Path, metavar="PATH",
-                       help="导出文件或文件夹（默认：上一次审计的输入）")
+                       help="导出文件或文件夹（默认：现行账套，即夜间审计收到的各村现行文件；"
+                            "没有收件箱时为上一次审计的输入）")
+    rerun.add_argument("--archive", type=Path, metavar="DIR",
+                       help="归档目录，在其中按内容找已移走的文件（默认：数据目录/inbox/archive）")
     rerun.add_argument("--out", type=Path, metavar="DIR",
                        help="结果目录（默认：数据目录/runs/rerun-时间）")
     rerun.add_argument("--config", type=Path, metavar="FILE", help="本县参数文件（YAML）")
     rerun.set_defaults(handler=_rerun)
+    books = commands.add_parser(
+        "books", help="列出现行账套：每个村各期间和三资台账的现行文件，以及被更正取代的此前交付")
+    books.add_argument("--village", nargs="+", metavar="VILLAGE", help="只列这些村")
+    books.set_defaults(handler=_books)
+
     sample = commands.add_parser("sample", help="生成模拟村账（含标注的违规样例）")
     sample.add_argument("--out", required=True, type=Path, metavar="DIR", help="输出目录")
     sample.add_argument("--villages", type=INTEGER, default=8, metavar="N",
@@ -662,6 +726,8 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--config", type=Path, metavar="FILE", help="本县参数文件（YAML）")
     nightly.add_argument("--settle-seconds", type=NUMBER, metavar="SECONDS",
                          help="修改时间不足此秒数的文件可能仍在复制，留到下次（默认 60）")
+    nightly.add_argument("--now", action="store_true",
+                         help="不等待：刚复制完的文件也立即审计（手动运行、确认已复制完时用）")
     nightly.add_argument("--retry-failed", action="store_true",
                          help="重新尝试以前无法读取的文件")
     nightly.set_defaults(handler=_nightly)

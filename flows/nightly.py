@@ -1,8 +1,12 @@
 """The nightly audit of the inbox, and its Prefect deployment on a cron schedule.
 
-Each night: hash the inbox, audit only content never audited before (one ``sanzi-audit`` subflow
-over all new files), record the hashes in the manifest, then move processed files to the
-archive. A night with nothing new does no audit work and says so in a short artifact.
+Each night: hash the inbox; when it holds content never audited before, audit the county's
+current books with the new deliveries (one ``sanzi-audit`` subflow: a correction is a rerun of
+its town, every unchanged file and town comes from the parts store), record in the manifest
+what each delivery holds, report what changed for the villages delivered, then move processed
+files to the archive. A night with nothing new does no audit work and says so in a short
+artifact. Files modified less than ``settle_seconds`` ago may still be being copied and wait
+for the next run, named with the time they have left; ``now`` takes them at once.
 """
 
 from __future__ import annotations
@@ -19,8 +23,10 @@ from prefect.schedules import Cron, Schedule
 from prefect.types.entrypoint import EntrypointType
 
 from checks.params import AuditParams, load_params
+from flows import pipeline
 from flows.audit import audit_ledgers
 from flows.inbox import (
+    Contents,
     InboxFile,
     InboxScan,
     Manifest,
@@ -30,13 +36,25 @@ from flows.inbox import (
     failed_paths,
     inbox_lock,
     load_manifest,
+    locate_delivery,
+    modified_text,
     record_run,
     save_manifest,
     scan_inbox,
+    with_archived,
 )
+from flows.ingest import load_profile, reading_options
 from flows.reading import problem
+from flows.rerun import (
+    CHANGE_WORDS,
+    change_table,
+    recomputed_words,
+    rerun_deployment,
+    with_saved_model,
+)
 from flows.runners import task_runner
 from flows.settings import load_settings
+from flows.supersede import LEDGER, REGISTER_WORDS, Books, current_books, periods_words
 
 if TYPE_CHECKING:
     from prefect.deployments.runner import RunnerDeployment
@@ -85,10 +103,11 @@ def processed_files(scan: InboxScan, manifest: Manifest) -> list[InboxFile]:
 
 def _archive_all(
     files: list[InboxFile], archive_dir: Path, day: date
-) -> tuple[list[str], dict[str, str]]:
-    """Archive each file; one file's failure (after retries) does not stop the others."""
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Archive each file; one file's failure (after retries) does not stop the others.
+    Returns content hash → archived copy, and the files left in the inbox with why."""
     futures = [archive_one.submit(item, archive_dir, day) for item in files]
-    archived: list[str] = []
+    archived: dict[str, str] = {}
     left: dict[str, str] = {}
     for item, future in zip(files, futures, strict=True):
         try:
@@ -99,35 +118,145 @@ def _archive_all(
         if target is None:
             left[str(item.path)] = "审计后文件内容又有变化，留在收件箱，下次作为新文件审计"
         else:
-            archived.append(str(target))
+            archived.setdefault(item.sha256, str(target))
     return archived, left
+
+
+def books_on_file(manifest: Manifest, archive_dir: Path) -> tuple[dict[str, Path], list[str]]:
+    """The current books' files to audit beside the night's new ones (content hash → where
+    its bytes are), and the current deliveries whose bytes are nowhere (named)."""
+    located: dict[str, Path] = {}
+    gone: list[str] = []
+    for delivery in current_books(manifest.deliveries()).current():
+        path = locate_delivery(delivery, archive_dir)
+        if path is None:
+            gone.append(delivery.archived or delivery.file)
+        else:
+            located[delivery.sha256] = path
+    return located, gone
+
+
+def delivery_contents(files: dict[str, Path], params: AuditParams, parts_dir: Path
+                      ) -> dict[str, Contents]:
+    """What each file an audit read holds (content hash → contents), from its part in the
+    parts store; files that could not be read hold nothing and are left out."""
+    profile = load_profile(params.ingest.profile) if params.ingest.profile else None
+    options = reading_options(params, profile)
+    contents = {}
+    for sha256, path in files.items():
+        part = pipeline.FILES.summary(parts_dir, pipeline.ingest_key(path, sha256, options))
+        if part is None or not part.readable:
+            continue
+        cells = tuple(part.cells) if not part.register else tuple(
+            (town, village, part.register)
+            for town, villages in part.towns.items() for village in villages)
+        contents[sha256] = Contents(part.register or LEDGER, cells,
+                                    modified_text(path.stat().st_mtime))
+    return contents
+
+
+def corrections(books: Books, new: set[str]) -> list[str]:
+    """What the night's deliveries superseded, per village: 青石镇坳山村 账套 2024-01～2024-12
+    （12 个期间）."""
+    by_village: dict[tuple[str, str], list[str]] = {}
+    registers: dict[tuple[str, str], list[str]] = {}
+    for replaced in books.replaced.values():
+        for (town, village, held), successor in replaced.items():
+            if successor not in new:
+                continue
+            kind = next(delivery.kind for delivery in books.deliveries
+                        if delivery.sha256 == successor)
+            target = by_village if kind == LEDGER else registers
+            target.setdefault((town, village), []).append(held)
+    words = []
+    for town, village in sorted(set(by_village) | set(registers)):
+        held = ([f"账套 {periods_words(sorted(set(by_village[(town, village)])))}"]
+                if (town, village) in by_village else [])
+        held += sorted({_register_word(kind) for kind in registers.get((town, village), [])})
+        words.append(f"{town}{village} {'、'.join(held)}")
+    return words
+
+
+def _register_word(kind: str) -> str:
+    return REGISTER_WORDS.get(kind, kind)
+
+
+def night_changes(run_id: str, villages: list[str]) -> dict[str, Any]:
+    """What the night's run changed for the villages delivered: totals and the cells where
+    something changed (as ``rerun`` reports them)."""
+    from review.changes import change_totals, run_changes
+    from review.store import open_store
+
+    store = open_store()
+    try:
+        changes = run_changes(store, run_id=run_id, villages=villages)
+    finally:
+        store.dispose()
+    return {"totals": change_totals(changes),
+            "by_cell": changes[changes["change"] != "unchanged"].to_dict("records")}
 
 
 def nightly_report(
     scan: InboxScan,
     record: dict[str, Any] | None,
-    archived: list[str],
+    archived: dict[str, str],
     left: dict[str, str],
+    *,
+    settle_seconds: float = DEFAULT_SETTLE_SECONDS,
+    night: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """What the night did, as a JSON-ready dict (the flow's return value)."""
-    errors = failed_paths(record["files"]) if record else {}
+    """What the night did, as a JSON-ready dict (the flow's return value). ``night``: the
+    audit's books (``books_read``, ``books_gone``), the villages delivered, what the new
+    deliveries superseded and what the run changed for those villages."""
+    # of the night's new files: the books' were judged on their own nights, and an earlier
+    # export whose every period a correction supersedes loads nothing, as it should
+    new = {str(item.path) for item in scan.new}
+    files = [report for report in (record["files"] if record else [])
+             if report.get("path") in new]
+    errors = failed_paths(files)
     share = record["params"]["ingest"]["quarantine_alert_share"] if record else 1.0
-    poorly = {report["path"]: why for report in (record["files"] if record else [])
+    poorly = {report["path"]: why for report in files
               if not report.get("error") and (why := problem(report, share))}
+    night = night or {}
     return {
         "status": "audited" if record else "no-new-files",
         "run_id": record["run_id"] if record else None,
         "out_dir": record["out_dir"] if record else None,
         "new": [str(item.path) for item in scan.new],
+        "books_read": night.get("books_read", 0),
+        "books_gone": night.get("books_gone", []),
+        "recomputed": recomputed_words(record["partitions"]["towns"]) if record else [],
+        "villages": night.get("villages", []),
+        "corrections": night.get("corrections", []),
+        "changes": night.get("changes"),
         "unreadable": errors,
         "not_read_well": poorly,
         "duplicates": [str(item.path) for item in scan.duplicates],
         "known": [str(item.path) for item in scan.known],
         "failed_before": [str(item.path) for item in scan.failed_before],
-        "settling": [str(path) for path in scan.settling],
-        "archived": archived,
+        "settle_seconds": settle_seconds,
+        "settling": [{"path": str(item.path), "seconds_left": round(item.seconds_left, 1)}
+                     for item in scan.settling],
+        "archived": list(archived.values()),
         "left_in_inbox": left,
     }
+
+
+def settling_words(report: dict[str, Any]) -> list[str]:
+    """Each file held back, with the time it still has to wait: 村账.csv：还需等 42 秒."""
+    return [f"{Path(item['path']).name}：还需等 {max(1, round(item['seconds_left']))} 秒"
+            for item in report["settling"]]
+
+
+def settling_title(report: dict[str, Any]) -> str:
+    return (f"修改不到 {report['settle_seconds']:g} 秒、可能仍在复制的文件，留到下次"
+            "（已复制完的可用 nightly --now 或部署参数 now=true 立即审计）")
+
+
+def change_words(changes: dict[str, Any]) -> str:
+    """新增 3 条，已消除 1 条，更正后变化 0 条，未变 12 条."""
+    return "，".join(f"{CHANGE_WORDS[kind]} {count} 条"
+                    for kind, count in changes["totals"].items())
 
 
 def _bullets(title: str, lines: list[str]) -> list[str]:
@@ -141,8 +270,19 @@ def nightly_markdown(report: dict[str, Any]) -> str:
     else:
         parts = [
             f"# 夜间审计：审计了 {len(report['new'])} 个新文件",
-            f"审计运行：`{report['run_id']}`，结果目录：`{report['out_dir']}`",
+            f"审计运行：`{report['run_id']}`，结果目录：`{report['out_dir']}`；"
+            + (f"连同现行账套的 {report['books_read']} 个文件一起审计，"
+               if report["books_read"] else "")
+            + f"重新计算的乡镇：{'、'.join(report['recomputed']) or '无（全部沿用缓存）'}",
             *_bullets("新文件", [Path(path).name for path in report["new"]]),
+            *_bullets("更正（新文件取代了此前交付的账套或台账）", report["corrections"]),
+            *([f"## 送来的村（{'、'.join(report['villages'])}）疑点分录变化",
+               change_words(report["changes"]),
+               *([change_table(report["changes"]["by_cell"])]
+                 if report["changes"]["by_cell"] else [])]
+              if report["changes"] else []),
+            *_bullets(
+                "现行账套中找不到的文件（未审计，请从备份恢复到归档目录）", report["books_gone"]),
             *_bullets(
                 "无法读取（留在收件箱，内容不变则不再重试）",
                 [f"{Path(path).name}：{error}" for path, error in report["unreadable"].items()],
@@ -161,9 +301,7 @@ def nightly_markdown(report: dict[str, Any]) -> str:
             "以前无法读取，内容未变，未重试",
             [Path(path).name for path in report["failed_before"]],
         ),
-        *_bullets("刚修改过（可能仍在复制），留到下次", [
-            Path(path).name for path in report["settling"]
-        ]),
+        *_bullets(settling_title(report), settling_words(report)),
         *_bullets("已归档", report["archived"]),
         *_bullets(
             "留在收件箱",
@@ -182,18 +320,22 @@ def nightly_audit(
     config: str | None = None,
     manifest: str | None = None,
     settle_seconds: float = DEFAULT_SETTLE_SECONDS,
+    now: bool = False,
     retry_failed: bool = False,
     dask_address: str | None = None,
 ) -> dict[str, Any]:
-    """Audit what is new in ``inbox`` into ``<out_root>/<time>``, then archive it.
+    """Audit what is new in ``inbox`` with the current books into ``<out_root>/<time>``, then
+    archive it.
 
     ``params`` wins over ``config`` (a county parameters file, read at run time so an edit
     applies from the next night); ``archive`` and ``manifest`` default to the data directory;
+    ``now`` takes files however recently modified (a person has finished copying them);
     ``dask_address`` chooses where the audit's tasks run (:mod:`flows.runners`).
     """
     settings = load_settings()
     manifest_path = Path(manifest) if manifest else default_manifest_path(settings)
     archive_dir = Path(archive) if archive else default_archive_dir(settings)
+    settle_seconds = 0.0 if now else settle_seconds
     started = datetime.now(settings.zone)
     logger = get_run_logger()
     with inbox_lock(manifest_path):
@@ -202,27 +344,61 @@ def nightly_audit(
             Path(inbox), audited, exclude=archive_dir, settle_seconds=settle_seconds,
             retry_failed=retry_failed, parts_dir=settings.parts_dir,
         )
-        record = None
+        for item in scan.settling:
+            logger.info("%s 可能仍在复制，留到下次（还需等 %.0f 秒）", item.path.name,
+                        item.seconds_left)
+        record, night = None, {}
         if scan.new:
-            logger.info("auditing %d new files", len(scan.new))
-            audit = audit_ledgers.with_options(task_runner=task_runner(dask_address))
-            record = audit(
-                inputs=[str(item.path) for item in scan.new],
-                out_dir=str(run_directory(Path(out_root), started)),
-                params=params or load_params(config),
-            )
-            audited = record_run(
-                audited, scan.new, errors=failed_paths(record["files"]),
-                run_id=record["run_id"], out_dir=record["out_dir"],
-                at=datetime.now(settings.zone),
-            )
+            record, audited, night = _audit_with_books(
+                scan.new, audited, archive_dir, Path(out_root), started,
+                params or load_params(config), dask_address, logger)
             write_manifest(audited, manifest_path)
         archived, left = _archive_all(processed_files(scan, audited), archive_dir, started.date())
-    report = nightly_report(scan, record, archived, left)
+        if archived:
+            write_manifest(with_archived(audited, archived), manifest_path)
+    report = nightly_report(scan, record, archived, left, settle_seconds=settle_seconds,
+                            night=night)
     create_markdown_artifact(
         markdown=nightly_markdown(report), key=NIGHTLY_ARTIFACT_KEY, description="夜间审计收件箱"
     )
     return report
+
+
+def _audit_with_books(
+    new: list[InboxFile], audited: Manifest, archive_dir: Path, out_root: Path,
+    started: datetime, params: AuditParams, dask_address: str | None, logger: Any,
+) -> tuple[dict[str, Any], Manifest, dict[str, Any]]:
+    """The night's audit: the current books with the new deliveries, as a rerun (the saved
+    model, unchanged files and towns from the parts store) once the books hold any. Returns
+    the run's record, the manifest with the new deliveries and what each holds, and what the
+    night adds to its report."""
+    settings = load_settings()
+    books, gone = books_on_file(audited, archive_dir)
+    for name in gone:
+        logger.warning("现行账套的文件找不到了：%s", name)
+    logger.info("审计 %d 个新文件，连同现行账套的 %d 个文件", len(new), len(books))
+    audit = audit_ledgers.with_options(task_runner=task_runner(dask_address))
+    record = audit(
+        inputs=[*(str(path) for path in books.values()), *(str(item.path) for item in new)],
+        out_dir=str(run_directory(out_root, started)),
+        params=with_saved_model(params) if books else params,
+    )
+    unknown = {delivery.sha256 for delivery in audited.deliveries() if delivery.cells is None}
+    read = {sha256: path for sha256, path in books.items() if sha256 in unknown} | {
+        item.sha256: item.path for item in new}
+    contents = delivery_contents(read, params, settings.parts_dir)
+    audited = record_run(
+        audited, new, errors=failed_paths(record["files"]), run_id=record["run_id"],
+        out_dir=record["out_dir"], at=datetime.now(settings.zone), contents=contents,
+    )
+    delivered = {item.sha256 for item in new if item.sha256 in audited.audited}
+    villages = sorted({cell[1] for sha256 in delivered
+                       for cell in (contents[sha256].cells if sha256 in contents else ())})
+    return record, audited, {
+        "books_read": len(books), "books_gone": gone, "villages": villages,
+        "corrections": corrections(current_books(audited.deliveries()), delivered),
+        "changes": night_changes(record["run_id"], villages) if villages else None,
+    }
 
 
 def deployment_parameters(
@@ -301,18 +477,17 @@ def serve_nightly(
     timezone: str = DEFAULT_TIMEZONE,
     dask_address: str | None = None,
 ) -> None:
-    """Register the nightly deployment and the on-demand rerun deployment with the Prefect
-    server and run their runs until stopped (the nightly one on its schedule).
+    """Register the nightly deployment and the on-demand rerun deployment (which audits the
+    current books of the same archive) with the Prefect server and run their runs until
+    stopped (the nightly one on its schedule).
 
     Needs a running Prefect server (``PREFECT_API_URL``): see :mod:`flows.server`.
     """
-    from flows.rerun import rerun_deployment
-
     serve(
         nightly_deployment(
             inbox=inbox, out_root=out_root, archive=archive, config=config, cron=cron,
             timezone=timezone, dask_address=dask_address,
         ),
-        rerun_deployment(config=config, dask_address=dask_address),
+        rerun_deployment(config=config, archive=archive, dask_address=dask_address),
         limit=1,
     )

@@ -1,9 +1,11 @@
 """On-demand rerun after the agency corrects a ledger: the same audit, only changed parts redone.
 
-The rerun audits the same inputs as the last run (or the ones given) with the saved model, so
-every file and town whose content is unchanged comes from the cache (:mod:`flows.parts`) and
-only the corrected files' towns are checked and scored again. It then reports, for the villages
-and periods the operator names, which findings are new, resolved or changed.
+The rerun audits the county's current books (the inbox's deliveries, :mod:`flows.inbox`; or,
+without an inbox, the last run's inputs; or the ones given) with the saved model, so every file
+and town whose content is unchanged comes from the cache (:mod:`flows.parts`) and only the
+corrected files' towns are checked and scored again. A path that has moved is found in the
+archive by its content hash. It then reports, for the villages and periods the operator names,
+which findings are new, resolved or changed.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from prefect.types.entrypoint import EntrypointType
 
 from checks.params import AuditParams, load_params
 from flows.audit import audit_ledgers
+from flows.inbox import default_archive_dir, default_manifest_path, load_manifest, rerun_inputs
 from flows.runners import task_runner
 from flows.settings import load_settings
 from flows.summary import checked_words, scored_words
@@ -26,6 +29,7 @@ from flows.summary import checked_words, scored_words
 FLOW_NAME = "sanzi-rerun"
 DEPLOYMENT_NAME = "rerun"
 CHANGE_WORDS = {"new": "新增", "resolved": "已消除", "changed": "更正后变化", "unchanged": "未变"}
+INPUT_WORDS = {"books": "现行账套", "given": "指定的输入", "last run": "上一次审计的输入"}
 CASE_CHANGE_WORDS = {"new": "新增", "resolved": "已消除", "changed": "更正或重新归并后待复核",
                      "unchanged": "未变"}
 
@@ -43,21 +47,25 @@ def rerun_audit(
     out_dir: str | None = None,
     config: str | None = None,
     params: AuditParams | None = None,
+    archive: str | None = None,
+    manifest: str | None = None,
     dask_address: str | None = None,
 ) -> dict[str, Any]:
     """Re-audit after a correction and report the change for ``villages`` and ``periods``
-    (all when not given). ``inputs`` default to the last recorded run's; ``dask_address``
-    chooses where the audit's tasks run (:mod:`flows.runners`)."""
+    (all when not given). ``inputs`` default to the current books (``manifest`` and
+    ``archive`` default to the data directory's), else to the last recorded run's;
+    ``dask_address`` chooses where the audit's tasks run (:mod:`flows.runners`)."""
     from review.changes import change_totals, latest_run, run_changes
     from review.store import open_store
 
     store = open_store()
-    if not inputs:
-        last = latest_run(store)
-        if last is None:
-            raise ValueError("复核库中还没有审计记录，请用 --input 指定要审计的文件或文件夹")
-        inputs = last["inputs"]
     settings = load_settings()
+    inputs, source = rerun_inputs(
+        inputs, manifest=load_manifest(Path(manifest) if manifest
+                                       else default_manifest_path(settings)),
+        archive_dir=Path(archive) if archive else default_archive_dir(settings),
+        parts_dir=settings.parts_dir,
+        last_inputs=lambda: (latest_run(store) or {}).get("inputs"))
     out = Path(out_dir) if out_dir else (
         settings.runs_dir / f"rerun-{datetime.now(settings.zone):%Y%m%d-%H%M%S}")
     audit = audit_ledgers.with_options(task_runner=task_runner(dask_address))
@@ -69,6 +77,7 @@ def rerun_audit(
         "run_id": record["run_id"],
         "out_dir": record["out_dir"],
         "inputs": list(inputs),
+        "input_source": source,
         "villages": villages or [],
         "periods": periods or [],
         "unknown_villages": sorted(set(villages or []) - known),
@@ -90,18 +99,23 @@ def rerun_audit(
 
 
 def rerun_deployment(
-    *, config: str | Path | None = None, dask_address: str | None = None
+    *, config: str | Path | None = None, archive: str | Path | None = None,
+    dask_address: str | None = None,
 ) -> RunnerDeployment:
     """The ``sanzi-rerun/rerun`` deployment: no schedule, run on demand with parameters
-    (``villages``, ``periods``, ``inputs``, ``out_dir``, ``dask_address``), one at a time."""
+    (``villages``, ``periods``, ``inputs``, ``out_dir``, ``dask_address``), one at a time;
+    by default it audits the current books of the nightly run's ``archive``."""
     parameters: dict[str, Any] = {}
     if config:
         parameters["config"] = str(Path(config).expanduser().resolve())
+    if archive:
+        parameters["archive"] = str(Path(archive).expanduser().resolve())
     if dask_address:
         parameters["dask_address"] = dask_address
     return rerun_audit.to_deployment(
         name=DEPLOYMENT_NAME, parameters=parameters, concurrency_limit=1,
-        description="记账中心更正账套后重跑：只重算内容有变化的文件和乡镇，报告疑点变化",
+        description="记账中心更正账套后重跑：默认审计现行账套，只重算内容有变化的文件和乡镇，"
+                    "报告疑点变化",
         tags=["sanzi-audit"], entrypoint_type=EntrypointType.MODULE_PATH,
     )
 
@@ -131,6 +145,7 @@ def rerun_markdown(report: dict[str, Any]) -> str:
     lines = [
         f"# 更正后重跑：{scope}",
         "",
+        f"- 审计的输入：{INPUT_WORDS[report['input_source']]}（{len(report['inputs'])} 项）",
         f"- 重新读取的文件：{len(report['files_read'])} 个"
         + (f"（{'、'.join(report['files_read'])}）" if report["files_read"] else ""),
         f"- 重新计算的乡镇：{'、'.join(report['recomputed']) or '无（全部沿用缓存）'}",
@@ -142,8 +157,13 @@ def rerun_markdown(report: dict[str, Any]) -> str:
     if report["unknown_villages"]:
         lines.append(f"- 输入中没有这些村：{'、'.join(report['unknown_villages'])}")
     if report["by_cell"]:
-        lines += ["", "| 乡镇 | 村 | 期间 | 变化 | 条数 |", "|---|---|---|---|---|"]
-        lines += [f"| {row['town']} | {row['village']} | {row['period']} | "
-                  f"{CHANGE_WORDS[row['change']]} | {row['n']} |"
-                  for row in report["by_cell"]]
+        lines += ["", change_table(report["by_cell"])]
     return "\n".join(lines)
+
+
+def change_table(by_cell: list[dict[str, Any]]) -> str:
+    """The cells where findings changed, as a markdown table (town, village, period)."""
+    return "\n".join([
+        "| 乡镇 | 村 | 期间 | 变化 | 条数 |", "|---|---|---|---|---|",
+        *(f"| {row['town']} | {row['village']} | {row['period']} | "
+          f"{CHANGE_WORDS[row['change']]} | {row['n']} |" for row in by_cell)])

@@ -6,6 +6,12 @@ modified later supersedes the other for that period (the later in input order wh
 modified at the same moment); the superseded file's rows of that period are skipped with the
 reason, and the run names which file superseded which. Decided from what each file's reading
 recorded (its villages' periods and row counts), before any town is checked.
+
+The same rule, applied across nights, makes the county's *current books*: every delivery the
+inbox received (:class:`Delivery`, kept in the inbox's manifest) holds village-periods, or a
+village's 三资 register of one kind; for each, the delivery modified last (the later arrival
+when modified at the same moment) is current, and the earlier ones are kept with what
+superseded them (:func:`current_books`).
 """
 
 from __future__ import annotations
@@ -14,7 +20,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-Cell = tuple[str, str, str]  # town, village, period
+Cell = tuple[str, str, str]  # town, village, period (or a register's kind)
+LEDGER = "ledger"
+REGISTER_WORDS = {"contracts": "合同台账", "plans": "合同收付款计划", "assets": "资产台账",
+                  "resources": "资源台账"}
 
 
 @dataclass(frozen=True)
@@ -86,10 +95,107 @@ def _cells_words(cells: list[Cell]) -> str:
     by_village: dict[tuple[str, str], list[str]] = defaultdict(list)
     for town, village, period in cells:
         by_village[(town, village)].append(period)
-    words = []
-    for (town, village), periods in sorted(by_village.items()):
-        periods.sort()
-        span = periods[0] if len(periods) == 1 else f"{periods[0]}～{periods[-1]}"
-        words.append(f"{town}{village} {span}（{len(periods)} 个期间）"
-                     if len(periods) > 1 else f"{town}{village} {span}")
-    return "、".join(words)
+    return "、".join(f"{town}{village} {periods_words(periods)}"
+                    for (town, village), periods in sorted(by_village.items()))
+
+
+def periods_words(periods: list[str]) -> str:
+    """2023-01～2023-12（12 个期间）, or the one period."""
+    periods = sorted(periods)
+    if len(periods) == 1:
+        return periods[0]
+    return f"{periods[0]}～{periods[-1]}（{len(periods)} 个期间）"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One delivery of the county's books: content the inbox received and the nightly run
+    audited. ``kind`` is :data:`LEDGER` or the register's kind; ``cells`` are (town, village,
+    period) for a ledger, (town, village, kind) for a register, None while not known yet;
+    ``arrived`` and ``modified`` are ISO texts."""
+
+    sha256: str
+    file: str
+    arrived: str
+    modified: str
+    kind: str
+    cells: tuple[Cell, ...] | None
+    archived: str | None = None
+
+
+@dataclass(frozen=True)
+class Books:
+    """The deliveries in the order they arrived, and per delivery the cells a later one
+    superseded, with the superseding delivery's hash."""
+
+    deliveries: list[Delivery]
+    replaced: dict[str, dict[Cell, str]]
+
+    def current(self) -> list[Delivery]:
+        """The deliveries an audit of the current books reads: those still current for some
+        cell, and those whose holdings are not known yet (the audit reads them)."""
+        return [delivery for delivery in self.deliveries
+                if delivery.cells is None
+                or set(delivery.cells) - set(self.replaced.get(delivery.sha256, {}))]
+
+    def lines(self, villages: list[str] | None = None) -> list[str]:
+        """The books in Chinese, per village: its periods and registers with the current file,
+        then its earlier deliveries and what superseded them (only ``villages``, if given)."""
+        by_sha = {delivery.sha256: delivery for delivery in self.deliveries}
+        current: dict[tuple[str, str], dict[str, list[str]]] = defaultdict(
+            lambda: defaultdict(list))
+        earlier: dict[tuple[str, str], dict[tuple[str, str], list[str]]] = defaultdict(
+            lambda: defaultdict(list))
+        for delivery in self.deliveries:
+            replaced = self.replaced.get(delivery.sha256, {})
+            for town, village, held in delivery.cells or ():
+                if villages and village not in villages:
+                    continue
+                cell = (town, village, held)
+                if cell in replaced:
+                    earlier[(town, village)][(delivery.sha256, replaced[cell])].append(held)
+                else:
+                    current[(town, village)][delivery.sha256].append(held)
+        lines = []
+        for town, village in sorted(set(current) | set(earlier)):
+            lines.append(f"{town} {village}")
+            for sha256, held in current[(town, village)].items():
+                delivery = by_sha[sha256]
+                lines.append(f"  {_holding_words(delivery, held)}：{_delivery_words(delivery)}"
+                             + (f"，存于 {delivery.archived}" if delivery.archived else ""))
+            for (sha256, successor), held in earlier[(town, village)].items():
+                lines.append(f"  此前的交付：{_delivery_words(by_sha[sha256])}的"
+                             f"{_holding_words(by_sha[sha256], held)}已被"
+                             f"{_delivery_words(by_sha[successor])}取代"
+                             + (f"，存于 {by_sha[sha256].archived}"
+                                if by_sha[sha256].archived else ""))
+        unknown = [delivery for delivery in self.deliveries if delivery.cells is None]
+        if unknown and not villages:
+            lines.append("尚未登记所含村和期间的交付（下次有新文件的夜间审计时登记）：" + "、".join(
+                _delivery_words(delivery) for delivery in unknown))
+        return lines
+
+
+def current_books(deliveries: list[Delivery]) -> Books:
+    """Which delivery is current for each cell: the one modified last, the later arrival
+    when modified at the same moment (``deliveries`` in the order they arrived) — the rule
+    one run applies to the files it is given, so an audit of the current books loads what
+    they say."""
+    known = [delivery for delivery in deliveries if delivery.cells]
+    decided = supersession([Holding(delivery.sha256, delivery.modified,
+                                    dict.fromkeys(delivery.cells, 0)) for delivery in known])
+    return Books(list(deliveries), {known[order].sha256: cells
+                                    for order, cells in decided.dropped.items()})
+
+
+def _holding_words(delivery: Delivery, held: list[str]) -> str:
+    """账套 2023-01～2023-12（12 个期间）, or the register's name."""
+    if delivery.kind == LEDGER:
+        return f"账套 {periods_words(held)}"
+    return REGISTER_WORDS.get(delivery.kind, delivery.kind)
+
+
+def _delivery_words(delivery: Delivery) -> str:
+    """青石镇_坳山村_2024.csv（2024-03-02 02:00 到达）."""
+    arrived = delivery.arrived[:16].replace("T", " ") or "到达时间不详"
+    return f"{delivery.file}（{arrived} 到达）"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.inbox import BEIJING, InboxFile, InboxScan, Manifest, load_manifest
+from flows.inbox import BEIJING, InboxFile, InboxScan, Manifest, SettlingFile, load_manifest
 from flows.nightly import (
     DEFAULT_CRON,
     DEFAULT_TIMEZONE,
@@ -94,7 +94,7 @@ def test_first_night_audits_the_new_files_into_a_timestamped_folder(nights):
 @pytest.mark.prefect
 def test_first_night_archives_read_files_and_keeps_the_unreadable_one(nights):
     inbox, archive = nights["inbox"], nights["archive"]
-    archived = sorted(Path(path).name.split("_", 1)[1] for path in nights["first"]["archived"])
+    archived = sorted(Path(path).name for path in nights["first"]["archived"])
     assert archived == sorted(SAMPLE_FILES)
     for path in nights["first"]["archived"]:
         assert Path(path).is_relative_to(archive) and Path(path).is_file()
@@ -201,7 +201,7 @@ def test_a_triggered_run_of_the_served_deployment_audits_the_inbox(prefect_harne
     [out_dir] = list(out_root.iterdir())
     assert json.loads((out_dir / "run.json").read_text(encoding="utf-8"))["totals"]["loaded"] > 0
     assert list(inbox.iterdir()) == []
-    assert [path.name.split("_", 1)[1] for path in archive.rglob("*.csv")] == [SAMPLE_FILES[0]]
+    assert [path.name for path in archive.rglob("*.csv")] == [SAMPLE_FILES[0]]
     assert rerun.state.is_completed(), rerun.state
     reran = json.loads((tmp_path / "rerun" / "run.json").read_text(encoding="utf-8"))
     assert reran["model"]["reused"] and reran["partitions"]["towns"][0]["villages"] == ["坳山村"]
@@ -243,8 +243,11 @@ def test_only_files_whose_content_is_audited_are_archived(tmp_path):
     assert processed_files(scan, manifest) == [read, copy_of_read]
 
 
-def test_report_of_an_empty_night_says_no_new_files(tmp_path):
-    report = nightly_report(InboxScan(settling=[tmp_path / "正在复制.csv"]), None, [], {})
+def test_report_of_an_empty_night_names_the_files_held_back_with_their_time_left(tmp_path):
+    report = nightly_report(InboxScan(settling=[SettlingFile(tmp_path / "正在复制.csv", 41.6)]),
+                            None, {}, {})
     markdown = nightly_markdown(report)
     assert markdown.startswith("# 夜间审计：无新文件")
-    assert "正在复制.csv" in markdown and report["status"] == "no-new-files"
+    assert report["status"] == "no-new-files"
+    assert ("## 修改不到 60 秒、可能仍在复制的文件，留到下次（已复制完的可用 nightly --now "
+            "或部署参数 now=true 立即审计）\n\n- 正在复制.csv：还需等 42 秒") in markdown

@@ -11,7 +11,7 @@ from checks.params import load_params
 from flows import pipeline
 from flows.ingest import ReadOptions
 from flows.parts import file_digest, read_part
-from flows.supersede import Holding, supersession
+from flows.supersede import Delivery, Holding, current_books, supersession
 
 PARAMS = load_params()
 HEADER = "乡镇,单位名称,凭证日期,凭证号,摘要,科目编码,借方金额,贷方金额"
@@ -81,3 +81,50 @@ def test_a_corrected_export_beside_the_old_one_is_loaded_once(tmp_path: Path) ->
     assert set(february["source_file"]) == {"下坝村_更正.csv"}
     assert february["debit_fen"].sum() == 25000
 
+
+
+def _delivery(sha: str, file: str, arrived: str, cells: list[tuple[str, str, str]] | None,
+              kind: str = "ledger", modified: str | None = None) -> Delivery:
+    return Delivery(sha, file, arrived, modified or arrived, kind,
+                    None if cells is None else tuple(cells), f"/archive/{sha}/{file}")
+
+
+def test_the_current_books_keep_every_delivery_with_what_superseded_it() -> None:
+    year = [("青石镇", "坳山村", f"2024-{month:02d}") for month in range(1, 13)]
+    first = _delivery("a", "坳山村_2024.csv", "2024-03-01T02:00:00+08:00", year)
+    other = _delivery("b", "王垭村_2024.csv", "2024-03-01T02:00:00+08:00",
+                      [("青石镇", "王垭村", "2024-01")])
+    register = _delivery("c", "坳山村_合同台账.csv", "2024-03-01T02:00:00+08:00",
+                         [("青石镇", "坳山村", "contracts")], kind="contracts")
+    corrected = _delivery("d", "坳山村_2024.csv", "2024-03-02T02:00:00+08:00", year[6:])
+    register_again = _delivery("e", "坳山村_合同台账_更正.csv", "2024-03-02T02:00:00+08:00",
+                               [("青石镇", "坳山村", "contracts")], kind="contracts")
+    pending = _delivery("f", "旧交付.csv", "2024-02-01T02:00:00+08:00", None)
+    books = current_books([pending, first, other, register, corrected, register_again])
+    assert books.replaced == {"a": {cell: "d" for cell in year[6:]},
+                              "c": {("青石镇", "坳山村", "contracts"): "e"}}
+    # the first delivery still holds January–June; the register is wholly superseded
+    assert [delivery.sha256 for delivery in books.current()] == ["f", "a", "b", "d", "e"]
+    lines = books.lines()
+    assert lines[0] == "青石镇 坳山村"
+    assert lines[1] == ("  账套 2024-01～2024-06（6 个期间）：坳山村_2024.csv（2024-03-01 02:00 "
+                        "到达），存于 /archive/a/坳山村_2024.csv")
+    assert "  账套 2024-07～2024-12（6 个期间）：坳山村_2024.csv（2024-03-02 02:00 到达）" in (
+        lines[2])
+    assert lines[3].startswith("  合同台账：坳山村_合同台账_更正.csv（2024-03-02 02:00 到达）")
+    assert ("  此前的交付：坳山村_2024.csv（2024-03-01 02:00 到达）的账套 2024-07～2024-12"
+            "（6 个期间）已被坳山村_2024.csv（2024-03-02 02:00 到达）取代") in lines[4]
+    assert "合同台账已被坳山村_合同台账_更正.csv（2024-03-02 02:00 到达）取代" in lines[5]
+    assert lines[6:8] == ["青石镇 王垭村", lines[7]] and "王垭村_2024.csv" in lines[7]
+    assert lines[-1].startswith("尚未登记所含村和期间的交付") and "旧交付.csv" in lines[-1]
+    assert books.lines(["王垭村"])[0] == "青石镇 王垭村" and len(books.lines(["王垭村"])) == 2
+
+
+def test_a_later_arrival_exported_earlier_does_not_supersede() -> None:
+    """The rule one run applies (FORMATS.md §2.3): the later export wins, whenever it came."""
+    cell = ("青石镇", "坳山村", "2024-01")
+    newer = _delivery("a", "新.csv", "2024-03-01T02:00:00+08:00", [cell],
+                      modified="2024-02-28T00:00:00+00:00")
+    resent = _delivery("b", "旧.csv", "2024-03-02T02:00:00+08:00", [cell],
+                       modified="2024-01-05T00:00:00+00:00")
+    assert current_books([newer, resent]).replaced == {"b": {cell: "a"}}
