@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from checks.registers.params import RegisterParams
+from checks.scorecard_params import ScorecardParams
 
 DEFAULT_PARAMS_FILE = Path(__file__).with_name("default_params.yaml")
 
@@ -249,6 +250,7 @@ class AuditParams(BaseModel):
     review: ReviewBudget = ReviewBudget()
     model: ModelParams = ModelParams()
     registers: RegisterParams = RegisterParams()
+    scorecards: ScorecardParams = ScorecardParams()
 
     def thresholds_for(self, town: str) -> Thresholds:
         """The thresholds in force in one town: the county's, with the town's overrides."""

@@ -57,6 +57,9 @@ rank_county = task(pipeline.rank_county, name="rank-county", cache_policy=NONE)
 report_town = _keyed(pipeline.report_town, "report-town", "report {town.town}")
 audit_town_registers = _keyed(pipeline.audit_town_registers, "audit-registers",
                               "registers {town.town}")
+town_indicators = _keyed(pipeline.town_indicators, "town-scorecards", "scorecards {town.town}")
+assess_county = task(pipeline.assess_county, name="assess-county", retries=2,
+                     retry_delay_seconds=5, cache_policy=NONE)
 write_entries = task(InWorkerProcess(pipeline.write_entries), name="write-entries", retries=2,
                      retry_delay_seconds=2, cache_policy=NONE)
 write_sheets = task(InWorkerProcess(pipeline.write_sheets), name="write-findings", retries=2,
@@ -185,6 +188,10 @@ def audit_ledgers(
             files, [town for town in towns if town.town not in failed_reports], params,
             parts_dir, run_id, logger)
         failed_towns |= failed_registers
+    with timings.stage("scorecards"):
+        indicators = _town_indicators(
+            [town for town in towns if town.town not in failed_reports], registers, params,
+            parts_dir, run_id, logger)
     town_names = [town.town for town in towns if town.town not in failed_reports]
     run_record = {
         "run_id": run_id,
@@ -213,6 +220,10 @@ def audit_ledgers(
         digest, run_record["review"], run_record["outputs"] = _write_and_record(
             reports, ranking, quarantine, run_record, Path(out_dir), parts_dir, ahead, registers)
         run_record["villages"] = pipeline.village_counts(digest)
+    with timings.stage("scorecards"):
+        run_record["scorecards"], scorecard_files = assess_county(indicators, params, run_id,
+                                                                  Path(out_dir))
+        run_record["outputs"] |= scorecard_files
     run_record["timings"] = timings.seconds
     write_record(run_record, Path(out_dir))
     create_markdown_artifact(
@@ -284,6 +295,28 @@ def _audit_registers(
     for town in without_books:
         logger.warning("乡镇「%s」只有三资台账、没有账簿，台账未核对", town)
     return done, without_books, failed
+
+
+def _town_indicators(
+    towns: list[pipeline.TownPart], registers: list[pipeline.RegisterPart],
+    params: AuditParams, parts_dir: Path, run_id: str, logger: Any,
+) -> list[pipeline.ScorecardPart]:
+    """Each town's village indicators (a part per town, made where its books or registers
+    changed); a town whose indicators failed is left out of the scorecards and named."""
+    checked = {part.town: part for part in registers}
+    made = _fan_out(town_indicators, pipeline.SCORECARDS, [
+        (town.town, {"town": town, "registers": checked.get(town.town),
+                     "key": pipeline.scorecard_key(town, checked.get(town.town), params),
+                     "params": params, "parts_dir": parts_dir, "run_id": run_id})
+        for town in towns
+    ], size=lambda arguments: arguments["town"].n_entries,
+        progress=lambda n, total, town, part: logger.info(
+            "计分卡指标 %d/%d：%s%s", n, total, town,
+            "（沿用缓存）" if part.computed_in != run_id else ""))
+    done, failed = _split_failures(made)
+    for town, why in failed.items():
+        logger.warning("乡镇「%s」的计分卡指标未算出：%s", town, why)
+    return done
 
 
 def _ingest(paths: list[Path], params: AuditParams, profile: ImportProfile | None,

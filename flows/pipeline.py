@@ -22,11 +22,17 @@ town, not the county, and a correction redoes only its own town:
     stages/registers per town audit_town_registers  the town's 三资 registers against its
                                                books: amounts due, register checks, their
                                                cases ("registers/<key>")
+    stages/scorecards per town town_indicators each village's indicators per year, from the
+                                               town's entries and registers
+                                               ("scorecards/<key>")
     stages/write    county    write_entries,   entries.parquet; findings and quarantine
                               write_sheets     (FORMATS.md §4) from each town's rows of them
                                                ("sheets/<key>")
     stages/record   county    record_findings  the run's digest (stages/write: ranked_digest)
                                                into the review store
+    stages/scorecards county  assess_county    after record: cases counted from the store's
+                                               decisions, the three-colour warning;
+                                               scorecards.parquet/.xlsx and the store
     stages/totals   county    run_totals, …    the run's figures for run.json and the terminal
 
 The three county writers run side by side, as none needs another's output; each sets the
@@ -93,6 +99,13 @@ from flows.stages.registers import (
 )
 from flows.stages.report import REPORTS, TownReport, report_key, report_town
 from flows.stages.score import ScorePart, score_key, score_town
+from flows.stages.scorecards import (
+    SCORECARDS,
+    ScorecardPart,
+    assess_county,
+    scorecard_key,
+    town_indicators,
+)
 from flows.stages.totals import (
     count_by_id,
     partition_record,
@@ -120,6 +133,7 @@ __all__ = [
     "REGISTERS",
     "REPORTS",
     "RULE_WEIGHTS",
+    "SCORECARDS",
     "SCORES",
     "SCORE_COLUMNS",
     "SEVERITY_WEIGHTS",
@@ -131,9 +145,11 @@ __all__ = [
     "PartKind",
     "RegisterPart",
     "ScorePart",
+    "ScorecardPart",
     "Timings",
     "TownPart",
     "TownReport",
+    "assess_county",
     "audit_town_registers",
     "count_by_id",
     "decision_marks",
@@ -167,9 +183,11 @@ __all__ = [
     "run_totals",
     "score_key",
     "score_town",
+    "scorecard_key",
     "supersede_files",
     "thresholds_in_force",
     "town_candidates",
+    "town_indicators",
     "town_key",
     "town_ranking",
     "training_sample",

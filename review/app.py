@@ -25,6 +25,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from review.audit_trail import anchor_head, append_action, trail_rows, verify_audit_trail
 from review.case_routes import router as case_router
 from review.runs import run_detail, run_history
+from review.scorecards_routes import router as scorecard_router
 from review.security import security_headers
 from review.sessions import end_session, start_session
 from review.store import Store
@@ -113,7 +114,7 @@ def create_app(
         return render(request, "error.html", {"message": message, "user": None}, status_code=400)
 
     app.state.pages = []
-    for part in (router, case_router):
+    for part in (router, case_router, scorecard_router):
         app.include_router(part)
         app.state.pages.extend(part.routes)
     return app

@@ -274,6 +274,10 @@ def _in_county(county: str | None) -> sa.ColumnElement[bool]:
     return tables.cases.c.last_run_id.in_(county_runs)
 
 
+# Public for the other readers of cases by county (review/scorecards_store.py).
+in_county = _in_county
+
+
 def _known_cases(conn: sa.Connection, towns: list[str], county: str | None) -> pd.DataFrame:
     columns = [tables.cases.c[name]
                for name in ("entry_id", *CELL, "content_hash", "status", "case_id")]

@@ -507,3 +507,35 @@ register_lines = sa.Table(
     sa.Column("source_row", sa.BigInteger, nullable=False),
     sa.Column("run_id", sa.String(64), sa.ForeignKey("runs.run_id"), nullable=False),
 )
+# Village scorecards (models/scorecards.py): per village and year, the indicators, their
+# year-on-year changes and the three-colour warning, as the latest run that saw the village
+# computed them (a village's rows replaced whole). Money in fen; shares and ratios as floats,
+# empty where they cannot be computed.
+scorecards = sa.Table(
+    "scorecards",
+    metadata,
+    sa.Column("town", TEXT, primary_key=True),
+    sa.Column("village", TEXT, primary_key=True),
+    sa.Column("year", sa.Integer, primary_key=True),
+    sa.Column("income_fen", sa.BigInteger, nullable=False),
+    sa.Column("operating_income_fen", sa.BigInteger, nullable=False),
+    sa.Column("expense_fen", sa.BigInteger, nullable=False),
+    sa.Column("admin_expense_fen", sa.BigInteger, nullable=False),
+    sa.Column("admin_expense_share", sa.Float, nullable=True),
+    sa.Column("cadre_pay_fen", sa.BigInteger, nullable=False),
+    sa.Column("cash_payment_share", sa.Float, nullable=True),
+    sa.Column("debt_ratio", sa.Float, nullable=True),
+    sa.Column("rent_due_fen", sa.BigInteger, nullable=True),
+    sa.Column("rent_received_fen", sa.BigInteger, nullable=True),
+    sa.Column("rule_cases", sa.Integer, nullable=False),
+    sa.Column("confirmed_cases", sa.Integer, nullable=False),
+    sa.Column("open_cases", sa.Integer, nullable=False),
+    sa.Column("income_change_fen", sa.BigInteger, nullable=True),
+    sa.Column("operating_income_change_fen", sa.BigInteger, nullable=True),
+    sa.Column("operating_income_change_share", sa.Float, nullable=True),
+    sa.Column("above_income_line", sa.Boolean, nullable=False),
+    sa.Column("status", sa.String(8), nullable=False),
+    sa.Column("status_reasons", TEXT, nullable=False),
+    sa.Column("run_id", sa.String(64), sa.ForeignKey("runs.run_id"), nullable=False),
+    sa.CheckConstraint("status IN ('red', 'yellow', 'green')", name="status"),
+)

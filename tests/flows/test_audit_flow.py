@@ -49,7 +49,7 @@ def test_run_writes_the_contract_files_and_reports_the_bad_file(audited):
     assert sorted(path.name for path in out.iterdir()) == [
         "assets.parquet", "contracts.parquet", "entries.parquet", "findings.csv",
         "findings.parquet", "findings.xlsx", "quarantine.csv", "resources.parquet", "run.json",
-        "schedule.parquet",
+        "schedule.parquet", "scorecards.parquet", "scorecards.xlsx",
     ]
     bad = [report for report in record["files"] if report["file"] == "不是账.csv"]
     assert len(bad) == 1 and "不是账.csv" in bad[0]["error"] and "表头" in bad[0]["error"]
@@ -149,6 +149,20 @@ def test_registers_are_checked_against_the_books_and_their_cases_listed(audited)
     assert not missed  # every contract misconduct of the sample is a case
     xlsx = pd.read_excel(out / "findings.xlsx", sheet_name=0, engine="calamine")
     assert xlsx["疑点类型"].isin(["合同", "资产", "资源", "科目"]).sum() == len(register_cases)
+
+
+def test_each_village_has_a_scorecard_per_year_with_its_colour(audited):
+    _exit, _inputs, out, _record, *_ = audited
+    cards = pd.read_parquet(out / "scorecards.parquet")
+    entries = pq.read_table(out / "entries.parquet").to_pandas()
+    years = entries.assign(year=entries["period"].str.slice(0, 4).astype(int))
+    expected = set(years[["town", "village", "year"]].drop_duplicates().itertuples(
+        index=False, name=None))
+    assert set(cards[["town", "village", "year"]].itertuples(index=False, name=None)) == expected
+    assert set(cards["status"]) <= {"red", "yellow", "green"}
+    assert cards.loc[cards["status"] != "green", "status_reasons"].map(len).gt(0).all()
+    sheets = pd.read_excel(out / "scorecards.xlsx", sheet_name=None, engine="calamine")
+    assert len(sheets) == cards["year"].nunique() + 1  # a sheet per year and the definitions
 
 
 def test_labelled_quarantine_rows_are_quarantined(audited):

@@ -82,7 +82,7 @@ def test_migrations_build_the_declared_schema_and_are_idempotent(store):
         version = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one()
     again.dispose()
     assert differences == []
-    assert version == "0011"
+    assert version == "0012"
 
 
 def test_sqlite_store_uses_wal_and_a_busy_timeout(tmp_path):
