@@ -31,8 +31,28 @@ def _contract(**changes) -> dict:
 
 
 def _reasons(kind: str, *rows: dict) -> dict[int, list[str]]:
-    failures = register_failures(_frame(kind, *rows), kind)
+    frame = _frame(kind, *rows)
+    failures = register_failures(frame, kind)
+    pd.testing.assert_frame_equal(failures, register_failures(frame, kind, by_pandera=True))
     return failures.groupby("row")["reason"].apply(list).to_dict()
+
+
+def test_the_direct_checks_give_pandera_s_failures_in_its_order() -> None:
+    """Many failing rows (pandera sorts its cases), several failures in a row, a repeated
+    check in one row (pandera's first kept), text and numbers, a missing text value."""
+    rows = [_contract(contract_no=f"HT-{number % 7}", counterparty="" if number % 2 else "张三",
+                      collection="按周" if number % 3 == 0 else "按年",
+                      amount_fen=-5 if number % 4 == 0 else 100, annual_rent_fen=0,
+                      start_on=pd.Timestamp("2030-01-01") if number % 5 == 0 else
+                      pd.Timestamp("2023-01-01"), village="" if number % 6 == 0 else "下坝村")
+            for number in range(40)]
+    frame = _frame("contracts", *rows)
+    frame.loc[3, "town"] = float("nan")
+    frame.loc[5, "category"] = float("nan")
+    failures = register_failures(frame, "contracts")
+    assert len(failures) > 100
+    pd.testing.assert_frame_equal(failures,
+                                  register_failures(frame, "contracts", by_pandera=True))
 
 
 def test_a_good_contract_passes_and_the_schema_is_strict_and_ordered() -> None:

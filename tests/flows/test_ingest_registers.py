@@ -298,3 +298,67 @@ def test_a_profile_names_the_village_column_and_excel_dates_load(tmp_path: Path)
     assert (row["start_on"], row["end_on"]) == (pd.Timestamp("2023-01-01"),
                                                 pd.Timestamp("2023-12-31"))
     assert load.sheets[0].profile == "本县合同"
+
+
+def _loads_equal(first, second) -> None:
+    pd.testing.assert_frame_equal(first.frame, second.frame)
+    pd.testing.assert_frame_equal(first.quarantine, second.quarantine)
+    assert first.report == second.report and first.sheets == second.sheets
+
+
+REGISTER_SAMPLES = sorted(path for path in SAMPLE.glob("*台账.*") if path.suffix != ".md")
+
+
+@pytest.mark.parametrize("path", REGISTER_SAMPLES, ids=lambda p: p.name)
+def test_reading_checks_rows_as_the_pandera_schema_does(path: Path, monkeypatch) -> None:
+    """The reader's direct checks of the schema's rules quarantine what pandera would."""
+    import checks.registers.schema as schema
+    import flows.ingest.registers.load as load
+
+    direct = read_register_file(path)
+    monkeypatch.setattr(load, "register_failures", lambda frame, kind: schema.register_failures(
+        frame, kind, by_pandera=True))
+    _loads_equal(direct, read_register_file(path))
+
+
+def test_the_quarantine_of_every_rule_is_pandera_s(tmp_path: Path, monkeypatch) -> None:
+    import checks.registers.schema as schema
+    import flows.ingest.registers.load as load
+
+    path = _write(tmp_path / "台账.csv", CONTRACTS, "gb18030")
+    direct = read_register_file(path)
+    assert len(direct.quarantine) == 3
+    monkeypatch.setattr(load, "register_failures", lambda frame, kind: schema.register_failures(
+        frame, kind, by_pandera=True))
+    _loads_equal(direct, read_register_file(path))
+
+
+def test_the_streamed_head_of_a_workbook_is_calamine_s(tmp_path: Path) -> None:
+    """The first rows read from the .xlsx XML hold the texts calamine gives, in place (other
+    cells are only for finding headers, and no header is a number)."""
+    from python_calamine import CalamineWorkbook
+
+    from flows.ingest.headers import HEADER_SEARCH_ROWS
+    from flows.ingest.registers.sheet_heads import xlsx_heads
+
+    made = _workbook(tmp_path / "b.xlsx", {
+        "说明": [["本表由系统导出"]], "空": [],
+        "资产": [[], ["青石镇下坝村资产台账"], ["", "资产编号", "资产名称", "原值（万元）", 3.5]]
+        + [[f"ZC{number}", "仓库", number] for number in range(30)],
+    })
+    for path in [made, *sorted(SAMPLE.glob("*.xlsx"))]:
+        book = CalamineWorkbook.from_path(str(path))
+        expected = [_texts(book.get_sheet_by_name(name).to_python(
+            skip_empty_area=False, nrows=HEADER_SEARCH_ROWS)) for name in book.sheet_names]
+        heads = xlsx_heads(path, HEADER_SEARCH_ROWS)
+        assert heads is not None and len(heads) == len(expected), path
+        for head, sheet in zip(heads, expected, strict=True):
+            assert len(head) == len(sheet), path
+            assert [{column: text for column, text in row.items() if column in want}
+                    for row, want in zip(_texts(head, keep=True), sheet, strict=True)] == sheet
+
+
+def _texts(rows: list[list[object]], keep: bool = False) -> list[dict[int, object]]:
+    """Each row's text cells by column (every cell with ``keep``)."""
+    return [{column: value for column, value in enumerate(row)
+             if keep or (isinstance(value, str) and value)} for row in rows]

@@ -192,7 +192,13 @@ class _Reader:
             skipped.update(report.skipped)
             reasons.update(report.reasons)
         read = [report for report in self.reports if report.kind != "skipped"]
-        frame = pd.concat([load.frame for load in self.loads], ignore_index=True)
+        if len(self.loads) == 1:  # most files: one sheet, its frames as they are
+            frame, quarantine = self.loads[0].frame, self.loads[0].quarantine
+        else:
+            frame = pd.concat([load.frame for load in self.loads], ignore_index=True).astype(
+                COLUMNS[self.kind])
+            quarantine = pd.concat([load.quarantine for load in self.loads],
+                                   ignore_index=True)[QUARANTINE_COLUMNS]
         report = FileReport(
             file=self.file,
             layout=_layout(suffix, encoding, read[0].header_row),
@@ -209,9 +215,7 @@ class _Reader:
             quarantine_reasons=dict(reasons.most_common(TOP_REASONS)),
             skipped_sheets=self.skipped_sheets,
         )
-        quarantine = pd.concat([load.quarantine for load in self.loads], ignore_index=True)
-        return RegisterLoad(kind=self.kind, frame=frame.astype(COLUMNS[self.kind]),
-                            quarantine=quarantine[QUARANTINE_COLUMNS], report=report,
+        return RegisterLoad(kind=self.kind, frame=frame, quarantine=quarantine, report=report,
                             sheets=self.reports)
 
 
@@ -263,19 +267,32 @@ def _normalise_grid(grid: Grid, header: RegisterHeader, place: Title, options: R
 def _frame(kind: str, fields: dict[str, pd.Series], rows: pd.DataFrame, columns: ColumnMap,
            grid: Grid) -> pd.DataFrame:
     """The canonical columns of ``kind`` (indexed as ``rows``), with where each row came from,
-    its unknown cells and the hash of its canonical fields."""
+    its unknown cells and the hash of its canonical fields. Built in one go, each column
+    converted only where its dtype is not yet the canonical one (a register is a few rows, and
+    each conversion's fixed cost adds up over a county's files)."""
     dtypes = COLUMNS[kind]
-    frame = pd.DataFrame({name: fields[name] for name in dtypes if name not in SOURCE},
-                         index=rows.index)
-    frame = frame.astype({name: dtype for name, dtype in dtypes.items() if name in frame})
-    frame["source_file"] = grid.file
-    frame["source_sheet"] = grid.sheet
-    frame["source_row"] = grid.row_numbers[rows.index.to_numpy()]
-    frame["extra"] = extra_json(rows, columns).to_numpy()
-    canonical = [name for name in dtypes if name not in SOURCE]
-    frame["content_hash"] = hex_digests(row_hashes(frame[canonical]), frame.index) if len(
-        frame) else pd.Series(dtype="str")
-    return frame[list(dtypes)].astype(dtypes) if len(frame) else empty_frame(dtypes)
+    if not len(rows):
+        return empty_frame(dtypes)
+    index = rows.index
+    canonical = {name: _as_dtype(fields[name], dtype, index) for name, dtype in dtypes.items()
+                 if name not in SOURCE}
+    source = {
+        "source_file": pd.Series(grid.file, index=index, dtype="str"),
+        "source_sheet": pd.Series(grid.sheet, index=index, dtype="str"),
+        "source_row": pd.Series(grid.row_numbers[index.to_numpy()], index=index,
+                                dtype="int64"),
+        "extra": pd.Series(extra_json(rows, columns).to_numpy(), index=index, dtype="str"),
+        "content_hash": _as_dtype(hex_digests(row_hashes(pd.DataFrame(canonical, index=index)),
+                                              index), "str", index),
+    }
+    return pd.DataFrame({name: canonical.get(name, source.get(name)) for name in dtypes},
+                        index=index)
+
+
+def _as_dtype(values: pd.Series, dtype: str, index: pd.Index) -> pd.Series:
+    if str(values.dtype) != dtype:
+        values = values.astype(dtype)
+    return values if values.index is index else values.set_axis(index)
 
 
 def _schema_problems(frame: pd.DataFrame, header: RegisterHeader, problems: Problems) -> None:

@@ -30,10 +30,12 @@ from flows.ingest.headers import (
 from flows.ingest.load import CSV_SUFFIXES, WORKBOOK_SUFFIXES
 from flows.ingest.profiles import ImportProfile
 from flows.ingest.registers.aliases import FIELD_ALIASES, SIGNATURES, header_parts
+from flows.ingest.registers.sheet_heads import xlsx_heads
 from flows.ingest.workbook import cell_text
 
 HEAD_BYTES = 65536  # the head of a CSV file that holds its header row
 DELIMITERS = (",", "\t", ";")
+XLSX_SUFFIXES = {".xlsx", ".xlsm"}  # zipped XML, whose first rows can be read alone
 
 
 @dataclass(frozen=True)
@@ -151,6 +153,10 @@ def _records(text: str, delimiter: str) -> list[tuple[int, list[str]]]:
 
 
 def _workbook_heads(path: Path) -> list[list[list[str]]]:
+    if path.suffix.lower() in XLSX_SUFFIXES:
+        heads = xlsx_heads(path, HEADER_SEARCH_ROWS)
+        if heads is not None:
+            return heads
     workbook = CalamineWorkbook.from_path(str(path))
     heads = []
     for name in workbook.sheet_names:
