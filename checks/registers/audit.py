@@ -16,6 +16,7 @@ import pandas as pd
 
 from checks.params import AuditParams
 from checks.registers.assets import IDLE, LEDGER_MISMATCH
+from checks.registers.books import town_books
 from checks.registers.check import RegisterCheck, register
 from checks.registers.collection import INCOME_UNBOOKED, ONE_OFF_RENT, PLAN_MISMATCH, RENT_OVERDUE
 from checks.registers.columns import (
@@ -24,8 +25,7 @@ from checks.registers.columns import (
     REGISTER_KINDS,
     empty_frame,
 )
-from checks.registers.ledger import ledger_lines
-from checks.registers.matching import contract_flows, match_schedule
+from checks.registers.matching import match_schedule
 from checks.registers.orphans import ORPHAN
 from checks.registers.schedule import build_schedule
 from checks.registers.terms import (
@@ -91,16 +91,13 @@ def audit_registers(
     if unknown:
         raise ValueError(f"不认识的台账种类 {sorted(unknown)}；应为 {', '.join(REGISTER_KINDS)}")
     registers = {kind: register(registers, kind).copy() for kind in REGISTER_KINDS}
-    entries = entries.copy()
     town = _town(registers, entries)
     params = params.model_copy(update={"registers": params.registers.for_town(town)})
     contracts = registers["contracts"]
-    schedule = build_schedule(contracts, registers["plans"])
-    flows = contract_flows(ledger_lines(entries, params), contracts)
-    books_start = pd.to_datetime(entries["period"] + "-01").groupby(entries["village"]).min() \
-        if len(entries) else pd.Series(dtype="datetime64[ns]")
-    schedule = match_schedule(schedule, flows, as_of, books_start.to_dict())
-    found = [check.find(registers, entries, schedule, params, as_of) for check in checks]
+    books = town_books(entries, contracts, params)
+    schedule = match_schedule(build_schedule(contracts, registers["plans"]), books.flows, as_of,
+                              books.starts)
+    found = [check.find(registers, books, schedule, params, as_of) for check in checks]
     found = [frame for frame in found if len(frame)]
     findings = pd.concat(found, ignore_index=True).astype(REGISTER_FINDING_COLUMNS) if found \
         else empty_frame(REGISTER_FINDING_COLUMNS)

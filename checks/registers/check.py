@@ -2,7 +2,8 @@
 
 A register check (REGISTERS.md §4) looks across one town's registers and journal: it is a
 function of the registers (``contracts``, ``plans``, ``assets``, ``resources``), the town's
-canonical entries, the schedule of amounts due with what was matched to it
+books (its canonical entries and what the checks read of them, prepared once:
+:class:`checks.registers.books.TownBooks`), the schedule of amounts due with what was matched to it
 (:mod:`checks.registers.matching`), the audit parameters (their ``registers`` already those of
 the town) and the audit date, and returns rows of ``REGISTER_FINDING_COLUMNS``. A finding names
 its subject (a contract, an asset, a resource or a village's account) because an absence — rent
@@ -21,12 +22,13 @@ from typing import Any, Literal
 import pandas as pd
 
 from checks.params import AuditParams
+from checks.registers.books import TownBooks
 from checks.registers.columns import COLUMNS, REGISTER_FINDING_COLUMNS, empty_frame
 from checks.rules.rule import Basis, Severity
 
 SubjectKind = Literal["contract", "asset", "resource", "account"]
 Registers = Mapping[str, pd.DataFrame]
-Find = Callable[[Registers, pd.DataFrame, pd.DataFrame, AuditParams, dt.date], pd.DataFrame]
+Find = Callable[[Registers, TownBooks, pd.DataFrame, AuditParams, dt.date], pd.DataFrame]
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ import pandas as pd
 
 from checks.params import AuditParams
 from checks.registers import sources
+from checks.registers.books import TownBooks
 from checks.registers.check import (
     Finding,
     RegisterCheck,
@@ -19,8 +20,7 @@ from checks.registers.check import (
     register,
     terms_evidence,
 )
-from checks.registers.ledger import ledger_lines, name_key, names_match
-from checks.registers.matching import income_lines
+from checks.registers.ledger import name_key, names_match
 from checks.registers.schedule import PAYMENT_CATEGORIES, annual_rent_fen, terms_instalments
 from checks.wording import money
 
@@ -32,7 +32,7 @@ def _schedule_rows(rows: pd.DataFrame) -> list[dict]:
                  "last_received_on", "status", "days_overdue", "origin"]].to_dict("records")
 
 
-def find_rent_overdue(registers: Registers, entries: pd.DataFrame, schedule: pd.DataFrame,
+def find_rent_overdue(registers: Registers, books: TownBooks, schedule: pd.DataFrame,
                       params: AuditParams, as_of: dt.date) -> pd.DataFrame:
     settings = params.registers
     contracts = {(c["village"], c["contract_no"]): c
@@ -61,31 +61,31 @@ def find_rent_overdue(registers: Registers, entries: pd.DataFrame, schedule: pd.
     return findings_frame(RENT_OVERDUE, findings)
 
 
-def _books_years(entries: pd.DataFrame, village: str, as_of: dt.date) -> list[int]:
-    """The full or current years a village's books cover up to ``as_of``."""
-    periods = entries.loc[entries["village"] == village, "period"]
-    return sorted({int(period[:4]) for period in periods if int(period[:4]) <= as_of.year})
+def _per_contract(frame: pd.DataFrame, number: str = "contract_no") -> dict[tuple, pd.DataFrame]:
+    """The rows of ``frame`` per (village, contract number)."""
+    return dict(iter(frame.groupby(["village", number], sort=False)))
 
 
-def find_income_unbooked(registers: Registers, entries: pd.DataFrame, schedule: pd.DataFrame,
+def find_income_unbooked(registers: Registers, books: TownBooks, schedule: pd.DataFrame,
                          params: AuditParams, as_of: dt.date) -> pd.DataFrame:
     contracts = register(registers, "contracts")
-    lines = ledger_lines(entries, params)
-    income = income_lines(lines, contracts).explode("contracts")
-    booked = set(zip(income["village"], income["contracts"],
-                     pd.to_datetime(income["date"]).dt.year, strict=True))
+    income = books.income.explode("contracts")
+    booked: dict[tuple[str, str], set[int]] = {}
+    for village, number, year in zip(income["village"], income["contracts"],
+                                     pd.to_datetime(income["date"]).dt.year, strict=True):
+        booked.setdefault((village, number), set()).add(year)
     due = schedule.loc[(schedule["direction"] == "收")
                        & (schedule["due_on"] <= pd.Timestamp(as_of))]
+    due_years = {key: {int(year) for year in years} for key, years in due["due_on"].dt.year
+                 .groupby([due["village"], due["contract_no"]]).unique().items()}
     findings = []
     for contract in contracts.to_dict("records"):
-        rows = due.loc[(due["village"] == contract["village"])
-                       & (due["contract_no"] == contract["contract_no"])]
-        years = _books_years(entries, contract["village"], as_of)
-        missing = sorted({day.year for day in rows["due_on"]} & set(years)
-                         - {year for village, number, year in booked
-                            if (village, number) == (contract["village"], contract["contract_no"])})
+        key = (contract["village"], contract["contract_no"])
+        years = books.years_until(contract["village"], as_of)
+        missing = sorted(due_years.get(key, set()) & set(years) - booked.get(key, set()))
         if not missing:
             continue
+        rows = due.loc[(due["village"] == key[0]) & (due["contract_no"] == key[1])]
         owed = int(rows.loc[rows["due_on"].dt.year.isin(missing), "amount_due_fen"].sum())
         findings.append(Finding(
             town=contract["town"], village=contract["village"],
@@ -97,26 +97,32 @@ def find_income_unbooked(registers: Registers, entries: pd.DataFrame, schedule: 
                       "schedule": _schedule_rows(rows.loc[rows["due_on"].dt.year.isin(missing)])},
             amount_fen=owed, periods=[f"{year}-12" for year in missing],
         ))
-    findings.extend(_resources_unbooked(registers, entries, lines, contracts, as_of))
+    findings.extend(_resources_unbooked(registers, books, contracts, as_of))
     return findings_frame(INCOME_UNBOOKED, findings)
 
 
-def _resources_unbooked(registers: Registers, entries: pd.DataFrame, lines: pd.DataFrame,
-                        contracts: pd.DataFrame, as_of: dt.date) -> list[Finding]:
+def _resources_unbooked(registers: Registers, books: TownBooks, contracts: pd.DataFrame,
+                        as_of: dt.date) -> list[Finding]:
     """Resources let by the register, with a yearly rent and no contract in the contract
     register, whose tenant paid nothing into income in a year of the books."""
     resources = register(registers, "resources")
     let = resources.loc[resources["use_mode"].isin(("出租", "发包"))
                         & (resources["annual_rent_fen"].fillna(0) > 0)
                         & ~resources["contract_no"].isin(set(contracts["contract_no"]) - {""})]
+    lines = books.lines
     credited = lines.loc[(lines["kind"] == "rent_income") & (lines["credit_fen"] != 0)]
+    # per village, each payer's comparable name and the years it paid into income
+    paid: dict[str, dict[str, set[int]]] = {}
+    if len(let):
+        for (village, key), years in credited.groupby(["village", "name_key"],
+                                                      sort=False)["year"]:
+            paid.setdefault(village, {})[key] = set(years)
     findings = []
     for resource in let.to_dict("records"):
         tenant = name_key(resource["tenant"])
-        own = credited.loc[(credited["village"] == resource["village"])
-                           & credited["name_key"].map(lambda key, t=tenant: names_match(key, t))]
-        missing = sorted(set(_books_years(entries, resource["village"], as_of))
-                         - set(own["year"]))
+        own = {year for key, years in paid.get(resource["village"], {}).items()
+               if names_match(key, tenant) for year in years}
+        missing = sorted(set(books.years_until(resource["village"], as_of)) - own)
         if not tenant or not missing:
             continue
         owed = int(resource["annual_rent_fen"]) * len(missing)
@@ -134,28 +140,40 @@ def _resources_unbooked(registers: Registers, entries: pd.DataFrame, lines: pd.D
     return findings
 
 
-def find_one_off_rent(registers: Registers, entries: pd.DataFrame, schedule: pd.DataFrame,
+def _per_year(frame: pd.DataFrame, year: pd.Series, amount: str) -> dict[tuple, list]:
+    """Per (village, contract number), its (year, amount) totals in year order."""
+    totals = frame.groupby([frame["village"], frame["contract_no"], year])[amount].sum()
+    years: dict[tuple, list] = {}
+    for (village, number, each), total in totals.items():
+        years.setdefault((village, number), []).append((each, int(total)))
+    return years
+
+
+def find_one_off_rent(registers: Registers, books: TownBooks, schedule: pd.DataFrame,
                       params: AuditParams, as_of: dt.date) -> pd.DataFrame:
     contracts = register(registers, "contracts")
-    income = income_lines(ledger_lines(entries, params), contracts)
+    income = books.income
     income = income.loc[income["contracts"].str.len() == 1].assign(
         contract_no=lambda frame: frame["contracts"].str[0],
         year=lambda frame: pd.to_datetime(frame["date"]).dt.year)
+    booked_per_year = _per_year(income, income["year"], "amount_fen")
     rows_due = schedule.loc[schedule["direction"] == "收"]
+    due_per_year = _per_year(rows_due, rows_due["due_on"].dt.year, "amount_due_fen")
     findings = []
     for contract in contracts.to_dict("records"):
         rent = annual_rent_fen(contract)
-        own = income.loc[(income["village"] == contract["village"])
-                         & (income["contract_no"] == contract["contract_no"])]
-        if rent is None or own.empty or contract["category"] in PAYMENT_CATEGORIES:
+        key = (contract["village"], contract["contract_no"])
+        booked_years = booked_per_year.get(key, [])
+        if rent is None or not booked_years or contract["category"] in PAYMENT_CATEGORIES:
             continue
-        dues = rows_due.loc[(rows_due["village"] == contract["village"])
-                            & (rows_due["contract_no"] == contract["contract_no"])]
-        for year in sorted(own["year"].unique()):
-            booked = int(own.loc[own["year"] <= year, "amount_fen"].sum())
-            owed = int(dues.loc[dues["due_on"].dt.year <= year, "amount_due_fen"].sum())
+        dues = due_per_year.get(key, [])
+        for year, _ in booked_years:
+            booked = sum(amount for each, amount in booked_years if each <= year)
+            owed = sum(amount for each, amount in dues if each <= year)
             if booked - owed < rent:
                 continue
+            own = income.loc[(income["village"] == contract["village"])
+                             & (income["contract_no"] == contract["contract_no"])]
             lines = own.loc[own["year"] == year]
             findings.append(Finding(
                 town=contract["town"], village=contract["village"],
@@ -175,16 +193,18 @@ def find_one_off_rent(registers: Registers, entries: pd.DataFrame, schedule: pd.
     return findings_frame(ONE_OFF_RENT, findings)
 
 
-def find_plan_mismatch(registers: Registers, entries: pd.DataFrame, schedule: pd.DataFrame,
+def find_plan_mismatch(registers: Registers, books: TownBooks, schedule: pd.DataFrame,
                        params: AuditParams, as_of: dt.date) -> pd.DataFrame:
     plans = register(registers, "plans")
     plans = plans.loc[plans["direction"].isin(("收", ""))]
+    plans_per_contract = _per_contract(plans)
     findings = []
     for contract in register(registers, "contracts").to_dict("records"):
-        planned = plans.loc[(plans["village"] == contract["village"])
-                            & (plans["contract_no"] == contract["contract_no"])]
+        planned = plans_per_contract.get((contract["village"], contract["contract_no"]))
+        if planned is None:
+            continue
         terms = terms_instalments(contract)
-        if planned.empty or not terms:
+        if not terms:
             continue
         plan_total = int(planned["amount_due_fen"].fillna(0).sum())
         terms_total = sum(amount for _, amount in terms)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -79,37 +80,53 @@ def _kind_table(params: AuditParams) -> dict[str, dict[str, str]]:
     return tables
 
 
+def tuples(values: Iterable[tuple[str, ...]]) -> np.ndarray:
+    """An object array of tuples (numpy would make a list of tuples of one length a 2-d
+    array)."""
+    return np.fromiter(values, dtype=object)
+
+
+def _name_keys(names: pd.Series) -> np.ndarray:
+    """:func:`name_key` of each name, worked out once per distinct name."""
+    codes, uniques = pd.factorize(names, use_na_sentinel=False)
+    keys = np.array([name_key(name) for name in uniques] or [""], dtype=object)
+    return keys[codes] if len(codes) else np.zeros(0, dtype=object)
+
+
 def ledger_lines(entries: pd.DataFrame, params: AuditParams) -> pd.DataFrame:
     """One row per journal line with what the register checks read of it (a new frame)."""
+    period = entries["period"].reset_index(drop=True)
+    code = entries["account_code"].str[:3].reset_index(drop=True)
     lines = pd.DataFrame({
-        "entry_id": entries["entry_id"].to_numpy(),
-        "village": entries["village"].to_numpy(),
-        "period": entries["period"].to_numpy(),
+        "entry_id": entries["entry_id"].array,
+        "village": entries["village"].array,
+        "period": period.array,
         "date": pd.to_datetime(entries["voucher_date"]).astype("datetime64[ns]").to_numpy(),
-        "code": entries["account_code"].str[:3].to_numpy(),
-        "account_code": entries["account_code"].to_numpy(),
-        "account_name": entries["account_name"].to_numpy(),
+        "code": code.array,
+        "account_code": entries["account_code"].array,
+        "account_name": entries["account_name"].array,
         "debit_fen": entries["debit_fen"].to_numpy(dtype=np.int64),
         "credit_fen": entries["credit_fen"].to_numpy(dtype=np.int64),
-        "counterparty": entries["counterparty"].to_numpy(),
-        "contract_ref": entries["contract_ref"].str.strip().to_numpy(),
-        "summary": entries["summary"].to_numpy(),
+        "counterparty": entries["counterparty"].array,
+        "contract_ref": entries["contract_ref"].str.strip().array,
+        "summary": entries["summary"].array,
     })
-    lines["year"] = lines["period"].str[:4].astype(int) if len(lines) else 0
+    periods, distinct = pd.factorize(period, use_na_sentinel=False)
+    lines["year"] = np.array([int(each[:4]) for each in distinct], dtype=np.int64)[periods]
     new_chart = chart_in_force(entries["period"], named_charts(entries["town"],
                                                                entries["village"], params))
-    tables = _kind_table(params)
-    lines["kind"] = np.where(new_chart, lines["code"].map(tables["2023"]),
-                             lines["code"].map(tables["2004"]))
-    lines["kind"] = lines["kind"].fillna("")
+    codes, distinct = pd.factorize(code, use_na_sentinel=False)
+    kinds = {key: np.array([table.get(each, "") for each in distinct] or [""],
+                           dtype=object)[codes] for key, table in _kind_table(params).items()}
+    lines["kind"] = np.where(new_chart, kinds["2023"], kinds["2004"])
     lines["voucher"] = dense_key(entries["village"], entries["period"], entries["voucher_word"],
                                  entries["voucher_number"]) if len(lines) else np.zeros(0, int)
     lines["opening"] = lines["summary"].str.contains("|".join(OPENING_MARKERS), regex=True)
-    lines["name_key"] = lines["counterparty"].map(name_key) if len(lines) else ""
+    lines["name_key"] = _name_keys(lines["counterparty"])
     return lines
 
 
-def _named(key: str, numbers: pd.Series, keys: list[str]) -> tuple[str, ...]:
+def _named(key: str, numbers: list[str], keys: list[str]) -> tuple[str, ...]:
     """The contracts whose counterparty is ``key``: those written exactly alike if any (陆宝乐
     and 陆宝乐家庭农场 are two tenants when each has its own contract), else those written
     alike by :func:`names_match`."""
@@ -118,30 +135,63 @@ def _named(key: str, numbers: pd.Series, keys: list[str]) -> tuple[str, ...]:
                           if names_match(key, other))
 
 
-def contract_candidates(lines: pd.DataFrame, contracts: pd.DataFrame, *,
-                        by_name: bool = True) -> pd.Series:
-    """Per line (indexed like ``lines``), the tuple of contract numbers of its village the line
-    names (empty when none): by number (``contract_ref`` or 摘要) first, else (``by_name``) by
-    counterparty."""
-    found = pd.Series([()] * len(lines), index=lines.index, dtype=object)
-    for village, village_lines in lines.groupby("village", sort=False):
-        own = contracts.loc[contracts["village"] == village]
-        if own.empty:
-            continue
-        numbers = [number for number in own["contract_no"] if number]
-        keys = [name_key(name) for name in own["counterparty"]]
-        by_names = {key: _named(key, own["contract_no"], keys)
-                    for key in village_lines["name_key"].unique()}
-        refs = village_lines["contract_ref"]
-        in_summary = [number for number in numbers if len(number) >= MIN_REF_IN_SUMMARY]
-        quoted = village_lines["summary"].str.findall(
-            "|".join(re.escape(number) for number in in_summary)
-        ) if in_summary else pd.Series([[]] * len(village_lines), index=village_lines.index)
-        known = set(numbers)
-        found.loc[village_lines.index] = [
-            (ref,) if ref in known else tuple(dict.fromkeys(cited)) if cited
-            else () if ref or not by_name else named
-            for ref, cited, named in zip(refs, quoted, village_lines["name_key"].map(by_names),
-                                         strict=True)
-        ]
-    return found
+def _cited(summaries: pd.Series, villages: pd.Series,
+           numbers: dict[str, list[str]]) -> pd.Series:
+    """Per line, the contract numbers of its village (``numbers``) its 摘要 quotes, in order,
+    each once (a line quoting none is left out). Only the lines quoting some number of the
+    town are searched village by village."""
+    town = "|".join(re.escape(number) for number in dict.fromkeys(
+        number for own in numbers.values() for number in own))
+    if not town or summaries.empty:
+        return pd.Series([], dtype=object)
+    hits = summaries.str.contains(town, regex=True).to_numpy(dtype=bool)
+    summaries, villages = summaries[hits], villages[hits]
+    cited = []
+    for village, own in summaries.groupby(villages.to_numpy(), sort=False):
+        if numbers.get(village):
+            found = own.str.findall("|".join(re.escape(number) for number in numbers[village]))
+            cited.append(found[found.str.len() > 0].map(lambda quoted: tuple(
+                dict.fromkeys(quoted))))
+    return pd.concat(cited) if cited else pd.Series([], dtype=object)
+
+
+def contract_candidates(lines: pd.DataFrame,
+                        contracts: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Per line (in the order of ``lines``), the tuple of contract numbers of its village the
+    line names (empty when none): by number (``contract_ref`` or 摘要); and the same, else by
+    counterparty when the line has no ``contract_ref`` (each village's name worked out once)."""
+    numbered = np.empty(len(lines), dtype=object)
+    numbered.fill(())
+    if lines.empty or contracts.empty:
+        return numbered, numbered.copy()
+    villages = lines["village"].reset_index(drop=True)
+    refs = lines["contract_ref"].reset_index(drop=True)
+    with_no = contracts.loc[contracts["contract_no"] != ""]
+    known = set(zip(with_no["village"], with_no["contract_no"], strict=True))
+    given = np.flatnonzero((refs != "").to_numpy(dtype=bool))
+    by_ref = np.zeros(len(lines), dtype=bool)
+    by_ref[given] = [pair in known for pair in zip(villages[given].tolist(),
+                                                   refs[given].tolist(), strict=True)]
+    numbered[by_ref] = tuples((ref,) for ref in refs[by_ref].tolist())
+    numbers = {village: [number for number in own if len(number) >= MIN_REF_IN_SUMMARY]
+               for village, own in with_no["contract_no"].groupby(with_no["village"],
+                                                                  sort=False)}
+    cited = _cited(lines["summary"].reset_index(drop=True)[~by_ref], villages[~by_ref],
+                   numbers)
+    numbered[cited.index.to_numpy()] = cited.to_numpy()
+    keys = lines["name_key"].to_numpy()
+    unnamed = np.ones(len(lines), dtype=bool)
+    unnamed[given] = False
+    unnamed[cited.index.to_numpy()] = False
+    unnamed &= (keys != "") & villages.isin(set(contracts["village"])).to_numpy(dtype=bool)
+    rows = np.flatnonzero(unnamed)
+    _, firsts, pair = np.unique(dense_key(villages[rows], keys[rows]), return_index=True,
+                                return_inverse=True)
+    parties = {village: (own["contract_no"].tolist(),
+                         [name_key(name) for name in own["counterparty"]])
+               for village, own in contracts[["village", "contract_no", "counterparty"]]
+               .groupby("village", sort=False)}
+    named = numbered.copy()
+    named[rows] = tuples(_named(key, *parties[village]) for village, key in zip(
+        villages[rows[firsts]].tolist(), keys[rows[firsts]], strict=True))[pair.reshape(-1)]
+    return numbered, named

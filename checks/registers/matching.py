@@ -25,7 +25,9 @@ cannot be judged from them: nothing is allocated to them and their status is 账
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -33,76 +35,103 @@ import pandas as pd
 
 from checks.prepared import per_group_any
 from checks.registers.columns import SCHEDULE_COLUMNS
-from checks.registers.ledger import contract_candidates
+from checks.registers.ledger import contract_candidates, tuples
 
 MONEY_KINDS = ("cash", "bank")
 RECEIPT_KINDS = ("rent_income", "receivable")
+# what a line names a contract by (:func:`checks.registers.ledger.contract_candidates`)
+CANDIDATE_COLUMNS = ["village", "contract_ref", "summary", "name_key"]
 FLOW_COLUMNS = ["entry_id", "village", "date", "period", "amount_fen", "contracts", "direction"]
 
 
 BEFORE_BOOKS = "账期之前"  # due before the village's books begin: not judged
 
 
-def _voucher_candidates(lines: pd.DataFrame, candidates: pd.Series) -> pd.Series:
-    """Per line, the contracts named anywhere in its voucher."""
-    named = pd.DataFrame({"voucher": lines["voucher"], "contract": candidates}).explode("contract")
-    named = named.dropna(subset=["contract"])
-    per_voucher = named.groupby("voucher")["contract"].agg(lambda values: tuple(dict.fromkeys(
-        values)))
-    return lines["voucher"].map(per_voucher).apply(lambda value: value if isinstance(
-        value, tuple) else ())
+@dataclass(frozen=True)
+class ContractLines:
+    """The journal lines that belong to contracts, each with the contracts it names
+    (``FLOW_COLUMNS``): ``flows`` the receipts (收) and payments (付), ``income`` the income
+    booked to contracts (credits to rent-income accounts, whether received or accrued)."""
+
+    flows: pd.DataFrame
+    income: pd.DataFrame
 
 
-def contract_flows(lines: pd.DataFrame, contracts: pd.DataFrame) -> pd.DataFrame:
-    """The receipts (收) and payments (付) of the journal that belong to contracts, with the
-    contracts each names (``FLOW_COLUMNS``)."""
-    if lines.empty or contracts.empty:
-        return pd.DataFrame(columns=FLOW_COLUMNS)
-    own = contract_candidates(lines, contracts)
-    named = own.where(own.str.len() > 0, _voucher_candidates(lines, own))
-    numbered = contract_candidates(lines, contracts, by_name=False)
-    numbered = numbered.where(numbered.str.len() > 0, _voucher_candidates(lines, numbered))
-    cited = {(village, number) for village, numbers in zip(lines["village"], numbered,
-                                                           strict=True) for number in numbers}
-    paid_to = pd.Series([
-        by_number or tuple(number for number in by_name if (village, number) not in cited)
-        for village, by_number, by_name in zip(lines["village"], numbered, named, strict=True)
-    ], index=lines.index, dtype=object)
-    money = lines["kind"].isin(MONEY_KINDS)
-    cash_in = per_group_any(money & (lines["debit_fen"] > 0), lines["voucher"].to_numpy())
-    cash_out = per_group_any(money & (lines["credit_fen"] > 0), lines["voucher"].to_numpy())
-    receipts = cash_in & lines["kind"].isin(RECEIPT_KINDS) & (lines["credit_fen"] != 0)
-    payments = cash_out & ~money & (lines["debit_fen"] != 0)
-    frames = []
-    # a line's net amount: one written with the same sum on both sides moves nothing
-    for direction, mask, amount, names in (
-            ("收", receipts, lines["credit_fen"] - lines["debit_fen"], named),
-            ("付", payments, lines["debit_fen"] - lines["credit_fen"], paid_to)):
-        mask = np.asarray(mask) & (names.str.len() > 0).to_numpy()
-        chosen = lines.loc[mask]
-        frames.append(pd.DataFrame({
-            "entry_id": chosen["entry_id"], "village": chosen["village"], "date": chosen["date"],
-            "period": chosen["period"], "amount_fen": amount[mask].astype(np.int64),
-            "contracts": names[mask], "direction": direction,
-        }))
-    return pd.concat(frames, ignore_index=True)
+def _lengths(candidates: np.ndarray) -> np.ndarray:
+    return np.fromiter(map(len, candidates), dtype=np.int64, count=len(candidates))
 
 
-def income_lines(lines: pd.DataFrame, contracts: pd.DataFrame) -> pd.DataFrame:
-    """Income booked to contracts: credits to rent-income accounts naming a contract (itself or
-    in its voucher), whether received or accrued (``FLOW_COLUMNS``)."""
-    if lines.empty or contracts.empty:
-        return pd.DataFrame(columns=FLOW_COLUMNS)
-    own = contract_candidates(lines, contracts)
-    named = own.where(own.str.len() > 0, _voucher_candidates(lines, own))
-    mask = ((lines["kind"] == "rent_income") & (lines["credit_fen"] != 0)
-            & (named.str.len() > 0)).to_numpy()
+def _in_voucher(voucher: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+    """Per line, the contracts it names, else those named anywhere in its voucher (in the
+    order its lines name them)."""
+    lengths = _lengths(candidates)
+    naming = lengths > 0
+    pairs = pd.DataFrame({
+        "voucher": np.repeat(voucher[naming], lengths[naming]),
+        "contract": list(itertools.chain.from_iterable(candidates[naming])),
+    }).drop_duplicates().sort_values("voucher", kind="stable")
+    firsts, starts = np.unique(pairs["voucher"].to_numpy(), return_index=True)
+    numbers = pairs["contract"].tolist()
+    bounds = [*starts.tolist(), len(numbers)]
+    per_voucher = np.empty(voucher.max() + 1 if len(voucher) else 0, dtype=object)
+    per_voucher.fill(())
+    per_voucher[firsts] = tuples(tuple(numbers[start:stop])
+                                 for start, stop in itertools.pairwise(bounds))
+    return np.where(naming, candidates, per_voucher[voucher])
+
+
+def _flows(lines: pd.DataFrame, mask: np.ndarray, amount: np.ndarray, names: np.ndarray,
+           direction: str) -> pd.DataFrame:
+    """The lines of ``mask`` that name a contract, with their ``amount`` and ``names``
+    (``lines`` has the columns of ``FLOW_COLUMNS`` it gives)."""
+    mask = mask & (_lengths(names) > 0)
     chosen = lines.loc[mask]
     return pd.DataFrame({
-        "entry_id": chosen["entry_id"], "village": chosen["village"], "date": chosen["date"],
-        "period": chosen["period"], "amount_fen": chosen["credit_fen"].astype(np.int64),
-        "contracts": named[mask], "direction": "收",
-    }).reset_index(drop=True)
+        "entry_id": chosen["entry_id"].array, "village": chosen["village"].array,
+        "date": chosen["date"].to_numpy(), "period": chosen["period"].array,
+        "amount_fen": amount[mask].astype(np.int64), "contracts": names[mask],
+        "direction": direction,
+    })
+
+
+def contract_lines(lines: pd.DataFrame, contracts: pd.DataFrame) -> ContractLines:
+    """The receipts, payments and income of the journal that belong to contracts (module
+    docstring). Only the vouchers holding such a line are searched for contract names."""
+    if lines.empty or contracts.empty:
+        return ContractLines(pd.DataFrame(columns=FLOW_COLUMNS),
+                             pd.DataFrame(columns=FLOW_COLUMNS))
+    voucher = lines["voucher"].to_numpy()
+    kind = lines["kind"]
+    debit, credit = lines["debit_fen"].to_numpy(), lines["credit_fen"].to_numpy()
+    money = kind.isin(MONEY_KINDS).to_numpy()
+    cash_in = per_group_any(money & (debit > 0), voucher)
+    cash_out = per_group_any(money & (credit > 0), voucher)
+    receipts = cash_in & kind.isin(RECEIPT_KINDS).to_numpy() & (credit != 0)
+    payments = cash_out & ~money & (debit != 0)
+    income = (kind == "rent_income").to_numpy() & (credit != 0)
+    searched = per_group_any(receipts | payments | income, voucher)
+    numbered, named = contract_candidates(lines[CANDIDATE_COLUMNS], contracts)
+    citing = _lengths(numbered) > 0
+    cited = {(village, number) for village, numbers in zip(
+        lines["village"][citing].tolist(), numbered[citing], strict=True) for number in numbers}
+    # from here on, the lines of the searched vouchers only
+    lines = lines.loc[searched, ["entry_id", "village", "date", "period"]]
+    named = _in_voucher(voucher[searched], named[searched])
+    numbered = _in_voucher(voucher[searched], numbered[searched])
+    paying = payments[searched] & ((_lengths(numbered) > 0) | (_lengths(named) > 0))
+    paid_to = np.empty(len(lines), dtype=object)
+    paid_to.fill(())
+    paid_to[paying] = tuples(
+        by_number or tuple(number for number in by_name if (village, number) not in cited)
+        for village, by_number, by_name in zip(
+            lines["village"][paying].tolist(), numbered[paying], named[paying], strict=True))
+    debit, credit = debit[searched], credit[searched]
+    # a line's net amount: one written with the same sum on both sides moves nothing
+    flows = pd.concat([_flows(lines, receipts[searched], credit - debit, named, "收"),
+                       _flows(lines, payments[searched], debit - credit, paid_to, "付")],
+                      ignore_index=True)
+    return ContractLines(flows=flows,
+                         income=_flows(lines, income[searched], credit, named, "收"))
 
 
 def _allocate(rows: list[dict[str, Any]], flows: Iterable[tuple[str, Any, int]]) -> None:

@@ -10,6 +10,7 @@ import pandas as pd
 
 from checks.params import AuditParams
 from checks.registers import sources
+from checks.registers.books import TownBooks
 from checks.registers.check import (
     Finding,
     RegisterCheck,
@@ -29,19 +30,24 @@ def _contract_problems(contracts: pd.DataFrame, assets: pd.DataFrame,
     """Per contract its problems; two contracts on one subject overlapping in time are each
     found, each naming the other (which of them is wrong is for the inspector to see)."""
     problems: dict[tuple[str, str], tuple[dict, list[str], dict]] = {}
-    for village, frame in ((v, f) for v, f in contracts.groupby("village")):
-        own_assets = set(assets.loc[assets["village"] == village, "asset_no"])
-        parcels = resources.loc[resources["village"] == village].set_index("resource_no")
-        kept = bool(own_assets) or not parcels.empty
+    records = dict(zip(contracts.index, contracts.to_dict("records"), strict=True))
+    asset_numbers = assets["asset_no"].groupby(assets["village"]).agg(set)
+    parcel_areas = {village: dict(zip(own["resource_no"], own["area_mu"], strict=True))
+                    for village, own in resources[["village", "resource_no", "area_mu"]]
+                    .groupby("village")}
+    for village, starts in contracts["start_on"].groupby(contracts["village"]):
+        own_assets = asset_numbers.get(village, set())
+        parcels = parcel_areas.get(village, {})
+        kept = bool(own_assets) or bool(parcels)
         earlier: dict[str, list[dict]] = {}
-        for c in frame.sort_values("start_on").to_dict("records"):
+        for c in (records[label] for label in starts.sort_values().index):
             found, evidence = [], {"terms": terms_evidence(c)}
             problems[village, c["contract_no"]] = (c, found, evidence)
             subject = c["subject_no"]
-            if subject and kept and subject not in own_assets and subject not in parcels.index:
+            if subject and kept and subject not in own_assets and subject not in parcels:
                 found.append(f"标的编号 {subject} 不在本村资产台账和资源台账中")
-            if subject in parcels.index and not pd.isna(c["area_mu"]):
-                parcel_area = parcels.loc[subject, "area_mu"]
+            if subject in parcels and not pd.isna(c["area_mu"]):
+                parcel_area = parcels[subject]
                 if not pd.isna(parcel_area) and c["area_mu"] > parcel_area + AREA_SLACK_MU:
                     found.append(f"合同面积 {c['area_mu']:g} 亩大于地块 {subject} 的登记面积 "
                                  f"{parcel_area:g} 亩")
@@ -71,7 +77,7 @@ def _overlap(first: dict, second: dict) -> bool:
     return len(starts) == 2 and len(ends) == 2 and max(starts) <= min(ends)
 
 
-def find_orphans(registers: Registers, entries: pd.DataFrame, schedule: pd.DataFrame,
+def find_orphans(registers: Registers, books: TownBooks, schedule: pd.DataFrame,
                  params: AuditParams, as_of: dt.date) -> pd.DataFrame:
     contracts = register(registers, "contracts")
     assets, resources = register(registers, "assets"), register(registers, "resources")

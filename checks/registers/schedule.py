@@ -22,6 +22,8 @@ disagrees with the terms is a finding (``contract.plan_mismatch``).
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 import re
 from dataclasses import dataclass
 from fractions import Fraction
@@ -40,6 +42,7 @@ _AMOUNT = re.compile(r"(\d+(?:\.\d+)?)\s*(万元|元)")
 _EVERY = re.compile(r"每\s*([\d一二两三四五六七八九十]*)\s*年")
 _ANNUAL_DAY = re.compile(r"(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]")
 _MONTHLY_DAY = re.compile(r"每月\s*(\d{1,2})\s*[日号]")
+ONE_DAY = dt.timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -101,15 +104,25 @@ def _round(value: Fraction) -> int:
     return int((2 * value.numerator + value.denominator) // (2 * value.denominator))
 
 
-def _next_day_on(start: pd.Timestamp, due: tuple[int | None, int]) -> pd.Timestamp:
+def _month_end(year: int, month: int) -> int:
+    return calendar.monthrange(year, month)[1]
+
+
+def _add_months(day: dt.datetime, months: int) -> dt.datetime:
+    """``day`` moved by ``months``, its day clipped to the month's end (as ``pd.DateOffset``)."""
+    year, month = divmod(day.year * 12 + day.month - 1 + months, 12)
+    return day.replace(year=year, month=month + 1,
+                       day=min(day.day, _month_end(year, month + 1)))
+
+
+def _next_day_on(start: dt.datetime, due: tuple[int | None, int]) -> dt.datetime:
     """The first day on or after ``start`` that is the due day (day clipped to the month)."""
     month, day = due
     candidates = []
     for year in (start.year, start.year + 1):
         months = [month] if month else list(range(1, 13))
         for each in months:
-            last = pd.Timestamp(year, each, 1) + pd.offsets.MonthEnd(0)
-            candidates.append(pd.Timestamp(year, each, min(day, last.day)))
+            candidates.append(dt.datetime(year, each, min(day, _month_end(year, each))))
     return min(candidate for candidate in candidates if candidate >= start)
 
 
@@ -129,15 +142,16 @@ def annual_rent_fen(contract: dict[str, Any]) -> Fraction | None:
     return Fraction(int(amount)) * Fraction(365, days)
 
 
-def _periods(start: pd.Timestamp, end: pd.Timestamp, months: int) -> list[tuple[int, Any, Any]]:
+def _periods(start: dt.datetime, end: dt.datetime, months: int
+             ) -> list[tuple[int, dt.datetime, dt.datetime]]:
     """(year index, first day, last day) of each period of ``months`` from ``start``."""
     periods = []
     index = 0
     while True:
-        first = start + pd.DateOffset(months=index * months)
+        first = _add_months(start, index * months)
         if first > end:
             return periods
-        last = min(start + pd.DateOffset(months=(index + 1) * months) - pd.Timedelta(days=1), end)
+        last = min(_add_months(start, (index + 1) * months) - ONE_DAY, end)
         periods.append((index * months // 12, first, last))
         index += 1
 
@@ -152,16 +166,18 @@ def terms_instalments(contract: dict[str, Any]) -> list[tuple[pd.Timestamp, int]
     rent = annual_rent_fen(contract)
     if rent is None or pd.isna(start) or pd.isna(end) or end < start:
         return []
+    # plain datetimes: their arithmetic is many times quicker than pandas' (same dates)
+    start, end = pd.Timestamp(start).to_pydatetime(), pd.Timestamp(end).to_pydatetime()
     collection = contract.get("collection") or ""
     first_due, due_day = contract.get("first_due_on"), parse_due_day(contract.get("due_day"))
     statutory = collection not in INTERVAL_MONTHS and pd.isna(first_due) and due_day is None
     months = INTERVAL_MONTHS.get(collection, 12)
     escalation = parse_escalation(contract.get("escalation"))
     free_days = 0 if pd.isna(contract.get("rent_free_days")) else int(contract["rent_free_days"])
-    free_until = start + pd.Timedelta(days=free_days)
+    free_until = start + dt.timedelta(days=free_days)
     instalments, cumulative, booked = [], Fraction(0), 0
     for number, (year, first, last) in enumerate(_periods(start, end, months)):
-        full_last = start + pd.DateOffset(months=(number + 1) * months) - pd.Timedelta(days=1)
+        full_last = _add_months(start, (number + 1) * months) - ONE_DAY
         full_days = (full_last - first).days + 1
         charged = (last - max(first, free_until)).days + 1
         cumulative += escalation.rent(rent, year) * Fraction(months, 12) * \
@@ -172,7 +188,7 @@ def terms_instalments(contract: dict[str, Any]) -> list[tuple[pd.Timestamp, int]
         if statutory:
             due = last
         elif not pd.isna(first_due):
-            due = first_due + pd.DateOffset(months=number * months)
+            due = _add_months(pd.Timestamp(first_due).to_pydatetime(), number * months)
         elif due_day is not None:
             due = _next_day_on(first, due_day)
         else:

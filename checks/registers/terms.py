@@ -11,6 +11,7 @@ import pandas as pd
 from checks.params import AuditParams
 from checks.prepared import is_organisation
 from checks.registers import sources
+from checks.registers.books import TownBooks
 from checks.registers.check import (
     Finding,
     RegisterCheck,
@@ -21,8 +22,7 @@ from checks.registers.check import (
     register,
     terms_evidence,
 )
-from checks.registers.ledger import ledger_lines, name_key
-from checks.registers.matching import contract_flows, income_lines
+from checks.registers.ledger import name_key
 from checks.registers.params import RegisterParams
 from checks.registers.schedule import PAYMENT_CATEGORIES, annual_rent_fen, terms_instalments
 from checks.wording import money
@@ -41,7 +41,7 @@ def _leases(contracts: pd.DataFrame) -> pd.DataFrame:
                          & contracts["end_on"].notna()]
 
 
-def find_expiring(registers: Registers, entries: pd.DataFrame, schedule: pd.DataFrame,
+def find_expiring(registers: Registers, books: TownBooks, schedule: pd.DataFrame,
                   params: AuditParams, as_of: dt.date) -> pd.DataFrame:
     contracts = register(registers, "contracts")
     today = pd.Timestamp(as_of)
@@ -62,7 +62,7 @@ def find_expiring(registers: Registers, entries: pd.DataFrame, schedule: pd.Data
     return findings_frame(EXPIRING, findings)
 
 
-def find_expired_in_use(registers: Registers, entries: pd.DataFrame, schedule: pd.DataFrame,
+def find_expired_in_use(registers: Registers, books: TownBooks, schedule: pd.DataFrame,
                         params: AuditParams, as_of: dt.date) -> pd.DataFrame:
     contracts = register(registers, "contracts")
     cutoff = pd.Timestamp(as_of) - pd.Timedelta(days=params.registers.expired_in_use_days)
@@ -70,11 +70,12 @@ def find_expired_in_use(registers: Registers, entries: pd.DataFrame, schedule: p
     ended = ended.loc[(ended["end_on"] < cutoff) & ~ended["contract_no"].isin(_renewed(contracts))]
     if ended.empty:
         return findings_frame(EXPIRED_IN_USE, [])
-    income = income_lines(ledger_lines(entries, params), contracts)
+    income = books.income
     assets, resources = register(registers, "assets"), register(registers, "resources")
+    every = contracts.to_dict("records")
     findings = []
     for c in ended.to_dict("records"):
-        later = [other for other in contracts.to_dict("records")
+        later = [other for other in every
                  if other["subject_no"] and other["subject_no"] == c["subject_no"]
                  and other["village"] == c["village"]
                  and other["contract_no"] != c["contract_no"]
@@ -134,7 +135,7 @@ def _cap(contract: dict, params: AuditParams) -> tuple[pd.Timestamp, str] | None
     return start + pd.DateOffset(years=limit) - pd.Timedelta(days=1), f"{label}最长 {limit} 年"
 
 
-def find_term_cap(registers: Registers, entries: pd.DataFrame, schedule: pd.DataFrame,
+def find_term_cap(registers: Registers, books: TownBooks, schedule: pd.DataFrame,
                   params: AuditParams, as_of: dt.date) -> pd.DataFrame:
     findings = []
     for c in _leases(register(registers, "contracts")).to_dict("records"):
@@ -171,7 +172,7 @@ def _term_years(contract: dict) -> float:
     return max(round((contract["end_on"] - contract["start_on"]).days / 365.25), 1)
 
 
-def find_low_price(registers: Registers, entries: pd.DataFrame, schedule: pd.DataFrame,
+def find_low_price(registers: Registers, books: TownBooks, schedule: pd.DataFrame,
                    params: AuditParams, as_of: dt.date) -> pd.DataFrame:
     settings = params.registers
     contracts = register(registers, "contracts").to_dict("records")
@@ -180,14 +181,17 @@ def find_low_price(registers: Registers, entries: pd.DataFrame, schedule: pd.Dat
         rent = annual_rent_fen(c)
         if c["land_class"] and not pd.isna(c["area_mu"]) and c["area_mu"] > 0 and rent:
             prices[(c["village"], c["contract_no"])] = (float(rent) / c["area_mu"], land_kind(c))
+    priced: dict[str, list[dict]] = {}
+    for c in contracts:
+        if (c["village"], c["contract_no"]) in prices:
+            priced.setdefault(c["land_class"], []).append(c)
     findings = []
     for c in contracts:
         reasons, evidence = [], {"terms": terms_evidence(c)}
         kind, amount = None, 0
         price, fine = prices.get((c["village"], c["contract_no"]), (None, ""))
-        peers = [prices[(o["village"], o["contract_no"])][0] for o in contracts
-                 if (o["village"], o["contract_no"]) in prices and o is not c
-                 and o["land_class"] == c["land_class"]
+        peers = [prices[(o["village"], o["contract_no"])][0]
+                 for o in priced.get(c["land_class"], []) if o is not c
                  and (not fine or prices[(o["village"], o["contract_no"])][1] == fine)]
         if price is not None and peers:
             median = statistics.median(peers)
@@ -221,7 +225,7 @@ def find_low_price(registers: Registers, entries: pd.DataFrame, schedule: pd.Dat
     return findings_frame(LOW_PRICE, findings)
 
 
-def find_procedure(registers: Registers, entries: pd.DataFrame, schedule: pd.DataFrame,
+def find_procedure(registers: Registers, books: TownBooks, schedule: pd.DataFrame,
                    params: AuditParams, as_of: dt.date) -> pd.DataFrame:
     settings = params.registers
     contracts = register(registers, "contracts")
@@ -269,11 +273,15 @@ def _contract_value(contract: dict) -> int | None:
     return sum(amount for _, amount in due) if due else None
 
 
-def find_time_inversion(registers: Registers, entries: pd.DataFrame, schedule: pd.DataFrame,
+def find_time_inversion(registers: Registers, books: TownBooks, schedule: pd.DataFrame,
                         params: AuditParams, as_of: dt.date) -> pd.DataFrame:
     contracts = register(registers, "contracts")
-    flows = contract_flows(ledger_lines(entries, params), contracts)
+    flows = books.flows
     paid = flows.loc[(flows["direction"] == "付") & (flows["contracts"].str.len() == 1)]
+    paid_per_contract = dict(iter(paid.groupby([paid["village"], paid["contracts"].str[0]],
+                                               sort=False)))
+    first_paid = {key: own["date"].min() for key, own in paid_per_contract.items()}
+    none_paid = paid.iloc[:0]
     payable = set(zip(contracts["village"], contracts["contract_no"], strict=True)) - set(zip(
         contracts.loc[~contracts["category"].isin(PAYMENT_CATEGORIES), "village"],
         contracts.loc[~contracts["category"].isin(PAYMENT_CATEGORIES), "contract_no"],
@@ -285,11 +293,12 @@ def find_time_inversion(registers: Registers, entries: pd.DataFrame, schedule: p
                 and c["signed_on"] > c["start_on"] and c["category"] != "出售出让":
             problems.append(f"签订日期 {day_text(c['signed_on'])} 晚于起始日期 "
                             f"{day_text(c['start_on'])}")
-        early = paid.loc[(paid["contracts"].str[0] == c["contract_no"])
-                         & (paid["village"] == c["village"])
-                         & ((c["village"], c["contract_no"]) in payable)
-                         & (paid["date"] < c["signed_on"])] if not pd.isna(c["signed_on"]) \
-            else paid.iloc[:0]
+        key = (c["village"], c["contract_no"])
+        early = none_paid
+        if key in payable and not pd.isna(c["signed_on"]) \
+                and first_paid.get(key, c["signed_on"]) < c["signed_on"]:
+            own = paid_per_contract[key]
+            early = own.loc[own["date"] < c["signed_on"]]
         if len(early):
             problems.append(f"合同签订前已付款 {len(early)} 笔共 "
                             f"{money(int(early['amount_fen'].sum()))} 元"
@@ -315,7 +324,8 @@ def _cadres(entries: pd.DataFrame, params: AuditParams) -> dict[tuple[str, str],
     paid = entries.loc[(entries["debit_fen"] > 0) & entries["summary"].str.contains(
         "|".join(settings.cadre_pay_terms), regex=True)] if settings.cadre_pay_terms \
         else entries.iloc[:0]
-    for village, payee in zip(paid["village"], paid["counterparty"], strict=True):
+    payees = paid[["village", "counterparty"]].drop_duplicates()
+    for village, payee in zip(payees["village"], payees["counterparty"], strict=True):
         known.setdefault((village, name_key(payee)), "账上领取干部报酬")
     for column, role in (("preparer", "制单人"), ("reviewer", "审核人"), ("bookkeeper", "记账人")):
         for village, person in entries[["village", column]].drop_duplicates().itertuples(
@@ -325,10 +335,10 @@ def _cadres(entries: pd.DataFrame, params: AuditParams) -> dict[tuple[str, str],
     return {key: why for key, why in known.items() if key[1]}
 
 
-def find_related_party(registers: Registers, entries: pd.DataFrame, schedule: pd.DataFrame,
+def find_related_party(registers: Registers, books: TownBooks, schedule: pd.DataFrame,
                        params: AuditParams, as_of: dt.date) -> pd.DataFrame:
     contracts = register(registers, "contracts")
-    cadres = _cadres(entries, params)
+    cadres = _cadres(books.entries, params)
     findings = []
     for c in contracts.to_dict("records"):
         key = name_key(c["counterparty"])

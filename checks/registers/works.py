@@ -8,6 +8,7 @@ import pandas as pd
 
 from checks.params import AuditParams
 from checks.registers import sources
+from checks.registers.books import TownBooks
 from checks.registers.check import (
     Finding,
     RegisterCheck,
@@ -16,31 +17,32 @@ from checks.registers.check import (
     register,
     terms_evidence,
 )
-from checks.registers.ledger import ledger_lines
-from checks.registers.matching import contract_flows
 from checks.registers.schedule import PAYMENT_CATEGORIES
 from checks.wording import money
 
 
-def find_paid_over_contract(registers: Registers, entries: pd.DataFrame, schedule: pd.DataFrame,
+def find_paid_over_contract(registers: Registers, books: TownBooks, schedule: pd.DataFrame,
                             params: AuditParams, as_of: dt.date) -> pd.DataFrame:
     contracts = register(registers, "contracts")
     works = contracts.loc[contracts["category"].isin(PAYMENT_CATEGORIES)
                           & contracts["amount_fen"].notna()]
     if works.empty:
         return findings_frame(PAID_OVER_CONTRACT, [])
-    flows = contract_flows(ledger_lines(entries, params), contracts)
+    flows = books.flows
     paid = flows.loc[(flows["direction"] == "付") & (flows["contracts"].str.len() == 1)
                      & (flows["date"] <= pd.Timestamp(as_of))]
+    per_contract = paid.groupby([paid["village"], paid["contracts"].str[0]], sort=False)
+    totals = per_contract["amount_fen"].sum().to_dict()
     tolerance = params.registers.fen("works_tolerance")
     findings = []
     for c in works.to_dict("records"):
-        own = paid.loc[(paid["contracts"].str[0] == c["contract_no"])
-                       & (paid["village"] == c["village"])].sort_values("date")
-        total = int(own["amount_fen"].sum())
+        key = (c["village"], c["contract_no"])
+        total = int(totals.get(key, 0))
         over = total - int(c["amount_fen"])
         if over <= tolerance:
             continue
+        own = per_contract.get_group(key).sort_values("date") if key in totals \
+            else paid.iloc[:0]
         findings.append(Finding(
             town=c["town"], village=c["village"], subject_id=c["contract_no"],
             reason=(f"{c['category']}合同 {c['contract_no']}（{c['counterparty']}）合同金额 "

@@ -9,7 +9,7 @@ import pytest
 
 from checks.params import load_params
 from checks.registers.ledger import name_key, names_match
-from checks.registers.matching import contract_flows, match_schedule
+from checks.registers.matching import contract_lines, match_schedule
 from checks.registers.schedule import build_schedule
 from tests.checks.books import voucher
 from tests.checks.registers.frames import contract, register_frame, rent
@@ -20,7 +20,7 @@ def matched(rows: list[dict], as_of=dt.date(2024, 6, 30), **terms):
     contracts = register_frame("contracts", [contract(**terms)])
     schedule = build_schedule(contracts, register_frame("plans", []))
     entries = make_entries(rows)
-    flows = contract_flows(_lines(entries), contracts)
+    flows = contract_lines(_lines(entries), contracts).flows
     return match_schedule(schedule, flows, as_of)
 
 
@@ -82,7 +82,7 @@ def test_one_receipt_naming_two_contracts_is_shared_oldest_first():
     contracts = register_frame("contracts", [
         contract(), contract("HT-2", start_on="2022-01-01", end_on="2022-12-31")])
     schedule = build_schedule(contracts, register_frame("plans", []))
-    flows = contract_flows(_lines(make_entries(rent(1, "2023-02-01", 3000))), contracts)
+    flows = contract_lines(_lines(make_entries(rent(1, "2023-02-01", 3000))), contracts).flows
     result = match_schedule(schedule, flows, dt.date(2023, 6, 30))
     by_due = result.sort_values("due_on")
     assert by_due["matched_fen"].tolist()[:2] == [200_000, 100_000]
@@ -93,8 +93,20 @@ def test_amounts_due_before_the_books_begin_are_not_judged():
     contracts = register_frame("contracts", [contract(start_on="2022-01-01")])
     schedule = build_schedule(contracts, register_frame("plans", []))
     entries = make_entries(rent(1, "2023-01-05", 2000))
-    flows = contract_flows(_lines(entries), contracts)
+    flows = contract_lines(_lines(entries), contracts).flows
     result = match_schedule(schedule, flows, dt.date(2023, 6, 30),
                             {"下坝村": pd.Timestamp("2023-01-01")})
     assert result["status"].tolist() == ["账期之前", "已收清", "未到期", "未到期"]
     assert result["matched_fen"].tolist() == [0, 200_000, 0, 0]
+
+
+def test_a_number_names_a_contract_of_the_lines_own_village_only():
+    contracts = register_frame("contracts", [contract("HT-2023-01", counterparty="王五")])
+    own = voucher("2023-01", 1, "2023-01-10", "收 HT-2023-01 承包费",
+                  [("102", "银行存款", 2000, 0), ("511", "发包及上交收入", 0, 2000)])
+    elsewhere = voucher("2023-01", 2, "2023-01-11", "收 HT-2023-01 承包费",
+                        [("102", "银行存款", 500, 0), ("511", "发包及上交收入", 0, 500)],
+                        village="上坝村")
+    linked = contract_lines(_lines(make_entries([*own, *elsewhere])), contracts)
+    assert linked.flows[["village", "amount_fen"]].values.tolist() == [["下坝村", 200_000]]
+    assert linked.income["contracts"].tolist() == [("HT-2023-01",)]

@@ -89,3 +89,9 @@ def test_the_plan_wins_over_the_terms():
 
 def test_works_contracts_have_no_schedule_without_a_plan():
     assert instalments(category="工程建设", amount_fen=1_000_000) == []
+
+
+def test_monthly_periods_from_a_month_end_keep_to_each_months_end():
+    dues = instalments(collection="按月", start_on="2024-01-31", end_on="2024-04-29",
+                       annual_rent_fen=120_000)
+    assert dues == [("2024-01-31", 10_000), ("2024-02-29", 10_000), ("2024-03-31", 10_000)]
