@@ -589,6 +589,17 @@ def audit_worker(input_dir: str, out_dir: str) -> dict[str, Any]:
         with meter.stage("store") as stage:
             run_record["review"] = pipeline.record_findings(run_record, digest, quarantine)
             stage["rows"] = n_entries
+        with meter.stage("scorecards") as stage:
+            checked = {part.town: part for part in registers}
+            indicators = [
+                pipeline.town_indicators(
+                    town, checked.get(town.town),
+                    key=pipeline.scorecard_key(town, checked.get(town.town), params),
+                    params=params, parts_dir=parts_dir, run_id=run_id)
+                for town in towns]
+            run_record["scorecards"], _ = pipeline.assess_county(indicators, params, run_id,
+                                                                 Path(out_dir))
+            stage["rows"] = n_entries
         write_run_record(run_record, Path(out_dir))
     totals = pipeline.run_totals(files, towns, reports, quarantine,
                                  params.ingest.quarantine_alert_share)
