@@ -261,7 +261,9 @@ def _write_and_record(
         changes = record_findings(run_record, digest, quarantine, cases)
         written = {"entries": entries.result()} | sheets.result()
     paths = pipeline.output_paths(out_dir)
-    return digest, changes, {name: str(written.get(name, path)) for name, path in paths.items()}
+    listed = {name: str(written.get(name, path)) for name, path in paths.items()}
+    return digest, changes, listed | {name: str(path) for name, path in written.items()
+                                      if name not in listed}
 
 
 def _count_register_cases(run_record: dict[str, Any]) -> None:

@@ -61,10 +61,17 @@ OUTPUT_GUIDE = {
     "findings_xlsx": "疑点清单（先打开这个）：每行一件疑点，按风险从高到低，附原因；"
                      "第二页是每件疑点涉及的凭证明细",
     "findings_csv": "同一份疑点清单的 CSV 版本（UTF-8），便于导入其他软件",
+    "scorecards_xlsx": "村级考核计分卡：每年一页，各村收入、负债率、案件数和红黄绿预警及原因",
     "quarantine": "未能载入的行及原因，交记账中心更正导出文件",
     "run": "本次运行的记录：每个文件读了多少行、各规则违规数、参数与用时",
     "entries": "全部分录及其风险分、规则和原因（Parquet，供程序分析）",
     "findings": "疑点清单的 Parquet 版本（供程序分析）",
+    "scorecards": "计分卡的 Parquet 版本（供程序分析）",
+    "contracts": "读入的合同台账（Parquet）",
+    "plans": "读入的收付款计划（Parquet）",
+    "assets": "读入的资产台账（Parquet）",
+    "resources": "读入的资源台账（Parquet）",
+    "schedule": "每份合同每期应收（应付）款及账上对上的分录（Parquet）",
 }
 
 
