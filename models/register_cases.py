@@ -34,6 +34,7 @@ SEVERITY_WEIGHTS = {"high": 1.0, "medium": 0.75, "low": 0.5}
 SUBJECT_WORDS = {"contract": "合同", "asset": "资产", "resource": "资源", "account": "科目"}
 # The review store's columns of a subject line, beside the entries' canonical ones.
 SUBJECT_KEY = ["town", "village", "subject_kind", "subject_id"]
+_SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
 
 
 def subject_entry_id(town: str, village: str, subject_kind: str, subject_id: str) -> str:
@@ -43,43 +44,47 @@ def subject_entry_id(town: str, village: str, subject_kind: str, subject_id: str
 
 def register_cases(findings: pd.DataFrame) -> pd.DataFrame:
     """One case per subject of ``findings`` (rows of ``REGISTER_FINDING_COLUMNS``), in
-    :data:`models.cases.CASE_COLUMNS` and a ``content_hash``, strongest first."""
+    :data:`models.cases.CASE_COLUMNS` and a ``content_hash``, strongest first. A town has a few
+    hundred findings: one pass over them as records costs less than a groupby's per-group
+    frames."""
     if findings.empty:
         return empty_cases().assign(content_hash=pd.Series(dtype="str"))
-    rows = []
-    for key, group in findings.groupby(SUBJECT_KEY, sort=True):
-        town, village, subject_kind, subject_id = (str(part) for part in key)
-        rules = group[group["kind"] == "rule"]
-        signals = group[group["kind"] != "rule"]
-        rule_strength = max((SEVERITY_WEIGHTS.get(str(severity), 1.0)
-                             for severity in rules["severity"]), default=0.0)
-        risk = combined_risk(np.array([rule_strength]),
-                             np.array([min(1.0, len(signals) / 3)]), np.zeros(1))[0]
-        ordered = group.assign(
-            order=(group["kind"] != "rule").astype(int) * 10
-            + group["severity"].map({"high": 0, "medium": 1, "low": 2}).fillna(3)
-        ).sort_values("order", kind="stable")
-        amounts = [int(value) for value in group["amount_fen"].dropna()]
-        rows.append({
-            "case_id": _case_id(town, village, subject_kind, subject_id),
-            "subject_kind": subject_kind, "subject_id": subject_id,
-            "town": town, "village": village,
-            "periods": sorted({period for periods in group["periods"] for period in periods
-                               if period}),
-            "rule_ids": list(dict.fromkeys(rules["check_id"])),
-            "signals": list(dict.fromkeys(signals["check_id"])),
-            "risk_score": round(float(risk), 4),
-            "raised_by": "both" if len(rules) and len(signals)
-            else "rule" if len(rules) else "model",
-            "amount_fen": max(amounts, default=0),
-            "reasons": list(dict.fromkeys(ordered["reason"])),
-            "entry_ids": list(dict.fromkeys(entry for ids in ordered["entry_ids"]
-                                            for entry in ids)),
-            "content_hash": _content_hash(group),
-        })
+    subjects: dict[tuple[str, ...], list[dict]] = {}
+    for finding in findings.to_dict("records"):
+        key = tuple(str(finding[name]) for name in SUBJECT_KEY)
+        subjects.setdefault(key, []).append(finding)
+    rows = [_case(key, subjects[key]) for key in sorted(subjects)]
     cases = pd.DataFrame(rows, columns=[*CASE_COLUMNS, "content_hash"])
     return cases.sort_values(["risk_score", "amount_fen"], ascending=False,
                              kind="stable").reset_index(drop=True)
+
+
+def _case(key: tuple[str, ...], found: list[dict]) -> dict:
+    """One subject's case from its findings (in the findings' order)."""
+    town, village, subject_kind, subject_id = key
+    rules = [item for item in found if item["kind"] == "rule"]
+    signals = [item for item in found if item["kind"] != "rule"]
+    rule_strength = max((SEVERITY_WEIGHTS.get(str(item["severity"]), 1.0) for item in rules),
+                        default=0.0)
+    risk = combined_risk(np.array([rule_strength]), np.array([min(1.0, len(signals) / 3)]),
+                         np.zeros(1))[0]
+    ordered = sorted(found, key=lambda item: (item["kind"] != "rule") * 10
+                     + _SEVERITY_ORDER.get(item["severity"], 3))  # stable: findings' order
+    amounts = [int(item["amount_fen"]) for item in found if not pd.isna(item["amount_fen"])]
+    return {
+        "case_id": _case_id(town, village, subject_kind, subject_id),
+        "subject_kind": subject_kind, "subject_id": subject_id, "town": town,
+        "village": village,
+        "periods": sorted({period for item in found for period in item["periods"] if period}),
+        "rule_ids": list(dict.fromkeys(item["check_id"] for item in rules)),
+        "signals": list(dict.fromkeys(item["check_id"] for item in signals)),
+        "risk_score": round(float(risk), 4),
+        "raised_by": "both" if rules and signals else "rule" if rules else "model",
+        "amount_fen": max(amounts, default=0),
+        "reasons": list(dict.fromkeys(item["reason"] for item in ordered)),
+        "entry_ids": list(dict.fromkeys(entry for item in ordered for entry in item["entry_ids"])),
+        "content_hash": _content_hash(found),
+    }
 
 
 def subject_lines(cases: pd.DataFrame, subjects: pd.DataFrame,
@@ -134,7 +139,6 @@ def _case_id(*subject: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _content_hash(group: pd.DataFrame) -> str:
-    parts = sorted(f"{check}\x1f{content}" for check, content
-                   in zip(group["check_id"], group["content_hash"], strict=True))
+def _content_hash(found: list[dict]) -> str:
+    parts = sorted(f"{item['check_id']}\x1f{item['content_hash']}" for item in found)
     return hashlib.sha256("\x1e".join(parts).encode()).hexdigest()[:16]

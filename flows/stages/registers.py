@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -213,18 +214,20 @@ def subject_pages(cases: pd.DataFrame, findings: pd.DataFrame, schedule: pd.Data
     due (JSON texts)."""
     if cases.empty:
         return pd.DataFrame({name: pd.Series(dtype="str") for name in SUBJECT_COLUMNS})
-    named = known.set_index(SUBJECT_KEY) if not known.empty else None
-    by_subject = findings.groupby(SUBJECT_KEY, sort=False)
-    contract_rows = schedule.groupby(["town", "village", "contract_no"], sort=False)
+    named = {tuple(row[:4]): row[4] for row in zip(
+        *(known[name] for name in SUBJECT_KEY), known.to_dict("records"), strict=True)}
+    found: dict[tuple, list[dict]] = {}
+    for item in findings.to_dict("records"):
+        found.setdefault(tuple(item[name] for name in SUBJECT_KEY), []).append(item)
+    due: dict[tuple, list[dict]] = {}
+    for item in schedule.to_dict("records"):
+        due.setdefault((item["town"], item["village"], item["contract_no"]), []).append(item)
     rows = []
     for case in cases.itertuples(index=False):
         key = (case.town, case.village, case.subject_kind, case.subject_id)
-        subject = named.loc[key].to_dict() if named is not None and key in named.index else {}
-        found = by_subject.get_group(key) if key in by_subject.groups else findings.iloc[:0]
-        due = (contract_rows.get_group((case.town, case.village, case.subject_id))
-               if case.subject_kind == "contract"
-               and (case.town, case.village, case.subject_id) in contract_rows.groups
-               else schedule.iloc[:0])
+        subject = named.get(key, {})
+        amounts = (due.get((case.town, case.village, case.subject_id), [])
+                   if case.subject_kind == "contract" else [])
         rows.append({
             "case_id": case.case_id, "town": case.town, "village": case.village,
             "subject_kind": case.subject_kind, "subject_id": case.subject_id,
@@ -235,9 +238,8 @@ def subject_pages(cases: pd.DataFrame, findings: pd.DataFrame, schedule: pd.Data
                  "severity": item["severity"], "reason": item["reason"],
                  "entry_ids": list(item["entry_ids"]),
                  "evidence": json.loads(item["evidence"] or "{}")}
-                for item in found.to_dict("records")], ensure_ascii=False, default=str),
-            "schedule": json.dumps([_due(item) for item in due.to_dict("records")],
-                                   ensure_ascii=False),
+                for item in found.get(key, [])], ensure_ascii=False, default=str),
+            "schedule": json.dumps([_due(item) for item in amounts], ensure_ascii=False),
         })
     return pd.DataFrame(rows, columns=SUBJECT_COLUMNS)
 
@@ -276,17 +278,24 @@ def village_contracts(contracts: pd.DataFrame, schedule: pd.DataFrame, as_of: dt
         overdue_fen=("overdue_fen", "sum"), overdue_items=("overdue_items", "sum"))
     years = sorted(set(money.index.get_level_values("year")) | {as_of.year})
     lead = pd.Timedelta(days=params.registers.expiring_days)
+    starts = contracts["start_on"].to_numpy(dtype="datetime64[ns]")[:, None]
+    ends = contracts["end_on"].to_numpy(dtype="datetime64[ns]")[:, None]
+    first_days = np.array([f"{year}-01-01" for year in years], dtype="datetime64[ns]")
+    last_days = np.array([f"{year}-12-31" for year in years], dtype="datetime64[ns]")
+    # contracts in force in each year (a blank date leaves that side open)
+    active = ((np.isnat(starts) | (starts <= last_days)) & (np.isnat(ends) | (ends >= first_days)))
+    audit_day = np.datetime64(pd.Timestamp(as_of).to_datetime64(), "ns")
+    ending = ends[:, 0]
+    expiring = ~np.isnat(ending) & (ending >= audit_day) & (
+        ending <= audit_day + np.timedelta64(lead.value, "ns"))
     counts = []
-    for (town, village), own in contracts.groupby(["town", "village"]):
-        for year in years:
-            start, end = pd.Timestamp(year, 1, 1), pd.Timestamp(year, 12, 31)
-            active = own[(own["start_on"].isna() | (own["start_on"] <= end))
-                         & (own["end_on"].isna() | (own["end_on"] >= start))]
-            expiring = own[(own["end_on"] >= pd.Timestamp(as_of))
-                           & (own["end_on"] <= pd.Timestamp(as_of) + lead)]
+    for (town, village), rows in contracts.groupby(["town", "village"]).indices.items():
+        in_force = active[rows].sum(axis=0)
+        for year, count in zip(years, in_force.tolist(), strict=True):
             counts.append({"town": town, "village": village, "year": year,
-                           "contracts_active": len(active),
-                           "contracts_expiring": len(expiring) if year == as_of.year else 0})
+                           "contracts_active": count,
+                           "contracts_expiring": int(expiring[rows].sum())
+                           if year == as_of.year else 0})
     frame = pd.DataFrame(counts, columns=["town", "village", "year", "contracts_active",
                                           "contracts_expiring"])
     merged = frame.merge(money.reset_index(), on=["town", "village", "year"], how="outer")
