@@ -119,6 +119,16 @@ def test_every_link_leads_to_a_file_of_the_repository(page):
         assert path.exists(), f"{page.name}: {target} does not exist"
 
 
+def test_nothing_the_project_ships_names_a_file_outside_it():
+    """Not even as text: a path like ../shared/… is no use to whoever has only this repository."""
+    shipped = [*PROJECT.glob("*.md"), *PROJECT.glob("docs/*.md"), *PROJECT.glob("data/**/*.md"),
+               *PROJECT.glob("bench/*.md"), *PROJECT.glob("checks/*.md"), *CODE,
+               *PROJECT.glob("review/templates/*.html")]
+    outside = [path.relative_to(PROJECT) for path in shipped
+               if "../shared/" in path.read_text(encoding="utf-8")]
+    assert not outside
+
+
 def test_the_docs_list_names_every_page():
     listed = set(LINK.findall(README))
     missing = [page.name for page in PAGES[1:] if f"docs/{page.name}" not in listed]
