@@ -25,11 +25,11 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from checks.rules.rule import SEVERITY_WEIGHTS
 from models.cases import CASE_COLUMNS, empty_cases
 from models.ranking import REASON_SEPARATOR, combined_risk
 
 HASH_KEY = "sanzi-audit-register-case-1"
-SEVERITY_WEIGHTS = {"high": 1.0, "medium": 0.75, "low": 0.5}
 # What a person calls each kind of subject, as the word of its subject line.
 SUBJECT_WORDS = {"contract": "合同", "asset": "资产", "resource": "资源", "account": "科目"}
 # The review store's columns of a subject line, beside the entries' canonical ones.
@@ -112,7 +112,7 @@ def subject_lines(cases: pd.DataFrame, subjects: pd.DataFrame,
             "voucher_date": pd.Timestamp(f"{period}-01") if period else pd.NaT,
             "voucher_word": word, "voucher_number": 0,
             "voucher_no": f"{word} {case.subject_id}", "line_no": 1,
-            "summary": str(subject.get("name") or case.reasons[0] if case.reasons else ""),
+            "summary": str(subject.get("name") or next(iter(case.reasons), "")),
             "account_code": "", "account_name": f"{word}台账",
             "debit_fen": 0, "credit_fen": amount,
             "counterparty": str(subject.get("counterparty") or ""), "settlement": "",

@@ -29,6 +29,8 @@ from checks.context import CheckContext
 
 Severity = Literal["high", "medium", "low"]
 SEVERITY_TEXT: dict[str, str] = {"high": "高", "medium": "中", "low": "低"}
+# A breach's strength in a case's risk, by its severity (journal rules and register checks).
+SEVERITY_WEIGHTS: dict[str, float] = {"high": 1.0, "medium": 0.75, "low": 0.5}
 
 
 @dataclass(frozen=True)

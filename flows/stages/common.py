@@ -12,13 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from checks.rules import RULES
+from checks.rules.rule import SEVERITY_WEIGHTS
 from flows.cases import FINDING_TITLES
 from flows.parts import part_exists, part_summary, write_part
 
 LEDGER_SUFFIXES = {".csv", ".xlsx", ".xls"}
 # Files that travel with exports but are not ledgers (the generator's answer key, notes).
 NOT_LEDGERS = {"labels.csv", "register_labels.csv"}
-SEVERITY_WEIGHTS = {"high": 1.0, "medium": 0.75, "low": 0.5}
 RULE_WEIGHTS = {rule.id: SEVERITY_WEIGHTS[rule.severity] for rule in RULES}
 SCORE_COLUMNS = ["entry_id", "village", "anomaly", "percentile", "risk", "breach"]
 BATCH_BYTES = 8 << 20  # the files one ingest task reads: about 50,000 lines of CSV
