@@ -26,8 +26,8 @@ town, not the county, and a correction redoes only its own town:
                                                town's entries and registers
                                                ("scorecards/<key>")
     stages/write    county    write_entries,   entries.parquet; findings and quarantine
-                              write_sheets     (FORMATS.md §4) from each town's rows of them
-                                               ("sheets/<key>")
+                              write_sheets     (README.md 你会得到什么) from each town's rows
+                                               of them ("sheets/<key>")
     stages/record   county    record_findings  the run's digest (stages/write: ranked_digest)
                                                into the review store
     stages/scorecards county  assess_county    after record: cases counted from the store's
@@ -39,13 +39,12 @@ The three county writers run side by side, as none needs another's output; each 
 county's ranks into what it reads of the towns' reports. ``stages/common`` holds the kinds of
 parts and the run's timings.
 
-A town made again after a correction takes its unchanged villages' rule breaches and signals,
-its unchanged entries' anomaly scores and the model's explanations of its unchanged flagged
-entries from the town's previous part and report (:mod:`flows.reuse`).
-
 Per-file and per-town results are parts on disk (:mod:`flows.parts`) named by keys that hash
 what they depend on, each with the summary its stage returned; :mod:`flows.audit` wires these
-functions into a Prefect flow that runs a task only for a key whose part is not there yet.
+functions into a Prefect flow that runs a task only for a key whose part is not there yet. A
+rerun after a correction therefore reads the corrected files again and checks, scores and
+reports their towns from the start; the other towns keep their parts, and their reports unless
+the county's ranking now flags other entries of theirs.
 """
 
 from __future__ import annotations

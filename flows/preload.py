@@ -8,15 +8,13 @@ if there is one that loads, and the packaged charts of accounts; nothing else im
 
 from __future__ import annotations
 
-import sklearn.ensemble  # noqa: F401  the forest's classes, before a model is unpickled
+import sklearn.ensemble  # noqa: F401  the forest's classes, imported once for every worker
 
 import flows.pipeline  # noqa: F401  the tasks' code
 from checks.charts import CHART_KEYS, packaged_chart
-from flows.runners import mark_worker_process
+from flows.model_files import preload_current_forest
 from flows.settings import load_settings
-from models.scoring import preload_current_forest
 
-mark_worker_process()
 CURRENT_FOREST = preload_current_forest(load_settings().models_dir)
 # the published charts every town's checks read (cached per process: 0.02 s each to parse)
 CHARTS = [packaged_chart(key) for key in CHART_KEYS]

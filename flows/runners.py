@@ -15,28 +15,22 @@ The flow's code is the same either way; only the task runner differs.
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import inspect
 import multiprocessing
 import os
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any, TypeVar
+from typing import Any
 
 DEFAULT_PROCESSES = os.cpu_count() or 2
-
-T = TypeVar("T")
 
 PRELOAD = ["flows.preload"]  # the pipeline, scikit-learn and the current forest
 
 _workers: dict[str, Any] = {"processes": 0, "pool": None}
 _starting = threading.Lock()
-# True in the worker processes (set by flows.preload in the server they are forked from)
-_in_worker = {"process": False}
 
 
 def task_runner(dask_address: str | None = None, *, processes: int = DEFAULT_PROCESSES) -> Any:
@@ -112,81 +106,6 @@ class InWorkerProcess:
         except BrokenProcessPool:  # a worker died (memory?): the next try gets a new pool
             _workers["pool"] = None
             raise
-
-
-def worker_processes() -> int:
-    """How many worker processes take :class:`InWorkerProcess` work (0: none, it runs where
-    it is called)."""
-    return _workers["processes"]
-
-
-def mark_worker_process() -> None:
-    """Called by :mod:`flows.preload` in the worker processes' fork server: the processes
-    forked from it may fork themselves (:func:`on_spare_core`)."""
-    _in_worker["process"] = True
-
-
-@contextlib.contextmanager
-def on_spare_core(spare: bool, function: Callable[..., T], *args: Any, **kwargs: Any
-                  ) -> Iterator[Callable[[], T]]:
-    """``function(*args, **kwargs)`` worked out beside the caller when a core is ``spare``:
-    the block is given a function that returns its result (or raises its error).
-
-    Meant for the one town a rerun after a correction recomputes, whose stages would
-    otherwise keep one of the two cores idle: its rules run while its features are
-    computed, its flagged entries are explained while its reasons are written. In a worker
-    process (:class:`InWorkerProcess`) the function runs in a fork of it, which shares the
-    worker's memory, so nothing is copied to it; only the result comes back (pickled). A
-    block left without the result (the caller's own work failed) ends the fork, so it
-    neither lingers nor waits on a result nobody reads. Not ``spare``, or outside a worker
-    process (the flow's own process, whose threads serve Prefect; a Dask worker; tests
-    without workers), the function runs when its result is asked for.
-    """
-    if not (spare and _in_worker["process"]):
-        yield functools.partial(function, *args, **kwargs)
-        return
-    context = multiprocessing.get_context("fork")
-    receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_send_result, args=(sender, functools.partial(
-        function, *args, **kwargs)), daemon=True,
-                            name=f"beside-{getattr(function, '__name__', 'work')}")
-    child.start()
-    sender.close()
-
-    def result() -> T:
-        try:
-            outcome = receiver.recv()
-        except EOFError:  # it died (killed, out of memory) before sending anything
-            outcome = None
-        if outcome is None:
-            child.join()
-            raise ChildProcessError(f"{child.name}: ended without a result "
-                                    f"(exit code {child.exitcode})")
-        done, value = outcome
-        if not done:
-            raise value
-        return value
-
-    try:
-        yield result
-    finally:
-        if child.is_alive():  # not asked for, or ending after it sent its result
-            child.kill()
-        child.join()
-        receiver.close()
-
-
-def _send_result(sender: Any, work: Callable[[], Any]) -> None:
-    try:
-        outcome = (True, work())
-    except Exception as error:  # the caller raises it
-        outcome = (False, error)
-    try:
-        sender.send(outcome)
-    except Exception as error:  # a result or error that does not pickle
-        sender.send((False, ChildProcessError(f"{work!r}: {error!r}")))
-    finally:
-        sender.close()
 
 
 def start_prefect_api() -> Callable[[], None]:

@@ -47,7 +47,7 @@ class PartKind:
 
 
 FILES = PartKind("files", ("entries", "quarantine"))
-TOWNS = PartKind("towns", ("entries", "features", "breaches", "signals", "villages"))
+TOWNS = PartKind("towns", ("entries", "features", "breaches", "signals"))
 SCORES = PartKind("scores", ("scores",))
 # REPORTS is beside report_town.
 

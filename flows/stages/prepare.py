@@ -6,24 +6,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from checks.charts import charts_in_force
 from checks.params import AuditParams
 from checks.prepared import villages_on_other_charts
+from checks.rules import RULES, evaluate_rules
+from checks.signals import SIGNALS
 from flows.ingest import assign_entry_ids
 from flows.parts import part_key, read_part
-from flows.reuse import (
-    checked_parameters,
-    previous_town,
-    remember_town,
-    town_evaluation,
-    village_digests,
-)
-from flows.runners import on_spare_core
 from flows.stages.common import TOWNS
 from flows.stages.ingest import FilePart
 from models.features.entry import entry_features
+
+_RULE_ORDER = {rule.id: number for number, rule in enumerate(RULES)}
+_SIGNAL_ORDER = {signal.id: number for number, signal in enumerate(SIGNALS)}
 
 
 @dataclass(frozen=True)
@@ -39,12 +37,14 @@ class TownPart:
     rule_counts: dict[str, int]
     signal_counts: dict[str, int]
     computed_in: str
-    # The town's earlier part this one took unchanged villages' checks from (flows.reuse),
-    # and the villages checked again when it was made (all of them without an earlier part).
-    earlier: str | None
-    villages_checked: tuple[str, ...]
     # villages whose codes are mostly not in the village chart: the chart's rules pass over them
     other_charts: tuple[str, ...] = ()
+
+
+def checked_parameters(params: AuditParams) -> dict:
+    """The parameters the rules, signals and features read (all but the review's, the
+    model's and the reading's: how files are read is in their own parts' keys)."""
+    return params.model_dump(mode="json", exclude={"review", "model", "ingest"})
 
 
 def town_key(town: str, files: list[FilePart], params: AuditParams) -> str:
@@ -56,36 +56,38 @@ def town_key(town: str, files: list[FilePart], params: AuditParams) -> str:
 
 def prepare_town(
     town: str, files: list[FilePart], *, key: str, params: AuditParams, parts_dir: Path,
-    run_id: str, alone: bool = False,
+    run_id: str,
 ) -> TownPart:
-    """The town's entries (with stable ids), rule breaches, signals and features. Villages
-    whose lines are those of the town's earlier part keep its breaches and signals
-    (:mod:`flows.reuse`). ``alone``: the only town being checked, so a core is spare and the
-    rules run beside the features (:func:`flows.runners.on_spare_core`)."""
+    """The town's entries (with stable ids), rule breaches, signals and features."""
     entries = assign_entry_ids(pd.concat(
         [_kept_entries(part, town) for part in files], ignore_index=True))
-    digests = village_digests(entries)
-    earlier = previous_town(parts_dir, town, params, TOWNS.frames, folder=TOWNS.folder, key=key)
-    with on_spare_core(alone, town_evaluation, entries, digests, params,
-                       earlier and TOWNS.directory(parts_dir, earlier)) as checking:
-        features = entry_features(entries, params)
-        evaluation, checked = checking()
+    evaluation = evaluate_rules(entries, params)
+    position = pd.Index(entries["entry_id"])
+    breaches = _in_town_order(evaluation.breaches, "rule_id", _RULE_ORDER, position)
+    signals = _in_town_order(evaluation.signals, "signal_id", _SIGNAL_ORDER, position)
     part = TownPart(
         town=town, key=key, part_dir=str(TOWNS.directory(parts_dir, key)),
         villages=sorted(entries["village"].unique()),
         n_entries=len(entries),
         periods=(str(entries["period"].min()), str(entries["period"].max())),
         rule_counts=evaluation.rule_counts(), signal_counts=evaluation.signal_counts(),
-        computed_in=run_id, earlier=earlier, villages_checked=tuple(checked),
+        computed_in=run_id,
         other_charts=tuple(village for _, village in
                            villages_on_other_charts(entries, params, charts_in_force(params))),
     )
-    TOWNS.write(parts_dir, key, {"entries": entries, "features": features,
-                                 "breaches": evaluation.breaches, "signals": evaluation.signals,
-                                 "villages": digests},
+    TOWNS.write(parts_dir, key, {"entries": entries, "features": entry_features(entries, params),
+                                 "breaches": breaches, "signals": signals},
                 part)
-    remember_town(parts_dir, town, params, key)
     return part
+
+
+def _in_town_order(frame: pd.DataFrame, kind: str, order: dict[str, int], position: pd.Index
+                   ) -> pd.DataFrame:
+    """``frame``'s rows by rule (or signal) in catalogue order, then by the entry's place in
+    the town: one order, whatever order the checks found them in."""
+    rank = frame[kind].map(order).to_numpy(dtype=np.int64)
+    place = position.get_indexer(frame["entry_id"])
+    return frame.iloc[np.lexsort((place, rank))].reset_index(drop=True)
 
 
 def _kept_entries(part: FilePart, town: str) -> pd.DataFrame:

@@ -14,10 +14,8 @@ import pandas as pd
 from checks.params import AuditParams
 from flows.cases import CASE_LINKS, cases_table
 from flows.outputs import entries_table, voucher_lines
-from flows.parts import part_exists, part_key, read_part
-from flows.reuse import earlier_report, explanations, remember_report
-from flows.runners import on_spare_core
-from flows.stages.common import TOWNS, PartKind
+from flows.parts import part_key, read_part
+from flows.stages.common import PartKind
 from flows.stages.model import ModelPart, load_model
 from flows.stages.prepare import TownPart
 from flows.stages.rank import town_ranking
@@ -44,12 +42,11 @@ class TownReport:
     n_flagged: int
     n_with_breaches: int
     computed_in: str
-    n_explained: int  # flagged entries the model explained (the others kept theirs)
     n_cases: int = 0  # what inspectors decide (models.cases), and how many break a rule
     n_rule_cases: int = 0
 
 
-REPORTS = PartKind("reports", ("entries", "context", "explanations", *DIGEST_FRAMES))
+REPORTS = PartKind("reports", ("entries", "context", *DIGEST_FRAMES))
 
 
 def report_key(score: ScorePart, decisions: pd.DataFrame) -> str:
@@ -76,82 +73,37 @@ def _explanations(
 
 def report_town(
     town: TownPart, score: ScorePart, decisions: pd.DataFrame, *, key: str, model: ModelPart,
-    params: AuditParams, parts_dir: Path, run_id: str, alone: bool = False,
+    params: AuditParams, parts_dir: Path, run_id: str,
 ) -> TownReport:
     """The town's scored entries with reasons, the lines of its flagged vouchers and its
-    digest, written as a part; flagged entries carry rank 1 until the county's ranks are set.
-    The model's explanations of entries an earlier report of the town explained are taken
-    from it where the entries and their features are the same (:mod:`flows.reuse`).
-    ``alone``: the only town being reported, so a core is spare and the flagged entries are
-    explained beside the rest (:func:`flows.runners.on_spare_core`)."""
+    digest, written as a part; flagged entries carry rank 1 until the county's ranks are set."""
     entries = read_part(town.part_dir, "entries")
     risk, rank, notes = town_ranking(score, decisions)
     flagged = (rank > 0).astype(np.int64)
-    rows = np.flatnonzero(flagged)  # the positions ranked_columns asks explanations for
-    with on_spare_core(alone and rows.size > 0, _town_explanations, town, entries, rows,
-                       model=model, params=params, parts_dir=parts_dir, key=key) as explaining:
-        breaches = read_part(town.part_dir, "breaches")
-        signals = read_part(town.part_dir, "signals")
-        scores = read_part(score.part_dir, "scores", columns=["anomaly", "percentile"])
-        explained = pd.DataFrame({"entry_id": pd.Series(dtype="str"),
-                                  "text": pd.Series(dtype="str")})
-        n_explained = 0
+    scores = read_part(score.part_dir, "scores", columns=["anomaly", "percentile"])
 
-        def explain(asked: np.ndarray) -> list[str]:
-            nonlocal explained, n_explained
-            if not np.array_equal(asked, rows):  # explaining() worked out ``rows`` ahead
-                raise RuntimeError(f"{town.town}：解释的分录与标记的分录不一致（内部错误）")
-            texts, n_explained = explaining()
-            explained = pd.DataFrame({"entry_id": entries["entry_id"].iloc[asked].to_numpy(),
-                                      "text": pd.array(texts, dtype="str")})
-            return texts
+    def explain(rows: np.ndarray) -> list[str]:
+        return _explanations(entries, read_part(town.part_dir, "features"), rows,
+                             forest=load_model(model.path), params=params)
 
-        ranked = ranked_columns(
-            entries, breaches=breaches, signals=signals, anomaly=scores["anomaly"].to_numpy(),
-            risk=risk, rank=flagged, notes=notes,
-            percentile=scores["percentile"].to_numpy(), explain=explain if flagged.any() else None,
-        )
+    ranked = ranked_columns(
+        entries, breaches=read_part(town.part_dir, "breaches"),
+        signals=read_part(town.part_dir, "signals"), anomaly=scores["anomaly"].to_numpy(),
+        risk=risk, rank=flagged, notes=notes, percentile=scores["percentile"].to_numpy(),
+        explain=explain if flagged.any() else None,
+    )
     scored = pd.concat([entries, ranked], axis=1)
     case_ids, cases = town_cases(scored[ranked["flagged"].to_numpy()], CASE_LINKS)
     scored["case_id"] = case_ids.reindex(scored.index)
     digest = digest_entries(scored, cases)
     part = TownReport(town.town, key, str(REPORTS.directory(parts_dir, key)), len(scored),
                       int(flagged.sum()), int(ranked["rule_ids"].list.len().gt(0).sum()), run_id,
-                      n_explained, len(cases), int(cases["rule_ids"].map(len).gt(0).sum()))
+                      len(cases), int(cases["rule_ids"].map(len).gt(0).sum()))
     REPORTS.write(parts_dir, key, {
         "entries": entries_table(scored),
         "context": voucher_lines(scored.assign(position=np.arange(len(scored)))).drop(
             columns=["voucher_rank", "is_finding"]),
-        "explanations": explained,
         **{name: getattr(digest, name) for name in DIGEST_FRAMES},
         "cases": cases_table(cases),
     }, part)
-    remember_report(parts_dir, town.key, model.version, key)
     return part
-
-
-def _town_explanations(town: TownPart, entries: pd.DataFrame, rows: np.ndarray, *,
-                       model: ModelPart, params: AuditParams, parts_dir: Path, key: str
-                       ) -> tuple[list[str], int]:
-    """The model's explanations of the town's entries at ``rows``, and how many it worked out
-    afresh (:func:`flows.reuse.explanations`)."""
-    features = read_part(town.part_dir, "features")
-    return explanations(
-        rows, entries, features, lambda fresh: _explanations(
-            entries, features, fresh, forest=load_model(model.path), params=params),
-        _earlier_report(town, model, parts_dir, key))
-
-
-def _earlier_report(town: TownPart, model: ModelPart, parts_dir: Path, key: str
-                    ) -> tuple[Path, Path] | None:
-    """An earlier report of the town's part (or of its earlier part) under this model, with
-    that town part's folder, if both are in the store."""
-    found = earlier_report(parts_dir, [town.key, town.earlier], model.version, REPORTS.frames,
-                           folder=REPORTS.folder, key=key)
-    if found is None:
-        return None
-    town_key, report = found
-    town_dir = TOWNS.directory(parts_dir, town_key)
-    if not part_exists(town_dir, TOWNS.frames):
-        return None
-    return REPORTS.directory(parts_dir, report), town_dir

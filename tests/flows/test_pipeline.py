@@ -15,7 +15,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from checks.params import load_params
-from checks.rules import evaluate_rules
+from checks.rules import RULES, evaluate_rules
+from checks.signals import SIGNALS
 from flows import parts as parts_module
 from flows import pipeline
 from flows.ingest import ReadOptions, assign_entry_ids
@@ -34,7 +35,9 @@ from flows.stages import ingest as ingest_stage
 from flows.stages import write as write_stage
 from models.features.entry import entry_features
 from models.feedback import apply_dispositions
+from review.db import open_store
 from review.digest import DIGEST_FRAMES
+from review.trail_anchor import TrailKeys
 from tests.entries import make_entries
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
@@ -219,23 +222,24 @@ def test_the_runs_quarantine_reads_only_the_files_that_quarantined_rows(county, 
     assert read == [Path(part.part_dir).name for part in files if counted[part.file]]
 
 
-def test_the_store_records_a_run_with_its_cases_read_ahead(county, reported, tmp_path,
-                                                            monkeypatch):
-    monkeypatch.setenv("SANZI_DB_URL", f"sqlite:///{tmp_path / 'review.sqlite3'}")
+def test_the_store_records_a_run_with_its_cases_read_ahead(county, reported, tmp_path):
+    store = open_store(f"sqlite:///{tmp_path / 'review.sqlite3'}", trail=TrailKeys(tmp_path))
     _parts_dir, files, towns = county
     ranking, reports = reported
     digest = pipeline.ranked_digest(reports, ranking)
     quarantine = pipeline.run_quarantine(files)
-    record = {"run_id": "run-1", "started_at": "2026-11-25T08:00:00+00:00",
-              "finished_at": "2026-11-25T08:01:00+00:00", "inputs": [], "out_dir": "out",
-              "params": {}}
-    first = pipeline.record_findings(record, digest, quarantine,
-                                     pipeline.prefetch_known_cases([]).take("cases"))
+    run = {"started_at": "2026-11-25T08:00:00+00:00", "finished_at": "2026-11-25T08:01:00+00:00",
+           "inputs": [], "out_dir": "out", "params": {}, "digest": digest,
+           "quarantine": quarantine}
+    first = pipeline.record_findings(
+        store, run_id="run-1", **run,
+        known_cases=pipeline.prefetch_known_cases(store, []).take("cases"))
     assert first["new"] == len(digest.flagged) > 0
-    ahead = pipeline.prefetch_known_cases(town.town for town in towns).take("cases")
+    ahead = pipeline.prefetch_known_cases(store, (town.town for town in towns)).take("cases")
     assert sorted(ahead.frame["entry_id"]) == sorted(digest.flagged["entry_id"])
-    again = pipeline.record_findings(record | {"run_id": "run-2"}, digest, quarantine, ahead)
+    again = pipeline.record_findings(store, run_id="run-2", **run, known_cases=ahead)
     assert (again["new"], again["unchanged"]) == (0, len(digest.flagged))
+    store.dispose()
 
 
 def test_a_towns_findings_rows_are_made_once_for_its_report(reported, tmp_path, monkeypatch):
@@ -420,3 +424,117 @@ def test_every_module_a_part_is_made_with_is_in_the_code_fingerprint():
     outside = [path for path in imported
                if not any(path.is_relative_to(root) for root in roots)]
     assert outside == []
+
+
+CORRECTED = "青石镇_坳山村_2024.csv"
+
+
+def _audit(inputs: Path, parts_dir: Path, run_id: str, model: pipeline.ModelPart | None = None,
+           ) -> dict:
+    """The stages over ``inputs`` as the flow wires them: a file's or town's part already in
+    ``parts_dir`` under its key is taken, not made again; the forest is ``model`` when given
+    (a rerun's saved one), else fitted. entries.parquet goes to ``parts_dir``/out."""
+    options = ReadOptions()
+    files = []
+    for path in pipeline.find_ledger_files([inputs]):
+        key = pipeline.ingest_key(path, file_digest(path), options)
+        files.append(pipeline.FILES.summary(parts_dir, key) or pipeline.ingest_file(
+            path, key=key, options=options, parts_dir=parts_dir, run_id=run_id))
+    towns = []
+    for town, town_files in pipeline.files_by_town(files).items():
+        key = pipeline.town_key(town, town_files, PARAMS)
+        towns.append(pipeline.TOWNS.summary(parts_dir, key) or pipeline.prepare_town(
+            town, town_files, key=key, params=PARAMS, parts_dir=parts_dir, run_id=run_id))
+    model = model or pipeline.obtain_model(towns, PARAMS, model_dir=parts_dir / "models")
+    scores = []
+    for town in towns:
+        key = pipeline.score_key(town, model)
+        scores.append(pipeline.SCORES.summary(parts_dir, key) or pipeline.score_town(
+            town, key=key, model=model, parts_dir=parts_dir, run_id=run_id))
+    ranking = pipeline.rank_county(towns, scores, PARAMS, dispositions=None,
+                                   parts_dir=parts_dir)
+    reports = []
+    for town, score in zip(towns, scores, strict=True):
+        key = pipeline.report_key(score, ranking[town.town])
+        reports.append(pipeline.REPORTS.summary(parts_dir, key) or pipeline.report_town(
+            town, score, ranking[town.town], key=key, model=model, params=PARAMS,
+            parts_dir=parts_dir, run_id=run_id))
+    return {"towns": {town.town: town for town in towns}, "model": model,
+            "scores": {score.town: score for score in scores},
+            "reports": {report.town: report for report in reports},
+            "entries": pipeline.write_entries(reports, ranking, parts_dir / "out")}
+
+
+@pytest.fixture(scope="module")
+def corrected(tmp_path_factory):
+    """The sample audited; then one village's 2024 file corrected (a line deleted) and the
+    county audited again in the same parts store, and from nothing in a new one, with the
+    first run's forest (as ``rerun`` takes the saved one)."""
+    inputs = tmp_path_factory.mktemp("inputs")
+    for path in SAMPLE.iterdir():
+        if path.suffix in {".csv", ".xlsx"}:
+            shutil.copy(path, inputs / path.name)
+    parts_dir = tmp_path_factory.mktemp("parts")
+    first = _audit(inputs, parts_dir, "run-1")
+    lines = (inputs / CORRECTED).read_bytes().split(b"\n")
+    del lines[20]
+    (inputs / CORRECTED).write_bytes(b"\n".join(lines))
+    rerun = _audit(inputs, parts_dir, "run-2", first["model"])
+    afresh = _audit(inputs, tmp_path_factory.mktemp("afresh"), "run-3", first["model"])
+    return {"first": first, "rerun": rerun, "afresh": afresh}
+
+
+def test_a_rerun_after_a_correction_remakes_only_the_corrected_town(corrected):
+    first, rerun = corrected["first"], corrected["rerun"]
+    assert {name: town.computed_in for name, town in rerun["towns"].items()} == {
+        "白沙乡": "run-1", "青石镇": "run-2"}
+    assert {name: score.computed_in for name, score in rerun["scores"].items()} == {
+        "白沙乡": "run-1", "青石镇": "run-2"}
+    assert rerun["towns"]["白沙乡"].key == first["towns"]["白沙乡"].key
+    assert rerun["towns"]["青石镇"].n_entries == first["towns"]["青石镇"].n_entries - 1
+
+
+def test_a_rerun_after_a_correction_gives_what_a_run_from_nothing_gives(corrected):
+    rerun, afresh = corrected["rerun"], corrected["afresh"]
+    assert afresh["towns"]["青石镇"].key == rerun["towns"]["青石镇"].key
+    for made, expected in ((rerun["towns"], afresh["towns"]),
+                           (rerun["scores"], afresh["scores"]),
+                           (rerun["reports"], afresh["reports"])):
+        assert made.keys() == expected.keys()
+        for town in made:
+            assert replace(made[town], computed_in="", part_dir="") == replace(
+                expected[town], computed_in="", part_dir="")
+            names = [path.name for path in Path(expected[town].part_dir).glob("*.parquet")]
+            assert names
+            for name in names:
+                assert read_table(Path(made[town].part_dir) / name).equals(
+                    read_table(Path(expected[town].part_dir) / name)), (town, name)
+    assert pq.read_table(rerun["entries"]).equals(pq.read_table(afresh["entries"]))
+
+
+def test_the_rules_look_at_one_village_at_a_time(corrected):
+    """Every rule and signal finds, on a village's lines alone, what it finds on them among
+    the whole town's (checks/rules/rule.py promises it)."""
+    for town in corrected["afresh"]["towns"].values():
+        entries = read_part(town.part_dir, "entries")
+        whole = evaluate_rules(entries, PARAMS)
+        alone = [evaluate_rules(lines, PARAMS) for _, lines in entries.groupby("village")]
+        for name in ("breaches", "signals"):
+            expected = getattr(whole, name)
+            columns = list(expected.columns)
+            got = pd.concat([getattr(part, name) for part in alone], ignore_index=True)
+            pd.testing.assert_frame_equal(got.sort_values(columns, ignore_index=True),
+                                          expected.sort_values(columns, ignore_index=True))
+        assert len(whole.breaches) > 0 and len(whole.signals) > 0
+
+
+def test_a_towns_breaches_and_signals_are_kept_by_rule_then_by_line(corrected):
+    for town in corrected["rerun"]["towns"].values():
+        position = pd.Index(read_part(town.part_dir, "entries")["entry_id"])
+        for name, kind, catalogue in (("breaches", "rule_id", RULES),
+                                      ("signals", "signal_id", SIGNALS)):
+            frame = read_part(town.part_dir, name)
+            order = {item.id: number for number, item in enumerate(catalogue)}
+            keys = list(zip(frame[kind].map(order), position.get_indexer(frame["entry_id"]),
+                            strict=True))
+            assert len(keys) > 0 and keys == sorted(keys) and len(set(keys)) == len(keys)

@@ -1,6 +1,5 @@
 """The worker processes a run on this machine hands its per-file and per-town work to."""
 
-import contextlib
 import os
 import subprocess
 import sys
@@ -8,12 +7,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from checks.params import load_params
 from flows import runners
+from flows.model_files import obtain_forest
 from models.features.entry import FEATURES
-from models.scoring import obtain_forest
 
 PROJECT = Path(__file__).resolve().parents[2]
 
@@ -30,58 +28,9 @@ def test_work_runs_in_worker_processes_that_start_with_the_pipeline_imported():
     assert runners.InWorkerProcess(os.getpid)() == os.getpid()
 
 
-def _fails() -> None:
-    raise ValueError("坏数据")
-
-
-def _fails_beside() -> None:
-    with runners.on_spare_core(True, _fails) as failing:
-        failing()
-
-
-def _where(spare: bool) -> int:
-    with runners.on_spare_core(spare, os.getpid) as pid:
-        return pid()
-
-
-def _beside_the_worker() -> tuple[int, int, int]:
-    """In a worker: its pid, the pid work on a spare core ran in, and where it ran when no
-    core was spare."""
-    return os.getpid(), _where(True), _where(False)
-
-
-def _left_beside() -> tuple[list[str], float]:
-    """In a worker: the forks alive after a block left, by an error, without the result of
-    half a minute's work beside it, and how long leaving took."""
-    import multiprocessing
-    import time
-
-    started = time.perf_counter()
-    with contextlib.suppress(ValueError), runners.on_spare_core(True, time.sleep, 30):
-        raise ValueError("调用方自己的计算出错")
-    return ([child.name for child in multiprocessing.active_children()],
-            time.perf_counter() - started)
-
-
-def test_work_on_a_spare_core_runs_in_a_fork_of_the_worker_and_brings_back_its_result():
-    runners.use_worker_processes(2)
-    try:
-        worker, beside, not_spare = runners.InWorkerProcess(_beside_the_worker)()
-        assert beside != worker and not_spare == worker != os.getpid()
-        with pytest.raises(ValueError, match="坏数据"):  # the forked work's error, raised
-            runners.InWorkerProcess(_fails_beside)()
-        # a caller that fails before asking for the result ends the fork at once
-        alive, seconds = runners.InWorkerProcess(_left_beside)()
-        assert alive == [] and seconds < 15
-    finally:
-        runners.stop_worker_processes()
-    # outside a worker process (here, the flow's own process) nothing is forked
-    assert _where(True) == os.getpid()
-
-
 def _forest_in_memory(path: str) -> tuple[int, int]:
     """In a worker: forests in memory at the start, and loads needed for the one at ``path``."""
-    from models.scoring import saved_forest
+    from flows.model_files import saved_forest
 
     before = saved_forest.cache_info()
     saved_forest(path)
