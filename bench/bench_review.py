@@ -25,7 +25,8 @@ import time
 from pathlib import Path
 
 from review.app import create_app
-from review.store import open_store
+from review.db import open_store
+from review.trail_anchor import TrailKeys
 from review.users import add_user
 from tests.review.conftest import CHROMIUM, CHROMIUM_ARGS, serving
 
@@ -86,7 +87,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         copy = Path(scratch) / "review.sqlite3"
         shutil.copyfile(args.db, copy)
-        store = open_store(f"sqlite:///{copy}")
+        store = open_store(f"sqlite:///{copy}", trail=TrailKeys(Path(scratch)))
         add_user(store, username="bench", password=PASSWORD, role="admin")
         with serving(create_app(store, secret_key="bench")) as base, sync_playwright() as pw:
             browser = pw.chromium.launch(

@@ -7,7 +7,6 @@ inside a flow run (Prefect attaches artifacts to the current run).
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import pandas as pd
@@ -16,7 +15,6 @@ from prefect.artifacts import create_link_artifact, create_table_artifact
 from flows.outputs import yuan_text
 
 TOP_FINDINGS = 20
-DEFAULT_REVIEW_URL = "http://127.0.0.1:8000"
 TOP_FINDINGS_KEY = "sanzi-audit-top-findings"
 REVIEW_LINK_KEY = "sanzi-review-app"
 _TEXT_LIMIT = 80
@@ -46,15 +44,12 @@ def top_findings_rows(scored: pd.DataFrame, limit: int = TOP_FINDINGS) -> list[d
     return table.to_dict(orient="records")
 
 
-def review_link(run_id: str, review_url: str | None = None) -> str:
-    """The run's page in the review app (base from ``SANZI_REVIEW_URL`` unless given)."""
-    base = review_url or os.environ.get("SANZI_REVIEW_URL") or DEFAULT_REVIEW_URL
-    return f"{base.rstrip('/')}/runs/{run_id}"
+def review_link(run_id: str, review_url: str) -> str:
+    """The run's page in the review app at ``review_url`` (the settings' ``SANZI_REVIEW_URL``)."""
+    return f"{review_url.rstrip('/')}/runs/{run_id}"
 
 
-def publish_run_artifacts(
-    run_record: dict[str, Any], scored: pd.DataFrame, review_url: str | None = None
-) -> None:
+def publish_run_artifacts(run_id: str, scored: pd.DataFrame, review_url: str) -> None:
     """Attach the top-findings table and the review-app link to the current flow run."""
     rows = top_findings_rows(scored)
     flagged = int(scored["flagged"].sum()) if not scored.empty else 0
@@ -64,7 +59,7 @@ def publish_run_artifacts(
         description=f"风险最高的前 {TOP_FINDINGS} 条疑点（本次共标记 {flagged} 条）",
     )
     create_link_artifact(
-        link=review_link(str(run_record["run_id"]), review_url),
+        link=review_link(run_id, review_url),
         link_text="在复核网站查看本次运行的疑点",
         key=REVIEW_LINK_KEY,
         description="复核网站（纪委、监委会在此记录复核结论）",

@@ -1,4 +1,5 @@
-"""findings.parquet: the run's cases, one row per case, in the county's order (FORMATS.md §4).
+"""findings.parquet: the run's cases, one row per case, in the county's order (README.md,
+你会得到什么).
 
 Each town's cases are made with its report (:func:`models.cases.town_cases`, kept in the
 town's report part); the county's file puts them in one order — strongest case first, ties by
@@ -17,14 +18,12 @@ from checks.registers.audit import REGISTER_CHECKS
 from checks.rules import RULES
 from checks.signals import SIGNALS
 from flows.parts import parquet_writer, read_parts
+from review.digest import CASE_LINKS as CASE_LINKS  # declared with the store's digest
 
 # Rule and signal ids → their Chinese names, for what a person reads.
 FINDING_TITLES: dict[str, str] = {rule.id: rule.message for rule in RULES} | {
     signal.id: signal.name for signal in SIGNALS} | {
     check.id: check.name for check in REGISTER_CHECKS}
-# A rule's or signal's linking columns, declared beside it (Rule.links, Signal.links).
-CASE_LINKS: dict[str, tuple[str, ...]] = {
-    finding.id: finding.links for finding in (*RULES, *SIGNALS) if finding.links}
 _TEXTS = pa.list_(pa.string())
 CASES_SCHEMA = pa.schema([
     ("case_id", pa.string()), ("subject_kind", pa.string()), ("subject_id", pa.string()),

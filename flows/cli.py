@@ -1,10 +1,11 @@
 """The ``sanzi-audit`` command line.
 
-Prefect reads its settings when first imported, so every command that runs a flow puts the
-project's Prefect settings into the environment before importing :mod:`flows.audit`. A usage
-mistake (a missing input, no ledger files, a bad parameters file, an unknown village or period)
-is told in one line with exit status 2 before Prefect starts; so is a mistake on the command
-line itself, by :class:`flows.chinese_argparse.ChineseArgumentParser`.
+The environment's settings are read once, when a command starts (:func:`main`), and handed to
+the command. Prefect reads its settings when first imported, so every command that runs a flow
+puts the project's Prefect settings into the environment before importing :mod:`flows.audit`.
+A usage mistake (a missing input, no ledger files, a bad parameters file, an unknown village or
+period) is told in one line with exit status 2 before Prefect starts; so is a mistake on the
+command line itself, by :class:`flows.chinese_argparse.ChineseArgumentParser`.
 """
 
 from __future__ import annotations
@@ -20,20 +21,25 @@ import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import datetime
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from flows.chinese_argparse import EXIT_USAGE, INTEGER, NUMBER, ChineseArgumentParser
 from flows.server import DEFAULT_HOST, DEFAULT_PORT  # does not import Prefect
 from flows.settings import (
     PROJECT_ROOT,
     SAMPLE_SETTINGS,
+    Settings,
     configure_prefect,
     is_sample,
     load_settings,
-    local_zone,
     sample_environment,
 )
+
+if TYPE_CHECKING:
+    from flows.run_record import RunRecord
 
 EXIT_OK = 0
 EXIT_UNREADABLE_FILES = 3  # also: a run that loaded no entry at all
@@ -135,53 +141,66 @@ def _ledger_files(inputs: list[Path]) -> None:
                          f"（{suffixes}），请检查 --input 指向的文件夹")
 
 
-def _keep_samples_apart(inputs: list[Path] | None) -> str:
-    """Sample ledgers are audited in the demo data directory, never into the real store;
-    returns the line that says so ("" for other inputs), to print once the checks pass."""
-    if not inputs or not is_sample(inputs):
-        return ""
-    settings = load_settings()
+def _in_demo_data(settings: Settings) -> Settings:
+    """The settings of the demo data directory, for this command: in the environment too, where
+    the flow's entry and the worker processes read them (:func:`main` puts them back)."""
     os.environ.update(sample_environment(settings))
-    return (f"输入是样例账套：结果和复核库放在演示数据目录 {settings.demo_data_dir}，"
-            "不影响正式审计的复核库。")
+    return load_settings()
 
 
-def _audit(inputs: list[Path], out: Path, params: Any, dask: str | None) -> dict[str, Any]:
+def _keep_samples_apart(inputs: list[Path] | None, settings: Settings) -> tuple[Settings, str]:
+    """Sample ledgers are audited in the demo data directory, never into the real store;
+    returns the settings to audit with and the line that says so ("" for other inputs), to
+    print once the checks pass."""
+    if not inputs or not is_sample(inputs):
+        return settings, ""
+    return _in_demo_data(settings), (
+        f"输入是样例账套：结果和复核库放在演示数据目录 {settings.demo_data_dir}，"
+        "不影响正式审计的复核库。")
+
+
+def _dask(args: argparse.Namespace, settings: Settings) -> str | None:
+    """``--dask``, else the setting ``SANZI_DASK_ADDRESS``; none: this machine's processes."""
+    return args.dask or settings.dask_address
+
+
+def _audit(inputs: list[Path], out: Path, params: Any, dask: str | None, settings: Settings
+           ) -> RunRecord:
     """The audit flow over ``inputs`` into ``out``, under Prefect; returns the run's record."""
-    prefect_ready = _start_prefect(dask)
+    prefect_ready = _start_prefect(dask, settings)
     from flows.audit import audit_ledgers
     from flows.runners import task_runner
 
     audit = audit_ledgers.with_options(task_runner=task_runner(dask))
     prefect_ready()
-    with _flow_settings():
+    with _flow_settings(settings.zone):
         return audit(inputs=[str(path) for path in inputs], out_dir=str(out), params=params)
 
 
-def _run(args: argparse.Namespace) -> int:
-    apart = _keep_samples_apart(args.input)
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    settings, apart = _keep_samples_apart(args.input, settings)
     params = _params(args)
     _ledger_files(args.input)
     if apart:
         print(apart)
-    record = _audit(args.input, args.out, params, args.dask)
+    record = _audit(args.input, args.out, params, _dask(args, settings), settings)
     _print_run(record)
     return _exit_status(record)
 
 
-def _demo(args: argparse.Namespace) -> int:
+def _demo(args: argparse.Namespace, settings: Settings) -> int:
     """Audit the bundled sample in the demo data directory, then set the review app up on it:
     a demo user with a new password, printed this once."""
-    settings = load_settings()
-    os.environ.update(sample_environment(settings))
-    out = args.out or settings.demo_data_dir / "runs" / "demo"
+    demo_dir = settings.demo_data_dir
+    settings = _in_demo_data(settings)
+    out = args.out or demo_dir / "runs" / "demo"
     params = _params(args)
     _ledger_files(args.input)
-    record = _audit(args.input, out, params, args.dask)
+    record = _audit(args.input, out, params, args.dask, settings)
     _print_run(record)
-    password = _reset_demo_user()
+    password = _reset_demo_user(settings)
     print()
-    print(f"复核网站（演示数据，在 {settings.demo_data_dir}，与正式审计分开）：")
+    print(f"复核网站（演示数据，在 {demo_dir}，与正式审计分开）：")
     print("  启动：make review-demo（即 sanzi-audit serve-review --demo）")
     print(f"  打开：http://{DEFAULT_REVIEW_HOST}:{DEFAULT_REVIEW_PORT}")
     print(f"  登录：用户名 {DEMO_USER}，密码 {password}"
@@ -189,12 +208,11 @@ def _demo(args: argparse.Namespace) -> int:
     return _exit_status(record)
 
 
-def _reset_demo_user() -> str:
+def _reset_demo_user(settings: Settings) -> str:
     """The demo's administrator, made or given a new random password; returns the password."""
-    from review.store import open_store
     from review.users import add_user, get_user, update_user
 
-    store = open_store()
+    store = settings.open_store()
     password = secrets.token_urlsafe(9)
     if get_user(store, username=DEMO_USER) is None:
         add_user(store, username=DEMO_USER, password=password, role="admin", actor="demo")
@@ -205,14 +223,13 @@ def _reset_demo_user() -> str:
     return password
 
 
-def _start_prefect(dask_address: str | None) -> Callable[[], None]:
+def _start_prefect(dask_address: str | None, settings: Settings) -> Callable[[], None]:
     """Prefect's settings, its server and this machine's worker processes, made ready together;
     returns a function that waits until the server answers (call it before the flow).
 
     The project's resident server (``sanzi-audit prefect-server start``) is used when it runs:
     no start-up, and the run shows in its UI. Otherwise Prefect's temporary server starts in
     the background while the workers start and the pipeline is imported."""
-    settings = load_settings()
     configure_prefect(settings)
     if not os.environ.get("PREFECT_API_URL"):  # else: the server the user points at
         from flows.server import resident_api_url
@@ -228,9 +245,10 @@ def _start_prefect(dask_address: str | None) -> Callable[[], None]:
     return server_ready
 
 
-def _flow_settings() -> AbstractContextManager[Any]:
-    """Prefect's settings for a flow this command runs in its own process: log times in the
-    configured zone (``SANZI_TIMEZONE``, as the folder names and run.json), no heartbeats.
+def _flow_settings(zone: ZoneInfo) -> AbstractContextManager[Any]:
+    """Prefect's settings for a flow this command runs in its own process: log times in
+    ``zone`` (the settings' ``SANZI_TIMEZONE``, as the folder names and run.json), no
+    heartbeats.
 
     A flow run's heartbeat thread sleeps a second at a time, and the flow waits for it to
     wake when it ends: about a second per flow (a rerun is two, the rerun and its audit) after
@@ -240,31 +258,29 @@ def _flow_settings() -> AbstractContextManager[Any]:
     from prefect.logging.formatters import PrefectFormatter
     from prefect.settings import temporary_settings
 
-    PrefectFormatter.converter = staticmethod(zone_time)
+    PrefectFormatter.converter = staticmethod(partial(zone_time, zone=zone))
     return temporary_settings(updates={"flows.heartbeat_frequency": None})
 
 
-def zone_time(seconds: float | None) -> time.struct_time:
-    """A log record's time in the configured zone (``logging.Formatter.converter``)."""
-    moment = datetime.now(local_zone()) if seconds is None else datetime.fromtimestamp(
-        seconds, local_zone())
+def zone_time(seconds: float | None, zone: ZoneInfo) -> time.struct_time:
+    """A log record's time in ``zone`` (``logging.Formatter.converter``)."""
+    moment = datetime.now(zone) if seconds is None else datetime.fromtimestamp(seconds, zone)
     return moment.timetuple()
 
 
-def _print_files(record: dict) -> None:
+def _print_files(record: RunRecord) -> None:
     """Per file what was read, then the files not read well enough (on standard error)."""
     from flows.reading import problem_lines, terminal_lines
 
-    share = record["params"]["ingest"]["quarantine_alert_share"]
-    for line in terminal_lines(record["files"], share):
+    for line in terminal_lines(record.files, record.quarantine_alert_share):
         print(line)
-    for line in problem_lines(record["files"], share):
+    for line in problem_lines(record.files, record.quarantine_alert_share):
         print(line, file=sys.stderr)
 
 
-def _register_rows(record: dict) -> str:
+def _register_rows(record: RunRecord) -> str:
     """What of the 三资 registers was read, for the run's closing line ("" without any)."""
-    rows = (record.get("registers") or {}).get("rows") or {}
+    rows = record.registers.get("rows") or {}
     read = {"合同": rows.get("contracts", 0), "收付款计划": rows.get("plans", 0),
             "资产": rows.get("assets", 0), "资源": rows.get("resources", 0)}
     read = {name: count for name, count in read.items() if count}
@@ -273,43 +289,41 @@ def _register_rows(record: dict) -> str:
     return "三资台账载入" + "、".join(f"{name} {count:,} 条" for name, count in read.items()) + "。"
 
 
-def _print_run(record: dict) -> None:
+def _print_run(record: RunRecord) -> None:
     from flows.summary import review_line
 
-    totals = record["totals"]
+    totals = record.totals
     _print_files(record)
     print(
-        f"审计完成：{totals['files']} 个文件，读取 {totals['rows_read']:,} 行，"
-        f"载入 {totals['loaded']:,} 条分录，隔离 {totals['quarantined']:,} 行，"
-        f"跳过 {totals['skipped']:,} 行。"
+        f"审计完成：{totals.files} 个文件，读取 {totals.rows_read:,} 行，"
+        f"载入 {totals.loaded:,} 条分录，隔离 {totals.quarantined:,} 行，"
+        f"跳过 {totals.skipped:,} 行。"
         + _register_rows(record)
     )
-    register_cases = totals.get("register_cases", 0)
     print(
-        f"疑点 {totals['cases']:,} 件，涉及分录 {totals['flagged']:,} 条；其中违反规则的 "
-        f"{totals['rule_cases']:,} 件（{totals['entries_with_rule_breaches']:,} 条分录）全部列出，"
+        f"疑点 {totals.cases:,} 件，涉及分录 {totals.flagged:,} 条；其中违反规则的 "
+        f"{totals.rule_cases:,} 件（{totals.entries_with_rule_breaches:,} 条分录）全部列出，"
         f"其余由模型和疑点信号在复核预算内选出。"
-        + (f"三资台账（合同、资产、资源）核对出的 {register_cases:,} 件已计入。"
-           if register_cases else "")
+        + (f"三资台账（合同、资产、资源）核对出的 {totals.register_cases:,} 件已计入。"
+           if totals.register_cases else "")
     )
-    registers = record.get("registers") or {}
-    if registers.get("towns_without_books"):
+    if record.registers.get("towns_without_books"):
         print("这些乡镇只有三资台账、没有账套，台账未核对：" + "、".join(
-            registers["towns_without_books"]), file=sys.stderr)
-    print(review_line(record["review"]))
-    if record.get("other_charts"):
-        units = "、".join(f"{unit['town']}{unit['village']}" for unit in record["other_charts"])
+            record.registers["towns_without_books"]), file=sys.stderr)
+    print(review_line(record.review))
+    if record.other_charts:
+        units = "、".join(f"{unit.town}{unit.village}" for unit in record.other_charts)
         print("这些单位的科目编码大多不在村级科目表（2004/2023 年制度）中，可能是村办企业等采用"
               "其他会计制度的账套，依赖科目表的规则（科目编码、科目名称、现金、审批等）未检查："
               + units)
-    for town, error in record["failed_towns"].items():
+    for town, error in record.failed_towns.items():
         print(f"乡镇 {town} 未能完成：{error}", file=sys.stderr)
-    if not totals["loaded"]:
-        print(f"没有载入任何分录：{totals['files']} 个文件中都没有可审计的凭证行（只有表头、"
+    if not totals.loaded:
+        print(f"没有载入任何分录：{totals.files} 个文件中都没有可审计的凭证行（只有表头、"
               "都被跳过或都被隔离）。请用 sanzi-audit inspect 文件 查看文件是如何被识别的。",
               file=sys.stderr)
-    print(f"结果目录：{record['out_dir']}")
-    for line in output_guide(record["outputs"]):
+    print(f"结果目录：{record.out_dir}")
+    for line in output_guide(record.outputs):
         print(line)
 
 
@@ -321,13 +335,11 @@ def output_guide(outputs: dict[str, str]) -> list[str]:
                                                  else "") for name in listed]
 
 
-def _exit_status(record: dict) -> int:
-    totals = record["totals"]
-    failed = totals["files_with_problems"] or record["failed_towns"] or not totals["loaded"]
-    return EXIT_UNREADABLE_FILES if failed else EXIT_OK
+def _exit_status(record: RunRecord) -> int:
+    return EXIT_UNREADABLE_FILES if record.failed else EXIT_OK
 
 
-def _inspect(args: argparse.Namespace) -> int:
+def _inspect(args: argparse.Namespace, _settings: Settings) -> int:
     from flows.ingest import load_profile, reading_options
     from flows.inspect import inspect_file
 
@@ -344,7 +356,7 @@ def _inspect(args: argparse.Namespace) -> int:
     return EXIT_OK if readable else EXIT_UNREADABLE_FILES
 
 
-def _check_rerun(args: argparse.Namespace) -> tuple[list[Path], str]:
+def _check_rerun(args: argparse.Namespace, settings: Settings) -> tuple[list[Path], str]:
     """Refuse a rerun that cannot do what is asked, before Prefect starts: a period that is
     not a month, an input (or a file of the current books) gone from where it was and not in
     the archive either, inputs that hold no ledger, a store with no run to redo or a village
@@ -355,10 +367,8 @@ def _check_rerun(args: argparse.Namespace) -> tuple[list[Path], str]:
         raise UsageError(f"会计期间 {'、'.join(bad)} 无效：应为 年-月，月份 01–12，如 2024-03")
     from flows.inbox import default_archive_dir, default_manifest_path, load_manifest, rerun_inputs
     from review.changes import audited_villages, latest_run
-    from review.store import open_store
 
-    settings = load_settings()
-    store = open_store()
+    store = settings.open_store()
     try:
         try:
             inputs, source = rerun_inputs(
@@ -379,19 +389,20 @@ def _check_rerun(args: argparse.Namespace) -> tuple[list[Path], str]:
     return located, source
 
 
-def _rerun(args: argparse.Namespace) -> int:
-    apart = _keep_samples_apart(args.input)
+def _rerun(args: argparse.Namespace, settings: Settings) -> int:
+    settings, apart = _keep_samples_apart(args.input, settings)
     params = _params(args)
-    inputs, source = _check_rerun(args)
+    inputs, source = _check_rerun(args, settings)
     if apart:
         print(apart)
-    prefect_ready = _start_prefect(args.dask)
+    dask = _dask(args, settings)
+    prefect_ready = _start_prefect(dask, settings)
     from flows.rerun import CHANGE_WORDS, INPUT_WORDS, case_change_words, rerun_audit
 
     prefect_ready()
-    with _flow_settings():
+    with _flow_settings(settings.zone):
         report = rerun_audit(
-            villages=args.village, periods=args.period, dask_address=args.dask,
+            villages=args.village, periods=args.period, dask_address=dask,
             inputs=[str(path) for path in inputs],
             out_dir=str(args.out) if args.out else None, params=params,
             archive=str(args.archive) if args.archive else None,
@@ -414,13 +425,13 @@ def _rerun(args: argparse.Namespace) -> int:
     return EXIT_UNREADABLE_FILES if report["totals"]["files_with_problems"] else EXIT_OK
 
 
-def _books(args: argparse.Namespace) -> int:
+def _books(args: argparse.Namespace, settings: Settings) -> int:
     """The county's current books: per village, the current delivery of each period and
     register, and the earlier deliveries with what superseded them."""
     from flows.inbox import default_manifest_path, load_manifest
     from flows.supersede import current_books
 
-    path = default_manifest_path(load_settings())
+    path = default_manifest_path(settings)
     books = current_books(load_manifest(path).deliveries())
     if not books.deliveries:
         print(f"还没有收到任何交付（收件箱清单 {path} 不存在或为空）：夜间审计"
@@ -437,7 +448,7 @@ def _books(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _sample(args: argparse.Namespace) -> int:
+def _sample(args: argparse.Namespace, _settings: Settings) -> int:
     from data.generator import generate_ledgers
 
     result = generate_ledgers(
@@ -456,7 +467,7 @@ def _sample(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _rules(args: argparse.Namespace) -> int:
+def _rules(args: argparse.Namespace, _settings: Settings) -> int:
     from checks.catalogue import catalogue_markdown, catalogue_text
 
     params = _load_params(args.config)
@@ -464,15 +475,16 @@ def _rules(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _serve_review(args: argparse.Namespace) -> int:
-    if args.demo:
-        settings = load_settings()
-        os.environ.update(sample_environment(settings))
-        if not (settings.demo_data_dir / "review.sqlite3").is_file():
-            raise UsageError("还没有演示数据：请先运行 make demo")
-    from review.serve import serve_review
+def _serve_review(args: argparse.Namespace, settings: Settings) -> int:
+    from flows.review_app import serve_review
+    from review.db import SQLITE_FILE
 
-    serve_review(host=args.host, port=args.port)
+    if args.demo:
+        settings = _in_demo_data(settings)
+        if not (settings.data_dir / SQLITE_FILE).is_file():
+            raise UsageError("还没有演示数据：请先运行 make demo")
+
+    serve_review(settings, host=args.host, port=args.port)
     return EXIT_OK
 
 
@@ -486,11 +498,10 @@ def _read_password(args: argparse.Namespace) -> str:
     return first
 
 
-def _users(args: argparse.Namespace) -> int:
-    from review.store import open_store
+def _users(args: argparse.Namespace, settings: Settings) -> int:
     from review.users import add_user, update_user
 
-    store = open_store()
+    store = settings.open_store()
     if args.users_command == "add":
         add_user(store, username=args.username, password=_read_password(args),
                  role=args.role, towns=args.towns, actor="cli")
@@ -504,22 +515,22 @@ def _users(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _verify_trail(_args: argparse.Namespace) -> int:
+def _verify_trail(_args: argparse.Namespace, settings: Settings) -> int:
     from review.audit_trail import verify_audit_trail
-    from review.store import open_store
 
-    verification = verify_audit_trail(open_store())
+    verification = verify_audit_trail(settings.open_store())
     print(verification.message())
     return EXIT_OK if verification.ok else EXIT_TAMPERED
 
 
-def _nightly(args: argparse.Namespace) -> int:
+def _nightly(args: argparse.Namespace, settings: Settings) -> int:
     params = _params(args)
     if not args.inbox.is_dir():
         raise UsageError(f"收件箱文件夹不存在：{args.inbox}（请检查 --inbox）")
     if args.now and args.settle_seconds is not None:
         raise UsageError("--now 与 --settle-seconds 只能用一个：--now 即不等待（0 秒）")
-    prefect_ready = _start_prefect(args.dask)
+    dask = _dask(args, settings)
+    prefect_ready = _start_prefect(dask, settings)
     from flows.nightly import (
         DEFAULT_SETTLE_SECONDS,
         change_words,
@@ -529,13 +540,13 @@ def _nightly(args: argparse.Namespace) -> int:
     )
 
     prefect_ready()
-    with _flow_settings():
+    with _flow_settings(settings.zone):
         report = nightly_audit(
             inbox=str(args.inbox), out_root=str(args.out),
             archive=str(args.archive) if args.archive else None, params=params,
             settle_seconds=DEFAULT_SETTLE_SECONDS if args.settle_seconds is None
             else args.settle_seconds, now=args.now,
-            retry_failed=args.retry_failed, dask_address=args.dask,
+            retry_failed=args.retry_failed, dask_address=dask,
         )
     if report["status"] == "no-new-files":
         print("收件箱里没有新的或内容有变化的文件，本次未审计。")
@@ -567,9 +578,8 @@ def _nightly(args: argparse.Namespace) -> int:
     return EXIT_UNREADABLE_FILES if problems else EXIT_OK
 
 
-def _serve(args: argparse.Namespace) -> int:
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
     _load_params(args.config)  # read again each night; a mistake is told now
-    settings = load_settings()
     if not os.environ.get("PREFECT_API_URL"):  # else: the server the user points at
         from flows.server import api_url, start_server
 
@@ -583,14 +593,14 @@ def _serve(args: argparse.Namespace) -> int:
     nightly_schedule(cron, timezone)  # refuse a bad schedule before serving
     print(f"夜间审计按计划 {cron}（{timezone}）运行，按 Ctrl+C 停止。")
     serve_nightly(inbox=args.inbox, out_root=args.out, archive=args.archive,
-                  config=args.config, cron=cron, timezone=timezone, dask_address=args.dask)
+                  config=args.config, cron=cron, timezone=timezone,
+                  dask_address=_dask(args, settings))
     return EXIT_OK
 
 
-def _prefect_server(args: argparse.Namespace) -> int:
+def _prefect_server(args: argparse.Namespace, settings: Settings) -> int:
     from flows.server import api_url, server_status, start_server, stop_server
 
-    settings = load_settings()
     if args.action == "start":
         port = args.port or DEFAULT_PORT
         pid = start_server(settings, host=args.host, port=port)
@@ -757,7 +767,7 @@ def build_parser() -> argparse.ArgumentParser:
             help="导入配置（YAML），说明如何读取某种导出格式；不设则按表头自动识别")
     for command in (run, rerun, nightly, serve):
         command.add_argument(
-            "--dask", metavar="ADDRESS", default=os.environ.get("SANZI_DASK_ADDRESS"),
+            "--dask", metavar="ADDRESS",
             help="在 Dask 集群上运行：调度器地址（tcp://主机:8786），或 local 启动本机临时集群"
                  "（默认取环境变量 SANZI_DASK_ADDRESS；不设则在本机多进程运行）")
 
@@ -777,7 +787,7 @@ def main(argv: list[str] | None = None) -> int:
     # a demo or a sample's audit moves to the demo data directory for this command only
     moved = {name: os.environ.get(name) for name in SAMPLE_SETTINGS}
     try:
-        return args.handler(args)
+        return args.handler(args, load_settings())
     except (FileNotFoundError, ValueError, RuntimeError) as error:
         print("错误：" + " ".join(str(error).split()), file=sys.stderr)  # one line
         return EXIT_USAGE

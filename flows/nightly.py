@@ -45,15 +45,10 @@ from flows.inbox import (
 )
 from flows.ingest import load_profile, reading_options
 from flows.reading import problem
-from flows.rerun import (
-    CHANGE_WORDS,
-    change_table,
-    recomputed_words,
-    rerun_deployment,
-    with_saved_model,
-)
+from flows.rerun import CHANGE_WORDS, change_table, rerun_deployment, with_saved_model
+from flows.run_record import RunRecord
 from flows.runners import task_runner
-from flows.settings import load_settings
+from flows.settings import Settings, load_settings
 from flows.supersede import LEDGER, REGISTER_WORDS, Books, current_books, periods_words
 
 if TYPE_CHECKING:
@@ -181,13 +176,12 @@ def _register_word(kind: str) -> str:
     return REGISTER_WORDS.get(kind, kind)
 
 
-def night_changes(run_id: str, villages: list[str]) -> dict[str, Any]:
+def night_changes(settings: Settings, run_id: str, villages: list[str]) -> dict[str, Any]:
     """What the night's run changed for the villages delivered: totals and the cells where
-    something changed (as ``rerun`` reports them)."""
+    something changed (as ``rerun`` reports them), from the store the settings name."""
     from review.changes import change_totals, run_changes
-    from review.store import open_store
 
-    store = open_store()
+    store = settings.open_store()
     try:
         changes = run_changes(store, run_id=run_id, villages=villages)
     finally:
@@ -198,7 +192,7 @@ def night_changes(run_id: str, villages: list[str]) -> dict[str, Any]:
 
 def nightly_report(
     scan: InboxScan,
-    record: dict[str, Any] | None,
+    record: RunRecord | None,
     archived: dict[str, str],
     left: dict[str, str],
     *,
@@ -211,21 +205,21 @@ def nightly_report(
     # of the night's new files: the books' were judged on their own nights, and an earlier
     # export whose every period a correction supersedes loads nothing, as it should
     new = {str(item.path) for item in scan.new}
-    files = [report for report in (record["files"] if record else [])
+    files = [report for report in (record.files if record else [])
              if report.get("path") in new]
     errors = failed_paths(files)
-    share = record["params"]["ingest"]["quarantine_alert_share"] if record else 1.0
+    share = record.quarantine_alert_share if record else 1.0
     poorly = {report["path"]: why for report in files
               if not report.get("error") and (why := problem(report, share))}
     night = night or {}
     return {
         "status": "audited" if record else "no-new-files",
-        "run_id": record["run_id"] if record else None,
-        "out_dir": record["out_dir"] if record else None,
+        "run_id": record.run_id if record else None,
+        "out_dir": record.out_dir if record else None,
         "new": [str(item.path) for item in scan.new],
         "books_read": night.get("books_read", 0),
         "books_gone": night.get("books_gone", []),
-        "recomputed": recomputed_words(record["partitions"]["towns"]) if record else [],
+        "recomputed": record.partitions.recomputed_towns if record else [],
         "villages": night.get("villages", []),
         "corrections": night.get("corrections", []),
         "changes": night.get("changes"),
@@ -351,7 +345,7 @@ def nightly_audit(
         if scan.new:
             record, audited, night = _audit_with_books(
                 scan.new, audited, archive_dir, Path(out_root), started,
-                params or load_params(config), dask_address, logger)
+                params or load_params(config), dask_address, logger, settings)
             write_manifest(audited, manifest_path)
         archived, left = _archive_all(processed_files(scan, audited), archive_dir, started.date())
         if archived:
@@ -367,12 +361,12 @@ def nightly_audit(
 def _audit_with_books(
     new: list[InboxFile], audited: Manifest, archive_dir: Path, out_root: Path,
     started: datetime, params: AuditParams, dask_address: str | None, logger: Any,
-) -> tuple[dict[str, Any], Manifest, dict[str, Any]]:
+    settings: Settings,
+) -> tuple[RunRecord, Manifest, dict[str, Any]]:
     """The night's audit: the current books with the new deliveries, as a rerun (the saved
     model, unchanged files and towns from the parts store) once the books hold any. Returns
     the run's record, the manifest with the new deliveries and what each holds, and what the
     night adds to its report."""
-    settings = load_settings()
     books, gone = books_on_file(audited, archive_dir)
     for name in gone:
         logger.warning("现行账套的文件找不到了：%s", name)
@@ -388,8 +382,8 @@ def _audit_with_books(
         item.sha256: item.path for item in new}
     contents = delivery_contents(read, params, settings.parts_dir)
     audited = record_run(
-        audited, new, errors=failed_paths(record["files"]), run_id=record["run_id"],
-        out_dir=record["out_dir"], at=datetime.now(settings.zone), contents=contents,
+        audited, new, errors=failed_paths(record.files), run_id=record.run_id,
+        out_dir=record.out_dir, at=datetime.now(settings.zone), contents=contents,
     )
     delivered = {item.sha256 for item in new if item.sha256 in audited.audited}
     villages = sorted({cell[1] for sha256 in delivered
@@ -397,7 +391,7 @@ def _audit_with_books(
     return record, audited, {
         "books_read": len(books), "books_gone": gone, "villages": villages,
         "corrections": corrections(current_books(audited.deliveries()), delivered),
-        "changes": night_changes(record["run_id"], villages) if villages else None,
+        "changes": night_changes(settings, record.run_id, villages) if villages else None,
     }
 
 

@@ -24,7 +24,6 @@ from flows.audit import audit_ledgers
 from flows.inbox import default_archive_dir, default_manifest_path, load_manifest, rerun_inputs
 from flows.runners import task_runner
 from flows.settings import load_settings
-from flows.summary import checked_words, scored_words
 
 FLOW_NAME = "sanzi-rerun"
 DEPLOYMENT_NAME = "rerun"
@@ -56,10 +55,9 @@ def rerun_audit(
     ``archive`` default to the data directory's), else to the last recorded run's;
     ``dask_address`` chooses where the audit's tasks run (:mod:`flows.runners`)."""
     from review.changes import change_totals, latest_run, run_changes
-    from review.store import open_store
 
-    store = open_store()
     settings = load_settings()
+    store = settings.open_store()
     inputs, source = rerun_inputs(
         inputs, manifest=load_manifest(Path(manifest) if manifest
                                        else default_manifest_path(settings)),
@@ -71,27 +69,25 @@ def rerun_audit(
     audit = audit_ledgers.with_options(task_runner=task_runner(dask_address))
     record = audit(inputs=list(inputs), out_dir=str(out),
                    params=with_saved_model(params or load_params(config)))
-    known = {village for town in record["partitions"]["towns"] for village in town["villages"]}
-    changes = run_changes(store, run_id=record["run_id"], villages=villages, periods=periods)
+    changes = run_changes(store, run_id=record.run_id, villages=villages, periods=periods)
+    store.dispose()
     report = {
-        "run_id": record["run_id"],
-        "out_dir": record["out_dir"],
+        "run_id": record.run_id,
+        "out_dir": record.out_dir,
         "inputs": list(inputs),
         "input_source": source,
         "villages": villages or [],
         "periods": periods or [],
-        "unknown_villages": sorted(set(villages or []) - known),
-        "recomputed_towns": [town["town"] for town in record["partitions"]["towns"]
-                             if "本次计算" in (town["checked"], town["scored"])],
-        "recomputed": recomputed_words(record["partitions"]["towns"]),
-        "files_read": record["partitions"]["files_read"],
+        "unknown_villages": sorted(set(villages or []) - record.partitions.village_names),
+        "recomputed": record.partitions.recomputed_towns,
+        "files_read": record.partitions.files_read,
         "changes": change_totals(changes),
         # the cases of the whole run (a case's lines may lie in several periods)
-        "case_changes": (record.get("review") or {}).get("cases"),
+        "case_changes": (record.review or {}).get("cases"),
         # the cells where something changed (every cell of a county is thousands of rows)
         "by_cell": changes[changes["change"] != "unchanged"].to_dict("records"),
-        "timings": record["timings"],
-        "totals": record["totals"],
+        "timings": record.timings,
+        "totals": record.totals.model_dump(),
     }
     create_markdown_artifact(markdown=rerun_markdown(report), key="sanzi-rerun",
                              description="更正后重跑：疑点变化")
@@ -118,20 +114,6 @@ def rerun_deployment(
                     "报告疑点变化",
         tags=["sanzi-audit"], entrypoint_type=EntrypointType.MODULE_PATH,
     )
-
-
-def recomputed_words(towns: list[dict[str, Any]]) -> list[str]:
-    """Each recomputed town, with how much of it was redone: 枫林镇（重新检查 1/13 个村，
-    重新评分 4,589/51,895 条分录）. Unchanged villages keep their checks and unchanged entries
-    their scores (:mod:`flows.reuse`)."""
-    words = []
-    for town in towns:
-        if "本次计算" not in (town["checked"], town["scored"]):
-            continue
-        done = [*([checked_words(town)] if town["checked"] == "本次计算" else []),
-                *([scored_words(town)] if town["scored"] == "本次计算" else [])]
-        words.append(f"{town['town']}（{'，'.join(done)}）")
-    return words
 
 
 def case_change_words(cases: dict[str, int]) -> str:

@@ -1,4 +1,9 @@
-"""Environment settings: where runtime data lives and how Prefect runs locally.
+"""Environment settings: every ``SANZI_*`` variable, read once into one typed object.
+
+The program's edges build it (:func:`load_settings`): the command line, the flows' entries, the
+review app's factory (:mod:`flows.review_app`), a worker process at start. Everything below them
+is given values (a path, a zone, an open store), never the environment. The variables, their
+defaults and what they do are listed in docs/operations.md; a test holds the two together.
 
 Audit parameters (thresholds, model, review budget) are not here: they live in the parameters
 file loaded by :mod:`checks.params` and travel with each run.
@@ -7,29 +12,88 @@ file loaded by :mod:`checks.params` and travel with each run.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from review.formatting import DEFAULT_ZONE
+
+if TYPE_CHECKING:  # imported where used: the command line parses arguments without them
+    from review.db import Store
+    from review.trail_anchor import TrailKeys
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_TIME_ZONE = "Asia/Shanghai"
+ENV_PREFIX = "SANZI_"
+DEFAULT_REVIEW_URL = "http://127.0.0.1:8000"
 # The sample ledgers' answer key, which ``sanzi-audit sample`` writes beside them; no agency's
 # export has it, so a folder holding it is sample data (:func:`is_sample`).
 SAMPLE_LABELS = "labels.csv"
 SAMPLE_SETTINGS = ("SANZI_DATA_DIR", "SANZI_DB_URL")  # what :func:`sample_environment` sets
+# pydantic's error types → what to write instead, for a variable that holds a wrong value
+_ERRORS = {"bool_parsing": "应为 1 或 0（也可写 true/false、yes/no、on/off）"}
 
 
-@dataclass(frozen=True)
-class Settings:
-    """Settings read from the environment once, at the edge of the program."""
+class Settings(BaseSettings):
+    """Settings read from the environment once, at the edge of the program (an empty variable
+    counts as unset)."""
 
-    data_dir: Path
-    time_zone: str = DEFAULT_TIME_ZONE
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_ignore_empty=True, frozen=True)
+
+    data_dir: Path = Field(
+        default=PROJECT_ROOT / "var",
+        description="SANZI_DATA_DIR: runtime data (Prefect's home, parts, models, the SQLite "
+                    "store, evidence files, the trail key)")
+    timezone: str = Field(
+        default=DEFAULT_ZONE.key,
+        description="SANZI_TIMEZONE: the zone of every time a person reads (IANA name)")
+    db_url: SecretStr | None = Field(
+        default=None,
+        description="SANZI_DB_URL: the findings store; unset, SQLite in the data directory")
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="SANZI_SECRET_KEY: signs the review app's cookies; unset, a key kept in "
+                    "the data directory")
+    secure_cookies: bool = Field(
+        default=False, description="SANZI_SECURE_COOKIES: the review app is reached over HTTPS")
+    trail_key: SecretStr | None = Field(
+        default=None,
+        description="SANZI_TRAIL_KEY: seals the audit trail; unset, the key file in the data "
+                    "directory")
+    review_url: str = Field(
+        default=DEFAULT_REVIEW_URL,
+        description="SANZI_REVIEW_URL: the review app's address, linked from Prefect")
+    dask_address: str | None = Field(
+        default=None,
+        description="SANZI_DASK_ADDRESS: a Dask scheduler for the audit's tasks; unset, local "
+                    "worker processes")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _stripped(cls, value: object) -> object:
+        """Spaces around a value are a typing slip (``export SANZI_SECURE_COOKIES=" 1"``)."""
+        return value.strip() if isinstance(value, str) else value
+
+    @field_validator("data_dir")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("不是有效的时区，应为 IANA 名称，如 Asia/Shanghai") from None
+        return value
 
     @property
     def zone(self) -> ZoneInfo:
         """The zone of every time a person reads: folder names, logs, run.json, the web app."""
-        return ZoneInfo(self.time_zone)
+        return ZoneInfo(self.timezone)
 
     @property
     def demo_data_dir(self) -> Path:
@@ -58,24 +122,43 @@ class Settings:
         """Intermediate parts of runs, by content key (:mod:`flows.parts`); safe to delete."""
         return self.data_dir / "parts"
 
+    @property
+    def evidence_dir(self) -> Path:
+        """Files inspectors attach to cases (back them up with the store)."""
+        return self.data_dir / "evidence"
 
-def load_settings(environ: dict[str, str] | None = None) -> Settings:
-    """Read settings from the environment: ``SANZI_DATA_DIR`` (default ``var/`` in the
-    project) and ``SANZI_TIMEZONE`` (an IANA name, default Asia/Shanghai)."""
-    env = os.environ if environ is None else environ
-    data_dir = Path(env.get("SANZI_DATA_DIR") or PROJECT_ROOT / "var").expanduser().resolve()
-    time_zone = env.get("SANZI_TIMEZONE") or DEFAULT_TIME_ZONE
+    @property
+    def store_url(self) -> str:
+        """``SANZI_DB_URL``, else SQLite at ``<data dir>/review.sqlite3``."""
+        from review.db import sqlite_url
+
+        return self.db_url.get_secret_value() if self.db_url else sqlite_url(self.data_dir)
+
+    @property
+    def trail(self) -> TrailKeys:
+        """Where the store's audit trail is sealed and anchored."""
+        from review.trail_anchor import TrailKeys
+
+        return TrailKeys(self.data_dir,
+                         self.trail_key.get_secret_value() if self.trail_key else None)
+
+    def open_store(self) -> Store:
+        """The findings store these settings name, opened and migrated."""
+        from review.db import open_store
+
+        return open_store(self.store_url, trail=self.trail)
+
+
+def load_settings() -> Settings:
+    """The settings from the environment; a wrong value is one line naming its variable."""
     try:
-        ZoneInfo(time_zone)
-    except (ZoneInfoNotFoundError, ValueError) as error:
-        raise ValueError(f"环境变量 SANZI_TIMEZONE={time_zone!r} 不是有效的时区，"
-                         "应为 IANA 名称，如 Asia/Shanghai") from error
-    return Settings(data_dir=data_dir, time_zone=time_zone)
-
-
-def local_zone() -> ZoneInfo:
-    """The configured zone (``SANZI_TIMEZONE``), for code that has no settings at hand."""
-    return load_settings().zone
+        return Settings()
+    except ValidationError as error:
+        first = error.errors()[0]
+        name = ENV_PREFIX + str(first["loc"][0]).upper()
+        cause = first.get("ctx", {}).get("error")
+        what = str(cause) if cause else _ERRORS.get(first["type"], first["msg"])
+        raise ValueError(f"环境变量 {name}={first['input']!r} {what}") from None
 
 
 def is_sample(inputs: list[str | Path]) -> bool:
@@ -88,7 +171,7 @@ def is_sample(inputs: list[str | Path]) -> bool:
 def sample_environment(settings: Settings) -> dict[str, str]:
     """The environment's changes for a demo or a sample's audit: the demo data directory, and
     its own SQLite store even where ``SANZI_DB_URL`` names the real audits' database (the
-    empty value is read as unset, :func:`review.store.default_store_url`)."""
+    empty value is read as unset)."""
     return {"SANZI_DATA_DIR": str(settings.demo_data_dir), "SANZI_DB_URL": ""}
 
 

@@ -1,10 +1,11 @@
-"""The run's markdown summary, for the Prefect artifact and the terminal."""
+"""The run's markdown summary, for the Prefect artifact, from the run's record (run.json)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from flows.reading import problem, skipped_words
+from flows.run_record import RunRecord
 
 
 def _table(header: list[str], rows: list[list[Any]]) -> str:
@@ -27,25 +28,24 @@ def review_line(changes: dict[str, Any] | None) -> str:
             f"（分录：{entries}）。")
 
 
-def summary_markdown(run_record: dict[str, Any]) -> str:
+def summary_markdown(record: RunRecord) -> str:
     """A short report of one run: files, row accounting, breaches per rule, flagged, timings."""
-    totals = run_record["totals"]
+    totals = record.totals
     parts = [
-        f"# 三资审计运行 {run_record['run_id']}",
-        f"输出目录：`{run_record['out_dir']}`",
-        f"模型版本：`{run_record['model'].get('model_version')}`",
+        f"# 三资审计运行 {record.run_id}",
+        f"输出目录：`{record.out_dir}`",
+        f"模型版本：`{record.model.get('model_version')}`",
         "## 总计",
         _table(
             ["文件", "没有读好", "读取行", "载入分录", "隔离行", "跳过行", "违规分录",
              "疑点（件）", "违反规则（件）", "疑点分录"],
             [[
-                totals["files"], totals["files_with_problems"], totals["rows_read"],
-                totals["loaded"], totals["quarantined"], totals["skipped"],
-                totals["entries_with_rule_breaches"], totals["cases"], totals["rule_cases"],
-                totals["flagged"],
+                totals.files, totals.files_with_problems, totals.rows_read, totals.loaded,
+                totals.quarantined, totals.skipped, totals.entries_with_rule_breaches,
+                totals.cases, totals.rule_cases, totals.flagged,
             ]],
         ),
-        review_line(run_record.get("review")),
+        review_line(record.review),
         "## 文件",
         _table(
             ["文件", "读取行", "载入", "隔离", "跳过", "跳过原因", "问题"],
@@ -54,57 +54,31 @@ def summary_markdown(run_record: dict[str, Any]) -> str:
                     report["file"], report.get("rows_read", 0), report.get("loaded", 0),
                     report.get("quarantined", 0), report.get("skipped", 0),
                     skipped_words(report.get("skipped_reasons") or {}),
-                    problem(report, run_record["params"]["ingest"]["quarantine_alert_share"]),
+                    problem(report, record.quarantine_alert_share),
                 ]
-                for report in run_record["files"]
+                for report in record.files
             ],
         ),
         "## 各规则违规分录数",
         _table(
             ["规则", "分录数"],
-            [[rule, count] for rule, count in run_record["rule_counts"].items() if count],
+            [[rule, count] for rule, count in record.rule_counts.items() if count],
         )
-        if any(run_record["rule_counts"].values())
+        if any(record.rule_counts.values())
         else "无违规。",
         "## 各乡镇",
         _table(
             ["乡镇", "村数", "分录", "规则检查与特征", "评分", "说明与汇总"],
-            [[town["town"], len(town["villages"]), town["entries"], _checked(town),
-              _scored(town), town["reported"]]
-             for town in run_record.get("partitions", {}).get("towns", [])],
+            [[town.town, len(town.villages), town.entries, town.checked, town.scored,
+              town.reported] for town in record.partitions.towns],
         ),
         *(["## 未能完成的乡镇", _table(["乡镇", "原因"], [
-            [town, error] for town, error in run_record["failed_towns"].items()])]
-          if run_record.get("failed_towns") else []),
+            [town, error] for town, error in record.failed_towns.items()])]
+          if record.failed_towns else []),
         "## 各村标记复核数",
         _table(["乡镇", "村", "分录", "标记复核"], [
-            [row["town"], row["village"], row["entries"], row["flagged"]]
-            for row in run_record.get("villages", [])]),
+            [row.town, row.village, row.entries, row.flagged] for row in record.villages]),
         "## 各阶段用时（秒）",
-        _table(["阶段", "秒"], [[stage, value] for stage, value in run_record["timings"].items()]),
+        _table(["阶段", "秒"], [[stage, value] for stage, value in record.timings.items()]),
     ]
     return "\n\n".join(parts) + "\n"
-
-
-def _checked(town: dict[str, Any]) -> str:
-    """本次计算, with how many villages were checked again where the others kept their checks."""
-    if town["checked"] == "本次计算" and len(town["villages_checked"]) < len(town["villages"]):
-        return f"本次计算（{checked_words(town)}）"
-    return town["checked"]
-
-
-def _scored(town: dict[str, Any]) -> str:
-    """本次计算, with how many entries the forest scored where the others kept their scores."""
-    if town["scored"] == "本次计算" and town["entries_scored"] < town["entries"]:
-        return f"本次计算（{scored_words(town)}）"
-    return town["scored"]
-
-
-def checked_words(town: dict[str, Any]) -> str:
-    """重新检查 1/4 个村: of a town checked in this run (``run.json`` → partitions)."""
-    return f"重新检查 {len(town['villages_checked'])}/{len(town['villages'])} 个村"
-
-
-def scored_words(town: dict[str, Any]) -> str:
-    """重新评分 823/3,330 条分录: of a town scored in this run (``run.json`` → partitions)."""
-    return f"重新评分 {town['entries_scored']:,}/{town['entries']:,} 条分录"

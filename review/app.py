@@ -14,6 +14,7 @@ import logging
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, FastAPI, Form, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
@@ -24,11 +25,12 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from review.audit_trail import anchor_head, append_action, trail_rows, verify_audit_trail
 from review.case_routes import router as case_router
+from review.db import Store
+from review.formatting import DEFAULT_ZONE
 from review.runs import run_detail, run_history
 from review.scorecards_routes import router as scorecard_router
 from review.security import security_headers
 from review.sessions import end_session, start_session
-from review.store import Store
 from review.throttle import (
     locked_accounts,
     record_failure,
@@ -71,14 +73,18 @@ def create_app(
     secure_cookies: bool = False,
     session_hours: int = 8,
     evidence_dir: Path | None = None,
+    zone: ZoneInfo = DEFAULT_ZONE,
 ) -> FastAPI:
     """The review app over ``store``; ``secure_cookies`` when it is served over HTTPS;
     a session ends ``session_hours`` after sign-in; evidence attached to cases is kept in
-    ``evidence_dir`` (none: uploads are refused). Anchors the audit trail's head."""
+    ``evidence_dir`` (none: uploads are refused); times are shown in ``zone``. Anchors the
+    audit trail's head. Takes values, reads no environment: the program's settings are read
+    at its edge (flows/review_app.py)."""
     app = FastAPI(title="三资审计复核", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.store = store
     app.state.evidence_dir = evidence_dir
     app.state.session_hours = session_hours
+    app.state.zone = zone
     anchor_head(store)
     app.add_middleware(
         SessionMiddleware,
@@ -152,7 +158,8 @@ def login(
         message = "用户名或密码错误，或账号已停用。" + (wait.message() if wait.seconds else "")
         return _sign_in_refused(request, next, message, status_code=401)
     with store.engine.begin() as conn:
-        record_success(conn, username=user.username, address=address)
+        record_success(conn, anchor=store.trail.anchor(), username=user.username,
+                       address=address)
         session_id = start_session(
             conn, username=user.username, hours=request.app.state.session_hours
         )
@@ -176,7 +183,8 @@ def logout(request: Request, store: StoreDep) -> Response:
     username = end_session(store, session_id=session_id) if session_id else None
     if username:
         with store.engine.begin() as conn:
-            append_action(conn, actor=username, action="auth.sign_out", target=username)
+            append_action(conn, anchor=store.trail.anchor(), actor=username,
+                          action="auth.sign_out", target=username)
     request.session.clear()
     return redirect("/login")
 

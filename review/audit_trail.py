@@ -23,10 +23,10 @@ import sqlalchemy as sa
 
 from review.decision_trail import TrailDecisions, decision_problems
 from review.tables import audit_trail
-from review.trail_anchor import TrailAnchor, store_id, trail_anchor
+from review.trail_anchor import TrailAnchor, store_id
 
 if TYPE_CHECKING:
-    from review.store import Store
+    from review.db import Store
 
 GENESIS_HASH = "0" * 64
 ACTION_LABELS = {
@@ -80,21 +80,20 @@ def _lock_trail(conn: sa.Connection) -> None:
 def append_action(
     conn: sa.Connection,
     *,
+    anchor: TrailAnchor,
     actor: str,
     action: str,
     target: str,
     before: Any = None,
     after: Any = None,
-    anchor: TrailAnchor | None = None,
 ) -> int:
     """Append one sealed action inside the caller's transaction; returns its sequence number.
 
     ``before`` and ``after`` are JSON-ready states; never pass secrets (password hashes etc.).
-    ``anchor``: the key and anchor file (default: this process's data directory). The head
+    ``anchor``: the key and anchor file (the store's: ``store.trail.anchor()``). The head
     before this action is committed, so it is the one anchored; this action's own row is
     anchored by the next one, or by :func:`anchor_head`.
     """
-    anchor = anchor or trail_anchor()
     _lock_trail(conn)
     last = conn.execute(
         sa.select(audit_trail.c.seq, audit_trail.c.hash).order_by(audit_trail.c.seq.desc()).limit(1)
@@ -125,8 +124,9 @@ def _first_hash(conn: sa.Connection) -> str:
 
 def anchor_head(store: Store, *, anchor: TrailAnchor | None = None) -> None:
     """Anchor the trail's current head (when the app starts and after a check): rows written
-    before seals existed are then tied to the anchor file, and cannot be rewritten unseen."""
-    anchor = anchor or trail_anchor()
+    before seals existed are then tied to the anchor file, and cannot be rewritten unseen.
+    ``anchor``: the store's unless given."""
+    anchor = anchor or store.trail.anchor()
     with store.engine.connect() as conn:
         head = conn.execute(
             sa.select(audit_trail.c.seq, audit_trail.c.hash)
@@ -199,8 +199,9 @@ def _check_row(
 def verify_audit_trail(store: Store, *, anchor: TrailAnchor | None = None) -> TrailVerification:
     """Recompute every hash in order, check the seals and the anchored heads, then hold the
     decisions against the trail; report the first row that does not fit. The verified head
-    is anchored afterwards."""
-    anchor = anchor or trail_anchor(create=False)
+    is anchored afterwards. ``anchor``: the store's unless given (its key is only read, never
+    made: a lost key is told as lost)."""
+    anchor = anchor or store.trail.anchor(create=False)
     expected_prev, expected_seq, checked, unsealed = GENESIS_HASH, 1, 0, 0
     decisions = TrailDecisions()
     anchored: dict[int, set[str]] = {}

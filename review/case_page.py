@@ -19,7 +19,7 @@ from review.store import lines_run
 from review.tables import cases, findings, run_cases, voucher_lines
 
 if TYPE_CHECKING:
-    from review.store import Store
+    from review.db import Store
     from review.users import User
 
 SHOWN_VOUCHERS = 20  # whole vouchers on the page; a roster of more lists its lines only

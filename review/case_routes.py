@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from review.case_page import case_detail
 from review.case_work import STAGES, CaseWorkError, assign_case, set_stage
+from review.db import Store
 from review.dispositions import VERDICTS, DispositionError, StaleDecision, record_decision
 from review.entry import entry_detail
 from review.evidence import MAX_BYTES, EvidenceError, attach_evidence, evidence_for, evidence_path
@@ -31,7 +32,6 @@ from review.queue_filter import (
     page_number,
 )
 from review.register_panel import register_line_detail
-from review.store import Store
 from review.users import User
 from review.web import CsrfChecked, Reviewer, StoreDep, flash, redirect, render
 
@@ -83,18 +83,20 @@ def _xlsx(content: bytes, filename: str) -> Response:
 def export_queue(request: Request, store: StoreDep, user: Reviewer) -> Response:
     queue_filter = QueueFilter.from_query(dict(request.query_params))
     rows = queue_rows(store, user=user, queue_filter=queue_filter)
-    return _xlsx(queue_workbook(rows, VERDICTS), "疑点清单.xlsx")
+    return _xlsx(queue_workbook(rows, VERDICTS, zone=request.app.state.zone), "疑点清单.xlsx")
 
 
 @router.get("/cases/decided.xlsx")
-def export_decided(store: StoreDep, user: Reviewer, town: str = "") -> Response:
+def export_decided(request: Request, store: StoreDep, user: Reviewer, town: str = ""
+                   ) -> Response:
     """A town's concluded cases with their decisions, for the discipline committee."""
     if town and not user.may_see_town(town):
         raise HTTPException(status_code=404)
     rows = queue_rows(store, user=user, queue_filter=QueueFilter(town=town, status="decided",
                                                                  sort="village"))
     name = f"{town or '全部乡镇'}已结论案件.xlsx"
-    return _xlsx(queue_workbook(rows, VERDICTS, sheet_name="已结论案件"), name)
+    return _xlsx(queue_workbook(rows, VERDICTS, zone=request.app.state.zone,
+                                sheet_name="已结论案件"), name)
 
 
 @router.get("/entry", response_class=HTMLResponse)

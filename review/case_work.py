@@ -18,9 +18,10 @@ import sqlalchemy as sa
 
 from review.audit_trail import append_action
 from review.tables import case_work, cases, users
+from review.trail_anchor import TrailAnchor
 
 if TYPE_CHECKING:
-    from review.store import Store
+    from review.db import Store
     from review.users import User
 
 STAGES = {"todo": "待复核", "investigating": "核查中"}
@@ -65,8 +66,8 @@ def assignable_users(store: Store, *, town: str) -> list[str]:
             if row.role == "admin" or town in json.loads(row.towns)]
 
 
-def _save(conn: sa.Connection, *, case_id: str, town: str, actor: str, action: str,
-          before: Work, after: dict[str, Any]) -> None:
+def _save(conn: sa.Connection, *, anchor: TrailAnchor, case_id: str, town: str, actor: str,
+          action: str, before: Work, after: dict[str, Any]) -> None:
     values = {"assignee": after["assignee"], "stage": after["stage"], "updated_by": actor,
               "updated_at": datetime.now(UTC)}
     exists = conn.execute(sa.select(case_work.c.case_id)
@@ -75,7 +76,7 @@ def _save(conn: sa.Connection, *, case_id: str, town: str, actor: str, action: s
         conn.execute(sa.update(case_work).where(case_work.c.case_id == case_id).values(**values))
     else:
         conn.execute(sa.insert(case_work), [{"case_id": case_id, "town": town, **values}])
-    append_action(conn, actor=actor, action=action, target=case_id,
+    append_action(conn, anchor=anchor, actor=actor, action=action, target=case_id,
                   before={"assignee": before.assignee, "stage": before.stage},
                   after={"assignee": after["assignee"], "stage": after["stage"]})
 
@@ -92,8 +93,9 @@ def assign_case(store: Store, *, case_id: str, assignee: str, actor: User) -> Wo
         if assignee and assignee not in assignable_users(store, town=town):
             raise CaseWorkError(f"用户 {assignee} 不能复核{town}的案件")
         before = work_of(conn, case_id)
-        _save(conn, case_id=case_id, town=town, actor=actor.username, action="case.assign",
-              before=before, after={"assignee": assignee or None, "stage": before.stage})
+        _save(conn, anchor=store.trail.anchor(), case_id=case_id, town=town,
+              actor=actor.username, action="case.assign", before=before,
+              after={"assignee": assignee or None, "stage": before.stage})
         return work_of(conn, case_id)
 
 
@@ -108,6 +110,7 @@ def set_stage(store: Store, *, case_id: str, stage: str, actor: User) -> Work:
             raise CaseWorkError("没有这个疑点案件")
         before = work_of(conn, case_id)
         assignee = before.assignee or (actor.username if stage == "investigating" else None)
-        _save(conn, case_id=case_id, town=town, actor=actor.username, action="case.stage",
-              before=before, after={"assignee": assignee, "stage": stage})
+        _save(conn, anchor=store.trail.anchor(), case_id=case_id, town=town,
+              actor=actor.username, action="case.stage", before=before,
+              after={"assignee": assignee, "stage": stage})
         return work_of(conn, case_id)

@@ -9,7 +9,8 @@ import pandas as pd
 import sqlalchemy as sa
 
 from review import tables
-from review.store import Store, unchanged_findings
+from review.db import Store
+from review.store import unchanged_findings
 
 CHANGES = ("new", "resolved", "changed", "unchanged")
 

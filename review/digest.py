@@ -13,11 +13,16 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from flows.cases import CASE_LINKS
-from flows.outputs import VOUCHER_KEY
-from models.cases import empty_cases, town_cases
+from checks.rules import RULES
+from checks.signals import SIGNALS
+from models.cases import VOUCHER_KEY, empty_cases, town_cases
 from review import aggregates, tables
 from review.reconcile import CELL, run_scope
+
+# A rule's or signal's linking columns, declared beside it (Rule.links, Signal.links): the
+# entries it marks that share them are one case (models.cases.town_cases).
+CASE_LINKS: dict[str, tuple[str, ...]] = {
+    finding.id: finding.links for finding in (*RULES, *SIGNALS) if finding.links}
 
 SCORED_COLUMNS = [
     *tables.ENTRY_FIELD_NAMES,
@@ -36,6 +41,7 @@ _VOUCHER_LINE_COLUMNS = [
 ]
 
 __all__ = [
+    "CASE_LINKS",
     "FLAGGED_COLUMNS",
     "SCORED_COLUMNS",
     "RunDigest",

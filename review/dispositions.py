@@ -22,7 +22,7 @@ from review.audit_trail import _lock_trail, append_action
 from review.tables import cases, dispositions, findings
 
 if TYPE_CHECKING:
-    from review.store import Store
+    from review.db import Store
 
 VERDICTS: dict[str, str] = {"confirmed": "属实", "explained": "已说明", "false_alarm": "误报"}
 MAX_COMMENT_CHARS = 2000
@@ -137,6 +137,7 @@ def record_decision(
             for entry_id, content_hash in members])
         append_action(
             conn,
+            anchor=store.trail.anchor(),
             actor=username,
             action="case.decide",
             target=case_id,

@@ -24,7 +24,7 @@ from review.tables import (
 )
 
 if TYPE_CHECKING:
-    from review.store import Store
+    from review.db import Store
     from review.users import User
 
 CHANGE_LABELS = {"new": "新增", "changed": "内容更正", "unchanged": "未变", "resolved": "已消除"}

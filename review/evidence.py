@@ -22,7 +22,7 @@ from review.case_work import case_town
 from review.tables import case_evidence
 
 if TYPE_CHECKING:
-    from review.store import Store
+    from review.db import Store
     from review.users import User
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -101,7 +101,8 @@ def attach_evidence(store: Store, *, root: Path, case_id: str, filename: str, co
             raise EvidenceError("没有这个疑点案件")
         evidence_id = conn.execute(sa.insert(case_evidence).values(**row)
                                    .returning(case_evidence.c.evidence_id)).scalar_one()
-        append_action(conn, actor=actor.username, action="case.evidence", target=case_id,
+        append_action(conn, anchor=store.trail.anchor(), actor=actor.username,
+                      action="case.evidence", target=case_id,
                       after={"evidence_id": evidence_id, "filename": filename,
                              "size_bytes": len(content), "sha256": sha256})
     return {**row, "evidence_id": evidence_id}

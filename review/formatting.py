@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
-from flows.settings import local_zone
+# The zone people read unless the settings name another (SANZI_TIMEZONE, flows/settings.py).
+DEFAULT_ZONE = ZoneInfo("Asia/Shanghai")
 
 
 def format_yuan(fen: int | None) -> str:
@@ -16,9 +18,9 @@ def format_yuan(fen: int | None) -> str:
     return f"{sign}{whole:,}.{cents:02d}"
 
 
-def format_time(moment: datetime | None) -> str:
-    """A UTC timestamp in the configured zone (``SANZI_TIMEZONE``, Beijing time unless set), to
-    the minute."""
+def format_time(moment: datetime | None, zone: ZoneInfo) -> str:
+    """A UTC timestamp in ``zone`` (the app's: the settings' ``SANZI_TIMEZONE``), to the
+    minute."""
     if moment is None:
         return ""
-    return moment.astimezone(local_zone()).strftime("%Y-%m-%d %H:%M")
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")

@@ -11,7 +11,7 @@ from review.queue import cases_query
 from review.queue_filter import QueueFilter
 
 if TYPE_CHECKING:
-    from review.store import Store
+    from review.db import Store
     from review.users import User
 
 

@@ -23,7 +23,7 @@ from review.register_panel import amount_side, is_register_kind, subject_names
 from review.tables import case_work, cases, dispositions, finding_changes, findings, run_cases, runs
 
 if TYPE_CHECKING:
-    from review.store import Store
+    from review.db import Store
     from review.users import User
 
 __all__ = [

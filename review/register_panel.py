@@ -22,7 +22,7 @@ from review.formatting import format_yuan
 from review.tables import cases, findings, register_lines, register_subjects
 
 if TYPE_CHECKING:
-    from review.store import Store
+    from review.db import Store
     from review.users import User
 
 # The queue's and the case page's words for a register subject's kind.

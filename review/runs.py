@@ -18,7 +18,7 @@ from review.queue_filter import RUN_CHANGES, QueueFilter
 from review.tables import finding_changes, quarantine, run_files, run_scope, runs
 
 if TYPE_CHECKING:
-    from review.store import Store
+    from review.db import Store
     from review.users import User
 
 RUN_LIST_LIMIT = 200

@@ -20,7 +20,7 @@ from review.bulk import insert_frame
 from review.dispositions import latest_dispositions
 
 if TYPE_CHECKING:
-    from review.store import Store
+    from review.db import Store
     from review.users import User
 
 SCORECARD_COLUMNS = [column.name for column in tables.scorecards.columns

@@ -1,8 +1,8 @@
 """The app secret, CSRF tokens and response headers of the review app.
 
-The secret signs the session cookie. It comes from ``SANZI_SECRET_KEY``; when that is unset one
-is generated once and kept (mode 600) in the data directory, so sessions survive a restart.
-It is never logged or shown.
+The secret signs the session cookie. It comes from the setting ``SANZI_SECRET_KEY``; when that is
+unset one is generated once and kept (mode 600) in the data directory, so sessions survive a
+restart. It is never logged or shown.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import hmac
 import os
 import secrets
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from starlette.requests import Request
@@ -25,11 +25,11 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
-def load_secret_key(data_dir: Path, environ: Mapping[str, str] | None = None) -> str:
-    """``SANZI_SECRET_KEY``, else the key kept in ``data_dir`` (created on first use)."""
-    env = os.environ if environ is None else environ
-    if env.get("SANZI_SECRET_KEY"):
-        return env["SANZI_SECRET_KEY"]
+def load_secret_key(data_dir: Path, given: str | None = None) -> str:
+    """The key ``given`` (the settings' ``SANZI_SECRET_KEY``), else the key kept in ``data_dir``
+    (created on first use)."""
+    if given:
+        return given
     path = data_dir / SECRET_FILE
     if path.exists():
         return path.read_text(encoding="ascii").strip()

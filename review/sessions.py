@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from review.tables import sessions
 
 if TYPE_CHECKING:
-    from review.store import Store
+    from review.db import Store
 
 ENDED_REASONS = {
     "sign_out": "退出登录",

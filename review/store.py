@@ -1,22 +1,16 @@
-"""The findings store: open (and migrate) the database, record a run's findings.
+"""The findings store's queries: record a run's findings, read the cases known before a run.
 
-SQLite in the data directory by default (WAL, busy timeout), PostgreSQL when ``SANZI_DB_URL``
-or an explicit URL names one. Alembic migrations in ``review/migrations`` run on every open.
-Writes are bulk Core inserts: 50,000 findings are a few executemany calls, not ORM objects.
+Opening the store (engine, migrations, the run's transaction) is :mod:`review.db`. Writes are
+bulk Core inserts: 50,000 findings are a few executemany calls, not ORM objects.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import logging
-import os
-import threading
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -24,49 +18,23 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
 
-from flows.settings import load_settings
 from review import tables
-from review.audit_trail import append_action, verify_audit_trail
+from review.audit_trail import append_action
 from review.bulk import insert_frame, update_by_key
+from review.db import Store, recording
 from review.digest import RunDigest, check_scored_columns, digest_entries
 from review.reconcile import CASE_CHANGES, CELL, case_changes, classify_changes
 
-MIGRATIONS_DIR = Path(__file__).with_name("migrations")
-SQLITE_FILE = "review.sqlite3"
-BUSY_TIMEOUT_SECONDS = 30
 SYSTEM_ACTOR = "system"
 # Cells per DELETE: three bound parameters each, well below SQLite's limit of 32,766.
 _DELETE_BATCH = 2000
 _COMPARED_ROWS = 100_000  # stored aggregate rows read back at once to compare
-_MIGRATION_LOCK = 20261125
 _NEEDS_ESCAPE = r'["\\\x00-\x1f]'  # what json.dumps escapes in a text (ensure_ascii off)
-SQLITE_AUTOCHECKPOINT_PAGES = 1000  # SQLite's default
-
-logger = logging.getLogger(__name__)
-_checkpoints: dict[int, threading.Thread] = {}  # id of an engine → its checkpoint under way
-_checkpoints_lock = threading.Lock()
 
 
-__all__ = ["KnownCases", "RunChanges", "Store", "lines_run", "open_store", "read_known_cases",
-           "record_run", "unchanged_findings", "verify_audit_trail"]
-
-
-@dataclass(frozen=True)
-class Store:
-    """An open, migrated findings store."""
-
-    engine: sa.Engine
-
-    @property
-    def dialect(self) -> str:
-        return self.engine.dialect.name
-
-    def dispose(self) -> None:
-        wait_for_checkpoint(self.engine)
-        self.engine.dispose()
+__all__ = ["KnownCases", "RunChanges", "lines_run", "read_known_cases", "record_run",
+           "unchanged_findings"]
 
 
 @dataclass(frozen=True)
@@ -84,119 +52,6 @@ class RunChanges:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def default_store_url(environ: Mapping[str, str] | None = None) -> str:
-    """``SANZI_DB_URL`` if set, else SQLite at ``<data dir>/review.sqlite3``."""
-    env = os.environ if environ is None else environ
-    if env.get("SANZI_DB_URL"):
-        return env["SANZI_DB_URL"]
-    data_dir = load_settings(dict(env)).data_dir
-    return f"sqlite:///{data_dir / SQLITE_FILE}"
-
-
-SQLITE_CACHE_KIB = 64 * 1024
-
-
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_SECONDS * 1000}")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    # 64 MiB of pages (default 2 MiB): a run adds its findings to indexes on entry_id that hold
-    # every earlier run's; with the default the county's 15,000 took 1.2-1.5 s, now 0.4-0.6 s.
-    cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
-    cursor.execute(f"PRAGMA wal_autocheckpoint={SQLITE_AUTOCHECKPOINT_PAGES}")
-    cursor.close()
-
-
-def create_store_engine(url: str) -> sa.Engine:
-    """An engine for ``url``; SQLite gets its folder, WAL and a busy timeout."""
-    parsed = sa.make_url(url)
-    if parsed.get_backend_name() != "sqlite":
-        return sa.create_engine(parsed, pool_pre_ping=True)
-    if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    engine = sa.create_engine(
-        parsed,
-        connect_args={"timeout": BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
-    )
-    sa.event.listen(engine, "connect", _sqlite_pragmas)
-    return engine
-
-
-@contextmanager
-def _recording(store: Store) -> Iterator[sa.Connection]:
-    """A transaction for recording a run. On SQLite its commit does not also copy the run's
-    pages from the write-ahead log into the database (a run of a county's findings is tens of
-    megabytes of pages, about a second): that checkpoint runs in a thread afterwards, while
-    the caller goes on (readers are not blocked by it, and until it is done they read the
-    pages from the log)."""
-    if store.dialect != "sqlite":
-        with store.engine.begin() as conn:
-            yield conn
-        return
-    wait_for_checkpoint(store.engine)
-    with store.engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_autocheckpoint=0")
-        conn.commit()
-        try:
-            with conn.begin():
-                yield conn
-        finally:
-            conn.exec_driver_sql(f"PRAGMA wal_autocheckpoint={SQLITE_AUTOCHECKPOINT_PAGES}")
-            conn.commit()
-    _checkpoint_soon(store.engine)
-
-
-def _checkpoint_soon(engine: sa.Engine) -> None:
-    """Checkpoint the SQLite store's log in a thread. Not a daemon: a process that ends
-    first waits for it. Should it fail, the log is intact and the next commit's automatic
-    checkpoint does the work."""
-
-    def checkpoint() -> None:
-        try:
-            with engine.connect() as conn:
-                conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
-        except sa.exc.SQLAlchemyError as error:
-            logger.warning("复核库检查点未完成，将在下次写入时完成：%s", error)
-        finally:  # done: nothing to wait for, and the engine is not kept alive by this entry
-            with _checkpoints_lock:
-                if _checkpoints.get(id(engine)) is threading.current_thread():
-                    del _checkpoints[id(engine)]
-
-    thread = threading.Thread(target=checkpoint, name="store-checkpoint")
-    with _checkpoints_lock:
-        _checkpoints[id(engine)] = thread
-    thread.start()
-
-
-def wait_for_checkpoint(engine: sa.Engine) -> None:
-    """Wait for the checkpoint :func:`_recording` left running on ``engine``, if any."""
-    with _checkpoints_lock:
-        thread = _checkpoints.get(id(engine))
-    if thread is not None:
-        thread.join()
-
-
-def migrate(engine: sa.Engine) -> None:
-    """Bring the schema to the newest revision (idempotent)."""
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    with engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            # the flow and the web app may open a fresh database at the same moment
-            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
-        config.attributes["connection"] = conn
-        command.upgrade(config, "head")
-
-
-def open_store(url: str | None = None) -> Store:
-    """Open the store at ``url`` (default: :func:`default_store_url`) and migrate it."""
-    engine = create_store_engine(url or default_store_url())
-    migrate(engine)
-    return Store(engine=engine)
 
 
 def _utc(moment: datetime | str) -> datetime:
@@ -615,7 +470,7 @@ def record_run(
     stays attached to its entries' ids and content hashes and the case it was made on, so an
     unchanged case keeps it, and a corrected or regrouped one shows it as history.
     ``rule_titles`` (rule or signal id → Chinese title) makes pages readable; ``quarantine``
-    (FORMATS.md §4 columns) feeds the agency's report.
+    (quarantine.csv's columns, README.md 你会得到什么) feeds the agency's report.
     ``known_cases`` (:func:`read_known_cases`) are taken unless a run was recorded since.
 
     Recording a run id that is already stored changes nothing and returns what was recorded
@@ -632,7 +487,7 @@ def record_run(
     flagged = digest.flagged
     scope = digest.scope
     quarantine_rows = _quarantine_rows(run_id, quarantine)
-    with _recording(store) as conn:
+    with recording(store) as conn:
         known = _cases_of(conn, sorted(scope["town"].unique()), params.get("county"),
                           known_cases)
         changes = classify_changes(known_cases=known, findings=flagged, scope=scope)
@@ -685,6 +540,7 @@ def record_run(
             _upsert_rule_titles(conn, rule_titles)
         append_action(
             conn,
+            anchor=store.trail.anchor(),
             actor=SYSTEM_ACTOR,
             action="run.record",
             target=run_id,

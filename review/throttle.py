@@ -32,9 +32,10 @@ import sqlalchemy as sa
 
 from review.audit_trail import append_action
 from review.tables import sign_in_attempts
+from review.trail_anchor import TrailAnchor
 
 if TYPE_CHECKING:
-    from review.store import Store
+    from review.db import Store
 
 FAILURE_WINDOW = timedelta(hours=1)
 ACCOUNT_FREE_FAILURES = 5
@@ -159,8 +160,10 @@ def record_failure(
         )
         account, _ = _account_failures(conn, username, now)
         from_address, _ = _address_failures(conn, address, now)
+        anchor = store.trail.anchor()
         append_action(
             conn,
+            anchor=anchor,
             actor=ANONYMOUS,
             action="auth.fail",
             target=username,
@@ -169,6 +172,7 @@ def record_failure(
         if account >= ACCOUNT_LOCK_FAILURES:
             append_action(
                 conn,
+                anchor=anchor,
                 actor=ANONYMOUS,
                 action="auth.lock",
                 target=username,
@@ -181,6 +185,7 @@ def record_failure(
         if from_address >= ADDRESS_LOCK_FAILURES:
             append_action(
                 conn,
+                anchor=anchor,
                 actor=ANONYMOUS,
                 action="auth.lock_address",
                 target=address,
@@ -190,10 +195,11 @@ def record_failure(
 
 
 def record_success(
-    conn: sa.Connection, *, username: str, address: str, now: datetime | None = None
+    conn: sa.Connection, *, anchor: TrailAnchor, username: str, address: str,
+    now: datetime | None = None,
 ) -> None:
     """A successful sign-in, inside the caller's transaction: the account's count starts
-    again, and the trail records it."""
+    again, and the trail records it (sealed and anchored by ``anchor``, the store's)."""
     conn.execute(
         sa.insert(sign_in_attempts),
         [
@@ -206,7 +212,8 @@ def record_success(
         ],
     )
     append_action(
-        conn, actor=username, action="auth.sign_in", target=username, after={"address": address}
+        conn, anchor=anchor, actor=username, action="auth.sign_in", target=username,
+        after={"address": address},
     )
 
 
@@ -251,5 +258,6 @@ def unlock_account(store: Store, *, username: str, actor: str) -> None:
             [{"at": datetime.now(UTC), "username": username, "address": "", "outcome": "unlock"}],
         )
         append_action(
-            conn, actor=actor, action="auth.unlock", target=username, before={"failures": failures}
+            conn, anchor=store.trail.anchor(), actor=actor, action="auth.unlock", target=username,
+            before={"failures": failures},
         )

@@ -4,10 +4,10 @@ The hash chain (review/audit_trail.py) shows a row changed on its own, but anyon
 write to the database can rewrite the trail from some row on and recompute every hash after
 it. Two things kept in the data directory, never in the database, stop that:
 
-- the **trail key** (``SANZI_TRAIL_KEY``, else the file ``trail_key``, made on first use with
-  mode 600): each new row's ``seal`` is an HMAC-SHA256 of its hash under this key. A row's hash
-  covers the previous row's hash, so one valid seal vouches for every row before it; without
-  the key nobody can seal a rewritten row. Back the key up with the database: a store whose
+- the **trail key** (the setting ``SANZI_TRAIL_KEY``, else the file ``trail_key``, made on first
+  use with mode 600): each new row's ``seal`` is an HMAC-SHA256 of its hash under this key. A
+  row's hash covers the previous row's hash, so one valid seal vouches for every row before it;
+  without the key nobody can seal a rewritten row. Back the key up with the database: a store whose
   key is lost can no longer be verified. Every process that writes the trail (the web app,
   the pipeline and its workers) must see the same key: the same data directory, or the same
   ``SANZI_TRAIL_KEY``.
@@ -29,13 +29,10 @@ import hmac
 import logging
 import os
 import secrets
-from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlalchemy as sa
-
-from flows.settings import load_settings
 
 KEY_FILE = "trail_key"
 ANCHOR_FILE = "trail_anchors.log"
@@ -107,11 +104,8 @@ def store_id(url: sa.URL) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:CHAIN_ID_CHARS]
 
 
-def load_trail_key(data_dir: Path, environ: Mapping[str, str], *, create: bool) -> bytes | None:
-    """``SANZI_TRAIL_KEY``, else the key file in ``data_dir``: made (mode 600) when ``create``
-    and missing, else None."""
-    if environ.get(KEY_VARIABLE):
-        return environ[KEY_VARIABLE].encode("utf-8")
+def load_trail_key(data_dir: Path, *, create: bool) -> bytes | None:
+    """The key file in ``data_dir``: made (mode 600) when ``create`` and missing, else None."""
     path = data_dir / KEY_FILE
     if not path.exists():
         if not create:
@@ -136,10 +130,18 @@ def _create_key_file(path: Path) -> None:
         draft.unlink()
 
 
-def trail_anchor(environ: Mapping[str, str] | None = None, *, create: bool = True) -> TrailAnchor:
-    """The key and anchor file of this process's data directory (``SANZI_DATA_DIR``)."""
-    env = os.environ if environ is None else environ
-    data_dir = load_settings(dict(env)).data_dir
-    return TrailAnchor(
-        key=load_trail_key(data_dir, env, create=create), anchor_path=data_dir / ANCHOR_FILE
-    )
+@dataclass(frozen=True)
+class TrailKeys:
+    """Where a store's trail is sealed and anchored: the data directory (its key file and
+    anchor file), and the key the settings give (``SANZI_TRAIL_KEY``), which wins over the
+    file."""
+
+    data_dir: Path
+    key: str | None = field(default=None, repr=False)
+
+    def anchor(self, *, create: bool = True) -> TrailAnchor:
+        """The key and anchor file; without a key given, the key file is made when ``create``
+        (to seal), else only read (to check: a missing key is then told, not replaced)."""
+        key = (self.key.encode("utf-8") if self.key
+               else load_trail_key(self.data_dir, create=create))
+        return TrailAnchor(key=key, anchor_path=self.data_dir / ANCHOR_FILE)

@@ -28,7 +28,7 @@ from review.tables import users
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from review.store import Store
+    from review.db import Store
 
 ROLES: dict[str, str] = {
     "inspector": "纪检监察",
@@ -183,7 +183,8 @@ def add_user(
         if conn.execute(sa.select(users.c.username).where(users.c.username == username)).first():
             raise UserError(f"用户 {username} 已存在")
         conn.execute(sa.insert(users), [row])
-        append_action(conn, actor=actor, action="user.add", target=username, after=_state(row))
+        append_action(conn, anchor=store.trail.anchor(), actor=actor, action="user.add",
+                      target=username, after=_state(row))
 
 
 def update_user(
@@ -222,6 +223,7 @@ def update_user(
         after = {**before, **changes}
         append_action(
             conn,
+            anchor=store.trail.anchor(),
             actor=actor,
             action="user.update",
             target=username,

@@ -24,7 +24,7 @@ from review.formatting import format_yuan
 from review.tables import cases, run_scope, village_accounts, village_contracts
 
 if TYPE_CHECKING:
-    from review.store import Store
+    from review.db import Store
     from review.users import User
 
 CASE_LABELS = {"open": "未消除", "resolved": "已消除"}

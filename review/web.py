@@ -12,23 +12,33 @@ from fastapi.dependencies.models import Dependant
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
 
+from review.db import Store
 from review.dispositions import VERDICTS
 from review.formatting import format_time, format_yuan
 from review.queue import STATUS_LABELS
 from review.register_panel import SUBJECT_KINDS
 from review.security import CSRF_FIELD, csrf_token, csrf_valid
 from review.sessions import session_username
-from review.store import Store
 from review.users import REVIEW_ROLES, ROLES, User, get_user
 
 PACKAGE_DIR = Path(__file__).parent
 SESSION_COOKIE = "sanzi_review"
 SESSION_ID = "sid"  # the cookie's key for the session id (review/sessions.py)
 
+
+
+@pass_context
+def _time(context: Context, moment: Any) -> str:
+    """A stored time in the app's zone (``create_app``'s ``zone``)."""
+    return format_time(moment, context["request"].app.state.zone)
+
+
 templates = Jinja2Templates(directory=PACKAGE_DIR / "templates")
 templates.env.filters["yuan"] = format_yuan
-templates.env.filters["time"] = format_time
+templates.env.filters["time"] = _time
 templates.env.globals.update(
     ROLES=ROLES, VERDICTS=VERDICTS, STATUS_LABELS=STATUS_LABELS, CSRF_FIELD=CSRF_FIELD
 )

@@ -13,16 +13,18 @@ import numpy as np
 import pandas as pd
 
 from checks.params import AuditParams
+from flows.model_files import obtain_forest, saved_forest
 from flows.parts import read_part
 from flows.stages.prepare import TownPart
 from models.evidence import EVIDENCE_FROM, EVIDENCE_FULL
 from models.forest import LedgerForest
-from models.scoring import obtain_forest, saved_forest
 
 
 @dataclass(frozen=True)
 class ModelPart:
-    """The fitted (or reused) forest, saved where every worker can load it."""
+    """The fitted (or reused) forest, saved where every worker can load it: ``path`` names
+    the file and the SHA-256 its bytes must have (:mod:`flows.model_files`), and travels to the
+    tasks that load it with this part, not through the models folder."""
 
     path: str
     version: str
@@ -69,7 +71,7 @@ def obtain_model(
 
 
 def load_model(path: str) -> LedgerForest:
-    """The forest at ``path``, loaded once per process (:func:`models.scoring.saved_forest`;
-    the worker processes start with the county's current one loaded, see
-    :mod:`flows.preload`)."""
+    """The forest at ``path``, checked and loaded once per process
+    (:func:`flows.model_files.saved_forest`; the worker processes start with the county's
+    current one loaded, see :mod:`flows.preload`)."""
     return saved_forest(path)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import pyarrow as pa
@@ -35,6 +35,9 @@ from models.scorecards import (
     with_changes,
     with_rents,
 )
+
+if TYPE_CHECKING:
+    from review.db import Store
 
 SCORECARDS = PartKind("scorecards", ("indicators",))
 
@@ -86,16 +89,11 @@ def town_indicators(
     return part
 
 
-def read_cases(towns: list[str], county: str) -> pd.DataFrame:
+def read_cases(store: Store, towns: list[str], county: str) -> pd.DataFrame:
     """The store's cases of ``towns`` with their status, for the scorecards' counts."""
     from review.scorecards_store import read_scorecard_cases
-    from review.store import open_store
 
-    store = open_store()
-    try:
-        return read_scorecard_cases(store, towns=towns, county=county)
-    finally:
-        store.dispose()
+    return read_scorecard_cases(store, towns=towns, county=county)
 
 
 def county_scorecards(parts: list[ScorecardPart], cases: pd.DataFrame, params: AuditParams
@@ -125,16 +123,11 @@ def write_scorecards(scorecards: pd.DataFrame, out_dir: Path, params: AuditParam
                                                         params.scorecards)}
 
 
-def record_scorecards(run_id: str, scorecards: pd.DataFrame) -> None:
+def record_scorecards(store: Store, run_id: str, scorecards: pd.DataFrame) -> None:
     """Keep the run's scorecards in the review store."""
     from review.scorecards_store import store_scorecards
-    from review.store import open_store
 
-    store = open_store()
-    try:
-        store_scorecards(store, run_id=run_id, scorecards=scorecards)
-    finally:
-        store.dispose()
+    store_scorecards(store, run_id=run_id, scorecards=scorecards)
 
 
 def scorecard_record(scorecards: pd.DataFrame) -> dict[str, Any]:
@@ -146,12 +139,12 @@ def scorecard_record(scorecards: pd.DataFrame) -> dict[str, Any]:
             for year, by_year in counts.groupby(level="year")}
 
 
-def assess_county(parts: list[ScorecardPart], params: AuditParams, run_id: str, out_dir: Path
-                  ) -> tuple[dict[str, Any], dict[str, str]]:
+def assess_county(store: Store, parts: list[ScorecardPart], params: AuditParams, run_id: str,
+                  out_dir: Path) -> tuple[dict[str, Any], dict[str, str]]:
     """After the run's cases are recorded: the county's scorecards written beside the run's
     outputs and kept in the store; what run.json says of them and the files written."""
-    cases = read_cases(sorted(part.town for part in parts), params.county)
+    cases = read_cases(store, sorted(part.town for part in parts), params.county)
     scorecards = county_scorecards(parts, cases, params)
     written = write_scorecards(scorecards, out_dir, params)
-    record_scorecards(run_id, scorecards)
+    record_scorecards(store, run_id, scorecards)
     return scorecard_record(scorecards), {name: str(path) for name, path in written.items()}

@@ -67,21 +67,17 @@ def partition_record(
     files: list[FilePart], towns: list[TownPart], scores: list[ScorePart],
     reports: list[TownReport], run_id: str,
 ) -> dict[str, Any]:
-    """What this run computed and what it took from earlier runs, per file and per town."""
+    """What this run computed and what it took from earlier runs, per file and per town
+    (:class:`flows.run_record.Partitions`: the words people read are made from these facts)."""
     reported = {report.town: report.computed_in for report in reports}
     return {
         "files_read": [part.file for part in files if part.computed_in == run_id],
         "files_cached": [part.file for part in files if part.computed_in != run_id],
         "towns": [
             {"town": town.town, "villages": town.villages, "entries": town.n_entries,
-             "checked": "本次计算" if town.computed_in == run_id else "沿用缓存",
-             "scored": "本次计算" if score.computed_in == run_id else "沿用缓存",
-             "reported": "本次计算" if reported.get(town.town) == run_id else "沿用缓存",
-             # of a town checked in this run: the villages whose checks were redone, and
-             # how many entries the forest scored (the others kept their earlier scores)
-             "villages_checked": list(town.villages_checked)
-             if town.computed_in == run_id else [],
-             "entries_scored": score.n_scored if score.computed_in == run_id else 0}
+             "checked_now": town.computed_in == run_id,
+             "scored_now": score.computed_in == run_id,
+             "reported_now": reported.get(town.town) == run_id}
             for town, score in zip(towns, scores, strict=True)
         ],
     }

@@ -12,6 +12,7 @@ from flows.artifacts import (
     review_link,
     top_findings_rows,
 )
+from flows.settings import load_settings
 
 
 def _scored() -> pd.DataFrame:
@@ -50,27 +51,34 @@ def test_top_findings_keep_only_the_limit_and_nothing_when_empty():
 
 def test_review_link_points_at_the_run_page(monkeypatch):
     monkeypatch.delenv("SANZI_REVIEW_URL", raising=False)
-    assert review_link("abc") == "http://127.0.0.1:8000/runs/abc"
+    assert review_link("abc", load_settings().review_url) == "http://127.0.0.1:8000/runs/abc"
     monkeypatch.setenv("SANZI_REVIEW_URL", "https://shenji.example.cn/")
-    assert review_link("abc") == "https://shenji.example.cn/runs/abc"
+    assert review_link("abc", load_settings().review_url) == "https://shenji.example.cn/runs/abc"
 
 
 @pytest.mark.prefect
 def test_published_artifacts_are_stored_in_prefect(prefect_harness):
-    from prefect import flow
+    from prefect import flow, runtime
     from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+    from prefect.client.schemas.filters import (
+        ArtifactFilter,
+        ArtifactFilterFlowRunId,
+        ArtifactFilterKey,
+    )
 
     @flow(name="publish-artifacts-test")
-    def publish() -> None:
-        publish_run_artifacts({"run_id": "run-42"}, _scored(), review_url="http://review.test")
+    def publish() -> str:
+        publish_run_artifacts("run-42", _scored(), review_url="http://review.test")
+        return str(runtime.flow_run.id)
 
-    publish()
+    flow_run_id = publish()
 
+    # this flow run's artifacts only: other flow tests of the session publish under the same keys
     with get_client(sync_client=True) as client:
         artifacts = client.read_artifacts(
             artifact_filter=ArtifactFilter(
-                key=ArtifactFilterKey(any_=[TOP_FINDINGS_KEY, REVIEW_LINK_KEY])
+                key=ArtifactFilterKey(any_=[TOP_FINDINGS_KEY, REVIEW_LINK_KEY]),
+                flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id]),
             )
         )
     by_key = {artifact.key: artifact for artifact in artifacts}
@@ -80,4 +88,4 @@ def test_published_artifacts_are_stored_in_prefect(prefect_harness):
     assert [(row["排名"], row["村"]) for row in table] == [
         (1, "白沙乡/田沟村"), (2, "白沙乡/河岭村")
     ]
-    assert by_key[TOP_FINDINGS_KEY].flow_run_id is not None
+    assert {str(artifact.flow_run_id) for artifact in artifacts} == {flow_run_id}

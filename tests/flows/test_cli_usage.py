@@ -102,10 +102,13 @@ def test_a_rerun_before_any_run_is_one_line(tmp_path):
 
 
 def test_a_rerun_naming_a_village_never_audited_is_one_line(tmp_path):
-    from review.store import open_store, record_run
+    from review.db import open_store
+    from review.store import record_run
+    from review.trail_anchor import TrailKeys
     from tests.review.ledgers import ledger_rows, scored_frame
 
-    store = open_store(f"sqlite:///{tmp_path / 'data' / 'review.sqlite3'}")
+    store = open_store(f"sqlite:///{tmp_path / 'data' / 'review.sqlite3'}",
+                       trail=TrailKeys(tmp_path / "data"))
     record_run(store, run_id="run-1", started_at="2026-11-24T08:00:00+00:00",
                finished_at="2026-11-24T08:01:00+00:00", inputs=[str(SAMPLE)], out_dir="o",
                params={"county": "默认县"}, entries=scored_frame(ledger_rows()))
@@ -173,10 +176,11 @@ def test_log_lines_tell_time_in_the_configured_zone(monkeypatch, zone, shown):
     from prefect.logging.formatters import PrefectFormatter
 
     from flows.cli import _flow_settings
+    from flows.settings import load_settings
 
     monkeypatch.setattr(PrefectFormatter, "converter", PrefectFormatter.converter)
     monkeypatch.setenv("SANZI_TIMEZONE", zone)
-    _flow_settings()
+    _flow_settings(load_settings().zone)
     record = logging.LogRecord("prefect.flow_runs", logging.INFO, "", 0, "x", None, None)
     record.created = 0.0  # 1970-01-01 00:00 UTC
     assert PrefectFormatter("%(asctime)s", "%H:%M").format(record) == shown

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from flows.cli import EXIT_OK, main
+from flows.run_record import RunRecord
 from flows.summary import summary_markdown
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
@@ -64,19 +65,11 @@ def test_only_the_corrected_file_and_its_town_are_redone(runs):
     work = {town["town"]: (town["checked"], town["scored"])
             for town in rerun["partitions"]["towns"]}
     assert work == {"白沙乡": ("沿用缓存", "沿用缓存"), "青石镇": ("本次计算", "本次计算")}
-    # within the town, only the corrected village is checked again, and the forest scores
-    # only the entries whose features moved (flows.reuse)
     town = next(town for town in rerun["partitions"]["towns"] if town["town"] == "青石镇")
-    assert town["villages_checked"] == ["坳山村"] and len(town["villages"]) == 4
-    assert 0 < town["entries_scored"] < town["entries"] / 2
-    assert all(len(town["villages_checked"]) == len(town["villages"])
-               for town in first["partitions"]["towns"])
-    summary = summary_markdown(rerun)  # the run's summary artifact says so too
-    row = (f"| 青石镇 | 4 | {town['entries']} | 本次计算（重新检查 1/4 个村） | "
-           f"本次计算（重新评分 {town['entries_scored']:,}/{town['entries']:,} 条分录） |")
-    assert row in summary
+    summary = summary_markdown(RunRecord.model_validate(rerun))  # the summary says so too
+    assert f"| 青石镇 | 4 | {town['entries']} | 本次计算 | 本次计算 |" in summary
     assert "| 白沙乡 | 4 | " in summary and "| 沿用缓存 | 沿用缓存 |" in summary
-    assert "重新检查" not in summary_markdown(first)
+    assert "| 沿用缓存 |" not in summary_markdown(RunRecord.model_validate(first))
     assert rerun["model"]["reused"] and rerun["model"]["model_version"] == (
         first["model"]["model_version"])
     assert rerun["totals"]["loaded"] == first["totals"]["loaded"] - 1
@@ -93,7 +86,7 @@ def test_unchanged_towns_keep_their_scores_and_the_change_is_reported(runs):
     gone = set(first["entry_id"]) - set(rerun["entry_id"])
     assert len(gone) == 1 and first.set_index("entry_id").at[gone.pop(), "village"] == "坳山村"
     printed = runs["rerun"][1]
-    assert "重新读取 1 个文件" in printed and "重新计算的乡镇：青石镇（重新检查 1/4 个村" in printed
+    assert "重新读取 1 个文件" in printed and "重新计算的乡镇：青石镇。" in printed
     assert "坳山村疑点分录变化：新增" in printed and "本次运行的疑点（件）：新增" in printed
     review = _record(runs["outs"]["rerun"])["review"]
     assert review["unchanged"] > 0 and review["new"] + review["resolved"] + review["changed"] > 0
@@ -128,8 +121,7 @@ def test_a_deleted_parts_store_is_rebuilt_with_the_same_results(runs):
     assert runs["afresh"][0] == EXIT_OK
     afresh = _record(runs["outs"]["afresh"])
     assert len(afresh["partitions"]["files_read"]) == SAMPLE_FILES
-    assert "重新计算的乡镇：白沙乡（重新检查 4/4 个村" in runs["afresh"][1]
-    assert "、青石镇（重新检查 4/4 个村" in runs["afresh"][1]
+    assert "重新计算的乡镇：白沙乡、青石镇。" in runs["afresh"][1]
     expected = pd.read_parquet(runs["outs"]["rerun"] / "entries.parquet")
     pd.testing.assert_frame_equal(
         pd.read_parquet(runs["outs"]["afresh"] / "entries.parquet"), expected)

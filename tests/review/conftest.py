@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from review.store import Store, open_store
+from review.db import Store, open_store
 from review.tables import metadata
+from review.trail_anchor import TrailKeys
 
 PG_URL_VARIABLE = "SANZI_TEST_PG_URL"
 
@@ -68,9 +69,10 @@ def _empty_store(
 ) -> Store:
     """A new empty store: SQLite at ``sqlite_path``, or the PostgreSQL database of the fixture
     ``pg_url_fixture``, emptied."""
+    trail = TrailKeys(sqlite_path.parent)
     if kind == "sqlite":
-        return open_store(f"sqlite:///{sqlite_path}")
-    opened = open_store(request.getfixturevalue(pg_url_fixture))
+        return open_store(f"sqlite:///{sqlite_path}", trail=trail)
+    opened = open_store(request.getfixturevalue(pg_url_fixture), trail=trail)
     _empty_pg(opened)
     return opened
 

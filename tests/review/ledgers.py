@@ -116,7 +116,7 @@ def corrected_county() -> pd.DataFrame:
 
 
 def quarantined_row() -> pd.DataFrame:
-    """One quarantined row of 下坝村's export (FORMATS.md §4 columns)."""
+    """One quarantined row of 下坝村's export, in quarantine.csv's columns."""
     return pd.DataFrame(
         {
             "source_file": ["下坝村.csv"],

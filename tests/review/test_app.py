@@ -17,7 +17,6 @@ from fastapi.testclient import TestClient
 from review import tables
 from review.app import create_app
 from review.security import load_secret_key
-from review.serve import review_app_from_environment
 from review.store import record_run
 from review.users import add_user, update_user
 from tests.review.ledgers import ledger_rows, scored_frame
@@ -370,10 +369,10 @@ def test_sign_in_never_redirects_to_another_site(app_store):
     assert response.headers["location"] == "/queue"  # an inspector's first page
 
 
-def test_secret_key_comes_from_the_environment_or_a_private_file(tmp_path):
-    assert load_secret_key(tmp_path, {"SANZI_SECRET_KEY": "from-env"}) == "from-env"
-    first = load_secret_key(tmp_path, {})
-    assert len(first) >= 40 and load_secret_key(tmp_path, {}) == first
+def test_secret_key_comes_from_the_settings_or_a_private_file(tmp_path):
+    assert load_secret_key(tmp_path, "from-settings") == "from-settings"
+    first = load_secret_key(tmp_path)
+    assert len(first) >= 40 and load_secret_key(tmp_path) == first
     mode = stat.S_IMODE((tmp_path / "review_secret_key").stat().st_mode)
     assert mode == 0o600
 
@@ -392,8 +391,14 @@ def test_sign_in_and_decisions_leave_no_password_or_secret_in_the_logs(app_store
     assert "test-secret" not in logged and "scrypt$" not in logged
 
 
-def test_app_from_environment_uses_the_data_dir_for_store_and_secret(tmp_path):
-    app = review_app_from_environment({"SANZI_DATA_DIR": str(tmp_path)})
+def test_app_from_settings_uses_the_data_dir_for_store_and_secret(tmp_path, monkeypatch):
+    from flows.review_app import review_app
+    from flows.settings import load_settings
+
+    monkeypatch.setenv("SANZI_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("SANZI_DB_URL", raising=False)
+    monkeypatch.delenv("SANZI_SECRET_KEY", raising=False)
+    app = review_app(load_settings())
     client = TestClient(app)
     assert "登录" in client.get("/login").text
     assert (tmp_path / "review.sqlite3").exists()

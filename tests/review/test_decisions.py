@@ -10,8 +10,7 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 
-from review import store as store_module
-from review import tables
+from review import db, tables
 from review.case_page import case_detail
 from review.dispositions import case_history, decisions_for_learning, record_decision
 from review.queue import QueueFilter, queue_page
@@ -117,7 +116,7 @@ def test_decisions_stored_per_entry_migrate_to_cases_of_one_entry(store):
     decided; grouped with another line, it opens for review with the decision as history."""
     _run(store, "run-1", {f"{VOUCHER_1}/1", "白沙镇/河口村/2023-03/记-3/1"})
     config = Config()
-    config.set_main_option("script_location", str(store_module.MIGRATIONS_DIR))
+    config.set_main_option("script_location", str(db.MIGRATIONS_DIR))
     with store.engine.begin() as conn:
         config.attributes["connection"] = conn
         command.downgrade(config, "0006")

@@ -10,9 +10,10 @@ import pytest
 import sqlalchemy as sa
 
 from review import tables
+from review.db import Store
 from review.digest import RunDigest, combine_digests, digest_entries
 from review.reconcile import CELL
-from review.store import RunChanges, Store, record_run
+from review.store import RunChanges, record_run
 from tests.review.ledgers import corrected_county, ledger_rows, quarantined_row, scored_frame
 
 # Row order matters for these two; the others are compared sorted by these keys.

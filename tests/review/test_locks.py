@@ -24,7 +24,7 @@ from review.audit_trail import anchor_head, append_action, row_hash, verify_audi
 from review.sessions import session_username
 from review.store import record_run
 from review.throttle import record_failure, sign_in_wait
-from review.trail_anchor import TrailAnchor, load_trail_key
+from review.trail_anchor import TrailAnchor, TrailKeys, load_trail_key
 from review.users import ROLES, add_user, get_user, update_user
 from tests.review.ledgers import decide_entry, ledger_rows, scored_frame
 
@@ -425,17 +425,20 @@ def test_a_new_action_seals_the_rows_before_it(store, tmp_path):
     assert not check.ok and check.first_bad_seq == 4
 
 
-def test_the_trail_key_is_kept_private_or_taken_from_the_environment(tmp_path):
-    assert load_trail_key(tmp_path, {"SANZI_TRAIL_KEY": "from-env"}, create=True) == b"from-env"
-    assert load_trail_key(tmp_path, {}, create=False) is None
-    key = load_trail_key(tmp_path, {}, create=True)
-    assert len(key) >= 40 and load_trail_key(tmp_path, {}, create=False) == key
+def test_the_trail_key_is_kept_private_or_taken_from_the_settings(tmp_path):
+    given = TrailKeys(tmp_path, "from-settings").anchor()
+    assert given.key == b"from-settings" and not (tmp_path / "trail_key").exists()
+    assert TrailKeys(tmp_path).anchor(create=False).key is None
+    assert load_trail_key(tmp_path, create=False) is None
+    key = TrailKeys(tmp_path).anchor().key
+    assert len(key) >= 40 and load_trail_key(tmp_path, create=False) == key
     assert (tmp_path / "trail_key").stat().st_mode & 0o777 == 0o600
 
 
 def test_verify_trail_command_says_what_is_wrong_and_exits_non_zero(store, monkeypatch, capsys):
     _decided(store)
     monkeypatch.setenv("SANZI_DB_URL", store.engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("SANZI_DATA_DIR", str(store.trail.data_dir))  # the key that sealed it
     assert main(["verify-trail"]) == EXIT_OK
     assert "哈希链校验通过" in capsys.readouterr().out
     with store.engine.begin() as conn:

@@ -18,22 +18,22 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 
+from review import db, tables
 from review import store as store_module
-from review import tables
 from review.audit_trail import verify_audit_trail
 from review.changes import CHANGES, change_totals, run_changes
+from review.db import open_store
 from review.digest import digest_entries
 from review.dispositions import DispositionError, disposition_history, record_decision
 from review.entry import entry_detail
 from review.runs import run_history
 from review.store import (
     RunChanges,
-    default_store_url,
     lines_run,
-    open_store,
     read_known_cases,
     record_run,
 )
+from review.trail_anchor import TrailKeys
 from review.users import User
 from tests.review.ledgers import (
     VILLAGES,
@@ -76,7 +76,8 @@ def _case(store, entry_id: str) -> sa.Row:
 
 
 def test_migrations_build_the_declared_schema_and_are_idempotent(store):
-    again = open_store(store.engine.url.render_as_string(hide_password=False))
+    again = open_store(store.engine.url.render_as_string(hide_password=False),
+                       trail=store.trail)
     with again.engine.connect() as conn:
         differences = compare_metadata(MigrationContext.configure(conn), tables.metadata)
         version = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one()
@@ -86,7 +87,8 @@ def test_migrations_build_the_declared_schema_and_are_idempotent(store):
 
 
 def test_sqlite_store_uses_wal_and_a_busy_timeout(tmp_path):
-    store = open_store(f"sqlite:///{tmp_path / 'nested' / 'review.sqlite3'}")
+    store = open_store(f"sqlite:///{tmp_path / 'nested' / 'review.sqlite3'}",
+                       trail=TrailKeys(tmp_path))
     with store.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
@@ -102,11 +104,11 @@ def _log_frames(database) -> tuple[int, int]:
 
 
 def test_sqlite_checkpoints_a_recorded_run_after_its_commit_not_in_it(tmp_path, monkeypatch):
-    monkeypatch.setattr(store_module, "SQLITE_AUTOCHECKPOINT_PAGES", 10)  # a run is more
+    monkeypatch.setattr(db, "SQLITE_AUTOCHECKPOINT_PAGES", 10)  # a run is more
     database = tmp_path / "review.sqlite3"
-    store = open_store(f"sqlite:///{database}")
+    store = open_store(f"sqlite:///{database}", trail=TrailKeys(tmp_path))
     at_commit = []
-    started = store_module._checkpoint_soon
+    started = db._checkpoint_soon
 
     def checkpoint_soon(engine):
         at_commit.append(_log_frames(database))
@@ -114,24 +116,16 @@ def test_sqlite_checkpoints_a_recorded_run_after_its_commit_not_in_it(tmp_path, 
             at_commit.append(conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar())
         started(engine)
 
-    monkeypatch.setattr(store_module, "_checkpoint_soon", checkpoint_soon)
+    monkeypatch.setattr(db, "_checkpoint_soon", checkpoint_soon)
     _run(store, "run-1", scored_frame(ledger_rows()))
     (logged, copied), autocheckpoint = at_commit
     assert logged > copied + 10  # the commit left the run's pages in the log …
     assert autocheckpoint == 10  # … and gave the connection back with the usual setting
-    store_module.wait_for_checkpoint(store.engine)
+    db.wait_for_checkpoint(store.engine)
     assert _log_frames(database) == (logged, logged)  # the thread copied them
-    assert id(store.engine) not in store_module._checkpoints  # and let go of the engine
+    assert id(store.engine) not in db._checkpoints  # and let go of the engine
     assert _run(store, "run-2", scored_frame(ledger_rows())).unchanged > 0
     store.dispose()
-
-
-def test_default_url_is_sqlite_in_the_data_dir_unless_a_db_url_is_set(tmp_path):
-    assert default_store_url({"SANZI_DATA_DIR": str(tmp_path)}) == (
-        f"sqlite:///{tmp_path.resolve() / 'review.sqlite3'}"
-    )
-    pg = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-    assert default_store_url({"SANZI_DATA_DIR": str(tmp_path), "SANZI_DB_URL": pg}) == pg
 
 
 def test_first_run_stores_findings_with_their_whole_vouchers(store):
@@ -279,7 +273,7 @@ def test_stores_recorded_with_unchanged_rows_read_the_same_after_migration_0006(
     read = (_change_counts(store, "run-2"), _history(store, "青石镇/上坝村/2023-03/记-1/1"),
             _runs_read(store))
     config = Config()
-    config.set_main_option("script_location", str(store_module.MIGRATIONS_DIR))
+    config.set_main_option("script_location", str(db.MIGRATIONS_DIR))
 
     def migrate(step, revision) -> dict[str, int]:
         with store.engine.begin() as conn:
@@ -392,7 +386,7 @@ def test_runs_stored_before_lines_were_kept_apart_show_their_own_lines(store):
     _run(store, "run-1", scored_frame(ledger_rows()))
     shown = _shown_lines(store, "run-1")
     config = Config()
-    config.set_main_option("script_location", str(store_module.MIGRATIONS_DIR))
+    config.set_main_option("script_location", str(db.MIGRATIONS_DIR))
     for step, revision in ((command.downgrade, "0004"), (command.upgrade, "head")):
         with store.engine.begin() as conn:
             config.attributes["connection"] = conn
