@@ -1,4 +1,4 @@
-"""The writer edge: the files of one audit run (FORMATS.md §4).
+"""The writer edge: the files of one audit run (README.md 你会得到什么).
 
 entries.parquet is for programs (exact decimals, list columns); findings.xlsx/csv are for
 inspectors (Chinese headers, most suspicious first, the whole voucher beside each finding);
@@ -26,16 +26,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from checks.entry_schema import ENTRY_COLUMNS
-from flows.xlsx import (
+from models.ranking import REASON_SEPARATOR
+from review.xlsx import (
     ROWS_PER_PART,
     NumberedRows,
     column_widths,
+    neutralise_formulas,
     unreferenced_cells,
     utf8,
     widths_by,
     write_xlsx,
 )
-from models.ranking import REASON_SEPARATOR
 
 VOUCHER_KEY = ["town", "village", "period", "voucher_word", "voucher_number"]
 SCORE_COLUMNS = ["risk_score", "rule_ids", "signals", "flagged", "rank", "reasons",
@@ -45,9 +46,6 @@ QUARANTINE_COLUMNS = ["source_file", "source_sheet", "source_row", "column", "re
 QUARANTINE_HEADERS = {"source_file": "来源文件", "source_sheet": "来源工作表",
                       "source_row": "来源行号", "column": "列", "reason": "隔离原因",
                       "raw": "原始内容"}
-# Spreadsheet programs run a cell as a formula when it starts with one of these (OWASP CSV
-# injection); a leading apostrophe makes it plain text.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 FINDINGS_SHEET, VOUCHERS_SHEET = "疑点清单", "凭证明细"
 # A town's rows of the findings files (:func:`sheet_rows`), as the parts store keeps them.
 FINDING_ROWS, LINE_ROWS = "finding_rows", "line_rows"
@@ -56,7 +54,7 @@ _WIDTHS = b"sanzi.widths"
 _UNRANKED = np.iinfo(np.int64).max
 _LINES_PER_VOUCHER = 1_000_000  # orders a case's lines by voucher, then line number
 
-# findings.xlsx's first sheet and findings.csv: one row per case (FORMATS.md §4).
+# findings.xlsx's first sheet and findings.csv: one row per case (README.md 你会得到什么).
 CASE_HEADERS = {
     "rank": "排名",
     "risk_score": "风险分",
@@ -99,22 +97,11 @@ LINE_HEADERS = {
     "entry_id": "分录编号",
 }
 MONEY_HEADERS = ("涉及金额（元）", "借方金额", "贷方金额")
+# how the workbook shows the findings' numbers (review.xlsx.Sheet.formats)
+NUMBER_FORMATS = dict.fromkeys(MONEY_HEADERS, "money")
 KIND_WORDS = {"voucher": "单张凭证", "pattern": "多张凭证", "contract": "合同", "asset": "资产",
               "resource": "资源", "account": "科目"}
 RAISED_WORDS = {"rule": "违反规则", "model": "模型与疑点信号", "both": "规则与模型"}
-
-
-def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
-    """Prefix text cells that a spreadsheet would run as a formula with an apostrophe."""
-    safe = frame.copy()
-    for name in safe.columns:
-        column = safe[name]
-        if column.dtype == "str" or column.dtype == object:
-            text = column.astype("str")
-            risky = text.str.startswith(FORMULA_PREFIXES).fillna(False)
-            if risky.any():
-                safe[name] = text.where(~risky, "'" + text)
-    return safe
 
 
 def yuan_text(fen: pd.Series) -> pd.Series:
@@ -199,7 +186,7 @@ def case_findings_frame(cases: pd.DataFrame, titles: dict[str, str]) -> pd.DataF
         "reasons": cases["reasons"].map(_strongest_reasons).astype("str"),
         "case_id": cases["case_id"].astype("str"),
     })
-    return _with_money(frame.rename(columns=CASE_HEADERS))
+    return frame.rename(columns=CASE_HEADERS)
 
 
 def _strongest_reasons(reasons: Any) -> str:
@@ -217,12 +204,7 @@ def case_lines_frame(lines: pd.DataFrame) -> pd.DataFrame:
         rank=pd.array(lines["voucher_rank"], dtype="Int64"),
         debit=lines["debit_fen"] / 100, credit=lines["credit_fen"] / 100,
         voucher_date=lines["voucher_date"].dt.strftime("%Y-%m-%d"))
-    return _with_money(frame[list(LINE_HEADERS)].rename(columns=LINE_HEADERS))
-
-
-def _with_money(frame: pd.DataFrame) -> pd.DataFrame:
-    frame.attrs["money"] = [name for name in MONEY_HEADERS if name in frame.columns]
-    return frame
+    return frame[list(LINE_HEADERS)].rename(columns=LINE_HEADERS)
 
 
 def _csv_cells(values: pd.Series) -> pa.Array | None:
@@ -297,8 +279,8 @@ def sheet_rows(context: pd.DataFrame, cases: pd.DataFrame, towns: list[str],
     context = context.reset_index(drop=True)
     cases = cases.reset_index(drop=True)
     lines = voucher_lines(context)
-    findings = _safe(case_findings_frame(cases.assign(rank=1), titles))
-    vouchers = _safe(case_lines_frame(lines))
+    findings = neutralise_formulas(case_findings_frame(cases.assign(rank=1), titles))
+    vouchers = neutralise_formulas(case_lines_frame(lines))
     finding_towns = cases["town"].to_numpy(dtype=object)
     line_towns = lines["town"].to_numpy(dtype=object)
     widths = {FINDINGS_SHEET: widths_by(findings.iloc[:, 1:], finding_towns),
@@ -307,14 +289,14 @@ def sheet_rows(context: pd.DataFrame, cases: pd.DataFrame, towns: list[str],
         FINDING_ROWS: pa.table({
             "town": pa.array(finding_towns, type=pa.string()),
             "case_id": pa.array(cases["case_id"].astype("str"), type=pa.string()),
-            "csv": _csv_tails(findings), "xlsx": unreferenced_cells(_tail(findings))}),
+            "csv": _csv_tails(findings), "xlsx": _sheet_tails(findings)}),
         LINE_ROWS: pa.table({
             "town": pa.array(line_towns, type=pa.string()),
             "case_id": pa.array(lines["case_id"].astype("str"), type=pa.string()),
             # a case's vouchers in the order of their period, word and number
             "voucher": lines.groupby(VOUCHER_KEY, sort=True).ngroup().to_numpy(dtype=np.int64),
             "line_no": lines["line_no"].to_numpy(dtype=np.int64),
-            "csv": _csv_tails(vouchers), "xlsx": unreferenced_cells(_tail(vouchers))}),
+            "csv": _csv_tails(vouchers), "xlsx": _sheet_tails(vouchers)}),
     }
     by_town = {name: pd.Series(towns).groupby(towns, sort=False).indices
                for name, towns in ((FINDING_ROWS, finding_towns), (LINE_ROWS, line_towns))}
@@ -327,19 +309,9 @@ def sheet_rows(context: pd.DataFrame, cases: pd.DataFrame, towns: list[str],
     return made
 
 
-def _safe(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with its formulas neutralised, keeping which columns are money."""
-    money = frame.attrs.get("money", [])
-    safe = neutralise_formulas(frame)
-    safe.attrs["money"] = money
-    return safe
-
-
-def _tail(frame: pd.DataFrame) -> pd.DataFrame:
-    """The columns after the first (the rank, filled in later), keeping which are money."""
-    tail = frame.iloc[:, 1:]
-    tail.attrs["money"] = frame.attrs.get("money", [])
-    return tail
+def _sheet_tails(frame: pd.DataFrame) -> pa.Array:
+    """Each row's worksheet cells after the first (the rank, filled in later)."""
+    return unreferenced_cells(frame.iloc[:, 1:], NUMBER_FORMATS)
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,8 @@
 income), the colour as the cell's fill, numbers as numbers (money in yuan, shares as
 percentages), and a sheet of the definitions and lines used.
 
-The scorecards are a few rows per village, so xlsxwriter writes them cell by cell; every text
-is written as a string (``write_string``), never read as a formula, as in flows/xlsx.py.
+Written by the one workbook writer (:mod:`review.xlsx`), which also keeps text from being read
+as a formula.
 """
 
 from __future__ import annotations
@@ -11,14 +11,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-import xlsxwriter
 
 from checks.scorecard_params import ScorecardParams
 from models.scorecard_status import CONDITION_LABELS, STATUS_LABELS
+from review.xlsx import Sheet, write_xlsx
 
-FILLS = {"red": "#F4B6B6", "yellow": "#FFE699", "green": "#C6E0B4"}
 STATUS_ORDER = {"red": 0, "yellow": 1, "green": 2}
-# (column, header, kind): kind is money (fen shown as yuan), share, count or text.
+# (column, header, kind): kind is status (its label, filled with its colour), text, or how the
+# number shows: money (fen shown as yuan), share or count.
 SHEET_COLUMNS = [
     ("town", "乡镇", "text"), ("village", "村", "text"), ("status", "预警颜色", "status"),
     ("status_reasons", "预警原因", "text"), ("operating_income_fen", "经营性收入（元）", "money"),
@@ -32,6 +32,7 @@ SHEET_COLUMNS = [
     ("rule_cases", "违规案件", "count"), ("confirmed_cases", "属实案件", "count"),
     ("open_cases", "待复核案件", "count"),
 ]
+STATUS_HEADER = "预警颜色"
 DEFINITIONS = [
     ("收入合计", "当年各收入科目（2004 制度 501、511、521、522、531、561；2023 制度 501—504）"
              "贷方减借方，不含年终结转凭证；红字冲销以负数抵减"),
@@ -70,45 +71,41 @@ def ranked(scorecards: pd.DataFrame) -> pd.DataFrame:
         ascending=[True, False, True, True]).drop(columns="_order")
 
 
+RANK_HEADER = "名次"
+# 名次, 乡镇, 村, 预警颜色, 预警原因, then the numbers
+YEAR_WIDTHS = [8, 10, 10, 10, 48] + [14] * (len(SHEET_COLUMNS) - 4)
+
+
+def year_sheet(scorecards: pd.DataFrame) -> Sheet:
+    """One year's villages as a sheet: ranked, the colour as the cell's fill, money in yuan;
+    the rank and the village stay in view."""
+    rows = ranked(scorecards).reset_index(drop=True)
+    columns: dict[str, pd.Series] = {RANK_HEADER: pd.Series(range(1, len(rows) + 1))}
+    for name, title, kind in SHEET_COLUMNS:
+        values = rows[name]
+        if kind == "status":
+            columns[title] = values.map(STATUS_LABELS).astype("str")
+        elif kind == "text":
+            columns[title] = values.astype("str")
+        else:
+            number = values.astype("Float64")
+            columns[title] = number / 100 if kind == "money" else number
+    return Sheet(pd.DataFrame(columns),
+                 formats={title: kind for _, title, kind in SHEET_COLUMNS
+                          if kind in ("money", "share", "count")},
+                 fills={STATUS_HEADER: rows["status"].tolist()},
+                 widths=YEAR_WIDTHS, frozen_columns=3)
+
+
+def definitions_sheet(params: ScorecardParams) -> Sheet:
+    """The definitions and the lines in force."""
+    items = [*DEFINITIONS, *_rules(params)]
+    return Sheet(pd.DataFrame(items, columns=["项目", "口径"], dtype="str"), widths=[18, 90])
+
+
 def write_scorecard_workbook(path: Path, scorecards: pd.DataFrame,
                              params: ScorecardParams) -> Path:
-    """Write the workbook; returns its path."""
-    book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False,
-                                           "strings_to_numbers": False, "strings_to_urls": False})
-    header = book.add_format({"bold": True, "text_wrap": True, "valign": "top"})
-    formats = {"money": book.add_format({"num_format": "#,##0.00"}),
-               "share": book.add_format({"num_format": "0.0%"}),
-               "count": book.add_format({"num_format": "0"}), "text": None}
-    fills = {status: book.add_format({"bg_color": colour}) for status, colour in FILLS.items()}
-    for year, rows in scorecards.groupby("year"):
-        sheet = book.add_worksheet(f"{year} 年")
-        sheet.write_string(0, 0, "名次", header)
-        for number, (_, title, _) in enumerate(SHEET_COLUMNS, start=1):
-            sheet.write_string(0, number, title, header)
-        sheet.freeze_panes(1, 3)
-        sheet.set_column(1, 2, 10)
-        sheet.set_column(4, 4, 48)
-        sheet.set_column(5, len(SHEET_COLUMNS), 14)
-        for position, row in enumerate(ranked(rows).itertuples(index=False), start=1):
-            sheet.write_number(position, 0, position)
-            for number, (name, _, kind) in enumerate(SHEET_COLUMNS, start=1):
-                value = getattr(row, name)
-                if kind == "status":
-                    sheet.write_string(position, number, STATUS_LABELS[value], fills[value])
-                elif value is None or pd.isna(value):
-                    sheet.write_blank(position, number, None)
-                elif kind == "text":
-                    sheet.write_string(position, number, str(value))
-                else:
-                    amount = int(value) / 100 if kind == "money" else float(value)
-                    sheet.write_number(position, number, amount, formats[kind])
-    definitions = book.add_worksheet("指标口径")
-    definitions.write_string(0, 0, "项目", header)
-    definitions.write_string(0, 1, "口径", header)
-    definitions.set_column(0, 0, 18)
-    definitions.set_column(1, 1, 90)
-    for number, (item, text) in enumerate([*DEFINITIONS, *_rules(params)], start=1):
-        definitions.write_string(number, 0, item)
-        definitions.write_string(number, 1, text)
-    book.close()
+    """Write the workbook: a sheet per year, then the definitions; returns its path."""
+    sheets = {f"{year} 年": year_sheet(rows) for year, rows in scorecards.groupby("year")}
+    write_xlsx(path, sheets | {"指标口径": definitions_sheet(params)})
     return path

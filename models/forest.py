@@ -3,6 +3,7 @@
 Following scikit-learn's conventions: ``__init__`` stores parameters, ``fit`` returns ``self``,
 learned state ends in ``_``. The forest gives raw anomaly scores only; turning them into a
 ranking and a ``flagged`` decision is :mod:`models.ranking`'s job, changeable without refitting.
+Saving and loading it is the IO edge's (:mod:`flows.model_files`).
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import joblib
@@ -134,23 +134,3 @@ class LedgerForest:
             "numpy_version": np.__version__,
             "pandas_version": pd.__version__,
         }
-
-    def save(self, directory: Path) -> Path:
-        """Persist as ``<version>.joblib`` with a JSON sidecar of its metadata."""
-        directory.mkdir(parents=True, exist_ok=True)
-        path = directory / f"{self.version}.joblib"
-        joblib.dump(self, path)
-        path.with_suffix(".json").write_text(
-            json.dumps(self.metadata(), ensure_ascii=False, indent=2), encoding="utf-8"
-        )
-        return path
-
-    @staticmethod
-    def load(path: Path) -> LedgerForest:
-        model = joblib.load(path)
-        if model.metadata()["sklearn_version"] != _sklearn_version():
-            raise ValueError(
-                f"模型 {path} 由 scikit-learn {model.metadata()['sklearn_version']} 训练，"
-                f"当前为 {_sklearn_version()}，请重新训练"
-            )
-        return model

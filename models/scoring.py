@@ -1,18 +1,15 @@
 """Scoring a run: features, the isolation forest, feature evidence, one explained ranking.
 
-:func:`score_entries` scores one frame of entries in one call (the model evaluation and the
-scoring benchmark use it); the flow runs the same pieces town by town (:mod:`flows.pipeline`):
-:func:`obtain_forest` once per county, pooled across towns (the features are already relative
-to each village and town), and :func:`explainer` for each town's flagged entries.
+:func:`score_entries` scores one frame of entries in one call, with a forest fitted on them
+(the model evaluation and the scoring benchmark use it); the flow runs the same pieces town by
+town (:mod:`flows.pipeline`): one forest per county, pooled across towns (the features are
+already relative to each village and town), saved and reused by :mod:`flows.model_files`, and
+:func:`explainer` for each town's flagged entries.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -20,16 +17,13 @@ import pandas as pd
 
 from checks.params import AuditParams
 from models.evidence import EVIDENCE_FROM, EVIDENCE_FULL, evidence_strength, surprisal
-from models.features.entry import FEATURES, entry_features
+from models.features.entry import entry_features
 from models.features.raw import amount_fen
 from models.feedback import apply_dispositions
 from models.forest import LedgerForest
 from models.ranking import REASON_SEPARATOR, rank_entries
 from models.wording import SAYINGS
 
-CURRENT_MODEL_FILE = "current.json"
-# Bumped when a saved model lacks what scoring now needs (2: the training scores' percentiles).
-MODEL_FORMAT = 2
 # A feature is worth telling the inspector when its value is rarer than 1 in 10^REASON_FROM,
 # or when it moved the forest's score by at least REASON_CONTRIBUTION.
 REASON_FROM = 1.5
@@ -46,67 +40,6 @@ class Scoring:
 
     ranked: pd.DataFrame
     model: dict[str, Any]
-
-
-@cache
-def saved_forest(path: str) -> LedgerForest:
-    """The forest saved at ``path``, loaded once per process (a model file is never rewritten:
-    its name is its version)."""
-    return LedgerForest.load(Path(path))
-
-
-def preload_current_forest(model_dir: Path) -> str | None:
-    """Load the forest ``model_dir`` holds as current into :func:`saved_forest`'s memory, so
-    that a rerun reusing it does not load it again (about 0.2 s in each worker process);
-    returns its path, or None when there is none or it cannot be loaded (the run that wants
-    it then says why)."""
-    try:
-        current = json.loads((model_dir / CURRENT_MODEL_FILE).read_text(encoding="utf-8"))
-        path = str(model_dir / current["file"])
-        saved_forest(path)
-    except Exception:
-        return None
-    return path
-
-
-def obtain_forest(training: Callable[[], pd.DataFrame], training_period: tuple[str, str],
-                  params: AuditParams, model_dir: Path | None, *, reuse: bool
-                  ) -> tuple[LedgerForest, dict[str, Any]]:
-    """The forest to score with, and how it was obtained (reused, or fitted and why).
-
-    ``training()`` gives the features a new forest is fitted on (a run's entries, or a sample
-    of them); it is not called when a saved forest is reused.
-    With ``reuse``, a saved forest with the same settings and features in ``model_dir``
-    is reused instead; a fitted forest is saved there as the current one.
-    """
-    settings = params.model
-    wanted = [settings.n_estimators, settings.max_samples, settings.seed, list(FEATURES),
-              MODEL_FORMAT]
-    why = ("未指定模型目录，本次训练" if model_dir is None
-           else "模型目录中没有模型，本次训练" if reuse
-           else "本次训练（未要求沿用已保存的模型）")
-    if reuse and model_dir is not None and (model_dir / CURRENT_MODEL_FILE).exists():
-        current = json.loads((model_dir / CURRENT_MODEL_FILE).read_text(encoding="utf-8"))
-        why = "模型参数或特征已变化，重新训练"
-        if current.get("settings") == wanted:
-            try:
-                forest = saved_forest(str(model_dir / current["file"]))
-            except Exception as error:  # an unreadable model file: retrain, and say why
-                why = f"已保存的模型不可用（{error}），重新训练"
-            else:
-                return forest, {"reused": True, "how": "沿用已保存的模型",
-                                "file": str(model_dir / current["file"])}
-    forest = LedgerForest(
-        n_estimators=settings.n_estimators, max_samples=settings.max_samples, seed=settings.seed
-    ).fit(training(), training_period=training_period)
-    obtained = {"reused": False, "how": why}
-    if model_dir is not None:
-        path = forest.save(model_dir)
-        (model_dir / CURRENT_MODEL_FILE).write_text(
-            json.dumps({"file": path.name, "settings": wanted}, ensure_ascii=False),
-            encoding="utf-8")
-        obtained["file"] = str(path)
-    return forest, obtained
 
 
 def explainer(entries: pd.DataFrame, features: pd.DataFrame, surprisals: np.ndarray,
@@ -156,14 +89,13 @@ def score_entries(
     signals: pd.DataFrame,
     rule_weights: dict[str, float],
     params: AuditParams,
-    model_dir: Path | None = None,
     dispositions: pd.DataFrame | None = None,
 ) -> Scoring:
     """Rank ``entries`` (canonical frame, unique ``entry_id``) for review.
 
     Returns ``Scoring.ranked`` with columns anomaly_score, risk_score, rule_ids, signals,
     flagged, rank, reasons (aligned with ``entries``' index), and ``Scoring.model``, the
-    fitted or reused model's metadata for run.json.
+    metadata of the forest fitted on ``entries``.
     """
     if entries.empty:
         ranked = rank_entries(entries, breaches=breaches, signals=signals,
@@ -171,9 +103,10 @@ def score_entries(
                               review=params.review)
         return Scoring(ranked, {"model_version": None, "note": "没有可评分的分录"})
     features = entry_features(entries, params)
-    forest, obtained = obtain_forest(
-        lambda: features, (entries["period"].min(), entries["period"].max()), params,
-        model_dir, reuse=True)
+    settings = params.model
+    forest = LedgerForest(
+        n_estimators=settings.n_estimators, max_samples=settings.max_samples, seed=settings.seed
+    ).fit(features, training_period=(entries["period"].min(), entries["period"].max()))
     anomaly = forest.anomaly_scores(features)
     surprisals = surprisal(features, forest.reference_)
     applied = np.zeros(len(entries), dtype=bool)
@@ -189,7 +122,9 @@ def score_entries(
         evidence=evidence_strength(surprisals, list(features.columns)), adjust=adjust,
         explain=explainer(entries, features, surprisals, forest, params),
     )
-    model = forest.metadata() | obtained | {
+    model = forest.metadata() | {
+        "reused": False,
+        "how": "本次训练",
         "pooled_across_towns": True,
         "dispositions_given": 0 if dispositions is None else len(dispositions),
         "dispositions_applied": int(applied.sum()),

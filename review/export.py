@@ -1,19 +1,18 @@
-"""The filtered queue as an .xlsx workbook for inspectors.
-
-Text that a spreadsheet would run as a formula (starting with = + - @ tab or CR) gets a leading
-apostrophe (the same rule as the run's findings.xlsx), and xlsxwriter is told not to turn
-strings into formulas or links either.
+"""The filtered queue as an .xlsx workbook for inspectors, written by the one workbook writer
+(:mod:`review.xlsx`), which gives text that a spreadsheet would run as a formula (starting with
+= + - @ tab or CR) a leading apostrophe, as in the run's findings.xlsx.
 """
 
 from __future__ import annotations
 
 import io
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from flows.outputs import neutralise_formulas
 from review.formatting import format_time
+from review.xlsx import Sheet, write_xlsx
 
 EXPORT_HEADERS = {
     "risk_score": "风险分",
@@ -38,11 +37,13 @@ EXPORT_HEADERS = {
     "case_id": "案件编号",
 }
 _NUMBERS = {"risk_score", "n_entries", "amount"}
+NUMBER_FORMATS = {EXPORT_HEADERS["amount"]: "money", EXPORT_HEADERS["risk_score"]: "score"}
 
 
-def queue_frame(rows: list[dict[str, Any]], verdict_labels: dict[str, str]) -> pd.DataFrame:
+def queue_frame(rows: list[dict[str, Any]], verdict_labels: dict[str, str], zone: ZoneInfo
+                ) -> pd.DataFrame:
     """The export's table, one row per case, with Chinese headers; the amount as yuan numbers,
-    the score with two decimals."""
+    the score with two decimals, times in ``zone``."""
     frame = pd.DataFrame(rows, columns=[*EXPORT_HEADERS, "amount_fen", "review_status",
                                         "rule_titles", "signal_titles"])
     frame["risk_score"] = frame["risk_score"].astype("float64").round(2)
@@ -52,28 +53,16 @@ def queue_frame(rows: list[dict[str, Any]], verdict_labels: dict[str, str]) -> p
     frame["signal_names"] = frame["signal_titles"].map(lambda titles: "、".join(titles or []))
     frame["reasons"] = frame["reasons"].map(lambda reasons: "；".join(reasons or []))
     frame["verdict_label"] = frame["review_status"].map(verdict_labels).fillna("")
-    frame["decided_at"] = frame["decided_at"].map(format_time)
+    frame["decided_at"] = frame["decided_at"].map(lambda moment: format_time(moment, zone))
     text_columns = [name for name in EXPORT_HEADERS if name not in _NUMBERS]
     frame[text_columns] = frame[text_columns].fillna("").astype("str")
     return frame[list(EXPORT_HEADERS)].rename(columns=EXPORT_HEADERS)
 
 
 def queue_workbook(rows: list[dict[str, Any]], verdict_labels: dict[str, str], *,
-                   sheet_name: str = "疑点清单") -> bytes:
-    """The .xlsx file's bytes: one sheet, header frozen, money formatted."""
-    frame = neutralise_formulas(queue_frame(rows, verdict_labels))
+                   zone: ZoneInfo, sheet_name: str = "疑点清单") -> bytes:
+    """The .xlsx file's bytes: one sheet, header frozen, money formatted, times in ``zone``."""
+    sheet = Sheet(queue_frame(rows, verdict_labels, zone), formats=NUMBER_FORMATS)
     buffer = io.BytesIO()
-    with pd.ExcelWriter(
-        buffer,
-        engine="xlsxwriter",
-        engine_kwargs={"options": {"strings_to_formulas": False, "strings_to_urls": False}},
-    ) as writer:
-        frame.to_excel(writer, sheet_name=sheet_name, index=False)
-        sheet = writer.sheets[sheet_name]
-        formats = {"涉及金额（元）": ("#,##0.00", 16), "风险分": ("0.00", 8)}
-        for name, (number_format, width) in formats.items():
-            column = frame.columns.get_loc(name)
-            sheet.set_column(column, column, width, writer.book.add_format(
-                {"num_format": number_format}))
-        sheet.freeze_panes(1, 0)
+    write_xlsx(buffer, {sheet_name: sheet})
     return buffer.getvalue()

@@ -1,4 +1,10 @@
-"""Dates of the lunar festivals before which cadres' subsidies cluster (REFERENCE.md §5)."""
+"""Dates of the lunar festivals before which cadres' subsidies cluster (the
+pattern cadre_subsidy, docs/evaluation.md).
+
+The festival days themselves are lunar dates, which the chinese-calendar package the checks
+take the days off from (checks/signals/calendar.py) does not hold, so they are listed here;
+for every year the package has, tests/data/test_festivals.py checks each against its days off.
+"""
 
 from __future__ import annotations
 

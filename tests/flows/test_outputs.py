@@ -9,6 +9,7 @@ from python_calamine import CalamineWorkbook
 from checks.params import ReviewBudget
 from flows.cases import CASE_LINKS, FINDING_TITLES
 from flows.outputs import (
+    NUMBER_FORMATS,
     VOUCHER_KEY,
     case_findings_frame,
     case_lines_frame,
@@ -22,9 +23,9 @@ from flows.outputs import (
     write_run_record,
     yuan_text,
 )
-from flows.xlsx import write_xlsx
 from models.cases import town_cases
 from models.ranking import rank_entries
+from review.xlsx import Sheet, write_xlsx
 from tests.entries import make_entries
 
 
@@ -234,11 +235,9 @@ def test_towns_rows_made_ahead_write_the_files_of_the_county_made_at_once(tmp_pa
     expected.mkdir()
     findings = case_findings_frame(cases.assign(rank=ranks.to_numpy()), FINDING_TITLES)
     write_csv(neutralise_formulas(findings), expected / "findings.csv")
-    safe_findings, safe_lines = (neutralise_formulas(frame) for frame in (
-        findings, case_lines_frame(lines)))
-    safe_findings.attrs["money"], safe_lines.attrs["money"] = ["涉及金额（元）"], ["借方金额",
-                                                                              "贷方金额"]
-    write_xlsx(expected / "findings.xlsx", {"疑点清单": safe_findings, "凭证明细": safe_lines})
+    write_xlsx(expected / "findings.xlsx", {
+        "疑点清单": Sheet(findings, formats=NUMBER_FORMATS),
+        "凭证明细": Sheet(case_lines_frame(lines), formats=NUMBER_FORMATS)})
 
     # a town's rows are made when it is reported, before the county's ranks are known; the
     # rows of the first town were made alone (a rerun), of the others together (a full run)

@@ -1,8 +1,7 @@
-"""score_entries end to end on a small generated county: the contract, truthful reasons,
-persistence and determinism."""
+"""score_entries end to end on a small generated county: the contract, truthful reasons and
+determinism (saving and reusing the forest: tests/flows/test_model_files.py)."""
 
 import re
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -115,25 +114,10 @@ def test_reasons_state_the_entries_own_numbers(county, scored):
     assert not flagged["reasons"].str.contains(r"多 -|多 0 位").any()
 
 
-def test_same_input_same_ranking_and_a_saved_model_is_reused(county, scored, tmp_path):
+def test_same_input_same_ranking(county, scored):
     again = _score(county)
     pd.testing.assert_frame_equal(again.ranked, scored.ranked)
-    first = _score(county, model_dir=tmp_path)
-    assert not first.model["reused"]
-    assert (tmp_path / f"{first.model['model_version']}.joblib").exists()
-    second = _score(county, model_dir=tmp_path)
-    assert second.model["reused"]
-    assert second.model["model_version"] == first.model["model_version"]
-    pd.testing.assert_frame_equal(second.ranked, first.ranked)
-
-
-def test_changed_model_settings_refit_instead_of_reusing(county, tmp_path):
-    entries, evaluation = county
-    _score(county, model_dir=tmp_path)
-    other = PARAMS.model_copy(update={"model": ModelParams(n_estimators=60)})
-    refit = score_entries(entries, breaches=evaluation.breaches, signals=evaluation.signals,
-                          rule_weights=RULE_WEIGHTS, params=other, model_dir=tmp_path)
-    assert not refit.model["reused"] and refit.model["n_estimators"] == 60
+    assert not scored.model["reused"] and scored.model["n_estimators"] == 50
 
 
 def test_false_alarm_is_damped_and_said_in_the_next_run(county, scored):
@@ -156,13 +140,5 @@ def test_no_entries_no_model(county):
     entries, evaluation = county
     result = score_entries(entries.iloc[:0], breaches=evaluation.breaches.iloc[:0],
                            signals=evaluation.signals.iloc[:0], rule_weights=RULE_WEIGHTS,
-                           params=PARAMS, model_dir=Path("unused"))
+                           params=PARAMS)
     assert result.ranked.empty and result.model["model_version"] is None
-
-
-def test_an_unreadable_saved_model_is_retrained_and_said_so(county, tmp_path):
-    first = _score(county, model_dir=tmp_path)
-    (tmp_path / f"{first.model['model_version']}.joblib").write_bytes(b"not a model")
-    again = _score(county, model_dir=tmp_path)
-    assert not again.model["reused"] and "不可用" in again.model["how"]
-    assert again.model["model_version"] == first.model["model_version"]
