@@ -4,20 +4,22 @@ for the terminal and as Markdown (committed as ``checks/RULES.md``)."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel
 
 from checks.charts import CHART_KEYS, charts_in_force
-from checks.params import AuditParams, Thresholds, load_params
+from checks.params import AuditParams, CounterpartyKind, Thresholds, load_params
 from checks.prepared import MONEY_THRESHOLDS
 from checks.registers.audit import REGISTER_CHECKS
 from checks.registers.check import RegisterCheck
 from checks.rules import RULES
 from checks.rules.rule import SEVERITY_TEXT, Rule
 from checks.signals import SIGNALS
-from checks.signals.calendar import official_years
+from checks.signals.calendar import official_years, readings_text
+from checks.sources import Basis
 from checks.wording import money
 
 STATUS_TEXT = {
@@ -40,7 +42,10 @@ def _value_text(name: str, value: Any) -> str:
     if isinstance(value, tuple | list):
         return "、".join(str(item) for item in value) or "（空）"
     if isinstance(value, dict):
-        return "；".join(f"{key}：{item}" for key, item in value.items()) or "（空）"
+        return "；".join(f"{key}：{_value_text(name, item)}" for key, item in value.items()) \
+            or "（空）"
+    if isinstance(value, CounterpartyKind):
+        return f"名称以{'、'.join(value.endings)}结尾，或含{'、'.join(value.words)}"
     if name.endswith("_days"):
         return f"{value} 天"
     return str(value)
@@ -100,11 +105,15 @@ def _setting_lines(settings: tuple[str, ...], params: AuditParams) -> list[str]:
     ]
 
 
+def _basis_text(basis: Basis) -> str:
+    return f"{basis.text}（{basis.source}）"
+
+
 def _rule_facts(rule: Rule, params: AuditParams) -> list[tuple[str, list[str]]]:
     return [
         ("类别", [f"{rule.category}；严重程度：{SEVERITY_TEXT[rule.severity]}"]),
         ("检查", [rule.description]),
-        ("依据", [f"{basis.text}（{basis.source}）" for basis in rule.basis]),
+        ("依据", [_basis_text(basis) for basis in rule.basis]),
         ("阈值", _threshold_lines(rule, params)),
         ("参数", _setting_lines(rule.settings, params)),
     ]
@@ -121,7 +130,7 @@ def _register_check_facts(
         ("性质", [f"{KIND_TEXT[check.kind]}；严重程度：{SEVERITY_TEXT[check.severity]}；"
                   f"对象：{SUBJECT_TEXT[check.subject_kind]}"]),
         ("检查", [check.description]),
-        ("依据", [f"{basis.text}（{basis.source}）" for basis in check.basis]),
+        ("依据", [_basis_text(basis) for basis in check.basis]),
         ("参数", _setting_lines(check.settings, params)),
     ]
 
@@ -146,8 +155,8 @@ def _chart_lines(params: AuditParams) -> list[str]:
             for status, codes in statuses.items()
         )
         lines.append(
-            f"{chart.label()}：{chart.applies}，一级科目 {len(chart.accounts)} 个（{counts}）；"
-            f"来源 {chart.source}"
+            f"{chart.label()}（{chart.issuer}发布，{chart.source}）：{chart.applies}，"
+            f"一级科目 {len(chart.accounts)} 个（{counts}）"
         )
     lines.append(
         "2023 年制度的科目编码只有一个公开来源，标为未核实；本县如与财政部附件不同，用参数 charts "
@@ -157,10 +166,17 @@ def _chart_lines(params: AuditParams) -> list[str]:
 
 
 def _calendar_lines() -> list[str]:
-    return [
-        f"{year} 年：{arrangement.notice}（{'；'.join(arrangement.sources)}）"
-        for year, arrangement in sorted(official_years().items())
-    ] + ["其他年份未收录，只按周六、周日判断，信号说明中注明。"]
+    """Each year's source (years of the same source together), the days read as the notices
+    say where the package says otherwise, and what is not covered."""
+    lines = []
+    by_source = itertools.groupby(sorted(official_years().items()),
+                                  key=lambda item: (item[1].notice, item[1].sources))
+    for (notice, sources), years in by_source:
+        numbers = [year for year, _ in years]
+        span = f"{numbers[0]}–{numbers[-1]}" if len(numbers) > 1 else f"{numbers[0]}"
+        lines.append(f"{span} 年：{notice}（{'；'.join(sources)}）")
+    return [*lines, f"chinese-calendar 与通知不一致处按通知：{readings_text()}",
+            "其他年份未收录，只按周六、周日判断，信号说明中注明。"]
 
 
 def catalogue_text(params: AuditParams) -> str:
@@ -175,7 +191,7 @@ def catalogue_text(params: AuditParams) -> str:
     for signal in SIGNALS:
         lines.append(f"{signal.id}  {signal.name}")
         lines.append(f"  检查：{signal.description}")
-        lines.append(f"  依据：{signal.basis}")
+        lines.extend(f"  依据：{_basis_text(basis)}" for basis in signal.basis)
         lines.extend(f"  参数：{line}" for line in _setting_lines(signal.settings, params))
         lines.append("")
     lines.extend(["三资台账检查（合同、资产、资源台账与账簿对照）", ""])
@@ -229,7 +245,8 @@ def catalogue_markdown(params: AuditParams) -> str:
         lines.append("")
     lines.extend(["## 疑点信号", "", "| 信号 | 名称 | 检查 | 依据 |", "|---|---|---|---|"])
     lines.extend(
-        f"| `{signal.id}` | {signal.name} | {_cell(signal.description)} | {_cell(signal.basis)} |"
+        f"| `{signal.id}` | {signal.name} | {_cell(signal.description)} | "
+        f"{_cell('；'.join(_basis_text(basis) for basis in signal.basis))} |"
         for signal in SIGNALS
     )
     lines.append("")

@@ -1,4 +1,5 @@
-"""The canonical journal entry (分录) of FORMATS.md §1, as a pandera schema.
+"""The canonical journal entry (分录), as a pandera schema: the fields every export is read into
+(docs/reading-exports.md lists them with the Chinese headers they come from).
 
 Every reader produces this frame; every later stage reads it. Conventions:
 - money is integer fen (分) in ``debit_fen`` / ``credit_fen``; negative only for red-ink lines;

@@ -1,6 +1,6 @@
 """Audit parameters: thresholds per county with town overrides, model and review settings.
 
-Thresholds are set locally, never nationally (REFERENCE.md §2.3), so they are configuration.
+Thresholds are set locally (by the county or town), never nationally, so they are configuration.
 The committed defaults are in ``checks/default_params.yaml``; a county passes its own file with
 ``--config`` and only states what differs. The loaded object is the flow's parameter and is
 recorded in ``run.json``.
@@ -74,6 +74,38 @@ class Thresholds(BaseModel):
         return following - dt.timedelta(days=1)
 
 
+class CounterpartyKind(BaseModel):
+    """How a kind of counterparty (餐饮, 住宿 …) is told by its name: the name ends with one of
+    ``endings`` (the longest ending of any kind decides), or, ending in none, contains one of
+    ``words`` (餐饮 in 青石餐饮服务有限公司)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    endings: tuple[str, ...] = Field((), description="名称以这些词结尾即属此类")
+    words: tuple[str, ...] = Field(
+        (), description="名称不以任何一类的结尾词结尾时，含这些词即属此类")
+
+
+COUNTERPARTY_KINDS: dict[str, CounterpartyKind] = {
+    "餐饮": CounterpartyKind(
+        endings=("饭店", "餐厅", "餐馆", "饭馆", "菜馆", "酒楼", "酒家", "饭庄", "食府", "家乐",
+                 "大排档", "火锅店", "烧烤店", "小吃店", "面馆"),
+        words=("餐饮", "农家乐", "渔家乐", "饭店", "酒楼", "餐厅", "饭庄", "食府"),
+    ),
+    "住宿": CounterpartyKind(
+        endings=("酒店", "宾馆", "旅馆", "旅社", "招待所", "山庄", "度假村", "民宿", "客栈"),
+        words=("酒店", "宾馆", "招待所", "度假村"),
+    ),
+    "烟酒": CounterpartyKind(
+        endings=("烟酒店", "烟酒行", "烟酒部", "烟酒商行", "烟酒超市", "酒行", "酒庄", "酒业"),
+        words=("烟酒", "烟草", "酒业", "酒类", "名酒", "名烟"),
+    ),
+    "礼品": CounterpartyKind(
+        endings=("礼品店", "礼品行", "礼品部", "礼品中心"), words=("礼品", "购物卡")
+    ),
+}
+
+
 class Keywords(BaseModel):
     """Word lists the rules read; a county adds its own local wording."""
 
@@ -86,7 +118,10 @@ class Keywords(BaseModel):
             "酒家", "农家乐", "加油站", "银行", "信用社", "工作室", "厂", "店", "站", "所",
             "部", "社", "场", "院", "局", "馆", "行",
         ),
-        description="收款方名称以这些词结尾即视为单位（而非个人）",
+        description=(
+            "收款方名称（去掉末尾括号中的注释）以这些词结尾，或属于某一类收款方"
+            "（counterparty_kinds），即视为单位（而非个人）"
+        ),
     )
     single_character_min_length: int = Field(
         4,
@@ -94,12 +129,37 @@ class Keywords(BaseModel):
         description="单字后缀（如“店”“社”）只在名称至少这么长时才视为单位，避免把人名误判为单位",
     )
     red_ink_markers: tuple[str, ...] = Field(
-        ("冲销", "冲回", "红字", "冲正", "冲红", "冲账"),
-        description="摘要含这些词的负数金额视为红字冲销，不算违规",
+        ("冲销", "冲回", "红字", "红冲", "冲红", "冲正", "冲账", "注销", "订正"),
+        description=(
+            "摘要含这些词、且本村此前有同一科目同一方向、金额不小于冲销额的原分录的负数金额，"
+            "视为红字冲销，不算违规"
+        ),
     )
     banned_summary_terms: tuple[str, ...] = Field(
         ("招待", "宴请", "烟酒", "香烟", "礼品", "购物卡", "白条"),
-        description="禁止列支招待费的地方，摘要含这些词即违规",
+        description="禁止列支招待费的地方，摘要含这些词即违规（单独即可认定）",
+    )
+    hospitality_hints: tuple[str, ...] = Field(
+        ("接待", "餐", "宴", "饭", "烟", "酒", "土特产", "纪念品"),
+        description=(
+            "摘要含这些词只是招待、烟酒、礼品开支的迹象，须另有收款方类别的证据才认定"
+        ),
+    )
+    hint_exceptions: tuple[str, ...] = Field(
+        ("酒精", "烟花", "烟感", "烟囱", "烟道", "烟雾", "禁烟", "戒烟", "餐具", "饭盒"),
+        description="含迹象用字但另有所指的词（如“酒精消毒”），先从摘要中去掉再找迹象",
+    )
+    hospitality_accounts: tuple[str, ...] = Field(
+        ("招待", "接待", "宴请", "礼品", "烟酒"),
+        description="费用科目名称（明细科目，如“管理费用-招待费”）含这些词即为招待开支（单独即可认定）",
+    )
+    counterparty_kinds: dict[str, CounterpartyKind] = Field(
+        default_factory=lambda: dict(COUNTERPARTY_KINDS),
+        description="按名称识别的收款方类别：类别名 → 结尾词（endings）和名称用词（words）",
+    )
+    hospitality_kinds: tuple[str, ...] = Field(
+        ("餐饮", "住宿", "烟酒", "礼品"),
+        description="收款方属于这些类别，是招待、烟酒、礼品开支的一类证据（须与摘要迹象同时出现）",
     )
     closing_markers: tuple[str, ...] = Field(
         ("结转",), description="年终结转凭证的摘要用词"
@@ -167,6 +227,13 @@ class SignalParams(BaseModel):
             "300 笔符合本福特定律的金额误报约 0.7%，1.96 时约 14%）"
         ),
     )
+    hospitality_payee_kinds: tuple[str, ...] = Field(
+        ("餐饮", "烟酒", "礼品"),
+        description=(
+            "付给这些类别收款方的支出，摘要和科目却记作其他开支（没有招待、餐饮等字样），"
+            "列为疑点（收款方类别见 keywords.counterparty_kinds）"
+        ),
+    )
 
 
 class ReviewBudget(BaseModel):
@@ -200,7 +267,7 @@ class ModelParams(BaseModel):
 
 
 class IngestParams(BaseModel):
-    """How exports are read besides what they say themselves (FORMATS.md §2.1–§2.3, §4)."""
+    """How exports are read besides what they say themselves (docs/reading-exports.md)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -251,6 +318,17 @@ class AuditParams(BaseModel):
     model: ModelParams = ModelParams()
     registers: RegisterParams = RegisterParams()
     scorecards: ScorecardParams = ScorecardParams()
+
+    @model_validator(mode="after")
+    def _kinds_are_defined(self) -> AuditParams:
+        defined = set(self.keywords.counterparty_kinds)
+        named = {*self.keywords.hospitality_kinds, *self.signals.hospitality_payee_kinds}
+        if named - defined:
+            raise ValueError(
+                f"收款方类别 {'、'.join(sorted(named - defined))} 没有在 "
+                f"keywords.counterparty_kinds 中定义（已定义：{'、'.join(sorted(defined))}）"
+            )
+        return self
 
     def thresholds_for(self, town: str) -> Thresholds:
         """The thresholds in force in one town: the county's, with the town's overrides."""

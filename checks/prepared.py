@@ -12,8 +12,15 @@ keys, the chart in force, account roles, each town's thresholds) is done once pe
   its books on another accounting system), so the rules that read the chart pass over it:
   its codes count as known and its accounts have no roles;
 - ``year``, ``month`` of the period; ``red_ink`` and ``closing_line`` from the 摘要;
-  ``organisation``: the counterparty is recognisably an organisation (单位), not a person;
-  ``closing_voucher``: a year-end closing voucher (结转 … 本年收益, word 转, in period 12);
+  ``counterparty_kind``: the kind of the counterparty told by its name (餐饮, 住宿 …, "" for
+  none); ``organisation``: the counterparty is recognisably an organisation (单位), not a person;
+- the evidence of hospitality, gifts, tobacco and alcohol (招待、礼品、烟酒): ``hospitality_term``
+  (a 摘要 word enough alone), ``hospitality_hint`` (a 摘要 word that needs other evidence),
+  ``hospitality_account`` (an expense line on an account named for it, 管理费用-招待费);
+- ``closing_voucher``: a year-end closing voucher (结转 … 本年收益, word 转, in period 12);
+  ``closing_transfer``: a voucher that moves amounts into 本年收益 without cash or bank, a
+  closing entry by its accounts whatever its 摘要 says; ``voucher_spends``: a voucher (not a
+  closing transfer) that debits an expense account or pays cash or bank out;
 - each entry's town thresholds: ``<name>_fen`` for money, ``hospitality_banned``,
   ``split_window_days``, ``closed_through_ym`` (YYYYMM, 0 when not set) and ``close_date``.
 """
@@ -21,6 +28,7 @@ keys, the chart in force, account roles, each town's thresholds) is done once pe
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -69,22 +77,67 @@ def terms_pattern(terms: tuple[str, ...]) -> str:
     return "|".join(re.escape(term) for term in terms if term)
 
 
-def _contains_any(text: pd.Series, terms: tuple[str, ...]) -> np.ndarray:
-    pattern = terms_pattern(terms)
+def per_distinct(text: pd.Series, word: Callable[[pd.Series], np.ndarray]) -> np.ndarray:
+    """``word`` (a vectorised function of a str Series) of each value of ``text``, computed
+    once per distinct value: summaries, names and accounts repeat."""
+    codes, distinct = pd.factorize(text, use_na_sentinel=False)
+    return np.asarray(word(pd.Series(distinct, dtype="str").fillna("")))[codes]
+
+
+def contains_any(text: pd.Series, terms: tuple[str, ...], ignored: tuple[str, ...] = ()
+                 ) -> np.ndarray:
+    """Whether each text holds one of ``terms``, once the ``ignored`` words are taken out
+    (酒精 before looking for 酒)."""
+    pattern, skip = terms_pattern(terms), terms_pattern(ignored)
     if not pattern:
         return np.zeros(len(text), dtype=bool)
-    return text.str.contains(pattern, regex=True).to_numpy(dtype=bool)
+
+    def holds(distinct: pd.Series) -> np.ndarray:
+        if skip:
+            distinct = distinct.str.replace(skip, "", regex=True)
+        return distinct.str.contains(pattern, regex=True).to_numpy(dtype=bool)
+
+    return per_distinct(text, holds).astype(bool)
 
 
-def is_organisation(names: pd.Series, keywords: Keywords) -> np.ndarray:
-    """Whether each counterparty is recognisably an organisation (单位) by its name's ending;
-    one-character endings (店, 社 …) count only on names long enough not to be a person's."""
+# A closing bracketed note on a name: 青石饭店（个体）, 王强(代收).
+_CLOSING_NOTE = re.compile(r"\s*[（(][^（）()]*[）)]\s*$")
+
+
+def _bare_names(names: pd.Series) -> pd.Series:
+    return names.str.strip().str.replace(_CLOSING_NOTE, "", regex=True).str.strip()
+
+
+def _kinds_of(named: pd.Series, keywords: Keywords) -> np.ndarray:
+    """The kind of each (distinct, bare) name: by the longest kind ending it ends with, the
+    ending leaving at least two characters before it (王家乐 is a person); else by the longest
+    kind word it holds; "" for none."""
+    kinds = np.full(len(named), "", dtype=object)
+    length = named.str.len().to_numpy()
+    matched = np.zeros(len(named), dtype=np.int64)
+    for kind, spec in keywords.counterparty_kinds.items():
+        for ending in spec.endings:
+            hit = (named.str.endswith(ending).to_numpy(dtype=bool)
+                   & (length >= len(ending) + 2) & (len(ending) > matched))
+            kinds[hit], matched[hit] = kind, len(ending)
+    unended = matched == 0
+    for kind, spec in keywords.counterparty_kinds.items():
+        for word in spec.words:
+            hit = (unended & named.str.contains(word, regex=False).to_numpy(dtype=bool)
+                   & (len(word) > matched))
+            kinds[hit], matched[hit] = kind, len(word)
+    return kinds
+
+
+def _name_classes(names: pd.Series, keywords: Keywords) -> tuple[np.ndarray, np.ndarray]:
+    """Per name: whether it is an organisation, and its kind ("" for none)."""
+    codes, distinct = pd.factorize(names, use_na_sentinel=False)
+    named = _bare_names(pd.Series(distinct, dtype="str").fillna(""))
+    kinds = _kinds_of(named, keywords)
     suffixes = keywords.organisation_suffixes
     long_suffixes = tuple(suffix for suffix in suffixes if len(suffix) > 1)
     short_suffixes = tuple(suffix for suffix in suffixes if len(suffix) == 1)
-    codes, distinct = pd.factorize(names, use_na_sentinel=False)
-    named = pd.Series(distinct, dtype="str").str.strip()
-    organisation = np.zeros(len(named), dtype=bool)
+    organisation = kinds != ""
     if long_suffixes:
         organisation |= named.str.endswith(long_suffixes).to_numpy(dtype=bool)
     if short_suffixes:
@@ -92,7 +145,20 @@ def is_organisation(names: pd.Series, keywords: Keywords) -> np.ndarray:
             named.str.endswith(short_suffixes)
             & named.str.len().ge(keywords.single_character_min_length)
         ).to_numpy(dtype=bool)
-    return organisation[codes]
+    return organisation[codes], kinds[codes]
+
+
+def is_organisation(names: pd.Series, keywords: Keywords) -> np.ndarray:
+    """Whether each counterparty is recognisably an organisation (单位): its name, less a closing
+    bracketed note, ends with an organisation suffix (one-character endings 店, 社 … only on
+    names long enough not to be a person's), or it is of a counterparty kind (青石山家乐)."""
+    return _name_classes(names, keywords)[0]
+
+
+def counterparty_kinds(names: pd.Series, keywords: Keywords) -> np.ndarray:
+    """The kind (``keywords.counterparty_kinds``: 餐饮, 住宿 …) of each counterparty by its name,
+    "" where it is of none."""
+    return _name_classes(names, keywords)[1]
 
 
 def _role_columns(
@@ -224,17 +290,43 @@ def prepare_entries(
     derived["year"] = years[period_codes]
     derived["month"] = months[period_codes]
     keywords = params.keywords
-    derived["red_ink"] = _contains_any(frame["summary"], keywords.red_ink_markers)
-    derived["closing_line"] = _contains_any(frame["summary"], keywords.closing_markers)
-    derived["organisation"] = is_organisation(frame["counterparty"], keywords)
+    summary = frame["summary"]
+    derived["red_ink"] = contains_any(summary, keywords.red_ink_markers)
+    derived["closing_line"] = contains_any(summary, keywords.closing_markers)
+    derived["organisation"], kinds = _name_classes(frame["counterparty"], keywords)
+    derived["counterparty_kind"] = pd.Series(kinds, dtype="str")
+    derived |= _hospitality_columns(frame, derived["is_expense"], keywords)
+    voucher_key = derived["voucher_key"]
+    to_income = per_group_any(derived["is_current_income"], voucher_key)
     derived["closing_voucher"] = (
         (frame["voucher_word"] == CLOSING_WORD).to_numpy()
         & (derived["month"] == 12)
-        & per_group_any(derived["closing_line"], derived["voucher_key"])
-        & per_group_any(derived["is_current_income"], derived["voucher_key"])
+        & per_group_any(derived["closing_line"], voucher_key)
+        & to_income
     )
+    money = derived["is_cash"] | derived["is_bank"]
+    derived["closing_transfer"] = to_income & ~per_group_any(money, voucher_key)
+    derived["voucher_spends"] = per_group_any(
+        (derived["is_expense"] & (frame["debit_fen"] > 0).to_numpy())
+        | (money & (frame["credit_fen"] > 0).to_numpy()),
+        voucher_key,
+    ) & ~derived["closing_transfer"]
     derived |= _threshold_columns(frame["town"], params)
     return frame.assign(**derived)
+
+
+def _hospitality_columns(
+    frame: pd.DataFrame, is_expense: np.ndarray, keywords: Keywords
+) -> dict[str, np.ndarray]:
+    """The 摘要 and account evidence of hospitality, gifts, tobacco and alcohol per line."""
+    summary = frame["summary"]
+    return {
+        "hospitality_term": contains_any(summary, keywords.banned_summary_terms),
+        "hospitality_hint": contains_any(
+            summary, keywords.hospitality_hints, keywords.hint_exceptions),
+        "hospitality_account": is_expense & contains_any(
+            frame["account_name"], keywords.hospitality_accounts),
+    }
 
 
 def _int_or(text: str, default: int) -> int:

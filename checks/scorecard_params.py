@@ -1,7 +1,8 @@
 """Parameters of the village scorecards (村级考核计分卡) and their three-colour warning
 (三色预警): the assessment's lines and which conditions make a village red or yellow.
 
-The lines are the county's and its towns' (REFERENCE.md: thresholds are set locally): a county
+The lines are the county's and its towns' (the national rules leave the figures to them,
+docs/rules.md "Parameters"): a county
 states what differs in its parameters file under ``scorecards:``, a town its own values under
 ``scorecards.town_overrides``, applied by :meth:`ScorecardParams.for_town`.
 """

@@ -1,8 +1,11 @@
 """The two village charts of accounts (会计科目表) as data, and how entries are matched to them.
 
-Periods before 2024-01 use the 2004 chart (财会〔2004〕12号), later periods the 2023 chart
-(财会〔2023〕14号); the same code can mean different accounts in the two (REFERENCE.md §1.4).
-The accounts live in ``village_2004.yaml`` and ``village_2023.yaml`` next to this module; a
+Periods before 2024-01 use the 2004 chart (《村集体经济组织会计制度》, 财会〔2004〕12号), later
+periods the 2023 chart (《农村集体经济组织会计制度》, 财会〔2023〕14号, in force from 2024-01-01);
+the same code can mean different accounts in the two (2004's 211 应付工资 is 2023's 211 应付款,
+2004's 502 经营支出 is 2023's 502 投资收益 …). The accounts live in ``village_2004.yaml`` and
+``village_2023.yaml`` next to this module, each naming its document, issuer and official source
+(``tests/checks/test_sources.py`` holds the source to the same allow-list as the rules' bases); a
 county adds or removes first-level accounts through the ``charts`` parameters, never in code.
 Sub-accounts extend a first-level code (its first three digits) as a prefix.
 """
@@ -59,6 +62,7 @@ class Chart:
     title: str
     document: str
     applies: str
+    issuer: str
     source: str
     accounts: Mapping[str, Account] = field(default_factory=dict)
 
@@ -118,7 +122,8 @@ def _account(row: dict) -> Account:
 
 @cache
 def packaged_chart(key: str) -> Chart:
-    """One of the two charts exactly as published (as far as REFERENCE.md could confirm)."""
+    """One of the two charts as published (the 2023 codes marked unconfirmed, see its data
+    file)."""
     if key not in CHART_KEYS:
         raise KeyError(f"no chart {key!r}; charts: {CHART_KEYS}")
     raw = yaml.safe_load((_DATA_DIR / f"village_{key}.yaml").read_text(encoding="utf-8"))
@@ -128,6 +133,7 @@ def packaged_chart(key: str) -> Chart:
         title=raw["title"],
         document=raw["document"],
         applies=raw["applies"],
+        issuer=raw["issuer"],
         source=raw["source"],
         accounts=MappingProxyType(accounts),
     )

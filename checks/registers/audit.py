@@ -1,5 +1,5 @@
 """The register stage for one town: schedule the amounts due, match them to the journal, run
-every check of REGISTERS.md §4.
+every check (docs/registers.md, "三资台账的检查"; checks/RULES.md).
 
 ``REGISTER_CHECKS`` is the catalogue (its order is the catalogue's, :mod:`checks.catalogue`);
 :func:`audit_registers` is the one entry point. Nothing here opens a file, and no input frame is

@@ -1,13 +1,13 @@
 """What a register check is, and how its findings are written.
 
-A register check (REGISTERS.md §4) looks across one town's registers and journal: it is a
-function of the registers (``contracts``, ``plans``, ``assets``, ``resources``), the town's
-books (its canonical entries and what the checks read of them, prepared once:
-:class:`checks.registers.books.TownBooks`), the schedule of amounts due with what was matched to it
-(:mod:`checks.registers.matching`), the audit parameters (their ``registers`` already those of
-the town) and the audit date, and returns rows of ``REGISTER_FINDING_COLUMNS``. A finding names
-its subject (a contract, an asset, a resource or a village's account) because an absence — rent
-never booked — has no journal line to point at.
+A register check (docs/registers.md, "三资台账的检查") looks across one town's registers and
+journal: it is a function of the registers (``contracts``, ``plans``, ``assets``,
+``resources``), the town's books (its canonical entries and what the checks read of them,
+prepared once: :class:`checks.registers.books.TownBooks`), the schedule of amounts due with what
+was matched to it (:mod:`checks.registers.matching`), the audit parameters (their ``registers``
+already those of the town) and the audit date, and returns rows of
+``REGISTER_FINDING_COLUMNS``. A finding names its subject (a contract, an asset, a resource or a
+village's account) because an absence — rent never booked — has no journal line to point at.
 """
 
 from __future__ import annotations

@@ -91,8 +91,9 @@ SCHEDULE_COLUMNS: dict[str, str] = {
     "days_overdue": "Int64",
 }
 
-# One finding of a register check, before findings become cases (FORMATS.md §4: subject_kind
-# contract, asset, resource or account; subject_id the register's id or the account code).
+# One finding of a register check, before findings become cases (docs/registers.md, "结果、案件与
+# 重新运行": subject_kind contract, asset, resource or account; subject_id the register's id or
+# the account code).
 REGISTER_FINDING_COLUMNS: dict[str, str] = {
     "town": "str", "village": "str", "subject_kind": "str", "subject_id": "str",
     "check_id": "str", "kind": "str",  # rule or signal

@@ -4,9 +4,10 @@ its counterparty's name made comparable, and the contracts a line names.
 Account kinds are found by the accounts' names in each chart, so a county's chart overrides
 apply: ``cash`` 现金/库存现金, ``bank`` 银行存款, ``rent_income`` 经营收入, 发包及上交收入,
 其他收入,
-``receivable`` 应收款, 内部往来, ``payable`` 应付款, ``fixed_asset`` 固定资产, ``depreciation``
-累计折旧, ``works`` 在建工程 (154 in the 2004 chart, 153 in the 2023 chart), ``expense`` the
-accounts with the expense role.
+``receivable`` 应收款, 内部往来, ``payable`` 应付款, ``wages_payable`` 应付工资 (211 in the 2004
+chart, 212 in the 2023 chart), ``fixed_asset`` 固定资产, ``depreciation`` 累计折旧, ``works``
+在建工程 (154 in the 2004 chart, 153 in the 2023 chart), ``expense`` the accounts with the
+expense role.
 
 A line names a contract when its ``contract_ref`` is the contract number, the number appears in
 its 摘要, or its counterparty is the contract's counterparty written alike: the same after
@@ -35,6 +36,7 @@ ACCOUNT_KINDS: dict[str, tuple[str, ...]] = {
     "rent_income": ("经营收入", "发包及上交收入", "其他收入"),
     "receivable": ("应收款", "内部往来"),
     "payable": ("应付款",),
+    "wages_payable": ("应付工资",),
     "fixed_asset": ("固定资产",),
     "depreciation": ("累计折旧",),
     "works": ("在建工程",),

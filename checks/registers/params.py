@@ -1,5 +1,6 @@
-"""Parameters of the register checks (REGISTERS.md §4): grace and lead times, legal term caps,
-the low-price line, the platform trade line, the cadre list.
+"""Parameters of the register checks (docs/registers.md, "三资台账的检查"): grace and lead times,
+legal term caps, the low-price line, the platform trade line, the cadre list and how the books
+tell who is paid as a cadre.
 
 A county states what differs in its parameters file under ``registers:``; a town's own values go
 under ``registers.town_overrides`` and are applied by :meth:`RegisterParams.for_town`.
@@ -65,7 +66,12 @@ class RegisterParams(BaseModel):
                         "合同对方是其中之一即为关联交易")
     cadre_pay_terms: tuple[str, ...] = Field(
         ("干部报酬", "干部工资", "村干部", "误工补贴", "岗位补贴", "工资"),
-        description="摘要含这些词的支出的收款人视为领取报酬的村干部")
+        description=("报酬用词：借方分录的摘要或科目名称同时含这些词和干部用词（cadre_titles）、收款人"
+                     "为个人时，收款人视为领取报酬的村干部；村级计分卡按这些词统计干部报酬"))
+    cadre_titles: tuple[str, ...] = Field(
+        ("干部", "两委", "书记", "主任", "报账员"),
+        description=("干部用词：与报酬用词同时出现才把收款人视为村干部，只有工资、补贴等报酬用词不算"
+                     "（从应付工资领取报酬的个人不看用词）"))
     town_overrides: dict[str, dict[str, Any]] = Field(
         default_factory=dict,
         description="各乡镇与全县不同的台账检查参数，键为乡镇名，值为要改的参数")

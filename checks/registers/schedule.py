@@ -1,13 +1,13 @@
 """Each contract's schedule of amounts due, made from its terms or taken from its payment plan.
 
-From the terms (REGISTERS.md §1): the rent of a year is ``annual_rent_fen`` (else unit price ×
-area, else the contract amount spread over the term's years), raised by the escalation clause
-(``按比例 5%`` compounded, or ``按固定金额 1000元``, every N years, ``每3年``); the term is cut
-into periods of the collection interval (按月, 按季, 按半年, 按年; 一次性 is one period), aligned
-on the start date; a period's rent is its share of the year's rent, less the share of the
-rent-free days (``rent_free_days`` from the start) that fall in it. Amounts are exact: the
-cumulative amount due is rounded to the fen and each period takes the difference, so the
-instalments add up to the total.
+From the terms (the contract register's columns, docs/registers.md): the rent of a year is
+``annual_rent_fen`` (else unit price × area, else the contract amount spread over the term's
+years), raised by the escalation clause (``按比例 5%`` compounded, or ``按固定金额 1000元``,
+every N years, ``每3年``); the term is cut into periods of the collection interval (按月, 按季,
+按半年, 按年; 一次性 is one period), aligned on the start date; a period's rent is its share of
+the year's rent, less the share of the rent-free days (``rent_free_days`` from the start) that
+fall in it. Amounts are exact: the cumulative amount due is rounded to the fen and each period
+takes the difference, so the instalments add up to the total.
 
 A period is due on ``first_due_on`` stepped by the interval, or on the first ``due_day``
 (``每年1月5日前``, ``每月5日``) from the period's start, or, when neither is given, at the

@@ -1,4 +1,5 @@
-"""The register rows of REGISTERS.md §1–3 as pandera schemas: what a row must hold to be audited.
+"""The register rows (合同、资产、资源台账, docs/registers.md) as pandera schemas: what a row must
+hold to be audited.
 
 One schema per register, its columns and dtypes those of :mod:`checks.registers.columns`; on
 them: the required fields, the enums the checks compute with, positive amounts and areas, and
@@ -53,7 +54,7 @@ ENUMS: dict[str, tuple[str, ...]] = {
     "category": CONTRACT_CATEGORIES, "land_class": LAND_CLASSES, "collection": COLLECTIONS,
     "use_status": ASSET_USES, "use_mode": RESOURCE_USES, "direction": ("收", "付"),
 }
-SALE = "出售出让"  # a sale has no term (REGISTERS.md §1)
+SALE = "出售出让"  # a sale has no term
 RESOURCE_LETTING = "资源发包"
 
 

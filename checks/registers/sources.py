@@ -1,13 +1,11 @@
-"""The laws and regulations the register checks rest on (REGISTERS-RESEARCH.md §3, §6), defined
-once. Statute texts are those published by the National People's Congress (国家法律法规数据库,
-flk.npc.gov.cn, which also carries provincial and municipal regulations)."""
+"""The laws and regulations the register checks rest on, defined once. Statute texts are those
+published by the National People's Congress (国家法律法规数据库, flk.npc.gov.cn, which also carries
+provincial and municipal regulations); ``tests/checks/test_sources.py`` holds them to the same
+standard as the journal rules' (:mod:`checks.sources`)."""
 
 from __future__ import annotations
 
-from checks.rules.rule import Basis
-
-CIVIL_CODE = "http://www.npc.gov.cn/npc/c30834/202006/75ba6483b8344591abd07917e1d25cc8.shtml"
-NPC_DATABASE = "https://flk.npc.gov.cn"
+from checks.sources import CIVIL_CODE, NPC_DATABASE, Basis
 
 RENT_DUE_DATES = Basis(
     "《中华人民共和国民法典》（全国人民代表大会，2020）第七百二十一条：对支付租金的期限没有约定或者约定不明确的，"

@@ -12,6 +12,7 @@ from checks.params import AuditParams
 from checks.prepared import is_organisation
 from checks.registers import sources
 from checks.registers.books import TownBooks
+from checks.registers.cadres import village_cadres
 from checks.registers.check import (
     Finding,
     RegisterCheck,
@@ -317,38 +318,22 @@ def find_time_inversion(registers: Registers, books: TownBooks, schedule: pd.Dat
     return findings_frame(TIME_INVERSION, findings)
 
 
-def _cadres(entries: pd.DataFrame, params: AuditParams) -> dict[tuple[str, str], str]:
-    """(village or "", comparable name) → why the person counts as a cadre of the village."""
-    settings = params.registers
-    known = {("", name_key(name)): "在本县提供的村干部名单中" for name in settings.cadres}
-    paid = entries.loc[(entries["debit_fen"] > 0) & entries["summary"].str.contains(
-        "|".join(settings.cadre_pay_terms), regex=True)] if settings.cadre_pay_terms \
-        else entries.iloc[:0]
-    payees = paid[["village", "counterparty"]].drop_duplicates()
-    for village, payee in zip(payees["village"], payees["counterparty"], strict=True):
-        known.setdefault((village, name_key(payee)), "账上领取干部报酬")
-    for column, role in (("preparer", "制单人"), ("reviewer", "审核人"), ("bookkeeper", "记账人")):
-        for village, person in entries[["village", column]].drop_duplicates().itertuples(
-                index=False):
-            known.setdefault((village, name_key(person)), f"本村账套的{role}")
-    known.pop(("", ""), None)
-    return {key: why for key, why in known.items() if key[1]}
-
-
 def find_related_party(registers: Registers, books: TownBooks, schedule: pd.DataFrame,
                        params: AuditParams, as_of: dt.date) -> pd.DataFrame:
     contracts = register(registers, "contracts")
-    cadres = _cadres(books.entries, params)
+    cadres = village_cadres(books, params)
     findings = []
     for c in contracts.to_dict("records"):
         key = name_key(c["counterparty"])
-        why = cadres.get((c["village"], key)) or cadres.get(("", key))
-        if not key or not why:
+        cadre = cadres.get((c["village"], key)) or cadres.get(("", key))
+        if not key or not cadre:
             continue
+        shown = f"（{cadre.shown_by}）" if cadre.shown_by else ""
         findings.append(Finding(
             town=c["town"], village=c["village"], subject_id=c["contract_no"],
-            reason=f"合同 {c['contract_no']} 的对方 {c['counterparty']} {why}，属关联交易",
-            evidence={"terms": terms_evidence(c), "cadre": c["counterparty"], "why": why},
+            reason=(f"合同 {c['contract_no']} 的对方 {c['counterparty']} {cadre.why}{shown}，"
+                    "属关联交易"),
+            evidence={"terms": terms_evidence(c), "cadre": c["counterparty"], "why": cadre.why},
             amount_fen=_contract_value(c), periods=[period_of(c["signed_on"])],
         ))
     return findings_frame(RELATED_PARTY, findings)
@@ -409,8 +394,11 @@ TIME_INVERSION = RegisterCheck(
 RELATED_PARTY = RegisterCheck(
     id="contract.related_party", name="合同对方为本村干部", kind="rule", severity="high",
     subject_kind="contract",
-    description=("合同对方的姓名与本村干部相同：本县提供的干部名单、账上领取干部报酬的人（摘要含规定用词的"
-                 "支出的收款人）、本村账套的制单人、审核人、记账人。"),
+    description=("合同对方的姓名与本村干部相同：本县提供的干部名单；账上领取干部报酬的人，即借方分录的"
+                 "收款人是个人（不是单位），且该分录借记应付工资，或摘要、科目名称既有报酬用词（如工资、"
+                 "误工补贴）又有干部用词（如干部、两委、书记）——只有工资、补贴等用词不算；本村账套的"
+                 "制单人、审核人、记账人。说明中写明据以认定的第一笔分录。"),
     basis=(sources.COLLECTIVE_DUTY, sources.COLLECTIVE_LOW_PRICE), find=find_related_party,
-    settings=("registers.cadres", "registers.cadre_pay_terms"),
+    settings=("registers.cadres", "registers.cadre_pay_terms", "registers.cadre_titles",
+              "keywords.organisation_suffixes"),
 )

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from checks import sources
 from checks.charts import NameCheck
 from checks.context import CheckContext
 from checks.prepared import dense_key
-from checks.rules import sources
 from checks.rules.rule import Rule
 from checks.wording import join, texts
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from checks import sources
 from checks.context import CheckContext
 from checks.prepared import dense_key, per_group_any, per_group_sum
-from checks.rules import sources
 from checks.rules.rule import Rule
 from checks.wording import (
     account_labels,
@@ -83,7 +83,7 @@ APPROVAL_DECISION_REF = Rule(
         "而凭证没有民主决策（决议）编号；年终结转凭证除外；"
         "标记整张凭证。"
     ),
-    basis=(sources.APPROVAL_TIERS, sources.FOUR_DELIBERATIONS),
+    basis=(sources.VILLAGERS_DECIDE, sources.FOUR_DELIBERATIONS, sources.COLLECTIVE_FINANCE),
     test=_decision_test,
     explain=_decision_explain,
     thresholds=("approval_tier",),
@@ -124,7 +124,7 @@ WORKS_CONTRACT_REF = Rule(
         "一张凭证借记在建工程（2004：154；2023：153）合计达到招标限额（≥），而凭证没有合同编号；"
         "标记整张凭证。"
     ),
-    basis=(sources.WORKS_TENDER, sources.WRITTEN_CONTRACTS),
+    basis=(sources.TENDERING, sources.WORKS_CONTRACT),
     test=_contract_test,
     explain=_contract_explain,
     thresholds=("tender_line",),
@@ -137,7 +137,6 @@ def _payments(frame: pd.DataFrame) -> pd.DataFrame:
     One row per voucher: voucher_key, village_key, payee, day, amount_fen, tender_line_fen,
     split_window_days.
     """
-    key = frame["voucher_key"].to_numpy()
     spent = frame["is_works"].to_numpy() | frame["is_expense"].to_numpy()
     amount = _voucher_debits(frame, spent)
     payee_lines = spent & (frame["counterparty"] != "").to_numpy()
@@ -147,7 +146,7 @@ def _payments(frame: pd.DataFrame) -> pd.DataFrame:
         & (amount < frame["tender_line_fen"].to_numpy())
         & ~_voucher_has(frame, "contract_ref")
         & ~frame["closing_voucher"].to_numpy()
-        & ~per_group_any(frame["closing_line"].to_numpy(), key)
+        & ~frame["closing_transfer"].to_numpy()
     ]
     payments = candidates.drop_duplicates("voucher_key")[
         ["voucher_key", "village_key", "counterparty", "voucher_date", "amount_fen",
@@ -231,7 +230,7 @@ WORKS_SPLIT_PAYMENT = Rule(
         "科目，按凭证借方净额计），每笔低于招标限额、合计达到招标限额（≥）；标记其中合计达到限额"
         "所需的最大几笔（至少两笔），窗口内零星小额付款不标记。"
     ),
-    basis=(sources.SPLIT_CASES, sources.WORKS_TENDER),
+    basis=(sources.TENDERING, sources.VILLAGERS_DECIDE),
     test=_split_test,
     explain=_split_explain,
     thresholds=("tender_line", "split_window_days"),

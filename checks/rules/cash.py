@@ -9,9 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from checks import sources
 from checks.context import CheckContext
 from checks.prepared import dense_key, per_group_any, per_group_sum
-from checks.rules import sources
 from checks.rules.rule import Rule
 from checks.wording import (
     date_texts,
@@ -79,13 +79,15 @@ CASH_PAYMENT_CEILING = Rule(
     message="对单位现金支付超过限额",
     description=(
         "一笔库存现金（101）贷方金额达到对单位现金支付限额（≥），且收款方按名称可认定为单位"
-        "（以公司、厂、店、超市、合作社、中心、站、所、部、社等结尾）；现金存入银行不算；标记整张凭证。"
+        "（名称去掉末尾括号中的注释后以公司、厂、店、超市、合作社、中心、站、所、部、社等结尾，或按名称"
+        "属餐饮、住宿、烟酒、礼品等类）；现金存入银行不算；标记整张凭证。"
     ),
-    basis=(sources.CASH_CEILING_XINCHANG, sources.CASH_CEILING_GAOYOU),
+    basis=(sources.CASH_SCOPE,),
     test=_ceiling_test,
     explain=_ceiling_explain,
     thresholds=("cash_payment_ceiling",),
-    settings=("keywords.organisation_suffixes", "keywords.single_character_min_length"),
+    settings=("keywords.organisation_suffixes", "keywords.single_character_min_length",
+              "keywords.counterparty_kinds"),
 )
 
 
@@ -191,7 +193,7 @@ CASH_HOLDING_LIMIT = Rule(
         "按村逐日累计库存现金（101）余额（从参数中的期初余额或 0 起算，"
         "跨 2024 年制度切换连续计算），某日日终余额超过库存现金限额；标记当日收付现金的凭证。"
     ),
-    basis=(sources.CASH_LIMIT, sources.CASH_CEILING_XINCHANG, sources.CASH_STATUTE),
+    basis=(sources.CASH_LIMIT, sources.CASH_DISCIPLINE),
     test=_holding_test,
     explain=lambda frame, rows, context: _day_texts(frame, rows, context, over_limit=True),
     thresholds=("cash_holding_limit",),
@@ -208,7 +210,7 @@ CASH_NEGATIVE_BALANCE = Rule(
         "按村逐日累计库存现金（101）余额（从参数中的期初余额或 0 起算），某日日终余额小于 0，"
         "即账上没有现金却在支付（白条抵库或收入未入账）；标记当日收付现金的凭证。"
     ),
-    basis=(sources.CASH_BANS, sources.CASH_STATUTE, sources.CASH_LIMIT),
+    basis=(sources.CASH_DISCIPLINE,),
     test=_negative_balance_test,
     explain=lambda frame, rows, context: _day_texts(frame, rows, context, over_limit=False),
     settings=("opening_cash",),
@@ -245,7 +247,7 @@ SPECIAL_FUND_CASH_PAYOUT = Rule(
     severity="high",
     message="专项资金以现金支出",
     description="同一张凭证借记专项应付款（241）并贷记库存现金（101）；标记整张凭证。",
-    basis=(sources.SPECIAL_FUND, sources.CASH_BANS),
+    basis=(sources.SPECIAL_FUND, sources.CASH_SCOPE),
     test=_special_fund_test,
     explain=_special_fund_explain,
 )

@@ -18,9 +18,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from checks import sources
 from checks.context import CheckContext
 from checks.prepared import CLOSING_WORD, per_group_any
-from checks.rules import sources
 from checks.rules.rule import Rule
 from checks.wording import date_texts, each_distinct, join, joined_per_group, texts, voucher_labels
 
@@ -147,7 +147,7 @@ PERIOD_CLOSED = Rule(
         "（收益分配 322 凭证除外）；（2）参数为乡镇设定已结账期间 closed_through 时，该期间及以前"
         "期间中日期晚于结账日期（closed_on，默认该期间月末）的分录。标记这些分录。"
     ),
-    basis=(sources.YEAR_END_CLOSE, sources.MONTH_END),
+    basis=(sources.YEAR_END_CLOSE, sources.PERIOD_CLOSING),
     test=_closed_test,
     explain=_closed_explain,
     thresholds=("closed_through", "closed_on"),

@@ -26,19 +26,12 @@ import pandas as pd
 import pandera.pandas as pa
 
 from checks.context import CheckContext
+from checks.sources import Basis
 
 Severity = Literal["high", "medium", "low"]
 SEVERITY_TEXT: dict[str, str] = {"high": "高", "medium": "中", "low": "低"}
 # A breach's strength in a case's risk, by its severity (journal rules and register checks).
 SEVERITY_WEIGHTS: dict[str, float] = {"high": 1.0, "medium": 0.75, "low": 0.5}
-
-
-@dataclass(frozen=True)
-class Basis:
-    """The regulation or local rule a check enforces, and where it was read."""
-
-    text: str
-    source: str
 
 
 Test = Callable[[pd.DataFrame, CheckContext], np.ndarray | pd.Series]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from checks import sources
 from checks.context import CheckContext
-from checks.prepared import CLOSING_WORD, per_group_any, per_group_sum
-from checks.rules import sources
+from checks.prepared import CLOSING_WORD, dense_key, per_group_any, per_group_sum
 from checks.rules.rule import Rule
 from checks.wording import (
     account_labels,
@@ -41,7 +41,7 @@ VOUCHER_BALANCE = Rule(
     severity="high",
     message="借贷不平衡",
     description="同一凭证（乡镇、村、期间、凭证字、凭证号）的借方合计不等于贷方合计；标记整张凭证。",
-    basis=(sources.ACCOUNTING_BASICS,),
+    basis=(sources.DOUBLE_ENTRY, sources.VOUCHER_CONTENTS),
     test=_balance_test,
     explain=_balance_explain,
 )
@@ -64,25 +64,58 @@ LINE_ONE_SIDED = Rule(
     severity="medium",
     message="分录借贷方向不明",
     description="一条分录借方和贷方同时有金额，或两者都为零；标记该分录。",
-    basis=(sources.ACCOUNTING_BASICS,),
+    basis=(sources.DOUBLE_ENTRY, sources.VOUCHER_CONTENTS),
     test=_one_sided_test,
     explain=_one_sided_explain,
 )
 
 
+def _negative_parts(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: a negative amount / one its 摘要 calls a reversal (冲销, 红字 …) and that has an
+    original to reverse: a line of its village on the same account and side, with a positive
+    amount at least as large, dated no later."""
+    debit = frame["debit_fen"].to_numpy()
+    credit = frame["credit_fen"].to_numpy()
+    negative = (debit < 0) | (credit < 0)
+    claimed = np.flatnonzero(negative & frame["red_ink"].to_numpy())
+    reverses = np.zeros(len(frame), dtype=bool)
+    if not len(claimed):
+        return negative, reverses
+    on_debit = debit != 0
+    key = dense_key(frame["village_key"].to_numpy(), frame["account_code"], on_debit)
+    amount = np.where(on_debit, debit, credit)
+    candidates = np.flatnonzero((amount > 0) & np.isin(key, key[claimed]))
+    day = frame["voucher_date"].to_numpy().astype("datetime64[s]")
+    originals = pd.DataFrame({"key": key[candidates], "day": day[candidates],
+                              "amount": amount[candidates]}).sort_values("day", kind="stable")
+    originals["largest"] = originals.groupby("key")["amount"].cummax()
+    wanted = pd.DataFrame({"key": key[claimed], "day": day[claimed], "row": claimed,
+                           "needed": -amount[claimed]}).sort_values("day", kind="stable")
+    found = pd.merge_asof(wanted, originals[["key", "day", "largest"]], on="day", by="key")
+    covered = found["largest"].fillna(0).to_numpy() >= found["needed"].to_numpy()
+    reverses[found["row"].to_numpy()[covered]] = True
+    return negative, reverses
+
+
 def _negative_test(frame: pd.DataFrame, context: CheckContext) -> np.ndarray:
-    negative = (frame["debit_fen"] < 0).to_numpy() | (frame["credit_fen"] < 0).to_numpy()
-    return ~(negative & ~frame["red_ink"].to_numpy())
+    negative, reverses = _negative_parts(frame)
+    return ~(negative & ~reverses)
 
 
 def _negative_explain(frame: pd.DataFrame, rows: np.ndarray, context: CheckContext) -> np.ndarray:
-    debit = frame["debit_fen"].to_numpy()[rows]
-    credit = frame["credit_fen"].to_numpy()[rows]
-    return join(
-        np.where(debit < 0, "借", "贷").astype(object), "方金额为负数（",
-        money_texts(np.minimum(debit, credit)), " 元），摘要“",
-        texts(frame["summary"].iloc[rows]), "”没有冲销、红字等说明",
+    failing = frame.iloc[rows]
+    debit = failing["debit_fen"].to_numpy()
+    credit = failing["credit_fen"].to_numpy()
+    amount = np.minimum(debit, credit)
+    side = np.where(debit < 0, "借", "贷").astype(object)
+    said = join(side, "方金额为负数（", money_texts(amount), " 元），摘要“",
+                texts(failing["summary"]), "”")
+    unexplained = join(said, "没有冲销、红字等说明")
+    nothing_to_reverse = join(
+        said, "称红字冲销，但本村此前没有", side, "记 ", texts(failing["account_code"]), " ",
+        texts(failing["account_name"]), " 金额不小于 ", money_texts(-amount), " 元的原分录可冲",
     )
+    return np.where(failing["red_ink"].to_numpy(), nothing_to_reverse, unexplained)
 
 
 LINE_NEGATIVE_AMOUNT = Rule(
@@ -90,8 +123,11 @@ LINE_NEGATIVE_AMOUNT = Rule(
     category="凭证",
     severity="medium",
     message="负数金额没有红字冲销说明",
-    description="借方或贷方金额为负数，而摘要中没有冲销、冲回、红字、冲正等红字冲销用词；标记该分录。",
-    basis=(sources.RED_INK, sources.ACCOUNTING_BASICS),
+    description=(
+        "借方或贷方金额为负数，而摘要中没有冲销、红字、红冲、注销等红字冲销用词，或者摘要这样写了，"
+        "本村在该日及以前却没有同一科目、同一方向、金额不小于冲销额的原分录可冲；标记该分录。"
+    ),
+    basis=(sources.RED_INK,),
     test=_negative_test,
     explain=_negative_explain,
     settings=("keywords.red_ink_markers",),
@@ -166,7 +202,7 @@ VOUCHER_NUMBER_GAP = Rule(
         "同一村、期间、凭证字的凭证号应从 1 号起连续；缺号时标记缺口前后两张凭证"
         "（未从 1 号起编时标记第一张）的全部分录。"
     ),
-    basis=(sources.VOUCHER_WORDS, sources.ACCOUNTING_BASICS),
+    basis=(sources.VOUCHER_NUMBERING,),
     test=_gap_test,
     explain=_gap_explain,
     links=("period", "voucher_word"),
@@ -222,7 +258,7 @@ VOUCHER_NUMBER_DUPLICATE = Rule(
         "同一村、期间、凭证字下一个凭证号被两张凭证使用（同号分录日期不同，或分录号重复）；"
         "标记该凭证号下的全部分录。"
     ),
-    basis=(sources.VOUCHER_WORDS, sources.ACCOUNTING_BASICS),
+    basis=(sources.VOUCHER_NUMBERING,),
     test=_duplicate_test,
     explain=_duplicate_explain,
 )
@@ -254,7 +290,7 @@ VOUCHER_DATE_IN_PERIOD = Rule(
     severity="medium",
     message="凭证日期不在会计期间内",
     description="凭证日期所在的年月与会计期间不一致；标记该分录。",
-    basis=(sources.MONTH_END,),
+    basis=(sources.ACCOUNTING_YEAR, sources.PERIOD_CLOSING),
     test=_date_in_period_test,
     explain=_date_in_period_explain,
 )
@@ -281,7 +317,7 @@ DUTIES_SEGREGATION = Rule(
     severity="medium",
     message="制单与审核为同一人",
     description="制单人与审核人相同（两者都不为空）；标记该分录。",
-    basis=(sources.PREPARER_REVIEWER, sources.AGENCY_DUTIES),
+    basis=(sources.DUTIES_SEPARATED,),
     test=_segregation_test,
     explain=_segregation_explain,
 )
@@ -296,7 +332,7 @@ def _attachment_parts(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     exempt = (
         (frame["voucher_word"] == CLOSING_WORD).to_numpy()
         | frame["closing_voucher"].to_numpy()
-        | per_group_any(frame["closing_line"].to_numpy(), key)
+        | frame["closing_transfer"].to_numpy()
     )
     needs_papers = per_group_any(touches, key) & ~exempt
     attachments = frame["attachments"]
@@ -331,9 +367,10 @@ VOUCHER_ATTACHMENTS = Rule(
     message="收付款或费用凭证没有附件",
     description=(
         "凭证涉及库存现金、银行存款或费用支出科目（2004：502、541、551；2023：511–515），"
-        "附件张数为 0；转账（转字）凭证和年终结转凭证除外，附件张数未知不算违规；标记整张凭证。"
+        "附件张数为 0；转账（转字）凭证和结转凭证（转入本年收益、不涉及现金和银行存款的凭证，"
+        "不论摘要怎么写）除外，附件张数未知不算违规；标记整张凭证。"
     ),
-    basis=(sources.ACCOUNTING_BASICS,),
+    basis=(sources.VOUCHER_CONTENTS,),
     test=_attachments_test,
     explain=_attachments_explain,
 )

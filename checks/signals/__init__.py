@@ -12,12 +12,14 @@ from checks.context import CheckContext
 from checks.signals.amounts import NEAR_THRESHOLD, ROUND_AMOUNT
 from checks.signals.benford import BENFORD
 from checks.signals.duplicates import DUPLICATE_PAYMENT
+from checks.signals.hospitality import HOSPITALITY_PAYEE
 from checks.signals.rarity import RARE_ACCOUNT, RARE_PAIR
 from checks.signals.signal import Signal
 from checks.signals.timing import REST_DAY
 
 SIGNALS: tuple[Signal, ...] = (
     REST_DAY, ROUND_AMOUNT, NEAR_THRESHOLD, DUPLICATE_PAYMENT, RARE_ACCOUNT, RARE_PAIR, BENFORD,
+    HOSPITALITY_PAYEE,
 )
 SIGNAL_COLUMNS = ["entry_id", "signal_id", "detail"]
 

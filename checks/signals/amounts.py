@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from checks import sources
 from checks.context import CheckContext
 from checks.prepared import per_group_sum
 from checks.signals.signal import Signal, hits
@@ -35,7 +36,7 @@ ROUND_AMOUNT = Signal(
         "借记库存现金、银行存款以外科目的金额不低于整数金额下限，且是整数金额单位的整数倍；"
         "年终结转凭证不计。"
     ),
-    basis="ISA 240 (e)、CAQ #5：整数金额与固定尾数（DETECTION.md §1）",
+    basis=(sources.FRAUD_STANDARD_ISA, sources.FRAUD_STANDARD_CHINA),
     find=_round_find,
     settings=("signals.round_amount_unit", "signals.round_amount_min"),
 )
@@ -98,7 +99,7 @@ NEAR_THRESHOLD = Signal(
         "金额达到限额的接近比例以上但低于限额：对单位的现金支付对照现金支付限额；凭证的非生产性开支"
         "合计对照审批限额；凭证的工程和费用支出合计对照招标限额（后两者标记这些借方分录）。"
     ),
-    basis="结构化规避：金额在限额的 90%～99.99%（DETECTION.md §1）",
+    basis=(sources.TENDERING, sources.CASH_SCOPE, sources.COLLECTIVE_FINANCE),
     find=_near_find,
     settings=("signals.near_threshold_share",),
     links=("counterparty",),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from checks import sources
 from checks.context import CheckContext
 from checks.signals.signal import Signal, hits, no_hits
 
@@ -84,7 +85,7 @@ BENFORD = Signal(
         "金额，年终结转凭证除外）做首位数字检验；"
         "平均绝对偏差（MAD）超过不符合界限时，标记首位数字显著偏多（z 值超过界限）的分录。"
     ),
-    basis="Nigrini (2012) 首位数字 MAD 界限 0.006/0.012/0.015（DETECTION.md §1）",
+    basis=(sources.BENFORD_NIGRINI,),
     find=_benford_find,
     settings=(
         "signals.benford_min_amounts", "signals.benford_min_amount", "signals.benford_mad_limit",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from checks import sources
 from checks.context import CheckContext
 from checks.signals.signal import Signal, hits
 from checks.wording import money
@@ -60,7 +61,7 @@ DUPLICATE_PAYMENT = Signal(
         "同一村向同一收款方支付同一金额（借记费用类或在建工程科目），两张不同凭证相隔不超过"
         "重复支付窗口天数；两笔都标记。"
     ),
-    basis="CAQ #4、ACL DUPLICATES：同一收款方同一金额在 N 天内（DETECTION.md §1）",
+    basis=(sources.JOURNAL_TESTING_AID, sources.VOUCHER_CONTENTS),
     find=_duplicate_find,
     settings=("signals.duplicate_window_days",),
     links=("counterparty",),

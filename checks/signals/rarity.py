@@ -5,15 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from checks import sources
 from checks.context import CheckContext
-from checks.prepared import per_group_any
 from checks.signals.signal import Signal, hits, no_hits
 
 
 def _ordinary_lines(frame: pd.DataFrame) -> np.ndarray:
-    """Lines outside year-end closing vouchers (closing touches every account once a year)."""
-    key = frame["voucher_key"].to_numpy()
-    return ~(frame["closing_voucher"].to_numpy() | per_group_any(frame["closing_line"], key))
+    """Lines outside year-end closing vouchers (closing touches every account once a year),
+    told by their accounts (amounts moved into 本年收益 without cash or bank) as well as by
+    their word and 摘要, so a 摘要 saying 结转 does not hide a rare pair."""
+    return ~(frame["closing_voucher"].to_numpy() | frame["closing_transfer"].to_numpy())
 
 
 def _account_name(context: CheckContext, new_chart: bool, code: str) -> str:
@@ -50,7 +51,7 @@ RARE_ACCOUNT = Signal(
         "本村分录不少于罕见判断的最少分录数时，一级科目在本村出现次数不超过罕见次数上限；"
         "年终结转凭证不计。"
     ),
-    basis="ISA 240 (a)：不常用科目（DETECTION.md §1）",
+    basis=(sources.FRAUD_STANDARD_ISA, sources.FRAUD_STANDARD_CHINA),
     find=_rare_account_find,
     settings=("signals.rare_max_count", "signals.rare_min_lines"),
 )
@@ -104,7 +105,7 @@ RARE_PAIR = Signal(
         "本村分录不少于罕见判断的最少分录数时，一张凭证中的借方一级科目与贷方一级科目组合在本村"
         "出现的凭证数不超过罕见次数上限；标记整张凭证，年终结转凭证不计。"
     ),
-    basis="ISA 240 (a)、DETECTION.md §1：罕见借贷科目组合（如专项应付款 → 现金）",
+    basis=(sources.FRAUD_STANDARD_ISA, sources.FRAUD_STANDARD_CHINA),
     find=_rare_pair_find,
     settings=("signals.rare_max_count", "signals.rare_min_lines"),
 )

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from checks.context import CheckContext
+from checks.sources import Basis
 
 HIT_COLUMNS = ["row", "detail"]
 
@@ -36,13 +37,13 @@ Find = Callable[[pd.DataFrame, CheckContext], pd.DataFrame]
 
 @dataclass(frozen=True)
 class Signal:
-    """One journal-entry test: id, Chinese name and description, where it comes from;
-    ``links`` as a rule's (:class:`checks.rules.rule.Rule`)."""
+    """One journal-entry test: id, Chinese name and description, the standards or rules it
+    rests on (``basis``, as a rule's); ``links`` as a rule's (:class:`checks.rules.rule.Rule`)."""
 
     id: str
     name: str
     description: str
-    basis: str
+    basis: tuple[Basis, ...]
     find: Find
     settings: tuple[str, ...] = ()
     links: tuple[str, ...] = ()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from checks import sources
 from checks.context import CheckContext
 from checks.prepared import CLOSING_WORD
 from checks.signals.calendar import covered_years, rest_days
@@ -26,6 +27,6 @@ REST_DAY = Signal(
         f"已收录 {covered_years()[0]}–{covered_years()[-1]} 年；其他年份只按周末判断）；"
         "转字凭证按惯例记在月末，不计。"
     ),
-    basis="CAQ 日记账测试 #16（DETECTION.md §1）；国务院办公厅部分节假日安排的通知",
+    basis=(sources.JOURNAL_TESTING_AID, sources.PUBLIC_HOLIDAYS),
     find=_rest_day_find,
 )

@@ -159,7 +159,8 @@ def test_banned_items_in_the_summary_where_hospitality_is_banned():
     found = hits(book + meal, "summary.banned_item")
     assert set(found) == entry_ids(meal, len(book))
     assert set(found.values()) == {
-        "摘要“招待镇检查组工作餐”含禁止列支的事项“招待”（青石镇禁止村级开支招待费）"
+        "凭证 2023-03 记-9：摘要“招待镇检查组工作餐”含禁止列支的事项“招待”"
+        "（青石镇禁止村级开支招待费）"
     }
     allowed = load_params().model_copy(
         update={"town_overrides": {"青石镇": {"hospitality_banned": False}}}
