@@ -5,8 +5,9 @@ For each size (journal lines) it
 1. generates ledgers once and caches them under ``var/bench/data`` (by layout, size and seed):
    layout ``mixed`` is the generator's own county (layouts A, B and C), ``vendor`` the same
    with accounting software's exports (``sample --vendor``); layout ``A`` is one
-   platform CSV per town (FORMATS.md §2 A) written from the generator's canonical entries,
-   replicated with renamed towns and villages above :data:`BASE_LINES`;
+   platform CSV per town (平台导出 CSV in docs/reading-exports.md) written from the
+   generator's canonical entries, replicated with renamed towns and villages above
+   :data:`BASE_LINES`;
 2. measures the floor in a fresh process: reading the same files with ``pyarrow.csv`` (every
    column as text; workbooks with python-calamine);
 3. runs the audit's plain stage functions (:mod:`flows.pipeline`) in a fresh process, one
@@ -204,7 +205,7 @@ def yuan_text(fen: pd.Series) -> pd.Series:
 
 
 def platform_table(truth: pd.DataFrame) -> pd.DataFrame:
-    """Canonical entries as layout A's columns (FORMATS.md §2 A), amounts in yuan."""
+    """Canonical entries as layout A's columns (平台导出 CSV), amounts in yuan."""
     import pandas as pd
 
     columns = {header: truth[name] for header, name in PLATFORM_HEADERS.items()}
@@ -513,6 +514,7 @@ def audit_worker(input_dir: str, out_dir: str) -> dict[str, Any]:
     params = load_params()
     settings = load_settings()
     parts_dir = settings.parts_dir
+    store = settings.open_store()
     probes = Probes()
     meter = StageMeter(probes)
     rss_start_mb = status_kb("VmRSS") / 1024
@@ -550,8 +552,8 @@ def audit_worker(input_dir: str, out_dir: str) -> dict[str, Any]:
                                     parts_dir=parts_dir, run_id=run_id)
                 for town in towns
             ]
-            ranking = pipeline.rank_county(towns, scores, params, pipeline.past_decisions(),
-                                           parts_dir=parts_dir)
+            ranking = pipeline.rank_county(towns, scores, params,
+                                           pipeline.past_decisions(store), parts_dir=parts_dir)
             stage["rows"] = n_entries
         with meter.stage("report") as stage:
             reports = [
@@ -587,7 +589,10 @@ def audit_worker(input_dir: str, out_dir: str) -> dict[str, Any]:
             "outputs": {name: str(path) for name, path in outputs.items()},
         }
         with meter.stage("store") as stage:
-            run_record["review"] = pipeline.record_findings(run_record, digest, quarantine)
+            run_record["review"] = pipeline.record_findings(
+                store, **{name: run_record[name] for name in (
+                    "run_id", "started_at", "finished_at", "inputs", "out_dir", "params")},
+                digest=digest, quarantine=quarantine)
             stage["rows"] = n_entries
         with meter.stage("scorecards") as stage:
             checked = {part.town: part for part in registers}
@@ -597,8 +602,8 @@ def audit_worker(input_dir: str, out_dir: str) -> dict[str, Any]:
                     key=pipeline.scorecard_key(town, checked.get(town.town), params),
                     params=params, parts_dir=parts_dir, run_id=run_id)
                 for town in towns]
-            run_record["scorecards"], _ = pipeline.assess_county(indicators, params, run_id,
-                                                                 Path(out_dir))
+            run_record["scorecards"], _ = pipeline.assess_county(store, indicators, params,
+                                                                 run_id, Path(out_dir))
             stage["rows"] = n_entries
         write_run_record(run_record, Path(out_dir))
     totals = pipeline.run_totals(files, towns, reports, quarantine,
@@ -645,12 +650,12 @@ def decide_worker(share: float) -> dict[str, Any]:
     the verdicts in turn), recorded as the review app records them."""
     import sqlalchemy as sa
 
+    from flows.settings import load_settings
     from review.changes import latest_run
     from review.dispositions import record_decision
-    from review.store import open_store
     from review.tables import run_cases
 
-    store = open_store()
+    store = load_settings().open_store()
     run_id = latest_run(store)["run_id"]
     with store.engine.connect() as conn:
         ranked = conn.execute(sa.select(run_cases.c.case_id).where(
@@ -708,7 +713,8 @@ def end_to_end(dataset: Dataset, run_dir: Path, scratch: Path, decisions: float 
     started = time.perf_counter()
     empty_flow = run_worker("prefect", {}, env)
     empty_flow["wall_seconds"] = round(time.perf_counter() - started, 3)
-    full = run_cli("run", dataset.directory, run_dir / "e2e-out", env, run_dir)
+    full = run_cli("run", exports_only(dataset, run_dir / "e2e-input"), run_dir / "e2e-out",
+                   env, run_dir)
     result: dict[str, Any] = {
         "wall_seconds": full["wall_seconds"], "exit_code": full["exit_code"],
         "fresh_prefect_home": fresh_prefect_home, "peak_mb": full["peak_mb"],
@@ -749,7 +755,7 @@ def end_to_end(dataset: Dataset, run_dir: Path, scratch: Path, decisions: float 
 def _rerun_summary(rerun: dict[str, Any]) -> dict[str, Any]:
     """One of several reruns, as the results keep it."""
     return {key: rerun[key] for key in ("wall_seconds", "work_seconds", "correction",
-                                        "towns_recomputed", "towns_redone", "flow_timings")}
+                                        "towns_recomputed", "flow_timings")}
 
 
 def rerun_details(record: dict[str, Any]) -> dict[str, Any]:
@@ -761,17 +767,11 @@ def rerun_details(record: dict[str, Any]) -> dict[str, Any]:
         "files_read": partitions["files_read"],
         "files_cached": len(partitions["files_cached"]),
         "towns_recomputed": [town["town"] for town in partitions["towns"]
-                             if "本次计算" in (town["checked"], town["scored"])],
+                             if town["checked_now"] or town["scored_now"]],
         "towns_cached": [town["town"] for town in partitions["towns"]
-                         if town["checked"] == town["scored"] == "沿用缓存"],
+                         if not (town["checked_now"] or town["scored_now"])],
         "towns_reported": [town["town"] for town in partitions["towns"]
-                           if town["reported"] == "本次计算"],
-        # how much of each recomputed town was redone (flows.reuse)
-        "towns_redone": {town["town"]: {
-            "villages_checked": len(town.get("villages_checked", [])),
-            "villages": len(town["villages"]),
-            "entries_scored": town.get("entries_scored"), "entries": town["entries"]}
-            for town in partitions["towns"] if "本次计算" in (town["checked"], town["scored"])},
+                           if town["reported_now"]],
     }
 
 
@@ -903,6 +903,18 @@ def run_cli(command: str, input_dir: Path, out_dir: Path, env: dict[str, str],
         output = stderr_path.read_text(errors="replace") or stdout_path.read_text(errors="replace")
         return result | {"error": output[-4000:]}
     return result | {"record": json.loads(run_json.read_text(encoding="utf-8"))}
+
+
+def exports_only(dataset: Dataset, directory: Path) -> Path:
+    """The dataset's exports linked into ``directory`` without the generator's answer key
+    (labels.csv, truth.parquet): with the key beside them the command line would take them for
+    the sample and audit them in the demo data directory, not the one the reruns share."""
+    directory.mkdir(parents=True)
+    for path in dataset.files:
+        target = directory / path.relative_to(dataset.directory)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.symlink_to(path)
+    return directory
 
 
 def corrected_input(dataset: Dataset, directory: Path, nth: int = 0
@@ -1126,21 +1138,11 @@ def rerun_lines(run: dict[str, Any]) -> list[str]:
         f"({run['rerun_share_of_full_work']:.1%}), peak {rerun['peak_mb']:,.0f} MB",
         f"  files re-read {len(rerun['files_read'])} (cached {rerun['files_cached']}), towns "
         f"recomputed {len(rerun['towns_recomputed'])} of {towns} "
-        f"({_redone(rerun) or 'none'}), reported again "
+        f"({'、'.join(rerun['towns_recomputed']) or 'none'}), reported again "
         f"{len(rerun.get('towns_reported', []))}; flow stages "
         f"{rerun['flow_timings']}",
         *resident_lines(run.get("resident")),
     ]
-
-
-def _redone(rerun: dict[str, Any]) -> str:
-    """The recomputed towns, each with the villages checked and entries scored again."""
-    redone = rerun.get("towns_redone", {})
-    return "、".join(
-        f"{town}: {redone[town]['villages_checked']}/{redone[town]['villages']} villages "
-        f"checked, {redone[town]['entries_scored']:,}/{redone[town]['entries']:,} entries "
-        "scored" if town in redone else town
-        for town in rerun["towns_recomputed"])
 
 
 def resident_lines(resident: dict[str, Any] | None) -> list[str]:
@@ -1157,7 +1159,7 @@ def resident_lines(resident: dict[str, Any] | None) -> list[str]:
         + f"): wall {resident['wall_seconds']:.1f} s "
         f"({resident['share_of_full_wall']:.1%} of the full run), audit work "
         f"{resident['work_seconds']:.1f} s, peak {resident['peak_mb']:,.0f} MB; towns "
-        f"recomputed {_redone(resident) or 'none'}; flow stages "
+        f"recomputed {'、'.join(resident['towns_recomputed']) or 'none'}; flow stages "
         f"{resident['flow_timings']}",
     ]
 

@@ -1,7 +1,8 @@
 """The accounts the generator books, in both village charts of accounts.
 
 Periods before 2024-01-01 use the 2004 chart (财会〔2004〕12号), later periods the 2023 chart
-(财会〔2023〕14号); the same code can mean different accounts in the two (REFERENCE.md §1.4).
+(财会〔2023〕14号); the same code can mean different accounts in the two (2004's 211 应付工资 is
+2023's 211 应付款; the charts are checks/charts/village_*.yaml).
 Sub-accounts extend a first-level code by three digits and are named "一级名称-明细名称".
 """
 

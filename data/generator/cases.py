@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -13,6 +13,7 @@ from data.generator.breaches import BOOKED, POSTED
 from data.generator.county import Village
 from data.generator.layouts.assignment import Export, export_of
 from data.generator.misconduct import MISCONDUCT
+from data.generator.misconduct_between import MISCONDUCT_BETWEEN, CountyBooks
 from data.generator.quarantine import QUARANTINE
 
 
@@ -56,32 +57,39 @@ INJECTIONS: dict[str, Injection] = {
 }
 
 
-def _eligible(key: str, export: Export, year: int, years: Sequence[int]) -> bool:
+def _eligible(key: str, export: Export, year: int, years: Sequence[int],
+              later_siblings: int) -> bool:
     if key == "duplicate_claim":
         return year - 1 in years  # repeats a claim of the year before
     if key == "voucher.date_in_period":
         return export.has_period_column  # else the period is read from the date
     if key == "duties.segregation":
         return "reviewer" not in export.unwritten_fields  # else the file hides the reviewer
+    if key == "cross_village_invoice":
+        return later_siblings > 0  # pays the same bill in a village of the town booked later
     return True
 
 
 def plan_cases(
     villages: Sequence[Village], years: Sequence[int], rate: float, seed: int, *,
-    vendor: bool = False,
+    vendor: bool = False, keys: Iterable[str] = tuple(INJECTIONS), stream: str = "plan",
 ) -> dict[tuple[int, int], list[str]]:
-    """Injection keys per (village index, year): for each key, ``rate`` of the eligible
+    """Injection keys per (village index, year): for each of ``keys``, ``rate`` of the eligible
     village-years (at least one), chosen at random, but first one in each export layout so
-    every reader meets every kind of case (with ``vendor``, the vendor styles count as layouts)."""
-    rng = random.Random(f"plan/{seed}")
+    every reader meets every kind of case (with ``vendor``, the vendor styles count as layouts).
+    ``stream`` names the random stream: another one plans other keys without moving these."""
+    rng = random.Random(f"{stream}/{seed}")
     exports = {village.index: export_of(village, vendor=vendor) for village in villages}
+    later = {village.index: sum(other.town.index == village.town.index
+                                and other.index > village.index for other in villages)
+             for village in villages}
     plan: dict[tuple[int, int], list[str]] = defaultdict(list)
-    for key in INJECTIONS:
+    for key in keys:
         by_layout: dict[str, list[tuple[int, int]]] = defaultdict(list)
         for village in villages:
             for year in years:
                 export = exports[village.index]
-                if _eligible(key, export, year, years):
+                if _eligible(key, export, year, years, later[village.index]):
                     by_layout[export.layout].append((village.index, year))
         eligible = sorted(slot for slots in by_layout.values() for slot in slots)
         count = min(len(eligible), max(1, round(rate * len(eligible))))
@@ -111,3 +119,30 @@ def inject_stage(book: VillageYear, keys: Sequence[str], stage: Stage, cases: li
                 description=injection.inject(book, case_id),
             )
         )
+
+
+def plan_between_cases(
+    villages: Sequence[Village], years: Sequence[int], rate: float, seed: int, *,
+    vendor: bool = False,
+) -> dict[tuple[int, int], list[str]]:
+    """:func:`plan_cases` for the patterns of :mod:`data.generator.misconduct_between`, from a
+    random stream of their own: the other cases stay where they were."""
+    return plan_cases(villages, years, rate, seed, vendor=vendor, keys=MISCONDUCT_BETWEEN,
+                      stream="plan-between")
+
+
+def inject_between(book: VillageYear, keys: Sequence[str], county: CountyBooks, seed: int,
+                   cases: list[Case]) -> None:
+    """Inject the planned patterns of :mod:`data.generator.misconduct_between` into ``book``,
+    each drawing from a random stream of its own so the book's own stream (and with it every
+    other case and the rest of the year) is not moved."""
+    for key in keys:
+        case_id = f"{book.village.org_code}-{book.year}-{len(cases) + 1:02d}"
+        own_stream = book.rng
+        book.rng = random.Random(f"{seed}/between/{book.village.org_code}/{book.year}/{key}")
+        try:
+            description = MISCONDUCT_BETWEEN[key](book, case_id, county)
+        finally:
+            book.rng = own_stream
+        cases.append(Case(case_id=case_id, kind="misconduct", pattern=key, rule_id="",
+                          village=book.village.name, year=book.year, description=description))

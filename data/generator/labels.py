@@ -1,6 +1,6 @@
 """The answer keys: labels.csv, one row per labelled journal line, pointing at the row in its
 file; register_labels.csv, one row per register row (or ledger account) a register case shows,
-with the check of REGISTERS.md §4 that should find it."""
+with the register check (checks/RULES.md, "三资台账检查") that should find it."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Generate a county's village ledgers in all three export layouts (and, when asked, the vendor
-styles of FORMATS.md §2.1), with labelled cases."""
+styles of docs/reading-exports.md), with labelled cases."""
 
 from __future__ import annotations
 
@@ -12,7 +12,14 @@ import pandas as pd
 
 from checks.entry_schema import ENTRY_COLUMNS
 from data.generator.books import VillageYear, clean_vouchers
-from data.generator.cases import Case, Stage, inject_stage, plan_cases
+from data.generator.cases import (
+    Case,
+    Stage,
+    inject_between,
+    inject_stage,
+    plan_between_cases,
+    plan_cases,
+)
 from data.generator.cash import keep_cash_in_bounds
 from data.generator.county import Village, build_county
 from data.generator.exports import write_exports
@@ -21,6 +28,7 @@ from data.generator.journal import journal_lines, quarantined
 from data.generator.labels import label_rows, write_labels
 from data.generator.layouts.assignment import Export, export_of
 from data.generator.layouts.vendor import as_written
+from data.generator.misconduct_between import CountyBooks
 from data.generator.posting import close_year, number_vouchers, sign_vouchers
 from data.generator.register_exports import write_county_registers
 
@@ -49,6 +57,7 @@ def generate_ledgers(
     injection_rate: float = DEFAULT_INJECTION_RATE,
     vendor: bool = False,
     registers: bool = True,
+    extra_patterns: bool = False,
 ) -> GenerationResult:
     """Write ledgers of ``villages`` villages for ``years`` into ``out_dir``, with labels.csv.
 
@@ -59,7 +68,10 @@ def generate_ledgers(
     tool's CSV, printed vouchers; layouts/assignment.py says which). With ``registers``, each
     village's 合同台账, 资产台账 and 资源台账 are written beside its ledgers, agreeing with them
     (register_exports.py), with register misconduct injected and labelled in
-    register_labels.csv when ``inject``; they never change a ledger byte.
+    register_labels.csv when ``inject``; they never change a ledger byte. With
+    ``extra_patterns`` (and ``inject``), the misconduct of misconduct_between.py, whose
+    evidence lies between entries, is booked too, planned and drawn from random streams of its
+    own: every other case stays where it was (the books around it gain its vouchers).
     """
     years = tuple(sorted(set(years)))
     for year in years:
@@ -70,11 +82,15 @@ def generate_ledgers(
     out_dir.mkdir(parents=True, exist_ok=True)
     county = build_county(villages, seed)
     plan = plan_cases(county.villages, years, injection_rate, seed, vendor=vendor) if inject else {}
+    between = (plan_between_cases(county.villages, years, injection_rate, seed, vendor=vendor)
+               if inject and extra_patterns else {})
+    county_books = CountyBooks(county.villages)
     slots: dict[tuple[int, int], pd.DataFrame] = {}
     cases: list[Case] = []
     for village in county.villages:
         export = export_of(village, vendor=vendor)
-        books = _book_village(village, export, years, seed, lines_per_village_year, plan, cases)
+        books = _book_village(village, export, years, seed, lines_per_village_year, plan, cases,
+                              between=between, county_books=county_books)
         for book in books:
             slots[village.index, book.year] = journal_lines([book])
     placed, files = write_exports(slots, county, years, out_dir, vendor=vendor)
@@ -99,6 +115,9 @@ def _book_village(
     target_lines: int,
     plan: dict[tuple[int, int], list[str]],
     cases: list[Case],
+    *,
+    between: dict[tuple[int, int], list[str]],
+    county_books: CountyBooks,
 ) -> list[VillageYear]:
     books: list[VillageYear] = []
     for year in years:
@@ -113,6 +132,9 @@ def _book_village(
         book_cases: list[Case] = []
         clean_vouchers(book, target_lines)
         inject_stage(book, keys, Stage.BOOKED, book_cases)
+        inject_between(book, between.get((village.index, year), []), county_books, seed,
+                       book_cases)
+        county_books.book_owed(book)
         keep_cash_in_bounds(book)
         close_year(book)
         number_vouchers(book.vouchers)

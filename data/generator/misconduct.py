@@ -1,4 +1,5 @@
-"""Misconduct patterns of REFERENCE.md §5, booked with their papers in order.
+"""Misconduct patterns of published discipline cases (纪委通报), booked with their papers in
+order; docs/evaluation.md ("The patterns") describes each.
 
 Each pattern breaks no written rule: every voucher balances, carries attachments and, where the
 amount needs one, a decision number. Only the pattern is odd. Each function books one case into

@@ -1,4 +1,4 @@
-"""Rows that ingestion must quarantine, not coerce (FORMATS.md §3).
+"""Rows that ingestion must quarantine, not coerce (隔离, docs/reading-exports.md).
 
 A quarantined voucher is the last of its month, so once its rows are set aside the remaining
 numbers still run 1, 2, 3 … and no other rule fires because of it.

@@ -47,7 +47,8 @@ class Style(IntEnum):
 
 TITLES = {"contracts": "合同台账", "assets": "资产台账", "resources": "资源台账"}
 STYLE_OFFSET = {"contracts": 0, "assets": 1, "resources": 2}
-# The header of each field in each style (REGISTERS.md §1–3 aliases); "row" is a 序号.
+# The header of each field in each style (aliases docs/registers.md lists under 认得的列名); "row"
+# is a 序号.
 HEADERS: dict[str, tuple[dict[str, str], dict[str, str], dict[str, str]]] = {
     "contracts": (
         {"row": "序号", "contract_no": "合同编号", "village": "村", "contract_name": "合同名称",

@@ -1,9 +1,10 @@
-"""Register misconduct of REGISTERS.md §4, injected into clean registers and labelled.
+"""Register misconduct the register checks look for (docs/registers.md, "三资台账的检查"),
+injected into clean registers and labelled.
 
 Each injection changes only the registers: it adds a contract, an asset or a parcel, or alters
 a register's record of a lease the books already receive rent from, so the ledgers stay as they
 are. A case names the register rows an inspector should see and the check that should find them.
-One kind of §4 is not injected: contract.one_off_rent needs a voucher receiving several years'
+One kind of check is not exercised: contract.one_off_rent needs a voucher receiving several years'
 rent at once, which the ledgers do not have. Two kinds come from the ledger's own cases and are
 labelled with the ledger's case id: a 低价发包 (low_rent) booked at a low price shows in the
 register as a renewed contract at that price (contract.low_price), and a 虚构工程 (fake_works)

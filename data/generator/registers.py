@@ -3,7 +3,7 @@
 The registers are built *from* the journal lines already written, with their own random stream
 (``random.Random(f"{seed}-registers")``), so adding them never changes a ledger byte.
 
-Invariants of a clean county (no injection), which the checks of REGISTERS.md §4 rely on:
+Invariants of a clean county (no injection), which the register checks (docs/registers.md) rely on:
 
 - every lease (``Lease``) has one contract per price it was booked at: 资源发包 for land, 资产租赁
   for a fish pond let with its pump house (an asset); its annual rent is area × unit price, equal
@@ -53,7 +53,7 @@ from data.generator.journal import quarantined
 YUAN = 100
 TENDER_LINE_FEN = 100_000 * YUAN
 OPEN_AUCTION_RENT_FEN = 10_000 * YUAN
-ARABLE_CAP = dt.date(2028, 12, 31)  # 二轮延包 end, REGISTERS.md §4 contract.term_cap
+ARABLE_CAP = dt.date(2028, 12, 31)  # 二轮延包 end, as contract.term_cap reads it
 LAND_CLASSES = {"水田": "耕地", "旱地": "耕地", "果园": "园地", "山林": "林地", "鱼塘": "养殖水面"}
 LET_AS_ASSET = "鱼塘"  # let with its pump house and banks: 资产租赁 of an asset
 PARCEL_FIRST = "上下前后大小长新高老"

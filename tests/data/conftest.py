@@ -1,4 +1,5 @@
-"""Generated ledgers shared by the generator's tests: one county with cases, one without."""
+"""Generated ledgers shared by the generator's tests: one county with cases, one without, and
+one with the patterns whose evidence lies between entries too."""
 
 from __future__ import annotations
 
@@ -27,8 +28,25 @@ def clean_ledgers(tmp_path_factory: pytest.TempPathFactory) -> GenerationResult:
 
 
 @pytest.fixture(scope="session")
-def labels(ledgers: GenerationResult) -> pd.DataFrame:
-    labels = pd.read_csv(ledgers.labels_path, dtype="str", keep_default_na=False,
+def extra_ledgers(tmp_path_factory: pytest.TempPathFactory) -> GenerationResult:
+    return generate_ledgers(
+        tmp_path_factory.mktemp("extra"), villages=VILLAGES, lines_per_village_year=LINES,
+        extra_patterns=True,
+    )
+
+
+def read_labels(result: GenerationResult) -> pd.DataFrame:
+    labels = pd.read_csv(result.labels_path, dtype="str", keep_default_na=False,
                          encoding="utf-8-sig")
     labels["source_row"] = labels["source_row"].astype("int64")
     return labels
+
+
+@pytest.fixture(scope="session")
+def labels(ledgers: GenerationResult) -> pd.DataFrame:
+    return read_labels(ledgers)
+
+
+@pytest.fixture(scope="session")
+def extra_labels(extra_ledgers: GenerationResult) -> pd.DataFrame:
+    return read_labels(extra_ledgers)

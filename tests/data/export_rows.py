@@ -1,7 +1,8 @@
 """Open a generated file the way a person would and read its rows by row number.
 
 Test helper, deliberately naive and independent of the generator's writers: it knows the
-header aliases of FORMATS.md §1 and the text forms of amounts and dates, nothing else.
+header aliases of the canonical fields (flows/ingest/conventions.yaml) and the text forms of
+amounts and dates, nothing else.
 """
 
 from __future__ import annotations

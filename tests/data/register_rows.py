@@ -1,5 +1,5 @@
 """Read a generated register file as a person would: find the header among the first rows by
-the aliases of REGISTERS.md §1–3, read each data row into canonical fields.
+the aliases of docs/registers.md (认得的列名), read each data row into canonical fields.
 
 Test helper, deliberately naive and independent of the generator's writers: it knows the
 aliases, the text forms of dates, amounts, areas and one-cell terms, nothing else.
@@ -15,7 +15,7 @@ import pandas as pd
 
 from tests.data.export_rows import sheet_rows
 
-# header -> canonical field, REGISTERS.md §1–3 (and 序号, which no field takes)
+# header -> canonical field, docs/registers.md 认得的列名 (and 序号, which no field takes)
 ALIASES = {
     **dict.fromkeys(("合同编号", "合同号", "合同编码"), "contract_no"),
     **dict.fromkeys(("村", "单位名称", "发包方", "出租方", "集体经济组织名称"), "village"),
@@ -72,7 +72,7 @@ TERM_TEXT = re.compile(r"^(.+?)(?:至|-(?=\d{4}\.))(.+)$")
 
 
 def kind_of(header: list[str]) -> str:
-    """A register is recognised by its headers (REGISTERS.md preamble)."""
+    """A register is recognised by its headers (docs/registers.md 怎样认出是哪种台账)."""
     fields = {ALIASES.get(text) for text in header}
     if "contract_no" in fields and ({"term", "start_on"} & fields):
         return "contracts"

@@ -1,4 +1,5 @@
-"""The files look as FORMATS.md §2 describes, and every line sits at the row it claims."""
+"""The files look as docs/reading-exports.md (能直接读的格式) describes, and every line sits
+at the row it claims."""
 
 from __future__ import annotations
 

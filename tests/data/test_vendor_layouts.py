@@ -1,4 +1,5 @@
-"""Vendor-style exports (FORMATS.md §2.1) look as described and read back to the generator's truth.
+"""Vendor-style exports (docs/reading-exports.md) look as described and read back to the
+generator's truth.
 
 One county of two towns of six villages has every style (layouts/assignment.py); each style's
 files are read with the project's reader and compared line by line with ``truth``, matched on

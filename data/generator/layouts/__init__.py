@@ -1,2 +1,2 @@
-"""Writers of the three export layouts of FORMATS.md §2 and of the vendor styles of §2.1, and
-which village uses which."""
+"""Writers of the three export layouts and of the vendor styles docs/reading-exports.md describes,
+and which village uses which."""

@@ -5,7 +5,7 @@ six villages of a town one keeps a 序时账 workbook (B) and one a legacy GB180
 Variants alternate between towns, so a county of two or more towns has every variant.
 
 With vendor styles asked for, the last three villages of each run of six export from the
-accounting software in use instead of the platform (FORMATS.md §2.1): a 金蝶 voucher export,
+accounting software in use instead of the platform (docs/reading-exports.md): a 金蝶 voucher export,
 an import template, a small tool's standard voucher CSV, printed 记账凭证. The styles rotate
 along those villages, each town (and each further run) three turns on from the one before, so
 a county of two towns of six villages has every style.

@@ -1,5 +1,5 @@
 """Counterparties as accounting software files them: auxiliary items (辅助核算) of a kind, with a
-code, beside the account (FORMATS.md §2.1).
+code, beside the account (docs/reading-exports.md).
 
 A person is filed as 个人 (职员 in an import template), a firm as 供应商, or as 客户 on a voucher
 that brings money in. Codes number each kind's names in their order in the file (``S0012``,

@@ -1,4 +1,5 @@
-"""A 金蝶-style voucher export (.xlsx, sheet 凭证), one file per village-year (FORMATS.md §2.1).
+"""A 金蝶-style voucher export (.xlsx, sheet 凭证), one file per village-year
+(docs/reading-exports.md).
 
 Flat, one line a row, no title: 公司 holds the unit's code (``2.01.01.01``), not its name, so
 the village is known from the file name only. 记账日期 is blank on vouchers not yet posted,

@@ -1,4 +1,5 @@
-"""Layout C: a legacy bookkeeping program's 序时账 saved as GB18030 CSV (FORMATS.md §2 C).
+"""Layout C: a legacy bookkeeping program's 序时账 saved as GB18030 CSV (旧软件 CSV
+in docs/reading-exports.md).
 
 Title lines above the header, amounts as text with thousands separators (now and then the
 full-width ``，``), Chinese or slash dates, voucher numbers ``记字第12号``, 本月合计/本年累计 rows

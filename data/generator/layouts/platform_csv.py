@@ -1,4 +1,5 @@
-"""Layout A: the county platform's CSV export, many villages per file (FORMATS.md §2 A)."""
+"""Layout A: the county platform's CSV export, many villages per file (平台导出 CSV in
+docs/reading-exports.md)."""
 
 from __future__ import annotations
 

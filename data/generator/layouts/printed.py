@@ -1,4 +1,5 @@
-"""Printed vouchers (记账凭证) saved as one sheet, one file per village-year (FORMATS.md §2.1).
+"""Printed vouchers (记账凭证) saved as one sheet, one file per village-year
+(docs/reading-exports.md).
 
 Each voucher is a block: its title (``记 账 凭 证``), a row of header fields (unit, period,
 date, ``凭证字号：记-00012``, attachments, page ``1/2``), the spaced table header

@@ -1,5 +1,5 @@
 """A small bookkeeping tool's standard voucher export (GB18030 CSV), one file per village-year
-(FORMATS.md §2.1).
+(docs/reading-exports.md).
 
 A title line naming the unit (``核算单位：青石镇下坝村``) and one naming the year (``2023年度``)
 above the header; dates ``2023.8.5``; 凭证字号 ``记-12``; the account's code and name in one cell

@@ -1,4 +1,5 @@
-"""A voucher import template filled in (.xlsx), one file per village-year (FORMATS.md §2.1).
+"""A voucher import template filled in (.xlsx), one file per village-year
+(docs/reading-exports.md).
 
 The first sheet (说明) holds instructions, not a journal; the sheet 凭证 has headers marking the
 required columns with ``*``, an example row under the header (``示例：此行导入前删除``) that the

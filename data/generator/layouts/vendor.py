@@ -1,5 +1,5 @@
-"""The vendor styles of FORMATS.md §2.1: which writer, file name and sheet each uses, and what
-its files state otherwise than the books.
+"""The vendor styles (docs/reading-exports.md): which writer, file name and sheet each uses, and
+what its files state otherwise than the books.
 
 Every style writes one file per village-year, named ``{town}_{village}_{year}_{suffix}``; the
 writers are :mod:`~data.generator.layouts.kingdee` (金蝶凭证), :mod:`~.template` (导入模板),

@@ -1,4 +1,5 @@
-"""Layout B: a 序时账 workbook (.xlsx), one village per file or per sheet (FORMATS.md §2 B).
+"""Layout B: a 序时账 workbook (.xlsx), one village per file or per sheet (序时账工作簿 in
+docs/reading-exports.md).
 
 Row 1 the title, row 2 the period and unit, the header on row 3; Excel date cells, numeric
 amounts formatted ``#,##0.00``, voucher numbers ``记-12``, 本月合计/本年累计 rows after each month;
