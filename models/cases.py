@@ -1,4 +1,4 @@
-"""Cases: what an inspector decides, made of a town's flagged entries (FORMATS.md §4).
+"""Cases: what an inspector decides, made of a town's flagged entries (docs/review-workspace.md).
 
 A case is a voucher with all its flagged lines, or a pattern spanning vouchers: the entries a
 rule or signal ties together through the columns it ``links`` (a split payment's payee, a
@@ -32,8 +32,9 @@ CASE_COLUMNS = [
 AGREEMENT = 0.1
 SHOWN_VOUCHERS = 3
 HASH_KEY = "sanzi-audit-case-1"
-# What makes two facts of the same kind different: quoted names and summaries, numbers, dates.
-_PARTICULARS = re.compile(r"“[^”]*”|\d[\d,.:-]*")
+# What makes two facts of the same kind different: quoted names and summaries, numbers, dates,
+# and the other entry a fact names (its voucher and its id, 〔分录 …〕: models/wording.py).
+_PARTICULARS = re.compile(r"“[^”]*”|「[^」]*」|凭证 [^〔]*〔[^〕]*〕|\d[\d,.:-]*")
 
 
 def town_cases(

@@ -12,29 +12,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-# +1: larger is more suspicious; -1: smaller is; 0: far from zero either way.
-DIRECTIONS: dict[str, int] = {
-    "amount_vs_village_account": 1, "amount_vs_town_peers": 1, "amount_vs_payee_history": 0,
-    "round_zeros_vs_account": 1, "round_zeros_vs_summary": 1, "below_line_closeness": 1,
-    "rent_vs_peers": -1, "payee_lines": -1, "payee_villages": -1,
-    "days_since_payee_first_seen": -1, "payee_spend_share": 1, "payee_near_line_count": 1,
-    "payee_window_total": 1, "same_payee_amount_nearby": 1, "repeat_other_year": 1,
-    "receivable_outstanding": 1, "equal_amount_lines": 1, "voucher_people": 1,
-    "regular_payees_off_account": 1, "account_pair_rarity": -1, "days_before_holiday": -1,
-    "rest_day": 1, "days_to_month_end": -1, "summary_rarity": -1, "summary_risk_terms": 1,
-}
-# The features that count as evidence on their own, like an audit tool's control points. The
-# size features (amount against history and peers, payee share and window totals, closeness
-# below a line) are left to the forest: their extremes are heavy tails that large, documented
-# works payments reach every year, telling only in combination with other features.
-EVIDENCE_FEATURES: tuple[str, ...] = (
-    "round_zeros_vs_account", "round_zeros_vs_summary", "rent_vs_peers", "payee_lines",
-    "payee_villages", "days_since_payee_first_seen", "payee_near_line_count",
-    "same_payee_amount_nearby", "repeat_other_year", "receivable_outstanding",
-    "equal_amount_lines", "voucher_people", "regular_payees_off_account", "account_pair_rarity",
-    "days_before_holiday", "rest_day", "days_to_month_end", "summary_rarity",
-    "summary_risk_terms",
-)
+from models.features.entry import DECLARED, declared
+from models.features.feature import Suspicious
+
+# Which way each feature is suspicious (+1 larger, -1 smaller, 0 far from zero), as declared
+# (models/features/entry.py), for the model's record.
+DIRECTIONS: dict[str, int] = {feature.name: int(feature.suspicious) for feature in DECLARED}
 # Evidence: the rarest evidence value plus half the second rarest (in -log10 units) counts
 # from EVIDENCE_FROM (1 in ~30 entries) and fully from EVIDENCE_FULL (1 in ~1,600).
 EVIDENCE_FROM = 1.5
@@ -47,9 +30,10 @@ def oriented(features: pd.DataFrame) -> np.ndarray:
     """Features turned so that larger is always more suspicious."""
     values = features.to_numpy(dtype=np.float64).copy()
     for position, name in enumerate(features.columns):
-        direction = DIRECTIONS.get(name, 1)
-        values[:, position] = np.abs(values[:, position]) if direction == 0 else (
-            direction * values[:, position])
+        direction = declared(name).suspicious
+        values[:, position] = (np.abs(values[:, position])
+                               if direction is Suspicious.FAR_FROM_ZERO
+                               else int(direction) * values[:, position])
     return values
 
 
@@ -74,8 +58,10 @@ def surprisal(features: pd.DataFrame, reference: np.ndarray) -> np.ndarray:
 
 
 def evidence_strength(surprisals: np.ndarray, names: list[str]) -> np.ndarray:
-    """Per entry, the strength in [0, 1] of its rarest evidence feature values."""
-    columns = [position for position, name in enumerate(names) if name in EVIDENCE_FEATURES]
+    """Per entry, the strength in [0, 1] of its rarest values of the features declared evidence
+    on their own (size features are left to the forest: their extremes are heavy tails that
+    large, documented works payments reach every year, telling only in combination)."""
+    columns = [position for position, name in enumerate(names) if declared(name).evidence]
     if not columns or not len(surprisals):
         return np.zeros(len(surprisals))
     top = -np.sort(-surprisals[:, columns], axis=1)

@@ -3,7 +3,8 @@
 Each source is turned into a probability-like strength in [0, 1] and combined by noisy-OR, so
 an entry is as suspicious as its strongest evidence and more so when evidence agrees; the
 result is ``risk_score``. The review cut-off (``flagged``) is a separate step over that score,
-bounded by the review budget overall and per village (DETECTION.md §2, STYLE.md).
+bounded by the review budget overall and per village (``review:`` in the parameters,
+docs/rules.md), as scikit-learn keeps ``score_samples`` apart from ``offset_``.
 """
 
 from __future__ import annotations

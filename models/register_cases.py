@@ -1,5 +1,6 @@
 """Cases of the registers' findings: one case per subject — a contract, an asset, a resource,
-a village's account — holding every check that found something about it (FORMATS.md §4).
+a village's account — holding every check that found something about it (docs/registers.md,
+结果、案件与重新运行).
 
 A subject's case is raised by the rules that found it (always reported, like a journal
 breach) or by signals alone; its risk is the noisy-OR of the journal's cases

@@ -7,7 +7,8 @@ read that account's category, normal side, name and roles. 502 is 经营支出 i
 and 投资收益 in the 2023 chart; both read as what they mean, so a village whose books switch
 charts in 2024 has one series. Year-end closing vouchers (word 转, period 12, 结转 in the 摘要,
 a line on 本年收益) move the year's income and spending into equity and are left out of the
-flows; red-ink reversals are negative amounts (FORMATS.md §1) and net out in every sum.
+flows; red-ink reversals are negative amounts (docs/reading-exports.md, 各种写法怎么认) and net
+out in every sum.
 
 :func:`ledger_lines` gives the few columns the indicators read, once per town; each indicator
 takes that frame and returns a Series on (town, village, year). Inputs are never mutated.

@@ -1,22 +1,23 @@
 """Each feature's value said the way an inspector says it, with the entry's own numbers.
 
-One function per feature, named after it, taking the feature's value and the entry (a row of
-the canonical frame plus ``amount_fen`` and the town's thresholds) and returning Chinese text.
+One function per feature, named after it and named in its declaration
+(:data:`models.features.entry.DECLARED`), taking the feature's value and the entry (a row of
+the canonical frame plus ``amount_fen`` and the town's thresholds, and for a feature that relates
+the entry to another, ``<feature>_entry`` and ``<feature>_at`` naming that entry) and returning
+Chinese text.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 
 from checks.wording import money
 from models.features.amounts import round_zeros
+from models.features.feature import Row
 from models.features.text import RISK_TERMS
-
-Row = Mapping[str, Any]
 
 
 def _reference_fen(amount_fen: int, log_ratio: float) -> int:
@@ -170,8 +171,68 @@ def summary_risk_terms(value: float, row: Row) -> str:
     return f"摘要“{row['summary']}”含“{terms}”"
 
 
-SAYINGS: dict[str, Callable[[float, Row], str]] = {
-    name: function for name, function in globals().items()
-    if callable(function) and not name.startswith("_") and name not in {"money"}
-    and getattr(function, "__module__", "") == __name__
-}
+# Roles an entry of the town shows a person in (models.features.people), as a sentence ends.
+ROLE_WORDS = {"paid": "领取报酬", "preparer": "制单", "reviewer": "审核", "bookkeeper": "记账"}
+ENTRY_MARK = "〔分录 {}〕"  # the review app links an entry id so marked (review/templates)
+
+
+def _other(row: Row, name: str) -> str:
+    """The other entry the feature ``name`` rests on: its village (本村 for the entry's own),
+    period and voucher, then its id marked for a link; "" when the row does not name one."""
+    entry_id = row.get(f"{name}_entry", "")
+    if not entry_id:
+        return ""
+    at = str(row[f"{name}_at"])
+    own = f"{row.get('village', '')} "
+    where = f"本村 {at.removeprefix(own)}" if at.startswith(own) else at
+    return f"凭证 {where}{ENTRY_MARK.format(entry_id)}"
+
+
+def _insider(row: Row, name: str) -> str:
+    """How the other entry shows the person: 在凭证 本村 … 领取报酬 / 为凭证 … 的制单人."""
+    other = _other(row, name)
+    role = ROLE_WORDS.get(str(row.get(f"{name}_role", "")), "")
+    if not other:
+        return "为本镇按月领取报酬或在凭证上签字的人员"
+    return f"在{other}{role}" if role == ROLE_WORDS["paid"] else f"为{other}的{role}人"
+
+
+def insider_as_supplier(value: float, row: Row) -> str:
+    return (f"收款人「{row['counterparty']}」{_insider(row, 'insider_as_supplier')}，此笔却在"
+            f"本镇 {value * 100:.0f}% 付给单位的科目上作为供应方收款 {money(row['amount_fen'])} 元")
+
+
+def insider_on_roster(value: float, row: Row) -> str:
+    return (f"发放名单上的「{row['counterparty']}」{_insider(row, 'insider_on_roster')}"
+            f"（本名单共 {value:.0f} 名此类人员）")
+
+
+def payee_named_after_insider(value: float, row: Row) -> str:
+    who = row.get("payee_named_after_insider_who", "")
+    named = f"以「{who}」的姓名开头，{who}" if who else "以本镇人员的姓名开头，此人"
+    return (f"收款方「{row['counterparty']}」{named}"
+            f"{_insider(row, 'payee_named_after_insider')}")
+
+
+def same_bill_other_village(value: float, row: Row) -> str:
+    other = _other(row, "same_bill_other_village")
+    example = f"，如{other}" if other else ""
+    return (f"同一收款方「{row['counterparty']}」同一金额 {money(row['amount_fen'])} 元"
+            f"另在本镇 {value:.0f} 个村支付{example}")
+
+
+def rebooked_after_reversal(value: float, row: Row) -> str:
+    other = _other(row, "rebooked_after_reversal") or "本村一笔分录"
+    return (f"{other}以红字冲销同额 {money(row['amount_fen'])} 元后，"
+            f"此笔改付「{row['counterparty']}」重新入账")
+
+
+def __getattr__(name: str) -> Any:
+    """``SAYINGS``, each feature's wording by its name, for the explainer of
+    :mod:`models.scoring`: taken from the declarations (:data:`models.features.entry.DECLARED`)
+    when asked for, since they import this module."""
+    if name == "SAYINGS":
+        from models.features.entry import DECLARED
+
+        return {feature.name: feature.says for feature in DECLARED}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -62,13 +62,13 @@ def round_zeros_vs_account(
 
 
 def round_zeros_vs_summary(
-    round_zeros: np.ndarray, summary: pd.Series, town_key: np.ndarray,
+    round_zeros: np.ndarray, summary_stem_key: np.ndarray, town_key: np.ndarray,
     spending_voucher: np.ndarray,
 ) -> np.ndarray:
     """For a line of a spending voucher, trailing zeros beyond what is usual for the same 摘要
     (digits removed) in the town: office supplies bought for a round 3,000.00 元 stand out
     where such buys are never round."""
-    key = dense_key(town_key, summary_stem(summary))
+    key = dense_key(town_key, summary_stem_key)
     return np.where(spending_voucher, round_zeros - group_median(round_zeros, key), 0.0)
 
 
@@ -78,6 +78,12 @@ def summary_stem(summary: pd.Series) -> np.ndarray:
     stems = pd.Series(distinct, dtype="str").str.replace(
         r"[0-9０-９一二三四五六七八九十]+", "", regex=True).to_numpy()
     return stems[codes]
+
+
+def summary_stem_key(summary: pd.Series) -> np.ndarray:
+    """A dense code of :func:`summary_stem`: lines with equal codes have equal stems."""
+    codes, distinct = pd.factorize(summary)
+    return pd.factorize(summary_stem(pd.Series(distinct, dtype="str")))[0][codes]
 
 
 def _closeness(amount: np.ndarray, line: np.ndarray, share: float) -> np.ndarray:
@@ -91,10 +97,12 @@ def below_line_closeness(
     tender_line_fen: np.ndarray,
     cash_payment_ceiling_fen: np.ndarray,
     is_cash: np.ndarray,
-    share: float,
+    near_threshold_share: float,
 ) -> np.ndarray:
     """How close below the approval or tender line (or, for cash lines, the cash ceiling) the
-    amount is: 0 below ``share`` of the line or at/above it, rising to 1 just under it."""
+    amount is: 0 below ``near_threshold_share`` of the line or at/above it, rising to 1 just
+    under it."""
+    share = near_threshold_share
     closeness = np.maximum(
         _closeness(amount_fen, approval_tier_fen, share),
         _closeness(amount_fen, tender_line_fen, share),

@@ -23,7 +23,8 @@ def feature_frame(entries: pd.DataFrame, params: AuditParams) -> pd.DataFrame:
 
     Added: ``amount_fen`` (size of the line), ``is_debit_line``, ``day`` (days since epoch),
     ``payee`` (the counterparty, "" when none), ``town_key``, ``account_key`` (village, account
-    code, side), ``payee_key`` (village, counterparty), ``village_year_key``.
+    code, side), ``payee_key`` (village, counterparty), ``village_year_key``, and the entries'
+    ``settlement`` and ``bookkeeper``.
     """
     context = CheckContext.of(params)
     frame = prepare_entries(entries, params, context.charts)
@@ -42,6 +43,7 @@ def feature_frame(entries: pd.DataFrame, params: AuditParams) -> pd.DataFrame:
         payee_key=dense_key(village, payee),
         village_year_key=dense_key(village, frame["year"]),
         settlement=entries["settlement"].to_numpy(),
+        bookkeeper=entries["bookkeeper"].to_numpy(),
     )
 
 

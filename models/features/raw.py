@@ -1,13 +1,16 @@
 """Raw per-entry columns, the features of a plain isolation forest.
 
-These are the baseline of DETECTION.md §3: a forest on raw columns finds few misconduct patterns,
-which is why the risk model adds relative features; they stay here as the yardstick.
+These are the baseline of the model's evaluation (docs/evaluation.md): a forest on raw columns
+finds few misconduct patterns, which is why the risk model adds relative features; they stay
+here as the yardstick.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
+from models.features.feature import Feature, Suspicious
 
 
 def amount_fen(debit_fen: pd.Series, credit_fen: pd.Series) -> pd.Series:
@@ -60,3 +63,12 @@ def raw_features(entries: pd.DataFrame) -> pd.DataFrame:
         ],
         axis=1,
     )
+
+
+# Declared like the model's features so that every column a forest is fitted on is declared: a
+# yardstick, never evidence and never said; FAR_FROM_ZERO only orients the reference sample
+# every fitted forest keeps (models.evidence).
+RAW_DECLARED: tuple[Feature, ...] = tuple(
+    Feature(function, Suspicious.FAR_FROM_ZERO, False, None)
+    for function in (log_amount, account_first_level, is_debit, weekday, day_of_month,
+                     attachment_count))

@@ -8,17 +8,17 @@ import numpy as np
 import pandas as pd
 
 from checks.prepared import dense_key
-from models.features.amounts import summary_stem
 from models.features.frame import group_count
 
-# Words of REFERENCE.md §5's footprints: works to check, payouts to people, loans to cadres.
+# Words of the footprints misconduct cases leave in the 摘要: works to check, payouts to people,
+# loans to cadres.
 RISK_TERMS = ("清淤", "维修", "补助", "补贴", "奖励", "劳务费", "借款", "借支", "往来款", "误工",
               "值班", "加班", "返还", "慰问", "分红")
 
 
-def summary_rarity(summary: pd.Series, town_key: np.ndarray) -> np.ndarray:
+def summary_rarity(summary_stem_key: np.ndarray, town_key: np.ndarray) -> np.ndarray:
     """log10 of 1 + the town's lines with the same 摘要 once digits are removed (月份, 期数)."""
-    key = dense_key(town_key, summary_stem(summary))
+    key = dense_key(town_key, summary_stem_key)
     return np.log10(1 + group_count(key))
 
 

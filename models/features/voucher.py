@@ -6,10 +6,20 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from checks.prepared import dense_key
+from checks.prepared import dense_key, per_group_any
 from models.features.frame import group_count, group_nunique
 
 REGULAR_PAYEE_SHARE = 0.5  # paid in at least half the village's periods: a cadre or an employee
+
+
+def spending_voucher(
+    is_debit_line: np.ndarray, is_expense: np.ndarray, is_works: np.ndarray,
+    closing_voucher: np.ndarray, closing_line: np.ndarray, voucher_key: np.ndarray,
+) -> np.ndarray:
+    """Whether the line's voucher pays for something: an expense or works account debited,
+    closing entries excluded."""
+    paying = is_debit_line & (is_expense | is_works) & ~closing_voucher & ~closing_line
+    return per_group_any(paying, voucher_key)
 
 
 def equal_amount_lines(
@@ -21,12 +31,11 @@ def equal_amount_lines(
 
 
 def voucher_people(
-    payee: pd.Series, organisation: np.ndarray, voucher_key: np.ndarray
+    payee: pd.Series, payee_key: np.ndarray, organisation: np.ndarray, voucher_key: np.ndarray
 ) -> np.ndarray:
     """Distinct individuals (not 单位) named as payees in the voucher."""
     person = (payee.to_numpy() != "") & ~organisation
-    names = np.where(person, payee.to_numpy(), "")
-    distinct = group_nunique(names, voucher_key)
+    distinct = group_nunique(np.where(person, payee_key, -1), voucher_key)
     has_blank = pd.Series(~person).groupby(voucher_key).transform("any").to_numpy()
     return (distinct - has_blank).astype(np.float64)
 
@@ -34,8 +43,9 @@ def voucher_people(
 def regular_payee(payee_key: np.ndarray, period: pd.Series, village_key: np.ndarray,
                   payee: pd.Series) -> np.ndarray:
     """Whether the payee is paid in at least half the village's periods (村干部, 保洁员)."""
-    periods = group_nunique(period.to_numpy(), payee_key)
-    village_periods = group_nunique(period.to_numpy(), village_key)
+    codes = pd.factorize(period)[0]
+    periods = group_nunique(codes, payee_key)
+    village_periods = group_nunique(codes, village_key)
     return (payee.to_numpy() != "") & (periods >= REGULAR_PAYEE_SHARE * village_periods)
 
 

@@ -63,6 +63,19 @@ def test_a_fact_said_of_many_lines_is_given_once_with_how_many_more():
         "摘要“误工补贴-毛芬文”含“补贴”（另有 2 处同类）", "金额 801.00 元为整百元（另有 2 处同类）"]
 
 
+def test_facts_naming_other_entries_keep_the_first_with_its_entry():
+    """A roster listing two cadres: each line names its own cadre's pay line; the case says
+    it once, naming the strongest line's, so its link leads to an entry."""
+    said = [f"发放名单上的「{name}」在凭证 本村 2023-0{month} 记-{month + 4}〔分录 {entry}〕"
+            "领取报酬（本名单共 2 名此类人员）"
+            for name, month, entry in (("张建国", 1, "a1b2c3d4e5f60718"),
+                                       ("李主任", 2, "ffee000011112222"))]
+    roster = [_line(4, line_no=n + 1, debit_fen=50000, risk=0.8 - n / 10, reasons=text)
+              for n, text in enumerate(said)]
+    _, cases = town_cases(_flagged(roster), LINKS)
+    assert cases.iloc[0]["reasons"] == [f"{said[0]}（另有 1 处同类）"]
+
+
 def test_a_split_payment_across_vouchers_is_one_case_per_payee():
     split = {"rule_ids": ["works.split_payment"], "risk": 0.8, "reasons": "拆分支付"}
     flagged = _flagged([
