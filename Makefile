@@ -6,6 +6,8 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+# test files run side by side on this many processes (make test TEST_WORKERS=0: in this one)
+TEST_WORKERS ?= 2
 STAMP := $(VENV)/.installed
 
 .PHONY: demo review-demo test setup system-deps lint clean
@@ -32,7 +34,7 @@ review-demo: setup
 	$(BIN)/sanzi-audit serve-review --demo
 
 test: setup system-deps
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 lint: setup
 	$(BIN)/ruff check .

@@ -1,4 +1,5 @@
-"""``sanzi-audit inspect FILE``: how a file is understood, before auditing it (FORMATS.md §2.2).
+"""``sanzi-audit inspect FILE``: how a file is understood, before auditing it
+(docs/reading-exports.md).
 
 Reads the file exactly as a run does (the same reading path, the same profile and unit) and
 shows, per sheet: what it is, the header row, the profile, each column and the field it became,

@@ -1,5 +1,6 @@
-"""What a run says about the files it read (FORMATS.md §4): per file, loaded, quarantined and
-skipped with the main reason, and which files were not read well enough to trust.
+"""What a run says about the files it read (docs/reading-exports.md 终端和 `run.json`
+报告什么): per file, loaded, quarantined and skipped with the main reason, and which files
+were not read well enough to trust.
 
 A file that could not be read, has a journal sheet that could not be read, or had more of its
 rows quarantined than ``ingest.quarantine_alert_share`` is a problem file: the run names it and

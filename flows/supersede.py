@@ -1,4 +1,5 @@
-"""The same books delivered twice (FORMATS.md §2.3): each village-period is loaded from one file.
+"""The same books delivered twice (docs/reading-exports.md 同一份账交了两次): each
+village-period is loaded from one file.
 
 The agency re-exports a village after correcting it, and the old and the new export may both
 be among a run's inputs. Where two files hold the same village's same period, the file

@@ -5,6 +5,7 @@ and every link leads to a file of this repository."""
 from __future__ import annotations
 
 import argparse
+import os
 import re
 from pathlib import Path
 
@@ -20,6 +21,9 @@ CODE = [*PROJECT.glob("flows/**/*.py"), *PROJECT.glob("review/**/*.py"),
 LINK = re.compile(r"\]\(([^)\s]+)\)")
 OPTION = re.compile(r"\[(--[a-z][a-z-]*)((?: [^\[\]]+)?)\]")
 METAVAR = re.compile(r"[A-Z][A-Z_-]*|\.\.\.|.*\|.*")  # PATH, YYYY-MM, ..., yes|no
+# The working documents the project was written from, kept outside the repository.
+OUTSIDE_DOCUMENTS = re.compile(
+    r"\b(?:FORMATS|REGISTERS|REFERENCE|DETECTION|REGISTERS-RESEARCH|STYLE)\.md\b")
 
 
 def _commands() -> dict[str, argparse.ArgumentParser]:
@@ -119,14 +123,38 @@ def test_every_link_leads_to_a_file_of_the_repository(page):
         assert path.exists(), f"{page.name}: {target} does not exist"
 
 
+def _repository_texts() -> list[Path]:
+    """Every code, page, template and settings file of the repository but this one: not the
+    virtualenv, the runtime data (var/), git's own files or what tools generate."""
+    texts = []
+    for root, folders, files in os.walk(PROJECT):
+        here = Path(root)
+        folders[:] = [name for name in folders
+                      if not (here == PROJECT and name in {".venv", "var", ".git"})
+                      and name not in {"__pycache__", ".pytest_cache", ".ruff_cache"}
+                      and not name.endswith(".egg-info")]
+        texts += [here / name for name in files
+                  if Path(name).suffix in {".py", ".md", ".html", ".yaml", ".yml", ".toml"}]
+    return sorted(path for path in texts if path != Path(__file__).resolve())
+
+
+TEXTS = _repository_texts()
+
+
 def test_nothing_the_project_ships_names_a_file_outside_it():
     """Not even as text: a path like ../shared/… is no use to whoever has only this repository."""
-    shipped = [*PROJECT.glob("*.md"), *PROJECT.glob("docs/*.md"), *PROJECT.glob("data/**/*.md"),
-               *PROJECT.glob("bench/*.md"), *PROJECT.glob("checks/*.md"), *CODE,
-               *PROJECT.glob("review/templates/*.html")]
-    outside = [path.relative_to(PROJECT) for path in shipped
+    outside = [path.relative_to(PROJECT) for path in TEXTS
                if "../shared/" in path.read_text(encoding="utf-8")]
-    assert not outside
+    assert PROJECT / "checks" / "RULES.md" in TEXTS and not outside
+
+
+def test_comments_and_pages_cite_sources_or_the_repositorys_own_docs():
+    """Docstrings, comments and pages cite a primary source or a page of the repository, never a
+    working document only the project's authors have: a reader cannot open it."""
+    citing = [f"{path.relative_to(PROJECT)}:{number}" for path in TEXTS
+              for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+              if OUTSIDE_DOCUMENTS.search(line)]
+    assert PROJECT / "tests" / "checks" / "test_sources.py" in TEXTS and not citing, citing
 
 
 def test_the_docs_list_names_every_page():

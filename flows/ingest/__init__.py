@@ -1,4 +1,4 @@
-"""Ingestion of ledger exports (FORMATS.md §1–§3): files in, canonical entries out.
+"""Ingestion of ledger exports (docs/reading-exports.md): files in, canonical entries out.
 
     load = read_ledger_file(path, default_town=params.default_town)
     entries = assign_entry_ids(pd.concat([...loads' entries...], ignore_index=True))

@@ -1,4 +1,4 @@
-"""Account cells as exports write them, to a code of digits and a name (FORMATS.md §2.1).
+"""Account cells as exports write them, to a code of digits and a name (docs/reading-exports.md).
 
 Codes come with separators between levels (``541.001``, ``5410-01``, ``541 001``), with the name
 in the same cell (``112.002 - 应收款_张三``, ``541001 管理费用-办公费``, ``[541001]办公费``), or

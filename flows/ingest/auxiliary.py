@@ -1,4 +1,4 @@
-"""The counterparty named by auxiliary accounting (辅助核算) columns (FORMATS.md §2.1).
+"""The counterparty named by auxiliary accounting (辅助核算) columns (docs/reading-exports.md).
 
 Exports hold auxiliary items as numbered pairs (核算项目1 = 供应商, 名称1 = 某县建筑工程公司) or
 in one cell (``供应商:S0012_某县建筑工程公司；部门:村委会``). The counterparty is the first item

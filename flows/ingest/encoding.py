@@ -2,8 +2,9 @@
 where a byte-order mark says so (Excel's "Unicode 文本").
 
 UTF-8 is tried first because GB18030 decodes many UTF-8 byte runs into wrong characters
-without complaint (REFERENCE.md §4.2). Never GBK: GB18030 is its superset and also covers rare
-name characters such as 䶮 that GBK lacks.
+without complaint (UTF-8 ``管理费用`` reads as ``绠＄悊璐圭敤``), while text in GB18030 is
+rarely valid UTF-8. Never GBK: GB18030 is its superset and also covers rare name characters
+such as 䶮 that GBK lacks.
 """
 
 from __future__ import annotations

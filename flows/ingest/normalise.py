@@ -1,4 +1,4 @@
-"""A grid of text cells to canonical journal entries and quarantined rows (FORMATS.md §1, §3).
+"""A grid of text cells to canonical journal entries and quarantined rows (docs/reading-exports.md).
 
 Every non-blank row below the header ends up in exactly one place: an entry, a quarantined
 row with a Chinese reason naming the column and the bad value, or a skipped row counted with

@@ -1,4 +1,5 @@
-"""Import profiles (FORMATS.md §2.2): how to read one export layout, written as YAML, no code.
+"""Import profiles (docs/reading-exports.md 导入配置): how to read one export layout, written
+as YAML, no code.
 
 Automatic recognition (the conventions of :mod:`flows.ingest.conventions`) is the default. A
 profile adds what one layout needs: its headers for fields, headers that are not fields, the

@@ -1,4 +1,4 @@
-"""Printed vouchers (记账凭证) saved as a sheet, as a journal table (FORMATS.md §2.1).
+"""Printed vouchers (记账凭证) saved as a sheet, as a journal table (docs/reading-exports.md).
 
 Each voucher is a block: a title (``记 账 凭 证``), a line of header fields (``2023年 第3期
 日期：2023-03-15 凭证字号：银付-00031 附单据数：2 1/2``), a spaced table header (``摘 要 | 科 目 |

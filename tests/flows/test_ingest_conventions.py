@@ -1,4 +1,5 @@
-"""The vendor conventions of FORMATS.md §2.1 (and the §2 variants), one small fixture each.
+"""The vendor conventions of docs/reading-exports.md (各种写法怎么认, 跳过的行和工作表), one
+small fixture each.
 
 Each test writes a few lines of an export as a user would receive it and checks what the user
 expects: every row read is loaded, quarantined or skipped with its reason; nothing is
@@ -58,7 +59,7 @@ def _xlsx(tmp_path: Path, sheets: dict[str, list[list]], name: str = VILLAGE_FIL
 
 
 def _read(path: Path, **options: object) -> FileLoad:
-    """The file read, with its counts adding up (FORMATS.md §3)."""
+    """The file read, with its counts adding up: read = loaded + quarantined + skipped."""
     load = read_ledger_file(path, options=ReadOptions(**options))
     report = load.report
     assert report.rows_read == report.loaded + report.quarantined + report.skipped

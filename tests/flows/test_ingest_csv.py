@@ -1,4 +1,5 @@
-"""Reading CSV exports (layouts A and C of FORMATS.md §2) end to end, from literal files."""
+"""Reading CSV exports (平台导出 CSV and 旧软件 CSV in docs/reading-exports.md) end to end,
+from literal files."""
 
 from __future__ import annotations
 

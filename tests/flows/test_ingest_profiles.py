@@ -1,5 +1,6 @@
-"""Import profiles (FORMATS.md §2.2): YAML that says how to read a layout, checked with clear
-errors, chosen by the user or matched by the headers; the shipped vendor profiles."""
+"""Import profiles (docs/reading-exports.md 导入配置): YAML that says how to read a layout,
+checked with clear errors, chosen by the user or matched by the headers; the shipped vendor
+profiles."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Reading 序时账 workbooks (layout B of FORMATS.md §2) built here with xlsxwriter."""
+"""Reading 序时账 workbooks (序时账工作簿 in docs/reading-exports.md) built here with
+xlsxwriter."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The same books delivered twice (FORMATS.md §2.3): a village-period is loaded from one file."""
+"""The same books delivered twice (docs/reading-exports.md 同一份账交了两次): a village-period
+is loaded from one file."""
 
 from __future__ import annotations
 
@@ -121,7 +122,7 @@ def test_the_current_books_keep_every_delivery_with_what_superseded_it() -> None
 
 
 def test_a_later_arrival_exported_earlier_does_not_supersede() -> None:
-    """The rule one run applies (FORMATS.md §2.3): the later export wins, whenever it came."""
+    """The rule one run applies (同一份账交了两次): the later export wins, whenever it came."""
     cell = ("青石镇", "坳山村", "2024-01")
     newer = _delivery("a", "新.csv", "2024-03-01T02:00:00+08:00", [cell],
                       modified="2024-02-28T00:00:00+00:00")

@@ -1,4 +1,4 @@
-"""Reading the 三资 registers (REGISTERS.md §1–3) by the journal's reading path.
+"""Reading the 三资 registers (docs/registers.md 读取台账) by the journal's reading path.
 
     kind = register_kind(path)          # contracts / plans / assets / resources, or None
     load = read_register_file(path, options)

@@ -1,4 +1,5 @@
-"""The headers each register is written with (REGISTERS.md §1–3), and the words of its enums.
+"""The headers each register is written with (docs/registers.md 认得的列名), and the words of
+its enums.
 
 Fields are named as the canonical columns of :mod:`checks.registers.columns`; a few are not
 columns but the cells a column is made from: ``term`` (one cell holding both ends of a
@@ -23,8 +24,8 @@ from checks.registers.columns import (
     RESOURCE_USES,
 )
 
-# The place of a row, as FORMATS.md §1 and REGISTERS.md §1 name it: the village side of a
-# contract (发包方, 出租方, 甲方) is the village.
+# The place of a row, as registers name it (docs/registers.md 认得的列名, 各台账共有): the
+# village side of a contract (发包方, 出租方, 甲方) is the village.
 PLACE_ALIASES: dict[str, tuple[str, ...]] = {
     "town": ("乡镇", "镇", "所属乡镇", "乡镇名称", "街道"),
     "village": ("村", "村名", "所属村", "单位名称", "核算单位", "集体经济组织名称",
@@ -120,8 +121,9 @@ FIELD_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 # A header row is a register's when it names these: every field of the first set and at least
-# one of the second (REGISTERS.md: recognised by the headers, not by the file's name). Tried
-# in this order: a contract register may name a parcel (资源编号) and its area too.
+# one of the second (recognised by the headers, not by the file's name: docs/registers.md
+# 怎样认出是哪种台账). Tried in this order: a contract register may name a parcel (资源编号)
+# and its area too.
 SIGNATURES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "contracts": (frozenset({"contract_no"}), frozenset({"start_on", "end_on", "term"})),
     "plans": (frozenset({"contract_no"}),
@@ -180,8 +182,8 @@ ENUM_VALUES: dict[str, tuple[str, ...]] = {
     "use_status": ASSET_USES, "use_mode": RESOURCE_USES,
     "household_contracted": HOUSEHOLD_CONTRACTED, "direction": ("收", "付"),
 }
-# A contract's category where its register leaves it blank, from words of its name (REGISTERS.md
-# §1), tried in this order.
+# A contract's category where its register leaves it blank, from words of its name
+# (docs/registers.md 认得的列名, 合同类别), tried in this order.
 CATEGORY_FROM_NAME = (("工程", "工程建设"), ("施工", "工程建设"), ("租赁", "资产租赁"),
                       ("出租", "资产租赁"), ("承包", "资源发包"), ("发包", "资源发包"))
 
