@@ -41,8 +41,9 @@ from models.forest import LedgerForest
 
 CURRENT_MODEL_FILE = "current.json"
 # Bumped when a saved model lacks what scoring now needs (2: the training scores' percentiles;
-# 3: saved with skops under its SHA-256, no longer pickled).
-MODEL_FORMAT = 3
+# 3: saved with skops under its SHA-256, no longer pickled; 4: trees on the features declared
+# in_forest only).
+MODEL_FORMAT = 4
 # What a saved forest may hold besides skops's trusted defaults (builtins, NumPy, scikit-learn's
 # estimators): the forest's own class and scikit-learn's tree structure.
 TRUSTED_TYPES = ["models.forest.LedgerForest", "sklearn.tree._tree.Tree"]

@@ -3,6 +3,8 @@
 Following scikit-learn's conventions: ``__init__`` stores parameters, ``fit`` returns ``self``,
 learned state ends in ``_``. The forest gives raw anomaly scores only; turning them into a
 ranking and a ``flagged`` decision is :mod:`models.ranking`'s job, changeable without refitting.
+It takes every feature, but its trees split only on those declared ``in_forest``
+(:mod:`models.features.entry`); the evidence reference it keeps covers them all.
 Saving and loading it is the IO edge's (:mod:`flows.model_files`).
 """
 
@@ -18,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from models.evidence import DIRECTIONS, reference_sample
+from models.features.entry import declared
 
 # Scored in threads from this many rows. Measured on two cores (2026-11-25): threads took
 # 0.07 s longer at 2,000 rows, about as long at 15,000, 40 % less at 55,000 and 200,000.
@@ -50,14 +53,16 @@ class LedgerForest:
         from sklearn.ensemble import IsolationForest
 
         self.feature_names_ = list(features.columns)
+        self.tree_features_ = [name for name in self.feature_names_ if declared(name).in_forest]
+        values = features[self.tree_features_].to_numpy(dtype=np.float64)
         self.forest_ = IsolationForest(
             n_estimators=self.n_estimators,
             max_samples=min(self.max_samples, len(features)),
             random_state=self.seed,
-        ).fit(features.to_numpy(dtype=np.float64))
-        self.medians_ = features.median().to_numpy(dtype=np.float64)
+        ).fit(values)
+        self.medians_ = np.median(values, axis=0) if len(values) else np.zeros(values.shape[1])
         self.reference_ = reference_sample(features, self.seed)
-        self.score_reference_ = np.sort(self._scores(features.to_numpy(dtype=np.float64)))
+        self.score_reference_ = np.sort(self._scores(values))
         self.training_rows_ = len(features)
         self.training_period_ = training_period
         self.data_hash_ = _frame_hash(features)
@@ -70,7 +75,7 @@ class LedgerForest:
             raise ValueError(
                 f"features {list(features.columns)} differ from the fitted {self.feature_names_}"
             )
-        return self._scores(features.to_numpy(dtype=np.float64))
+        return self._scores(features[self.tree_features_].to_numpy(dtype=np.float64))
 
     def percentiles(self, anomaly: np.ndarray) -> np.ndarray:
         """Each anomaly score's percentile among the training entries' (1.0 = as anomalous as
@@ -90,22 +95,24 @@ class LedgerForest:
         return np.round(scores, 10)
 
     def contributions(self, features: pd.DataFrame) -> np.ndarray:
-        """Per entry and feature, how much the anomaly score drops when that feature alone is
-        set to its training median (occlusion): positive = the feature makes the entry odd.
+        """Per entry and feature (``features``' columns), how much the anomaly score drops
+        when that feature alone is set to its training median (occlusion): positive = the
+        feature makes the entry odd; 0 for a feature the trees do not split on.
 
         Exact for the fitted forest (every number is a real score of a real input), at the
         cost of one scoring pass per feature: use it on flagged entries only. A feature whose
         value already is the median changes nothing when set to it (about half of them): its
         contribution is 0 without scoring the entry again.
         """
-        values = features[self.feature_names_].to_numpy(dtype=np.float64)
+        values = features[self.tree_features_].to_numpy(dtype=np.float64)
         base = self._scores(values)
         rows, columns = np.nonzero(values != self.medians_[np.newaxis, :])
         occluded = values[rows]
         occluded[np.arange(len(rows)), columns] = self.medians_[columns]
-        contributions = np.zeros(values.shape)
+        contributions = np.zeros((len(features), len(features.columns)))
         if len(rows):
-            contributions[rows, columns] = base[rows] - self._scores(occluded)
+            placed = features.columns.get_indexer(self.tree_features_)
+            contributions[rows, placed[columns]] = base[rows] - self._scores(occluded)
         return contributions
 
     @property
@@ -113,7 +120,7 @@ class LedgerForest:
         """A short id naming this fitted model: parameters, features and training data."""
         key = json.dumps(
             [self.n_estimators, self.max_samples, self.seed, self.feature_names_,
-             self.data_hash_, _sklearn_version()],
+             self.tree_features_, self.data_hash_, _sklearn_version()],
         )
         return hashlib.sha256(key.encode()).hexdigest()[:12]
 
@@ -125,6 +132,7 @@ class LedgerForest:
             "max_samples": self.max_samples,
             "seed": self.seed,
             "features": self.feature_names_,
+            "tree_features": self.tree_features_,
             "feature_directions": {name: DIRECTIONS.get(name, 0) for name in self.feature_names_},
             "training_rows": self.training_rows_,
             "training_period": self.training_period_,

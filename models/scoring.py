@@ -17,12 +17,11 @@ import pandas as pd
 
 from checks.params import AuditParams
 from models.evidence import EVIDENCE_FROM, EVIDENCE_FULL, evidence_strength, surprisal
-from models.features.entry import entry_features
+from models.features.entry import declared, features_and_relations, related_fields
 from models.features.raw import amount_fen
 from models.feedback import apply_dispositions
 from models.forest import LedgerForest
 from models.ranking import REASON_SEPARATOR, rank_entries
-from models.wording import SAYINGS
 
 # A feature is worth telling the inspector when its value is rarer than 1 in 10^REASON_FROM,
 # or when it moved the forest's score by at least REASON_CONTRIBUTION.
@@ -43,9 +42,13 @@ class Scoring:
 
 
 def explainer(entries: pd.DataFrame, features: pd.DataFrame, surprisals: np.ndarray,
-               forest: LedgerForest, params: AuditParams):
+               forest: LedgerForest, params: AuditParams,
+               relations: pd.DataFrame | None = None):
     """Feature reasons for flagged row positions: the features that moved the forest's score
-    (occlusion) or whose value is rare, most telling first, each with the entry's numbers."""
+    (occlusion) or whose value is rare, most telling first, each with the entry's numbers and
+    each declared wording (:func:`models.features.entry.declared`). A relating feature names
+    the other entry it rests on, found in ``relations``
+    (:func:`models.features.entry.features_and_relations`), joined to the flagged rows only."""
 
     def explain(rows: np.ndarray) -> list[str]:
         if not len(rows):
@@ -59,6 +62,9 @@ def explainer(entries: pd.DataFrame, features: pd.DataFrame, surprisals: np.ndar
         weight = np.where(rare >= REASON_FROM, rare, 0.0) + np.where(
             moved, contributions * 100, 0.0)
         context = entries.iloc[rows].copy()
+        if relations is not None:
+            context = pd.concat([context, related_fields(relations, context["entry_id"])],
+                                axis=1)
         context["amount_fen"] = amount_fen(context["debit_fen"], context["credit_fen"])
         towns = {town: params.thresholds_for(town) for town in context["town"].unique()}
         for name in ("approval_tier", "tender_line", "cash_payment_ceiling"):
@@ -74,7 +80,7 @@ def explainer(entries: pd.DataFrame, features: pd.DataFrame, surprisals: np.ndar
                      if weight[position, k] > 0]
             picked = {names[k] for k in order}
             order = [k for k in order if SAME_STORY.get(names[k]) not in picked]
-            said = [SAYINGS[names[k]](float(chosen.iat[position, k]), record)
+            said = [declared(names[k]).says(float(chosen.iat[position, k]), record)
                     for k in order[:MAX_FEATURE_REASONS]]
             texts.append(REASON_SEPARATOR.join(text for text in said if text))
         return texts
@@ -102,7 +108,7 @@ def score_entries(
                               anomaly=np.zeros(0), rule_weights=rule_weights,
                               review=params.review)
         return Scoring(ranked, {"model_version": None, "note": "没有可评分的分录"})
-    features = entry_features(entries, params)
+    features, relations = features_and_relations(entries, params)
     settings = params.model
     forest = LedgerForest(
         n_estimators=settings.n_estimators, max_samples=settings.max_samples, seed=settings.seed
@@ -120,7 +126,7 @@ def score_entries(
         entries, breaches=breaches, signals=signals, anomaly=anomaly,
         rule_weights=rule_weights, review=params.review,
         evidence=evidence_strength(surprisals, list(features.columns)), adjust=adjust,
-        explain=explainer(entries, features, surprisals, forest, params),
+        explain=explainer(entries, features, surprisals, forest, params, relations),
     )
     model = forest.metadata() | {
         "reused": False,

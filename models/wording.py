@@ -10,7 +10,6 @@ Chinese text.
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 
@@ -226,13 +225,3 @@ def rebooked_after_reversal(value: float, row: Row) -> str:
     return (f"{other}以红字冲销同额 {money(row['amount_fen'])} 元后，"
             f"此笔改付「{row['counterparty']}」重新入账")
 
-
-def __getattr__(name: str) -> Any:
-    """``SAYINGS``, each feature's wording by its name, for the explainer of
-    :mod:`models.scoring`: taken from the declarations (:data:`models.features.entry.DECLARED`)
-    when asked for, since they import this module."""
-    if name == "SAYINGS":
-        from models.features.entry import DECLARED
-
-        return {feature.name: feature.says for feature in DECLARED}
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

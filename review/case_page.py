@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from review.case_work import Work, assignable_users, work_of
 from review.dispositions import case_history, decision_mark
-from review.entry import extra_cells
+from review.entry import extra_cells, linked_entries
 from review.evidence import case_evidence_list
 from review.findings import entry_findings_query, finding_record, rule_title_map
 from review.queue import QueueFilter, case_record, cases_query, direction, queue_neighbours
@@ -42,6 +42,7 @@ class CaseDetail:
     next: str | None = None
     place: int = 0
     queue_size: int = 0
+    linked: frozenset[str] = frozenset()  # entries its reasons name that have a page here
 
 
 def case_detail(store: Store, *, user: User, case_id: str,
@@ -70,7 +71,9 @@ def case_detail(store: Store, *, user: User, case_id: str,
         vouchers = [_voucher(conn, entry) for entry in list(seen.values())[:SHOWN_VOUCHERS]]
         work = work_of(conn, case_id)
         mark = decision_mark(conn, case_id)
-    record = case_record(row, titles)
+        record = case_record(row, titles)
+        linked = linked_entries(conn, town=record["town"], reasons=[
+            *record["reasons"], *(reason for entry in entries for reason in entry["line_reasons"])])
     debit = sum(entry["debit_fen"] for entry in entries)
     credit = sum(entry["credit_fen"] for entry in entries)
     record.update(debit_fen=debit, credit_fen=credit, direction=direction(debit, credit))
@@ -94,6 +97,7 @@ def case_detail(store: Store, *, user: User, case_id: str,
         next=neighbours[1],
         place=neighbours[2],
         queue_size=neighbours[3],
+        linked=linked,
     )
 
 

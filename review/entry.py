@@ -4,6 +4,8 @@ voucher, the payee's history in the town, the original file and row, and its pas
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -11,7 +13,7 @@ import sqlalchemy as sa
 
 from review.dispositions import disposition_history
 from review.findings import entry_findings_query, finding_record, rule_title_map
-from review.register_panel import is_register_kind
+from review.register_panel import evidence_lines, is_register_kind
 from review.store import lines_run, unchanged_findings
 from review.tables import (
     cases,
@@ -47,6 +49,8 @@ PAYEE_HISTORY_LIMIT = 120
 PAYEE_SUMS = ("paid_fen", "received_fen", "transfer_fen", "n_vouchers", "n_lines",
               "debit_fen", "credit_fen")
 OTHER_FINDINGS_LIMIT = 20
+# How a reason names another entry of the town (models/wording.py, ENTRY_MARK).
+ENTRY_MARK = re.compile(r"〔分录 ([^〕]+)〕")
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,18 @@ class EntryDetail:
     dispositions: list[dict[str, Any]]
     extra: dict[str, str]
     subject_kind: str = ""  # a register case's subject line: the kind of its subject
+    linked: frozenset[str] = frozenset()  # entries its reasons name that have a page here
+
+
+def linked_entries(conn: sa.Connection, *, town: str, reasons: Iterable[str]
+                   ) -> frozenset[str]:
+    """The entries ``reasons`` name (〔分录 …〕) that the store can show (a flagged entry or a
+    register's evidence line, :func:`review.register_panel.evidence_lines`): only those are
+    linked, the others stay text naming their voucher. One query for them all."""
+    named = [entry for reason in reasons for entry in ENTRY_MARK.findall(reason or "")]
+    if not named:
+        return frozenset()
+    return frozenset(evidence_lines(conn, town=town, entry_ids=list(dict.fromkeys(named))))
 
 
 def _subject_kind(conn: sa.Connection, finding: dict[str, Any]) -> str:
@@ -169,6 +185,7 @@ def entry_detail(store: Store, *, user: User, entry_id: str) -> EntryDetail | No
         corrections = _corrections(conn, finding)
         titles = rule_title_map(conn)
         subject_kind = _subject_kind(conn, finding)
+        linked = linked_entries(conn, town=finding["town"], reasons=[finding["reasons"] or ""])
     return EntryDetail(
         finding=finding,
         voucher=[dict(line._mapping) for line in voucher],
@@ -182,4 +199,5 @@ def entry_detail(store: Store, *, user: User, entry_id: str) -> EntryDetail | No
         else [],
         extra=extra_cells(finding["extra"]),
         subject_kind=subject_kind,
+        linked=linked,
     )

@@ -47,7 +47,7 @@ class PartKind:
 
 
 FILES = PartKind("files", ("entries", "quarantine"))
-TOWNS = PartKind("towns", ("entries", "features", "breaches", "signals"))
+TOWNS = PartKind("towns", ("entries", "features", "relations", "breaches", "signals"))
 SCORES = PartKind("scores", ("scores",))
 # REPORTS is beside report_town.
 

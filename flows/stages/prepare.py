@@ -1,4 +1,5 @@
-"""Prepare, per town: entry ids, rule breaches, signals and features (part "towns/<key>").
+"""Prepare, per town: entry ids, rule breaches, signals, features and the relations between
+entries some features rest on (part "towns/<key>").
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from flows.ingest import assign_entry_ids
 from flows.parts import part_key, read_part
 from flows.stages.common import TOWNS
 from flows.stages.ingest import FilePart
-from models.features.entry import entry_features
+from models.features.entry import features_and_relations
 
 _RULE_ORDER = {rule.id: number for number, rule in enumerate(RULES)}
 _SIGNAL_ORDER = {signal.id: number for number, signal in enumerate(SIGNALS)}
@@ -58,7 +59,8 @@ def prepare_town(
     town: str, files: list[FilePart], *, key: str, params: AuditParams, parts_dir: Path,
     run_id: str,
 ) -> TownPart:
-    """The town's entries (with stable ids), rule breaches, signals and features."""
+    """The town's entries (with stable ids), rule breaches, signals, features and relations
+    (:func:`models.features.entry.features_and_relations`)."""
     entries = assign_entry_ids(pd.concat(
         [_kept_entries(part, town) for part in files], ignore_index=True))
     evaluation = evaluate_rules(entries, params)
@@ -75,9 +77,10 @@ def prepare_town(
         other_charts=tuple(village for _, village in
                            villages_on_other_charts(entries, params, charts_in_force(params))),
     )
-    TOWNS.write(parts_dir, key, {"entries": entries, "features": entry_features(entries, params),
-                                 "breaches": breaches, "signals": signals},
-                part)
+    features, relations = features_and_relations(entries, params)
+    TOWNS.write(parts_dir, key, {"entries": entries, "features": features,
+                                 "relations": relations, "breaches": breaches,
+                                 "signals": signals}, part)
     return part
 
 

@@ -61,13 +61,14 @@ def report_key(score: ScorePart, decisions: pd.DataFrame) -> str:
 
 
 def _explanations(
-    entries: pd.DataFrame, features: pd.DataFrame, rows: np.ndarray, *, forest: LedgerForest,
-    params: AuditParams,
+    entries: pd.DataFrame, features: pd.DataFrame, relations: pd.DataFrame, rows: np.ndarray,
+    *, forest: LedgerForest, params: AuditParams,
 ) -> list[str]:
-    """Feature reasons of the flagged row positions ``rows``."""
+    """Feature reasons of the flagged row positions ``rows``, naming the other entries their
+    relating features rest on (``relations``, the town part's)."""
     chosen = features.iloc[rows].reset_index(drop=True)
     explain = explainer(entries.iloc[rows].reset_index(drop=True), chosen,
-                        surprisal(chosen, forest.reference_), forest, params)
+                        surprisal(chosen, forest.reference_), forest, params, relations)
     return explain(np.arange(len(rows)))
 
 
@@ -83,7 +84,8 @@ def report_town(
     scores = read_part(score.part_dir, "scores", columns=["anomaly", "percentile"])
 
     def explain(rows: np.ndarray) -> list[str]:
-        return _explanations(entries, read_part(town.part_dir, "features"), rows,
+        return _explanations(entries, read_part(town.part_dir, "features"),
+                             read_part(town.part_dir, "relations"), rows,
                              forest=load_model(model.path), params=params)
 
     ranked = ranked_columns(

@@ -68,16 +68,17 @@ DECLARED: tuple[Feature, ...] = (
     Feature(text.summary_rarity, S.SMALLER, evidence=True, says=wording.summary_rarity),
     Feature(text.summary_risk_terms, S.LARGER, evidence=True, says=wording.summary_risk_terms),
     # Evidence between entries: each names the other entry it rests on (RELATION_COLUMNS).
+    # Nonzero for a handful of entries, so evidence and reasons only, not the forest's trees.
     Feature(people.insider_as_supplier, S.LARGER, evidence=True,
-            says=wording.insider_as_supplier, relates=True),
+            says=wording.insider_as_supplier, relates=True, in_forest=False),
     Feature(people.insider_on_roster, S.LARGER, evidence=True,
-            says=wording.insider_on_roster, relates=True),
+            says=wording.insider_on_roster, relates=True, in_forest=False),
     Feature(people.payee_named_after_insider, S.LARGER, evidence=True,
-            says=wording.payee_named_after_insider, relates=True),
+            says=wording.payee_named_after_insider, relates=True, in_forest=False),
     Feature(villages.same_bill_other_village, S.LARGER, evidence=True,
-            says=wording.same_bill_other_village, relates=True),
+            says=wording.same_bill_other_village, relates=True, in_forest=False),
     Feature(payee.rebooked_after_reversal, S.LARGER, evidence=True,
-            says=wording.rebooked_after_reversal, relates=True),
+            says=wording.rebooked_after_reversal, relates=True, in_forest=False),
 )
 FEATURES: tuple[str, ...] = tuple(feature.name for feature in DECLARED)
 # What several features read, computed once before them, in this order.

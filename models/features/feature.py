@@ -53,6 +53,10 @@ class Feature:
     size features are left to the forest, which sees them together with the others.
     ``says``: None only for the plain forest's raw columns (:mod:`models.features.raw`), a
     yardstick never explained. ``relates``: the function returns :class:`Related`.
+    ``in_forest``: the isolation forest's trees split on it (:mod:`models.forest`). A feature
+    that is zero for nearly every entry (most relating ones) is left out: trees splitting on
+    it isolate its few nonzero entries and dilute every other feature's splits, while its rare
+    values already count through the evidence and are said in reasons.
     """
 
     compute: Callable[..., Any]
@@ -60,6 +64,7 @@ class Feature:
     evidence: bool
     says: Callable[[float, Row], str] | None
     relates: bool = False
+    in_forest: bool = True
 
     def __post_init__(self) -> None:
         if self.says is not None and self.says.__name__ != self.compute.__name__:

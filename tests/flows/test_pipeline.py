@@ -33,7 +33,7 @@ from flows.parts import (
 )
 from flows.stages import ingest as ingest_stage
 from flows.stages import write as write_stage
-from models.features.entry import entry_features
+from models.features.entry import RELATION_COLUMNS, features_and_relations
 from models.feedback import apply_dispositions
 from review.db import open_store
 from review.digest import DIGEST_FRAMES
@@ -184,12 +184,21 @@ def test_each_town_alone_finds_what_the_whole_county_finds(county):
         pd.testing.assert_frame_equal(got, expected.sort_values(columns, ignore_index=True),
                                       check_dtype=False)
     assert len(by_town["breaches"]) > 0 and len(by_town["signals"]) > 0
-    features = entry_features(whole, PARAMS).set_index(whole["entry_id"])
+    features, relations = features_and_relations(whole, PARAMS)
+    features = features.set_index(whole["entry_id"])
     town_entries = pd.concat([read_part(town.part_dir, "entries") for town in towns])
     town_features = pd.concat([read_part(town.part_dir, "features") for town in towns])
     town_features.index = town_entries["entry_id"].to_numpy()
     pd.testing.assert_frame_equal(town_features.loc[features.index], features,
                                   check_names=False)
+    # relations never cross a town: the towns' parts hold the county's, naming their entries
+    town_relations = pd.concat([read_part(town.part_dir, "relations") for town in towns],
+                               ignore_index=True)
+    assert list(town_relations.columns) == RELATION_COLUMNS
+    pd.testing.assert_frame_equal(
+        town_relations.sort_values(RELATION_COLUMNS, ignore_index=True),
+        relations.sort_values(RELATION_COLUMNS, ignore_index=True))
+    assert town_relations["other_entry_id"].isin(town_entries["entry_id"]).all()
 
 
 @pytest.fixture(scope="module")
@@ -506,6 +515,7 @@ def test_a_rerun_after_a_correction_gives_what_a_run_from_nothing_gives(correcte
                 expected[town], computed_in="", part_dir="")
             names = [path.name for path in Path(expected[town].part_dir).glob("*.parquet")]
             assert names
+            assert "relations.parquet" in names or made is not rerun["towns"]
             for name in names:
                 assert read_table(Path(made[town].part_dir) / name).equals(
                     read_table(Path(expected[town].part_dir) / name)), (town, name)

@@ -127,21 +127,26 @@ def test_payment_reversed_then_booked_again_to_someone_else():
 
 
 def test_an_explanation_names_the_other_entry_once_the_relations_are_joined():
-    """How a run words a flagged entry: its row joined to the relations of its features."""
+    """How a run words a flagged entry: its row joined to the relations of its features. The
+    forest's trees do not split on a relating feature: it is said because its value is rare
+    (one entry in 300 here)."""
     ordinary = [payment(k, 20_000 + 37 * k, counterparty=f"{k}号商店",
-                        voucher_date=f"2023-03-{k % 28 + 1:02d}") for k in range(10, 40)]
+                        voucher_date=f"2023-03-{k % 28 + 1:02d}") for k in range(10, 310)]
     entries = ledger(*ordinary,
-                     payment(1, 456_700, counterparty="五金店", voucher_date="2023-03-02"),
-                     payment(2, -456_700, counterparty="五金店", voucher_date="2023-03-09"),
-                     payment(3, 456_700, counterparty="张三", voucher_date="2023-03-10"))
+                     payment(1, 25_637, counterparty="五金店", voucher_date="2023-03-02"),
+                     payment(2, -25_637, counterparty="五金店", voucher_date="2023-03-09"),
+                     payment(3, 25_637, counterparty="城东李记五金店", voucher_date="2023-03-10"))
     features, relations = features_and_relations(entries, PARAMS)
     forest = LedgerForest(n_estimators=20, seed=1).fit(features)
     rebooked = entries.index.get_loc(_row(entries, 3))
-    explain = explainer(entries.join(related_fields(relations, entries["entry_id"])), features,
-                        surprisal(features, forest.reference_), forest, PARAMS)
+    rare = surprisal(features, forest.reference_)
+    joined = explainer(entries.join(related_fields(relations, entries["entry_id"])), features,
+                       rare, forest, PARAMS)
+    given = explainer(entries, features, rare, forest, PARAMS, relations)  # as a run does
     reversed_id = entries.at[_row(entries, 2), "entry_id"]
-    assert f"凭证 本村 2023-03 记-2〔分录 {reversed_id}〕以红字冲销" in explain(
-        np.array([rebooked]))[0]
+    said = f"凭证 本村 2023-03 记-2〔分录 {reversed_id}〕以红字冲销"
+    assert said in joined(np.array([rebooked]))[0] == given(np.array([rebooked]))[0]
+    assert said not in explainer(entries, features, rare, forest, PARAMS)(np.array([rebooked]))[0]
 
 
 def test_books_without_insiders_relate_nothing():

@@ -2,6 +2,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from models.evidence import surprisal
+from models.features.entry import declared
 from models.features.raw import raw_features
 from models.forest import LedgerForest
 from tests.entries import make_entries
@@ -101,3 +103,22 @@ def test_contributions_are_full_occlusion_scoring_only_features_off_their_median
     assert (contributions[values == model.medians_] == 0).all()
     assert scored == [40, int((values != model.medians_).sum())]  # the entries, then the others
     assert scored[1] <= 3 * 40 - 10
+
+
+def test_the_trees_split_only_on_features_declared_in_forest_and_evidence_sees_them_all():
+    # same_bill_other_village relates entries: declared in_forest=False (models/features/entry.py)
+    assert not declared("same_bill_other_village").in_forest and declared("weekday").in_forest
+    features = _features().assign(same_bill_other_village=0.0)
+    features.loc[:4, "same_bill_other_village"] = 2.0  # a few entries pay another village's bill
+    model = LedgerForest(n_estimators=50, seed=3).fit(features)
+    assert model.feature_names_ == ["log_amount", "weekday", "same_bill_other_village"]
+    assert model.tree_features_ == ["log_amount", "weekday"]
+    assert model.metadata()["tree_features"] == model.tree_features_
+    trees_only = LedgerForest(n_estimators=50, seed=3).fit(features[model.tree_features_])
+    np.testing.assert_array_equal(model.anomaly_scores(features),
+                                  trees_only.anomaly_scores(features[model.tree_features_]))
+    contributions = model.contributions(features.iloc[:10])
+    assert contributions.shape == (10, 3) and (contributions[:, 2] == 0).all()
+    # the evidence reference still covers the column: its five entries are rare there
+    rare = surprisal(features.iloc[:6], model.reference_)[:, 2]
+    assert (rare[:5] > 1.5).all() and rare[5] == 0

@@ -208,6 +208,27 @@ def test_case_page_shows_reasons_lines_and_whole_vouchers(app_store):
     assert "复核结论在案件页面按案件记录" in entry and 'action="/cases/decide"' not in entry
 
 
+def test_a_reason_links_the_entry_it_names_only_when_the_store_can_show_it(store):
+    flagged_other = "青石镇/下坝村/2023-03/记-3/1"  # flagged too: it has an entry page
+    unflagged = "青石镇/下坝村/2023-03/记-2/1"  # in no finding nor register: no page
+    entries = scored_frame(ledger_rows())
+    entries.loc[entries["entry_id"] == QS_ENTRY, "reasons"] = (
+        f"收款方「张三建筑队」另在凭证 本村 2023-03 记-3〔分录 {flagged_other}〕收款；"
+        f"凭证 本村 2023-03 记-2〔分录 {unflagged}〕以红字冲销同额 12,500.05 元后重新入账")
+    record_run(store, run_id="run-0001-aaaa", started_at="2026-11-24T08:00:00+00:00",
+               finished_at="2026-11-24T08:02:00+00:00", inputs=["data/ledgers"],
+               out_dir="/tmp/out/run-0001-aaaa", params={}, entries=entries, rule_titles={})
+    add_user(store, username="qingshi", password=PASSWORD, role="inspector", towns=["青石镇"])
+    client = _signed_in(store, "qingshi")
+    for page in (client.get(_entry(QS_ENTRY)).text, client.get(_case(store, QS_ENTRY)).text):
+        linked = _entry(flagged_other).replace("&", "&amp;")
+        assert f'<a href="{linked}">〔分录 {flagged_other}〕</a>' in page
+        assert f"〔分录 {unflagged}〕以红字冲销" in page  # said, naming its voucher, not linked
+        assert _entry(unflagged).replace("&", "&amp;") not in page
+    assert client.get(_entry(flagged_other)).status_code == 200
+    assert client.get(_entry(unflagged)).status_code == 404
+
+
 def test_inspector_cannot_open_or_decide_another_towns_case(app_store):
     client = _signed_in(app_store, "qingshi")
     assert client.get(_entry(BS_ENTRY)).status_code == 404
