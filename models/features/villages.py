@@ -13,6 +13,10 @@ from models.features.frame import group_nunique
 from models.features.payee import ROUND_TENS_FEN
 from models.features.people import Names
 
+# Banks and credit co-operatives charge every village the same odd fees (手续费, 工本费): the
+# same amount paid to one bank by two villages is their tariff, not one bill paid twice.
+BANKS = r"银行|信用社|信用合作联社|农商行|农信社|邮政储蓄"
+
 
 def same_bill_other_village(
     amount_fen: np.ndarray, debit_fen: pd.Series, names: Names, town_key: np.ndarray,
@@ -21,10 +25,12 @@ def same_bill_other_village(
     """For a payment of an odd amount (not whole tens of yuan): how many other villages of the
     town paid the same payee exactly the same amount (one bill paid twice, 一票多报); related
     to the first such payment in another village. Round sums (fees, allowances) are left out:
-    villages pay them alike by design."""
+    villages pay them alike by design; so are payments to banks (:data:`BANKS`), whose fees
+    are one tariff for every village."""
     payee = names.payee
+    bank = np.asarray(names.distinct.str.contains(BANKS, regex=True), dtype=bool)
     paid = ((debit_fen.to_numpy() > 0) & (payee != names.blank)
-            & (amount_fen % ROUND_TENS_FEN != 0))
+            & (amount_fen % ROUND_TENS_FEN != 0) & ~bank[np.maximum(payee, 0)])
     rows = np.flatnonzero(paid)
     values = np.zeros(len(payee))
     other = np.full(len(payee), NO_ENTRY, dtype=np.int64)

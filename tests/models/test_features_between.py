@@ -96,6 +96,8 @@ def test_same_bill_paid_by_two_villages_of_the_town():
         payment(2, 120_000, counterparty="文具店", village="乙村"),
         payment(3, 77_777, counterparty="文具店", village="甲村"),
         payment(1, 77_777, counterparty="文具店", village="丙村", town="白沙乡"),
+        payment(4, 2_968, counterparty="青阳县农商银行青石支行", village="甲村"),
+        payment(3, 2_968, counterparty="青阳县农商银行青石支行", village="乙村"),
     )
     features, related = _between(entries)
     first, second = _row(entries, 1, village="甲村"), _row(entries, 1, village="乙村")
@@ -105,6 +107,8 @@ def test_same_bill_paid_by_two_villages_of_the_town():
     assert features.at[_row(entries, 2, village="甲村"), "same_bill_other_village"] == 0  # round
     # another town's village paying the same is no evidence: nothing crosses a town
     assert features.at[_row(entries, 3, village="甲村"), "same_bill_other_village"] == 0
+    # a bank's fee is the same for every village: its tariff, not one bill paid twice
+    assert features.at[_row(entries, 4, village="甲村"), "same_bill_other_village"] == 0
 
 
 def test_payment_reversed_then_booked_again_to_someone_else():
