@@ -26,6 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from checks.entry_schema import ENTRY_COLUMNS
+from models.cases import VOUCHER_KEY
 from models.ranking import REASON_SEPARATOR
 from review.xlsx import (
     ROWS_PER_PART,
@@ -38,7 +39,6 @@ from review.xlsx import (
     write_xlsx,
 )
 
-VOUCHER_KEY = ["town", "village", "period", "voucher_word", "voucher_number"]
 SCORE_COLUMNS = ["risk_score", "rule_ids", "signals", "flagged", "rank", "reasons",
                  "anomaly_score", "case_id"]
 QUARANTINE_COLUMNS = ["source_file", "source_sheet", "source_row", "column", "reason", "raw"]
